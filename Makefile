@@ -1,0 +1,47 @@
+# PGXS build of the pgrec extension: `make`, `make install`, `make installcheck`.
+# WERROR=1 turns warnings into errors (CI); the unit tests and tools build with CMakeLists.txt.
+
+EXTENSION = pgrec
+EXTVERSION = 0.1.0
+MODULE_big = pgrec
+
+CORE_OBJS = src/core/embedding_text.o src/core/kernels.o src/core/kernels_generic.o \
+	src/core/kernels_avx2.o src/core/kernels_avx512.o
+PG_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/pg/*.cpp)))
+OBJS = $(CORE_OBJS) $(PG_OBJS)
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -fvisibility-inlines-hidden -DEIGEN_NO_DEBUG \
+	-DEIGEN_DONT_PARALLELIZE -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+ifdef WERROR
+PG_CXXFLAGS += -Werror
+endif
+SHLIB_LINK = -lstdc++
+
+# The server was built with LLVM JIT support; PGXS would compile every file to bitcode with
+# clang, which is not worth it for our C++ (the hot loops are in the kernels, not inlinable SQL).
+override with_llvm = no
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Kernels: one object per instruction set, chosen at run time (src/core/kernels.cpp), so the
+# library runs on any x86-64 and uses AVX2 or AVX-512 where the CPU has them.
+KERNEL_FLAGS = -O3 -ffp-contract=fast
+src/core/kernels_generic.o: override CXXFLAGS += $(KERNEL_FLAGS)
+ifeq ($(shell uname -m),x86_64)
+src/core/kernels_avx2.o: override CXXFLAGS += $(KERNEL_FLAGS) -mavx2 -mfma
+src/core/kernels_avx512.o: override CXXFLAGS += $(KERNEL_FLAGS) -mavx512f
+endif
+
+# Objects depend on the headers they include.
+$(OBJS): $(wildcard src/core/*.h src/pg/*.h)
+
+$(EXTENSION)--$(EXTVERSION).sql: src/$(EXTENSION).sql
+	cp $< $@

@@ -1,0 +1,70 @@
+// Numeric kernels over float vectors: dot product, distances, norms and the batched dot product
+// used by scans. Dispatches once, at first use, to the widest SIMD set the CPU supports.
+#pragma once
+
+#include <cstddef>
+
+namespace pgrec
+{
+
+// Dot product and squared norms of two vectors, computed in one pass for cosine.
+struct CosineParts
+{
+	float dot;
+	float norm_a; // squared
+	float norm_b; // squared
+};
+
+// One implementation of every kernel for one instruction set.
+struct KernelTable
+{
+	const char *name;
+	float (*dot_product)(const float *a, const float *b, size_t n);
+	float (*l2_squared_distance)(const float *a, const float *b, size_t n);
+	float (*l1_distance)(const float *a, const float *b, size_t n);
+	CosineParts (*cosine_parts)(const float *a, const float *b, size_t n);
+	void (*dot_product_batch)(const float *rows, size_t count, size_t dim, const float *query,
+							  float *scores);
+};
+
+// The tables of each instruction set; the SIMD ones are null when not compiled in.
+const KernelTable *generic_kernels() noexcept;
+const KernelTable *avx2_kernels() noexcept;
+const KernelTable *avx512_kernels() noexcept;
+
+// The table picked for this CPU (the widest it supports).
+const KernelTable &kernels() noexcept;
+
+inline float dot_product(const float *a, const float *b, size_t n) noexcept
+{
+	return kernels().dot_product(a, b, n);
+}
+
+inline float l2_squared_distance(const float *a, const float *b, size_t n) noexcept
+{
+	return kernels().l2_squared_distance(a, b, n);
+}
+
+inline float l1_distance(const float *a, const float *b, size_t n) noexcept
+{
+	return kernels().l1_distance(a, b, n);
+}
+
+inline CosineParts cosine_parts(const float *a, const float *b, size_t n) noexcept
+{
+	return kernels().cosine_parts(a, b, n);
+}
+
+// Double-precision versions, for the rare inputs whose float results overflow.
+double dot_product_double(const float *a, const float *b, size_t n) noexcept;
+double l2_squared_distance_double(const float *a, const float *b, size_t n) noexcept;
+double l1_distance_double(const float *a, const float *b, size_t n) noexcept;
+
+// scores[i] = dot(rows + i * dim, query) for i < count; rows is a dense row-major matrix.
+inline void dot_product_batch(const float *rows, size_t count, size_t dim, const float *query,
+							  float *scores) noexcept
+{
+	kernels().dot_product_batch(rows, count, dim, query, scores);
+}
+
+} // namespace pgrec

@@ -1,0 +1,178 @@
+// Kernel bodies written once with GCC vector extensions; each kernels_<isa>.cpp includes this
+// file with KERNEL_WIDTH (floats per register) and compiles it with its own -m flags.
+#pragma once
+
+#include "kernels.h"
+
+#include <cstring>
+
+#include "core_only.h"
+
+#ifndef KERNEL_WIDTH
+#error "define KERNEL_WIDTH before including kernels_simd.h"
+#endif
+
+namespace pgrec
+{
+// Internal linkage: every instruction set gets its own copy, never merged by the linker.
+namespace
+{
+
+constexpr size_t W = KERNEL_WIDTH;
+typedef float vfloat __attribute__((vector_size(W * sizeof(float))));
+
+inline vfloat load(const float *p)
+{
+	vfloat v;
+	std::memcpy(&v, p, sizeof v);
+	return v;
+}
+
+inline float horizontal_sum(vfloat v)
+{
+	float s = 0.0f;
+	for (size_t i = 0; i < W; i++)
+		s += v[i];
+	return s;
+}
+
+inline vfloat absolute(vfloat v)
+{
+	return v < 0 ? -v : v;
+}
+
+float simd_dot_product(const float *a, const float *b, size_t n)
+{
+	vfloat acc0 = {}, acc1 = {};
+	size_t i = 0;
+	for (; i + 2 * W <= n; i += 2 * W)
+	{
+		acc0 += load(a + i) * load(b + i);
+		acc1 += load(a + i + W) * load(b + i + W);
+	}
+	for (; i + W <= n; i += W)
+		acc0 += load(a + i) * load(b + i);
+	float s = horizontal_sum(acc0 + acc1);
+	for (; i < n; i++)
+		s += a[i] * b[i];
+	return s;
+}
+
+float simd_l2_squared_distance(const float *a, const float *b, size_t n)
+{
+	vfloat acc0 = {}, acc1 = {};
+	size_t i = 0;
+	for (; i + 2 * W <= n; i += 2 * W)
+	{
+		vfloat d0 = load(a + i) - load(b + i);
+		vfloat d1 = load(a + i + W) - load(b + i + W);
+		acc0 += d0 * d0;
+		acc1 += d1 * d1;
+	}
+	for (; i + W <= n; i += W)
+	{
+		vfloat d = load(a + i) - load(b + i);
+		acc0 += d * d;
+	}
+	float s = horizontal_sum(acc0 + acc1);
+	for (; i < n; i++)
+	{
+		float d = a[i] - b[i];
+		s += d * d;
+	}
+	return s;
+}
+
+float simd_l1_distance(const float *a, const float *b, size_t n)
+{
+	vfloat acc0 = {}, acc1 = {};
+	size_t i = 0;
+	for (; i + 2 * W <= n; i += 2 * W)
+	{
+		acc0 += absolute(load(a + i) - load(b + i));
+		acc1 += absolute(load(a + i + W) - load(b + i + W));
+	}
+	for (; i + W <= n; i += W)
+		acc0 += absolute(load(a + i) - load(b + i));
+	float s = horizontal_sum(acc0 + acc1);
+	for (; i < n; i++)
+		s += a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+	return s;
+}
+
+CosineParts simd_cosine_parts(const float *a, const float *b, size_t n)
+{
+	vfloat dot = {}, na = {}, nb = {};
+	size_t i = 0;
+	for (; i + W <= n; i += W)
+	{
+		vfloat va = load(a + i), vb = load(b + i);
+		dot += va * vb;
+		na += va * va;
+		nb += vb * vb;
+	}
+	CosineParts parts = {horizontal_sum(dot), horizontal_sum(na), horizontal_sum(nb)};
+	for (; i < n; i++)
+	{
+		parts.dot += a[i] * b[i];
+		parts.norm_a += a[i] * a[i];
+		parts.norm_b += b[i] * b[i];
+	}
+	return parts;
+}
+
+// Four rows at a time, each with its own accumulator, so the loads of one row overlap the
+// arithmetic of the others and the scan runs at memory speed.
+void simd_dot_product_batch(const float *rows, size_t count, size_t dim, const float *query,
+							float *scores)
+{
+	size_t r = 0;
+	for (; r + 4 <= count; r += 4)
+	{
+		const float *r0 = rows + r * dim;
+		const float *r1 = r0 + dim;
+		const float *r2 = r1 + dim;
+		const float *r3 = r2 + dim;
+		vfloat acc0 = {}, acc1 = {}, acc2 = {}, acc3 = {};
+		size_t i = 0;
+		for (; i + W <= dim; i += W)
+		{
+			vfloat q = load(query + i);
+			acc0 += load(r0 + i) * q;
+			acc1 += load(r1 + i) * q;
+			acc2 += load(r2 + i) * q;
+			acc3 += load(r3 + i) * q;
+		}
+		float s0 = horizontal_sum(acc0), s1 = horizontal_sum(acc1);
+		float s2 = horizontal_sum(acc2), s3 = horizontal_sum(acc3);
+		for (; i < dim; i++)
+		{
+			s0 += r0[i] * query[i];
+			s1 += r1[i] * query[i];
+			s2 += r2[i] * query[i];
+			s3 += r3[i] * query[i];
+		}
+		scores[r] = s0;
+		scores[r + 1] = s1;
+		scores[r + 2] = s2;
+		scores[r + 3] = s3;
+	}
+	for (; r < count; r++)
+		scores[r] = simd_dot_product(rows + r * dim, query, dim);
+}
+
+} // namespace
+} // namespace pgrec
+
+// Defines the KernelTable of one instruction set, named name, returned by function.
+#define PGREC_DEFINE_KERNEL_TABLE(function, name)                                              \
+	const pgrec::KernelTable *pgrec::function() noexcept                                     \
+	{                                                                                          \
+		static const KernelTable table = {name,                                               \
+										  simd_dot_product,                                    \
+										  simd_l2_squared_distance,                            \
+										  simd_l1_distance,                                    \
+										  simd_cosine_parts,                                   \
+										  simd_dot_product_batch};                             \
+		return &table;                                                                         \
+	}

@@ -1,0 +1,73 @@
+# Shell functions shared by the demo, test and benchmark scripts (sourced, not run):
+# installing missing packages, building and installing the extension, running as postgres.
+
+PGREC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_MAJOR=15
+PG_BINDIR=/usr/lib/postgresql/$PG_MAJOR/bin
+PGREC_PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-cron
+	libeigen3-dev cmake g++ make libgtest-dev clang libclang-rt-dev acl"
+
+# Prints a step header.
+step() {
+	printf '\n==> %s\n' "$*"
+}
+
+# Installs the Debian packages that are not installed yet (needs root for apt-get).
+install_missing_packages() {
+	local missing=()
+	for p in $PGREC_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		echo "all packages present"
+		return
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "missing packages: ${missing[*]}; run as root or install them" >&2
+		return 1
+	fi
+	echo "installing: ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# The Debian package starts a default cluster on port 5432; we run our own instead.
+	if command -v pg_ctlcluster >/dev/null && pg_lsclusters -h 2>/dev/null | grep -q "^$PG_MAJOR main .* online"; then
+		pg_ctlcluster "$PG_MAJOR" main stop || true
+	fi
+}
+
+# Builds and installs the extension (WERROR=1 in the environment turns warnings into errors).
+build_and_install() {
+	make -C "$PGREC_ROOT" -s -j"$(nproc)" PG_CONFIG=$PG_BINDIR/pg_config ${WERROR:+WERROR=1} >/dev/null
+	if [ "$(id -u)" -eq 0 ]; then
+		make -C "$PGREC_ROOT" -s install >/dev/null
+	else
+		sudo make -C "$PGREC_ROOT" -s install >/dev/null
+	fi
+}
+
+# Runs a command as the postgres OS user when we are root (PostgreSQL refuses to run as root).
+as_postgres() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# Lets the postgres user reach a directory inside the checkout: grants it search permission
+# (an ACL entry for that user only) on each ancestor it cannot traverse, e.g. /root.
+grant_postgres_traversal() {
+	local dir=$1
+	[ "$(id -u)" -eq 0 ] || return 0
+	local path=""
+	IFS=/ read -ra parts <<<"$dir"
+	for part in "${parts[@]}"; do
+		[ -n "$part" ] || continue
+		path="$path/$part"
+		[ -d "$path" ] || break
+		if ! runuser -u postgres -- test -x "$path"; then
+			echo "granting the postgres user search permission on $path (setfacl u:postgres:x)"
+			setfacl -m u:postgres:x "$path"
+		fi
+	done
+}

@@ -21,6 +21,7 @@ start)
 port = $PGREC_PORT
 listen_addresses = ''
 unix_socket_directories = '$SOCKET_DIR'
+shared_buffers = '2GB'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
 CONF

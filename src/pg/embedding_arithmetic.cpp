@@ -150,10 +150,13 @@ Datum embedding_l2_normalize(PG_FUNCTION_ARGS)
 	PG_RETURN_EMBEDDING_P(result);
 }
 
-// dims(embedding) -> integer; reads only the header of a toasted value
+// dims(embedding) -> integer; fetches only the header of a value stored out of line
 Datum embedding_dims(PG_FUNCTION_ARGS)
 {
-	Embedding *e = (Embedding *) PG_DETOAST_DATUM_SLICE(PG_GETARG_DATUM(0), 0,
-														 offsetof(Embedding, x));
+	struct varlena *raw = (struct varlena *) PG_GETARG_POINTER(0);
+	Embedding *e = VARATT_IS_EXTENDED(raw)
+					   ? (Embedding *) PG_DETOAST_DATUM_SLICE(PointerGetDatum(raw), 0,
+															  offsetof(Embedding, x))
+					   : (Embedding *) raw;
 	PG_RETURN_INT32(e->dim);
 }

@@ -5,8 +5,7 @@ EXTENSION = pgrec
 EXTVERSION = 0.1.0
 MODULE_big = pgrec
 
-CORE_OBJS = src/core/embedding_text.o src/core/kernels.o src/core/kernels_generic.o \
-	src/core/kernels_avx2.o src/core/kernels_avx512.o
+CORE_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*.cpp)))
 PG_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/pg/*.cpp)))
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
@@ -18,11 +17,12 @@ REGRESS = setup $(filter-out setup,$(patsubst sql/%.sql,%,$(sort $(wildcard sql/
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -fvisibility-inlines-hidden -DEIGEN_NO_DEBUG \
-	-DEIGEN_DONT_PARALLELIZE -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+	-DEIGEN_DONT_PARALLELIZE -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-register
 ifdef WERROR
 PG_CXXFLAGS += -Werror
 endif
-SHLIB_LINK = -lstdc++
+PG_CPPFLAGS = -I/usr/include/eigen3
+SHLIB_LINK = -lstdc++ -lpthread
 
 # The server was built with LLVM JIT support; PGXS would compile every file to bitcode with
 # clang, which is not worth it for our C++ (the hot loops are in the kernels, not inlinable SQL).
@@ -40,6 +40,9 @@ ifeq ($(shell uname -m),x86_64)
 src/core/kernels_avx2.o: override CXXFLAGS += $(KERNEL_FLAGS) -mavx2 -mfma
 src/core/kernels_avx512.o: override CXXFLAGS += $(KERNEL_FLAGS) -mavx512f
 endif
+
+# The core is optimised beyond PostgreSQL's -O2; Eigen's asserts are off in the server.
+$(CORE_OBJS): override CXXFLAGS += -O3
 
 # Objects depend on the headers they include.
 $(OBJS): $(wildcard src/core/*.h src/pg/*.h)

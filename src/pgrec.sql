@@ -277,3 +277,158 @@ CREATE AGGREGATE avg(embedding) (
 
 COMMENT ON AGGREGATE sum(embedding) IS 'element-wise sum of embeddings';
 COMMENT ON AGGREGATE avg(embedding) IS 'element-wise mean of embeddings, e.g. a user profile from the items they liked';
+
+-- Model storage: ordinary, WAL-logged tables, dumped by pg_dump with the extension.
+
+CREATE TABLE pgrec.models (
+	model_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	name text NOT NULL UNIQUE,
+	algorithm text NOT NULL,
+	hyperparameters jsonb NOT NULL,
+	factors integer NOT NULL,
+	users bigint NOT NULL,
+	items bigint NOT NULL,
+	interactions bigint NOT NULL,
+	global_mean double precision NOT NULL DEFAULT 0,
+	rating_min real,
+	rating_max real,
+	source text NOT NULL,
+	user_column name NOT NULL,
+	item_column name NOT NULL,
+	rating_column name,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	trained_at timestamptz NOT NULL DEFAULT now(),
+	training_seconds double precision NOT NULL,
+	peak_memory_bytes bigint NOT NULL,
+	loss_history double precision[] NOT NULL,
+	metrics jsonb
+);
+
+CREATE TABLE pgrec.user_factors (
+	model_id bigint NOT NULL REFERENCES pgrec.models ON DELETE CASCADE,
+	user_id bigint NOT NULL,
+	bias real,
+	factors embedding NOT NULL,
+	seen_items bigint[] NOT NULL,
+	PRIMARY KEY (model_id, user_id)
+);
+
+CREATE TABLE pgrec.item_factors (
+	model_id bigint NOT NULL REFERENCES pgrec.models ON DELETE CASCADE,
+	item_id bigint NOT NULL,
+	bias real,
+	factors embedding NOT NULL,
+	PRIMARY KEY (model_id, item_id)
+);
+
+SELECT pg_catalog.pg_extension_config_dump('pgrec.models', '');
+SELECT pg_catalog.pg_extension_config_dump('pgrec.models_model_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgrec.user_factors', '');
+SELECT pg_catalog.pg_extension_config_dump('pgrec.item_factors', '');
+
+COMMENT ON TABLE pgrec.models IS 'catalog of trained models: one row per model name, replaced atomically by each training';
+COMMENT ON TABLE pgrec.user_factors IS 'user factors, bias and training items of each model';
+COMMENT ON TABLE pgrec.item_factors IS 'item factors and bias of each model';
+COMMENT ON COLUMN pgrec.models.hyperparameters IS 'every hyper-parameter the training used, defaults included';
+COMMENT ON COLUMN pgrec.models.loss_history IS 'training loss after each epoch: RMSE for als, objective per interaction for ials, -log sigmoid for bpr';
+COMMENT ON COLUMN pgrec.models.metrics IS 'the figures of the last pgrec.evaluate() of this model';
+COMMENT ON COLUMN pgrec.user_factors.seen_items IS 'items of the user in the training data, ascending';
+
+-- Training and evaluation
+
+CREATE FUNCTION pgrec.train(
+	model_name text,
+	source regclass,
+	user_column name,
+	item_column name,
+	rating_column name DEFAULT NULL,
+	algorithm text DEFAULT 'als',
+	factors integer DEFAULT 64,
+	epochs integer DEFAULT NULL,
+	regularization double precision DEFAULT NULL,
+	alpha double precision DEFAULT NULL,
+	learning_rate double precision DEFAULT NULL,
+	seed bigint DEFAULT 42,
+	bias_regularization double precision DEFAULT NULL,
+	regularization_exponent double precision DEFAULT NULL,
+	init_scale double precision DEFAULT NULL,
+	OUT model_id bigint, OUT users bigint, OUT items bigint, OUT interactions bigint,
+	OUT skipped_rows bigint, OUT duplicates bigint, OUT seconds double precision,
+	OUT final_loss double precision, OUT peak_memory_mb double precision)
+	AS 'MODULE_PATHNAME', 'pgrec_train' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION pgrec.train(
+	model_name text,
+	source text,
+	user_column name,
+	item_column name,
+	rating_column name DEFAULT NULL,
+	algorithm text DEFAULT 'als',
+	factors integer DEFAULT 64,
+	epochs integer DEFAULT NULL,
+	regularization double precision DEFAULT NULL,
+	alpha double precision DEFAULT NULL,
+	learning_rate double precision DEFAULT NULL,
+	seed bigint DEFAULT 42,
+	bias_regularization double precision DEFAULT NULL,
+	regularization_exponent double precision DEFAULT NULL,
+	init_scale double precision DEFAULT NULL,
+	OUT model_id bigint, OUT users bigint, OUT items bigint, OUT interactions bigint,
+	OUT skipped_rows bigint, OUT duplicates bigint, OUT seconds double precision,
+	OUT final_loss double precision, OUT peak_memory_mb double precision)
+	AS 'MODULE_PATHNAME', 'pgrec_train' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION pgrec.train(text, regclass, name, name, name, text, integer, integer, double precision, double precision, double precision, bigint, double precision, double precision, double precision)
+	IS 'trains a model (als, ials or bpr) on a table of interactions and stores it under model_name, replacing any model of that name at commit';
+COMMENT ON FUNCTION pgrec.train(text, text, name, name, name, text, integer, integer, double precision, double precision, double precision, bigint, double precision, double precision, double precision)
+	IS 'trains a model on a table name or on a query (text starting with SELECT, WITH, VALUES or TABLE) that returns the named columns';
+
+CREATE FUNCTION pgrec.evaluate(
+	model_name text,
+	test_source regclass,
+	user_column name,
+	item_column name,
+	rating_column name DEFAULT NULL,
+	k integer DEFAULT 10,
+	relevance_threshold double precision DEFAULT NULL,
+	OUT rmse double precision, OUT mae double precision,
+	OUT precision_at_k double precision, OUT recall_at_k double precision,
+	OUT ndcg_at_k double precision, OUT hit_rate_at_k double precision,
+	OUT map_at_k double precision, OUT coverage double precision,
+	OUT users bigint, OUT test_interactions bigint)
+	AS 'MODULE_PATHNAME', 'pgrec_evaluate' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION pgrec.evaluate(
+	model_name text,
+	test_source text,
+	user_column name,
+	item_column name,
+	rating_column name DEFAULT NULL,
+	k integer DEFAULT 10,
+	relevance_threshold double precision DEFAULT NULL,
+	OUT rmse double precision, OUT mae double precision,
+	OUT precision_at_k double precision, OUT recall_at_k double precision,
+	OUT ndcg_at_k double precision, OUT hit_rate_at_k double precision,
+	OUT map_at_k double precision, OUT coverage double precision,
+	OUT users bigint, OUT test_interactions bigint)
+	AS 'MODULE_PATHNAME', 'pgrec_evaluate' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION pgrec.evaluate(text, regclass, name, name, name, integer, double precision)
+	IS 'evaluates a model on held-out interactions: RMSE/MAE (explicit models) and full-ranking metrics at k; stores them in pgrec.models.metrics';
+COMMENT ON FUNCTION pgrec.evaluate(text, text, name, name, name, integer, double precision)
+	IS 'evaluates a model on a table name or on a query returning the named columns';
+
+CREATE FUNCTION pgrec.drop_model(model_name text, if_exists boolean DEFAULT false) RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	DELETE FROM pgrec.models WHERE name = model_name;
+	IF NOT FOUND THEN
+		IF if_exists THEN
+			RETURN false;
+		END IF;
+		RAISE EXCEPTION 'model "%" does not exist', model_name USING ERRCODE = 'undefined_object';
+	END IF;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION pgrec.drop_model(text, boolean) IS 'removes a model and its factors; false (or an error unless if_exists) when there is none';

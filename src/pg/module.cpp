@@ -1,8 +1,17 @@
-// The module's identity for the server: the magic block checked when the library is loaded.
-// Per-type and per-feature code lives in the other files of src/pg.
+// The module's identity for the server: the magic block checked when the library is loaded, and
+// _PG_init, which defines the pgrec.* settings. Features live in the other files of src/pg.
 #include "postgres_headers.h"
+
+#include "settings.h"
 
 extern "C"
 {
 PG_MODULE_MAGIC;
+
+PGDLLEXPORT void _PG_init(void);
+}
+
+void _PG_init(void)
+{
+	define_settings();
 }

@@ -1,0 +1,188 @@
+// The training core outside PostgreSQL: reads interaction files, trains with the same code the
+// extension runs, evaluates, and prints timings; the baseline for the in-database overhead.
+// Usage: standalone_train --train F --test F [--format triples|lines] [--algorithm als|ials|bpr]
+//        [--factors N] [--epochs N] [--regularization X] [--alpha X] [--learning-rate X]
+//        [--threads N] [--seed N] [--k N] [--min-rating X] [--every N]
+#include "evaluation.h"
+#include "training.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace
+{
+
+struct Triples
+{
+	std::vector<int64_t> users, items;
+	std::vector<float> values;
+};
+
+// "user item rating" (any separators of spaces, tabs or "::") or "user item item ..." lines.
+Triples read_file(const std::string &path, bool lines, double min_rating)
+{
+	Triples t;
+	std::ifstream in(path);
+	if (!in)
+	{
+		std::fprintf(stderr, "cannot read %s\n", path.c_str());
+		std::exit(2);
+	}
+	std::string line;
+	while (std::getline(in, line))
+	{
+		for (char &c : line)
+			if (c == ':' || c == '\t' || c == ',')
+				c = ' ';
+		std::istringstream fields(line);
+		int64_t user, item;
+		if (!(fields >> user))
+			continue;
+		if (lines)
+		{
+			while (fields >> item)
+			{
+				t.users.push_back(user);
+				t.items.push_back(item);
+				t.values.push_back(1.0f);
+			}
+			continue;
+		}
+		double rating = 1.0;
+		if (!(fields >> item))
+			continue;
+		fields >> rating;
+		if (rating < min_rating)
+			continue;
+		t.users.push_back(user);
+		t.items.push_back(item);
+		t.values.push_back(static_cast<float>(rating));
+	}
+	return t;
+}
+
+double now()
+{
+	return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	std::map<std::string, std::string> opt = {
+		{"--format", "triples"}, {"--algorithm", "als"}, {"--factors", "64"}, {"--epochs", "15"},
+		{"--regularization", "0.05"}, {"--alpha", "1"}, {"--learning-rate", "0.05"},
+		{"--threads", "1"}, {"--seed", "42"}, {"--k", "10"}, {"--min-rating", "-1e30"},
+		{"--every", "0"}, {"--init-scale", "0.1"}, {"--cg-steps", "3"}, {"--bias-regularization", "0.05"}, {"--regularization-exponent", "1"}};
+	for (int a = 1; a + 1 < argc; a += 2)
+		opt[argv[a]] = argv[a + 1];
+	if (!opt.count("--train") || !opt.count("--test"))
+	{
+		std::fprintf(stderr, "usage: %s --train FILE --test FILE [options]\n", argv[0]);
+		return 2;
+	}
+
+	pgrec::Hyperparameters h;
+	std::string algorithm = opt["--algorithm"];
+	h.algorithm = algorithm == "ials" ? pgrec::Algorithm::Ials
+				  : algorithm == "bpr" ? pgrec::Algorithm::Bpr
+									   : pgrec::Algorithm::Als;
+	h.factors = std::atoi(opt["--factors"].c_str());
+	h.epochs = std::atoi(opt["--epochs"].c_str());
+	h.regularization = std::atof(opt["--regularization"].c_str());
+	h.bias_regularization = std::atof(opt["--bias-regularization"].c_str());
+	h.regularization_exponent = std::atof(opt["--regularization-exponent"].c_str());
+	h.alpha = std::atof(opt["--alpha"].c_str());
+	h.learning_rate = std::atof(opt["--learning-rate"].c_str());
+	h.threads = std::atoi(opt["--threads"].c_str());
+	h.seed = std::strtoull(opt["--seed"].c_str(), nullptr, 10);
+	h.init_scale = std::atof(opt["--init-scale"].c_str());
+	h.cg_steps = std::atoi(opt["--cg-steps"].c_str());
+	int k = std::atoi(opt["--k"].c_str()), every = std::atoi(opt["--every"].c_str());
+	bool lines = opt["--format"] == "lines";
+	double min_rating = std::atof(opt["--min-rating"].c_str());
+
+	double t0 = now();
+	Triples train = read_file(opt["--train"], lines, min_rating);
+	Triples test = read_file(opt["--test"], lines, min_rating);
+	double t_read = now();
+	pgrec::Interactions data = pgrec::build_interactions(
+		train.users.data(), train.items.data(), h.algorithm == pgrec::Algorithm::Als ? train.values.data() : nullptr,
+		train.users.size(), pgrec::duplicate_policy(h.algorithm));
+	std::vector<float> uf(data.users() * h.factors), itf(data.items() * h.factors);
+	std::vector<float> ub(data.users()), ib(data.items());
+	bool biases = pgrec::has_biases(h.algorithm);
+	pgrec::FactorBuffers buffers = {uf.data(), itf.data(), biases ? ub.data() : nullptr,
+									biases ? ib.data() : nullptr};
+	double t_data = now();
+	std::unique_ptr<pgrec::Trainer> trainer = pgrec::make_trainer(data, h, buffers);
+
+	// Test set in dense indices.
+	std::vector<pgrec::TestRating> ratings;
+	std::map<int64_t, std::vector<int32_t>> relevant;
+	std::map<int64_t, size_t> unknown;
+	for (size_t r = 0; r < test.users.size(); r++)
+	{
+		int64_t u = pgrec::find_index(data.user_ids, test.users[r]);
+		int64_t i = pgrec::find_index(data.item_ids, test.items[r]);
+		ratings.push_back({u, i, test.values[r]});
+		if (u < 0)
+			continue;
+		if (i < 0)
+			unknown[u]++;
+		else
+			relevant[u].push_back(static_cast<int32_t>(i));
+	}
+	std::vector<pgrec::RankingCase> case_list;
+	for (auto &entry : relevant)
+	{
+		std::sort(entry.second.begin(), entry.second.end());
+		entry.second.erase(std::unique(entry.second.begin(), entry.second.end()), entry.second.end());
+		case_list.push_back({entry.first, entry.second.data(), entry.second.size(), unknown[entry.first]});
+	}
+	auto evaluate = [&](const char *label) {
+		pgrec::ModelView view = {uf.data(), itf.data(), biases ? ub.data() : nullptr,
+								 biases ? ib.data() : nullptr, trainer->global_mean(),
+								 data.users(), data.items(), h.factors};
+		pgrec::RankingMetrics m;
+		double t = now();
+		pgrec::ranking_metrics(view, {data.by_user.ptr.data(), data.by_user.index.data()},
+							   case_list.data(), case_list.size(), k, h.threads, nullptr, &m);
+		std::printf("%s", label);
+		if (h.algorithm == pgrec::Algorithm::Als)
+		{
+			pgrec::RatingErrors e = pgrec::rating_errors(view, ratings.data(), ratings.size(),
+														 data.min_value, data.max_value);
+			std::printf(" rmse=%.4f mae=%.4f", e.rmse, e.mae);
+		}
+		std::printf(" recall@%d=%.4f ndcg@%d=%.4f precision=%.4f hit=%.4f map=%.4f coverage=%.4f"
+					" users=%zu (eval %.2fs)\n",
+					k, m.recall, k, m.ndcg, m.precision, m.hit_rate, m.map, m.coverage, m.users, now() - t);
+	};
+
+	double train_seconds = 0;
+	for (int e = 1; e <= h.epochs; e++)
+	{
+		double t = now();
+		trainer->run_epoch(nullptr);
+		double dt = now() - t;
+		train_seconds += dt;
+		std::printf("epoch %d loss %.5f %.3fs\n", e, trainer->loss(), dt);
+		if (every > 0 && e % every == 0 && e < h.epochs)
+			evaluate("  eval:");
+	}
+	std::printf("read %.2fs, build %.2fs, train %.2fs (%.3fs/epoch), users %zu items %zu nnz %zu\n",
+				t_read - t0, t_data - t_read, train_seconds, train_seconds / h.epochs, data.users(),
+				data.items(), data.nnz());
+	evaluate("final:");
+	return 0;
+}

@@ -1,0 +1,77 @@
+// Offline evaluation of a trained model: rating errors (RMSE, MAE) for explicit models and
+// full-ranking top-k metrics (precision, recall, NDCG, hit rate, MAP, coverage).
+#pragma once
+
+#include "interactions.h"
+
+#include <csignal>
+#include <cstddef>
+#include <cstdint>
+
+namespace pgrec
+{
+
+// A trained model as contiguous row-major matrices (dense indices of its interactions).
+struct ModelView
+{
+	const float *user_factors; // users x factors
+	const float *item_factors; // items x factors
+	const float *user_bias;	   // null without biases
+	const float *item_bias;	   // null without biases
+	double global_mean;
+	size_t users, items;
+	int factors;
+};
+
+// One held-out rating: dense indices, -1 for a user or item the model does not know.
+struct TestRating
+{
+	int64_t user;
+	int64_t item;
+	float rating;
+};
+
+struct RatingErrors
+{
+	double rmse;
+	double mae;
+	size_t count;
+};
+
+// RMSE and MAE of the model's predictions, clipped to [min_rating, max_rating]; unknown users
+// or items are predicted from what is known (global mean and the known bias).
+RatingErrors rating_errors(const ModelView &model, const TestRating *test, size_t count,
+						   float min_rating, float max_rating);
+
+// The relevant held-out items of one user: dense item indices (ascending, distinct), plus how
+// many relevant items the model does not know (relevant, but never recommendable).
+struct RankingCase
+{
+	int64_t user;
+	const int32_t *items;
+	size_t item_count;
+	size_t unknown_items;
+};
+
+// The training items of each user of the model, in CSR form (see SparseRows).
+struct SparseView
+{
+	const int64_t *ptr;
+	const int32_t *index;
+};
+
+struct RankingMetrics
+{
+	double precision = 0, recall = 0, ndcg = 0, hit_rate = 0, map = 0, coverage = 0;
+	size_t users = 0;
+};
+
+// Ranks, for each case, every item the user has no training interaction with by
+// p_u.q_i + b_i and compares the top k with the relevant items. Recall is hits / relevant items
+// of the user, averaged over users (the LightGCN convention). Returns false if *interrupt was
+// raised before the end.
+bool ranking_metrics(const ModelView &model, SparseView train, const RankingCase *cases,
+					 size_t case_count, int k, int threads, const volatile sig_atomic_t *interrupt,
+					 RankingMetrics *out);
+
+} // namespace pgrec

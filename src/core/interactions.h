@@ -1,0 +1,79 @@
+// The interaction matrix a model trains on: external user/item ids mapped to dense indices,
+// stored as CSR by user and by item, with duplicates merged.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace pgrec
+{
+
+// How repeated (user, item) pairs are merged.
+enum class DuplicatePolicy
+{
+	Mean, // explicit ratings: the mean rating
+	Sum	  // implicit feedback: interactions add up
+};
+
+// One side of the matrix in compressed sparse rows: row r holds columns
+// index[ptr[r] .. ptr[r+1]) with values value[...], columns ascending.
+struct SparseRows
+{
+	std::vector<int64_t> ptr;
+	std::vector<int32_t> index;
+	std::vector<float> value;
+
+	size_t rows() const
+	{
+		return ptr.empty() ? 0 : ptr.size() - 1;
+	}
+	size_t bytes() const
+	{
+		return ptr.capacity() * sizeof(int64_t) + index.capacity() * sizeof(int32_t) +
+			   value.capacity() * sizeof(float);
+	}
+};
+
+struct Interactions
+{
+	std::vector<int64_t> user_ids; // external id of each dense user index, ascending
+	std::vector<int64_t> item_ids; // external id of each dense item index, ascending
+	SparseRows by_user;			   // users x items
+	SparseRows by_item;			   // items x users
+	size_t duplicates = 0;		   // input rows merged into an earlier (user, item)
+	double mean_value = 0.0;	   // mean of the merged values
+	float min_value = 0.0f, max_value = 0.0f;
+
+	size_t users() const
+	{
+		return user_ids.size();
+	}
+	size_t items() const
+	{
+		return item_ids.size();
+	}
+	size_t nnz() const
+	{
+		return by_user.index.size();
+	}
+	size_t bytes() const
+	{
+		return (user_ids.capacity() + item_ids.capacity()) * sizeof(int64_t) + by_user.bytes() +
+			   by_item.bytes();
+	}
+};
+
+// Builds the matrix from n (user, item, value) triples; values may be null (all 1). Throws
+// DataError when n is 0.
+Interactions build_interactions(const int64_t *users, const int64_t *items, const float *values,
+								size_t n, DuplicatePolicy policy);
+
+// Bytes build_interactions needs per input triple at its peak: id copies and dense indices
+// (2 x (8 + 4)), the sort order (8), both CSR sides (2 x 8).
+constexpr size_t kInteractionPeakBytesPerRow = 48;
+
+// Dense index of an external id in ids (ascending), or -1.
+int64_t find_index(const std::vector<int64_t> &ids, int64_t id);
+
+} // namespace pgrec

@@ -1,0 +1,78 @@
+// The training interface of the core: hyper-parameters, the factor buffers a model is trained
+// into (owned by the caller), and a Trainer that runs one epoch at a time.
+#pragma once
+
+#include "interactions.h"
+
+#include <csignal>
+#include <cstdint>
+#include <memory>
+
+namespace pgrec
+{
+
+enum class Algorithm
+{
+	Als,  // explicit biased matrix factorisation by alternating least squares
+	Ials, // implicit-feedback ALS (Hu, Koren & Volinsky 2008), conjugate-gradient solves
+	Bpr	  // Bayesian Personalised Ranking (Rendle et al. 2009), SGD
+};
+
+struct Hyperparameters
+{
+	Algorithm algorithm = Algorithm::Als;
+	int factors = 64;
+	int epochs = 15;
+	double regularization = 0.05;
+	double bias_regularization = 0.05; // als: of the biases, also times the row's count
+	double regularization_exponent = 1.0; // als: lambda * count^exponent per row
+	double alpha = 1.0;			 // ials: confidence 1 + alpha * r
+	double learning_rate = 0.05; // bpr
+	uint64_t seed = 42;
+	int threads = 1;
+	int cg_steps = 3;		  // ials: conjugate-gradient steps per solve
+	double init_scale = 0.1;  // standard deviation of the initial factors
+};
+
+// Row-major buffers of the model, allocated by the caller: users x factors, items x factors,
+// and one bias per user and per item (both unused, and may be null, for ials).
+struct FactorBuffers
+{
+	float *user_factors;
+	float *item_factors;
+	float *user_bias;
+	float *item_bias;
+};
+
+// True when the algorithm learns biases (and a global mean).
+bool has_biases(Algorithm algorithm);
+
+// Duplicate (user, item) rows: explicit ratings average, implicit feedback adds up.
+DuplicatePolicy duplicate_policy(Algorithm algorithm);
+
+// Throws InvalidArgument unless the hyper-parameters are usable.
+void validate(const Hyperparameters &h);
+
+// Bytes of scratch memory a trainer takes beyond the data and the factor buffers.
+size_t trainer_scratch_bytes(const Hyperparameters &h, const Interactions &data);
+
+// Runs training one epoch at a time, so that the caller can report progress between epochs.
+class Trainer
+{
+  public:
+	virtual ~Trainer() = default;
+	// Runs one epoch. Returns false, leaving the factors consistent, if *interrupt became
+	// non-zero first. Throws NumericDivergence if the loss is no longer finite.
+	virtual bool run_epoch(const volatile sig_atomic_t *interrupt) = 0;
+	// Training loss after the last epoch: RMSE for als, mean weighted squared error per
+	// interaction for ials, mean -log sigmoid(x_uij) for bpr.
+	virtual double loss() const = 0;
+	// The global mean rating the biases are relative to (0 without biases).
+	virtual double global_mean() const = 0;
+};
+
+// Initialises the buffers from the seed and returns the trainer. data and buffers must outlive it.
+std::unique_ptr<Trainer> make_trainer(const Interactions &data, const Hyperparameters &h,
+									  const FactorBuffers &buffers);
+
+} // namespace pgrec

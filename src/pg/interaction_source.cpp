@@ -1,0 +1,221 @@
+// Resolves the source of interactions (table or query) and reads it in batches with an SPI
+// cursor, checking column types, NULLs, finiteness and the memory limit as rows arrive.
+#include "interaction_source.h"
+
+extern "C"
+{
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+}
+
+#include <cctype>
+#include <cmath>
+
+#define FETCH_BATCH 10000
+
+// True when text is a query rather than a relation name: after white space and parentheses
+// it starts with SELECT, WITH, VALUES or TABLE, reserved words no unquoted name can be.
+static bool looks_like_query(const char *text)
+{
+	static const char *const keywords[] = {"select", "with", "values", "table"};
+
+	while (*text && (isspace((unsigned char) *text) || *text == '('))
+		text++;
+	for (const char *keyword : keywords)
+	{
+		size_t n = strlen(keyword);
+		if (pg_strncasecmp(text, keyword, n) == 0 &&
+			!(isalnum((unsigned char) text[n]) || text[n] == '_' || text[n] == '$'))
+			return true;
+	}
+	return false;
+}
+
+char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *user_column,
+							   const char *item_column, const char *rating_column,
+							   char **description)
+{
+	Oid argtype = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid relid = InvalidOid;
+	StringInfoData sql;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("the source of interactions must not be NULL")));
+	if (argtype == REGCLASSOID)
+		relid = PG_GETARG_OID(argno);
+	else
+	{
+		char *source = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+		if (looks_like_query(source))
+			*description = source;
+		else
+			relid = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(source)));
+	}
+	if (OidIsValid(relid))
+	{
+		char *relname = get_rel_name(relid);
+		if (relname == NULL)
+			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+							errmsg("relation with OID %u does not exist", relid)));
+		*description = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+												  relname);
+	}
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT %s, %s", quote_identifier(user_column),
+					 quote_identifier(item_column));
+	if (rating_column)
+		appendStringInfo(&sql, ", %s", quote_identifier(rating_column));
+	if (OidIsValid(relid))
+		appendStringInfo(&sql, " FROM %s", *description);
+	else
+		appendStringInfo(&sql, " FROM (%s) AS source", *description);
+	return sql.data;
+}
+
+// Ereports unless column `number` of the result is an integer type (ids).
+static void check_id_column(TupleDesc desc, int number)
+{
+	Oid type = SPI_gettypeid(desc, number);
+	if (type != INT2OID && type != INT4OID && type != INT8OID)
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+						errmsg("column \"%s\" must be of type integer or bigint",
+							   SPI_fname(desc, number)),
+						errdetail("It has type %s.", format_type_be(type)),
+						errhint("Map other ids to integers first, for example with a "
+								"dense_rank() OVER (ORDER BY id) column.")));
+}
+
+// Ereports unless column `number` of the result is numeric (ratings).
+static void check_rating_column(TupleDesc desc, int number)
+{
+	Oid type = SPI_gettypeid(desc, number);
+	if (type != INT2OID && type != INT4OID && type != INT8OID && type != FLOAT4OID &&
+		type != FLOAT8OID && type != NUMERICOID)
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+						errmsg("rating column \"%s\" must be of a numeric type",
+							   SPI_fname(desc, number)),
+						errdetail("It has type %s.", format_type_be(type))));
+}
+
+static int64 datum_to_id(Datum d, Oid type)
+{
+	return type == INT8OID ? DatumGetInt64(d)
+		   : type == INT4OID ? (int64) DatumGetInt32(d)
+							 : (int64) DatumGetInt16(d);
+}
+
+static double datum_to_rating(Datum d, Oid type)
+{
+	switch (type)
+	{
+	case INT2OID:
+		return DatumGetInt16(d);
+	case INT4OID:
+		return DatumGetInt32(d);
+	case INT8OID:
+		return (double) DatumGetInt64(d);
+	case FLOAT4OID:
+		return DatumGetFloat4(d);
+	case FLOAT8OID:
+		return DatumGetFloat8(d);
+	default:
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+	}
+}
+
+// Grows the arrays of *out to hold at least needed rows, checking the memory limit.
+static void reserve_rows(InteractionArrays *out, size_t needed, size_t memory_limit,
+						 size_t bytes_per_row, MemoryContext context)
+{
+	if (needed <= out->capacity)
+		return;
+	size_t capacity = Max(needed, Max(out->capacity * 2, (size_t) FETCH_BATCH));
+	size_t row_bytes = 2 * sizeof(int64) + sizeof(float);
+	if ((double) needed * (double) (row_bytes + bytes_per_row) > (double) memory_limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("interactions need more memory than pgrec.training_memory_limit allows"),
+				 errdetail("%zu rows need about %.0f MB; the limit is %.0f MB.", needed,
+						   (double) needed * (double) (row_bytes + bytes_per_row) / 1048576.0,
+						   (double) memory_limit / 1048576.0),
+				 errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem), or use "
+						 "a sample of the source.")));
+	Size ids = sizeof(int64) * capacity, values = sizeof(float) * capacity;
+	if (out->capacity == 0)
+	{
+		out->users = (int64 *) MemoryContextAllocHuge(context, ids);
+		out->items = (int64 *) MemoryContextAllocHuge(context, ids);
+		out->values = (float *) MemoryContextAllocHuge(context, values);
+	}
+	else
+	{
+		out->users = (int64 *) repalloc_huge(out->users, ids);
+		out->items = (int64 *) repalloc_huge(out->items, ids);
+		out->values = (float *) repalloc_huge(out->values, values);
+	}
+	out->capacity = capacity;
+}
+
+void read_interactions(const char *query, bool has_rating, size_t memory_limit,
+					   size_t bytes_per_row, MemoryContext context, InteractionArrays *out)
+{
+	SPIPlanPtr plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", query, SPI_result_code_string(SPI_result));
+	Portal portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	bool checked = false;
+	Oid types[3] = {InvalidOid, InvalidOid, InvalidOid};
+
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, FETCH_BATCH);
+		if (SPI_processed == 0)
+			break;
+		TupleDesc desc = SPI_tuptable->tupdesc;
+		if (!checked)
+		{
+			check_id_column(desc, 1);
+			check_id_column(desc, 2);
+			if (has_rating)
+				check_rating_column(desc, 3);
+			for (int c = 0; c < (has_rating ? 3 : 2); c++)
+				types[c] = SPI_gettypeid(desc, c + 1);
+			checked = true;
+		}
+		reserve_rows(out, out->count + SPI_processed, memory_limit, bytes_per_row, context);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple tuple = SPI_tuptable->vals[r];
+			bool null_user, null_item, null_rating = false;
+			Datum user = SPI_getbinval(tuple, desc, 1, &null_user);
+			Datum item = SPI_getbinval(tuple, desc, 2, &null_item);
+			Datum rating = has_rating ? SPI_getbinval(tuple, desc, 3, &null_rating) : (Datum) 0;
+			if (null_user || null_item || null_rating)
+			{
+				out->skipped++;
+				continue;
+			}
+			double value = has_rating ? datum_to_rating(rating, types[2]) : 1.0;
+			float narrowed = (float) value;
+			if (!std::isfinite(narrowed))
+				ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+								errmsg("rating %g of user %lld and item %lld is not a finite real",
+									   value, (long long) datum_to_id(user, types[0]),
+									   (long long) datum_to_id(item, types[1]))));
+			out->users[out->count] = datum_to_id(user, types[0]);
+			out->items[out->count] = datum_to_id(item, types[1]);
+			out->values[out->count] = narrowed;
+			out->count++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+}

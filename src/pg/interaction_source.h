@@ -1,0 +1,29 @@
+// Reading (user, item[, rating]) rows from a table or a query through SPI, as the calling user
+// (privileges and row-level security apply), in batches, into arrays of a memory context.
+#pragma once
+
+#include "postgres_headers.h"
+
+// The rows read: ids as int64, values as float (1 when there is no rating column).
+struct InteractionArrays
+{
+	int64 *users;
+	int64 *items;
+	float *values;
+	size_t count;
+	size_t capacity;
+	int64 skipped; // rows with a NULL user, item or rating
+};
+
+// The SELECT that reads the three columns from argument argno of the current call, a regclass
+// or a text holding either a relation name or a query (SELECT, WITH, VALUES, TABLE). Sets
+// *description to the qualified relation name or the query text. May ereport; palloc'd.
+char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *user_column,
+							   const char *item_column, const char *rating_column,
+							   char **description);
+
+// Runs query (SPI must be connected) and appends its rows to *out, allocated in context.
+// Ereports on ids that are not integers, ratings that are not numbers or not finite, and
+// when the arrays plus bytes_per_row of later work per row would pass memory_limit bytes.
+void read_interactions(const char *query, bool has_rating, size_t memory_limit,
+					   size_t bytes_per_row, MemoryContext context, InteractionArrays *out);

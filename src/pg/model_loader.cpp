@@ -1,0 +1,156 @@
+// Reads a stored model with SPI into arrays: the catalog row, then items and users ordered by
+// id (so the id arrays are sorted), copying each embedding's floats into one matrix.
+#include "model_loader.h"
+
+#include "embedding.h"
+
+extern "C"
+{
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+}
+
+int64 dense_index(const int64 *ids, size_t count, int64 id)
+{
+	size_t lo = 0, hi = count;
+	while (lo < hi)
+	{
+		size_t mid = lo + (hi - lo) / 2;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < count && ids[lo] == id ? (int64) lo : -1;
+}
+
+pgrec::ModelView model_view(const LoadedModel *m)
+{
+	return {m->user_factors, m->item_factors, m->user_bias, m->item_bias, m->global_mean,
+			m->users, m->items, m->factors};
+}
+
+// Copies the embedding in d into row (factors floats), ereporting if the dimensions differ.
+static void copy_factors(Datum d, float *row, int factors, int64 id)
+{
+	Embedding *e = DatumGetEmbeddingP(d);
+	if (e->dim != factors)
+		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+						errmsg("factors of id %lld have %d dimensions, the model has %d",
+							   (long long) id, e->dim, factors)));
+	memcpy(row, e->x, sizeof(float) * factors);
+}
+
+// Runs a query over one side's rows with the model id as $1; leaves the result in SPI_tuptable.
+static void select_rows(const char *sql, int64 model_id)
+{
+	Oid types[1] = {INT8OID};
+	Datum values[1] = {Int64GetDatum(model_id)};
+	if (SPI_execute_with_args(sql, 1, types, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the factors of model %lld", (long long) model_id);
+}
+
+// Allocates count floats in context, or returns NULL when count is 0 or has_bias is false.
+static float *alloc_floats(MemoryContext context, size_t count)
+{
+	return (float *) MemoryContextAllocExtended(context, sizeof(float) * Max(count, (size_t) 1),
+												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+void load_model(const char *name, MemoryContext context, LoadedModel *out)
+{
+	Oid types[1] = {TEXTOID};
+	Datum values[1] = {CStringGetTextDatum(name)};
+	bool isnull;
+
+	if (SPI_execute_with_args("SELECT model_id, algorithm, factors, global_mean, rating_min, "
+							  "rating_max, users, items FROM pgrec.models WHERE name "
+							  "OPERATOR(pg_catalog.=) $1",
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pgrec.models");
+	if (SPI_processed == 0)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("model \"%s\" does not exist", name),
+						errhint("Train it with pgrec.train(), or see pgrec.models for the models there are.")));
+	HeapTuple row = SPI_tuptable->vals[0];
+	TupleDesc desc = SPI_tuptable->tupdesc;
+	out->model_id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+	out->algorithm = MemoryContextStrdup(context, TextDatumGetCString(SPI_getbinval(row, desc, 2, &isnull)));
+	out->factors = DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull));
+	out->global_mean = DatumGetFloat8(SPI_getbinval(row, desc, 4, &isnull));
+	out->rating_min = DatumGetFloat4(SPI_getbinval(row, desc, 5, &isnull));
+	out->has_rating_range = !isnull;
+	out->rating_max = DatumGetFloat4(SPI_getbinval(row, desc, 6, &isnull));
+	int k = out->factors;
+
+	select_rows("SELECT item_id, bias, factors FROM pgrec.item_factors "
+				"WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY item_id", out->model_id);
+	out->items = SPI_processed;
+	out->item_ids = (int64 *) MemoryContextAllocHuge(context, sizeof(int64) * Max(out->items, 1));
+	out->item_factors = alloc_floats(context, out->items * k);
+	out->item_bias = NULL;
+	for (size_t i = 0; i < out->items; i++)
+	{
+		row = SPI_tuptable->vals[i];
+		desc = SPI_tuptable->tupdesc;
+		out->item_ids[i] = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+		Datum bias = SPI_getbinval(row, desc, 2, &isnull);
+		if (!isnull)
+		{
+			if (out->item_bias == NULL)
+				out->item_bias = alloc_floats(context, out->items);
+			out->item_bias[i] = DatumGetFloat4(bias);
+		}
+		copy_factors(SPI_getbinval(row, desc, 3, &isnull), out->item_factors + i * k, k, out->item_ids[i]);
+		if (i % 4096 == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	SPI_freetuptable(SPI_tuptable);
+
+	select_rows("SELECT user_id, bias, factors, seen_items FROM pgrec.user_factors "
+				"WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY user_id", out->model_id);
+	out->users = SPI_processed;
+	out->user_ids = (int64 *) MemoryContextAllocHuge(context, sizeof(int64) * Max(out->users, 1));
+	out->user_factors = alloc_floats(context, out->users * k);
+	out->user_bias = NULL;
+	out->seen_ptr = (int64 *) MemoryContextAllocHuge(context, sizeof(int64) * (out->users + 1));
+	out->seen_ptr[0] = 0;
+	size_t seen_capacity = 1024;
+	out->seen_index = (int32 *) MemoryContextAllocHuge(context, sizeof(int32) * seen_capacity);
+	for (size_t u = 0; u < out->users; u++)
+	{
+		row = SPI_tuptable->vals[u];
+		desc = SPI_tuptable->tupdesc;
+		out->user_ids[u] = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+		Datum bias = SPI_getbinval(row, desc, 2, &isnull);
+		if (!isnull)
+		{
+			if (out->user_bias == NULL)
+				out->user_bias = alloc_floats(context, out->users);
+			out->user_bias[u] = DatumGetFloat4(bias);
+		}
+		copy_factors(SPI_getbinval(row, desc, 3, &isnull), out->user_factors + u * k, k, out->user_ids[u]);
+
+		ArrayType *seen = DatumGetArrayTypeP(SPI_getbinval(row, desc, 4, &isnull));
+		int count = ArrayGetNItems(ARR_NDIM(seen), ARR_DIMS(seen));
+		const int64 *ids = (const int64 *) ARR_DATA_PTR(seen);
+		size_t end = out->seen_ptr[u];
+		if (end + count > seen_capacity)
+		{
+			seen_capacity = Max(seen_capacity * 2, end + count);
+			out->seen_index = (int32 *) repalloc_huge(out->seen_index, sizeof(int32) * seen_capacity);
+		}
+		for (int j = 0; j < count; j++)
+		{
+			int64 index = dense_index(out->item_ids, out->items, ids[j]);
+			if (index >= 0)
+				out->seen_index[end++] = (int32) index;
+		}
+		out->seen_ptr[u + 1] = end;
+		if (u % 4096 == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	SPI_freetuptable(SPI_tuptable);
+}

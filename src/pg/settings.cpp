@@ -1,0 +1,38 @@
+// Definitions of the pgrec.* GUCs and the resolved training memory limit.
+#include "postgres_headers.h"
+
+#include "settings.h"
+
+#include <climits>
+
+extern "C"
+{
+#include "miscadmin.h"
+#include "utils/guc.h"
+}
+
+int pgrec_threads = 2;
+bool pgrec_progress = true;
+int pgrec_training_memory_limit = -1;
+
+void define_settings(void)
+{
+	DefineCustomIntVariable("pgrec.threads", "Worker threads for training and evaluation.",
+							"With 1 thread every algorithm is deterministic for a given seed; "
+							"als and ials are with any number, bpr is not.",
+							&pgrec_threads, 2, 1, 64, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("pgrec.progress", "Reports each training epoch as a NOTICE.", NULL,
+							 &pgrec_progress, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgrec.training_memory_limit",
+							"Memory a training run may use; -1 means 4 x maintenance_work_mem.",
+							NULL, &pgrec_training_memory_limit, -1, -1, INT_MAX, PGC_USERSET,
+							GUC_UNIT_KB, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("pgrec");
+}
+
+size_t training_memory_limit_bytes(void)
+{
+	double kb = pgrec_training_memory_limit >= 0 ? (double) pgrec_training_memory_limit
+												 : 4.0 * (double) maintenance_work_mem;
+	return (size_t) (kb * 1024.0);
+}

@@ -1,0 +1,15 @@
+// The pgrec.* configuration parameters (GUCs), defined at library load by define_settings().
+#pragma once
+
+// pgrec.threads: worker threads for the numeric work of training and evaluation.
+extern int pgrec_threads;
+// pgrec.progress: report each training epoch as a NOTICE.
+extern bool pgrec_progress;
+// pgrec.training_memory_limit in kB; -1 means 4 x maintenance_work_mem.
+extern int pgrec_training_memory_limit;
+
+// Defines the GUCs and reserves the pgrec. prefix; called from _PG_init.
+void define_settings(void);
+
+// The training memory limit in bytes, resolved from the GUCs.
+size_t training_memory_limit_bytes(void);

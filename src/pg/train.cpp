@@ -1,0 +1,313 @@
+// pgrec.train(): reads the interactions, trains one epoch at a time in the C++ core (progress
+// NOTICEs and interrupt checks between and inside epochs) and stores the model.
+#include "postgres_headers.h"
+
+#include "core_guard.h"
+#include "interaction_source.h"
+#include "model_store.h"
+#include "settings.h"
+
+#include "../core/training.h"
+
+extern "C"
+{
+#include "access/htup_details.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+}
+
+#include <cmath>
+
+PGREC_FUNCTION(pgrec_train)
+
+// Positions of pgrec.train's arguments.
+enum TrainArg
+{
+	ARG_MODEL_NAME,
+	ARG_SOURCE,
+	ARG_USER_COLUMN,
+	ARG_ITEM_COLUMN,
+	ARG_RATING_COLUMN,
+	ARG_ALGORITHM,
+	ARG_FACTORS,
+	ARG_EPOCHS,
+	ARG_REGULARIZATION,
+	ARG_ALPHA,
+	ARG_LEARNING_RATE,
+	ARG_SEED,
+	ARG_BIAS_REGULARIZATION,
+	ARG_REGULARIZATION_EXPONENT,
+	ARG_INIT_SCALE
+};
+
+// The C++ objects of one training run, which live across PostgreSQL calls: created by `new`
+// inside the guard and deleted by a reset callback of the run's memory context, so an ERROR
+// anywhere frees them.
+struct TrainingRun
+{
+	pgrec::Interactions data;
+	std::unique_ptr<pgrec::Trainer> trainer;
+};
+
+static void delete_training_run(void *arg)
+{
+	delete static_cast<TrainingRun *>(arg);
+}
+
+// The defaults of each algorithm, tuned on ML-1M (als) and Gowalla (ials, bpr): bench/README.md.
+static pgrec::Hyperparameters algorithm_defaults(const char *name)
+{
+	pgrec::Hyperparameters h;
+	if (strcmp(name, "als") == 0)
+	{
+		h.algorithm = pgrec::Algorithm::Als;
+		h.epochs = 10;
+		h.regularization = 0.22;
+		h.bias_regularization = 0.05;
+		h.regularization_exponent = 0.8;
+	}
+	else if (strcmp(name, "ials") == 0)
+	{
+		h.algorithm = pgrec::Algorithm::Ials;
+		h.epochs = 10;
+		h.regularization = 3.0;
+		h.alpha = 40.0;
+		h.regularization_exponent = 0.5;
+	}
+	else if (strcmp(name, "bpr") == 0)
+	{
+		h.algorithm = pgrec::Algorithm::Bpr;
+		h.epochs = 50;
+		h.regularization = 0.005;
+		h.learning_rate = 0.05;
+	}
+	else
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("unknown algorithm \"%s\"", name),
+						errhint("Use 'als' (explicit ratings), 'ials' (implicit feedback) or 'bpr' "
+								"(implicit feedback, pairwise ranking).")));
+	return h;
+}
+
+// Reads a required text or name argument, ereporting 22004 if it is NULL.
+static char *required_string(FunctionCallInfo fcinfo, int argno, const char *what, bool is_name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", what)));
+	return is_name ? pstrdup(NameStr(*PG_GETARG_NAME(argno))) : text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+// Overrides *value with a float8 argument when it is not NULL.
+static void optional_double(FunctionCallInfo fcinfo, int argno, double *value)
+{
+	if (!PG_ARGISNULL(argno))
+		*value = PG_GETARG_FLOAT8(argno);
+}
+
+// The hyper-parameters from the algorithm's defaults and the arguments given.
+static pgrec::Hyperparameters read_hyperparameters(FunctionCallInfo fcinfo, const char *algorithm)
+{
+	pgrec::Hyperparameters h = algorithm_defaults(algorithm);
+	if (!PG_ARGISNULL(ARG_FACTORS))
+		h.factors = PG_GETARG_INT32(ARG_FACTORS);
+	if (!PG_ARGISNULL(ARG_EPOCHS))
+		h.epochs = PG_GETARG_INT32(ARG_EPOCHS);
+	optional_double(fcinfo, ARG_REGULARIZATION, &h.regularization);
+	optional_double(fcinfo, ARG_ALPHA, &h.alpha);
+	optional_double(fcinfo, ARG_LEARNING_RATE, &h.learning_rate);
+	optional_double(fcinfo, ARG_BIAS_REGULARIZATION, &h.bias_regularization);
+	optional_double(fcinfo, ARG_REGULARIZATION_EXPONENT, &h.regularization_exponent);
+	optional_double(fcinfo, ARG_INIT_SCALE, &h.init_scale);
+	if (!PG_ARGISNULL(ARG_SEED))
+		h.seed = (uint64_t) PG_GETARG_INT64(ARG_SEED);
+	h.threads = pgrec_threads;
+	CORE_CALL(pgrec::validate(h));
+	return h;
+}
+
+// The hyper-parameters as the JSON stored in pgrec.models.
+static char *hyperparameters_json(const pgrec::Hyperparameters &h, const char *algorithm)
+{
+	StringInfoData s;
+	initStringInfo(&s);
+	appendStringInfo(&s,
+					 "{\"algorithm\": \"%s\", \"factors\": %d, \"epochs\": %d, "
+					 "\"regularization\": %.17g, \"alpha\": %.17g, \"learning_rate\": %.17g, "
+					 "\"seed\": %llu, \"bias_regularization\": %.17g, "
+					 "\"regularization_exponent\": %.17g, \"init_scale\": %.17g, \"cg_steps\": %d, "
+					 "\"threads\": %d}",
+					 algorithm, h.factors, h.epochs, h.regularization, h.alpha, h.learning_rate,
+					 (unsigned long long) h.seed, h.bias_regularization, h.regularization_exponent,
+					 h.init_scale, h.cg_steps, h.threads);
+	return s.data;
+}
+
+static double seconds_since(instr_time start)
+{
+	instr_time now;
+	INSTR_TIME_SET_CURRENT(now);
+	INSTR_TIME_SUBTRACT(now, start);
+	return INSTR_TIME_GET_DOUBLE(now);
+}
+
+// Allocates a zeroed float array of count entries in context (huge allocations allowed).
+static float *alloc_floats(MemoryContext context, size_t count)
+{
+	return (float *) MemoryContextAllocExtended(context, sizeof(float) * Max(count, (size_t) 1),
+												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+Datum pgrec_train(PG_FUNCTION_ARGS)
+{
+	instr_time start;
+	INSTR_TIME_SET_CURRENT(start);
+
+	char *name = required_string(fcinfo, ARG_MODEL_NAME, "model name", false);
+	char *user_column = required_string(fcinfo, ARG_USER_COLUMN, "user column", true);
+	char *item_column = required_string(fcinfo, ARG_ITEM_COLUMN, "item column", true);
+	char *rating_column = PG_ARGISNULL(ARG_RATING_COLUMN)
+							  ? NULL
+							  : pstrdup(NameStr(*PG_GETARG_NAME(ARG_RATING_COLUMN)));
+	char *algorithm = required_string(fcinfo, ARG_ALGORITHM, "algorithm", false);
+	pgrec::Hyperparameters h = read_hyperparameters(fcinfo, algorithm);
+	char *description;
+	char *query = interaction_source_query(fcinfo, ARG_SOURCE, user_column, item_column,
+										   rating_column, &description);
+	if (strlen(name) == 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("model name must not be empty")));
+	TupleDesc result_desc;
+	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "pgrec.train must return a composite type");
+
+	MemoryContext run_context = AllocSetContextCreate(CurrentMemoryContext, "pgrec training",
+													  ALLOCSET_DEFAULT_SIZES);
+	size_t limit = training_memory_limit_bytes();
+	size_t per_row = pgrec::kInteractionPeakBytesPerRow;
+	InteractionArrays rows = {};
+
+	SPI_connect();
+	read_interactions(query, rating_column != NULL, limit, per_row, run_context, &rows);
+	SPI_finish();
+	if (rows.count == 0)
+		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("no interactions to train on"),
+						rows.skipped > 0
+							? errdetail("All %lld rows of the source have a NULL user, item or rating.",
+										(long long) rows.skipped)
+							: errdetail("The source returned no rows.")));
+	if (h.algorithm != pgrec::Algorithm::Als)
+		for (size_t r = 0; r < rows.count; r++)
+			if (rows.values[r] < 0.0f)
+				ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+								errmsg("implicit feedback must not be negative"),
+								errdetail("User %lld has value %g for item %lld.",
+										  (long long) rows.users[r], (double) rows.values[r],
+										  (long long) rows.items[r]),
+								errhint("Use algorithm 'als' for explicit ratings, or filter "
+										"the source.")));
+
+	// Build the matrix; the run's C++ objects are freed by a callback of run_context.
+	TrainingRun *run = NULL;
+	CORE_CALL(run = new TrainingRun());
+	MemoryContextCallback *callback =
+		(MemoryContextCallback *) MemoryContextAlloc(run_context, sizeof(MemoryContextCallback));
+	callback->func = delete_training_run;
+	callback->arg = run;
+	MemoryContextRegisterResetCallback(run_context, callback);
+	CORE_CALL(run->data = pgrec::build_interactions(rows.users, rows.items,
+													rating_column ? rows.values : NULL,
+													rows.count, pgrec::duplicate_policy(h.algorithm)));
+	const pgrec::Interactions &data = run->data;
+	size_t interactions_read = rows.count;
+	pfree(rows.users);
+	pfree(rows.items);
+	pfree(rows.values);
+
+	size_t k = (size_t) h.factors;
+	double factor_bytes = (double) (data.users() + data.items()) * (k + 1) * sizeof(float);
+	size_t scratch = pgrec::trainer_scratch_bytes(h, data);
+	if ((double) data.bytes() + factor_bytes + (double) scratch > (double) limit)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+						errmsg("the model needs more memory than pgrec.training_memory_limit allows"),
+						errdetail("%zu users and %zu items with %d factors need about %.0f MB; the "
+								  "limit is %.0f MB.",
+								  data.users(), data.items(), h.factors,
+								  ((double) data.bytes() + factor_bytes + (double) scratch) / 1048576.0,
+								  (double) limit / 1048576.0),
+						errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem), or "
+								"lower factors.")));
+	bool biases = pgrec::has_biases(h.algorithm);
+	pgrec::FactorBuffers buffers = {alloc_floats(run_context, data.users() * k),
+									alloc_floats(run_context, data.items() * k),
+									biases ? alloc_floats(run_context, data.users()) : NULL,
+									biases ? alloc_floats(run_context, data.items()) : NULL};
+	CORE_CALL(run->trainer = pgrec::make_trainer(data, h, buffers));
+	double peak_bytes = (double) MemoryContextMemAllocated(run_context, true) +
+						(double) data.bytes() + (double) scratch;
+
+	if (pgrec_progress && (rows.skipped > 0 || data.duplicates > 0))
+		ereport(NOTICE, (errmsg("skipped %lld rows with a NULL user, item or rating; merged %zu "
+								"duplicate (user, item) rows (%s)",
+								(long long) rows.skipped, data.duplicates,
+								h.algorithm == pgrec::Algorithm::Als ? "mean rating" : "summed")));
+
+	double *losses = (double *) palloc(sizeof(double) * h.epochs);
+	for (int epoch = 0; epoch < h.epochs; epoch++)
+	{
+		instr_time epoch_start;
+		INSTR_TIME_SET_CURRENT(epoch_start);
+		bool finished = false;
+		while (!finished)
+		{
+			CORE_CALL(finished = run->trainer->run_epoch(&InterruptPending));
+			CHECK_FOR_INTERRUPTS();
+		}
+		losses[epoch] = run->trainer->loss();
+		if (pgrec_progress)
+			ereport(NOTICE, (errmsg("epoch %d of %d: loss %.6f, %.3f s", epoch + 1, h.epochs,
+									losses[epoch], seconds_since(epoch_start))));
+	}
+	double training_seconds = seconds_since(start);
+
+	ModelRecord record = {};
+	record.name = name;
+	record.algorithm = algorithm;
+	record.hyperparameters = hyperparameters_json(h, algorithm);
+	record.factors = h.factors;
+	record.global_mean = run->trainer->global_mean();
+	record.has_rating_range = rating_column != NULL;
+	record.rating_min = data.min_value;
+	record.rating_max = data.max_value;
+	record.source = description;
+	record.user_column = user_column;
+	record.item_column = item_column;
+	record.rating_column = rating_column;
+	record.training_seconds = training_seconds;
+	record.peak_memory_bytes = (int64) peak_bytes;
+	record.loss_history = losses;
+	record.epochs = h.epochs;
+
+	SPI_connect();
+	int64 model_id = store_model(&record, data, buffers.user_factors, buffers.item_factors,
+								 buffers.user_bias, buffers.item_bias);
+	SPI_finish();
+
+	Datum values[9];
+	bool nulls[9] = {false};
+	values[0] = Int64GetDatum(model_id);
+	values[1] = Int64GetDatum((int64) data.users());
+	values[2] = Int64GetDatum((int64) data.items());
+	values[3] = Int64GetDatum((int64) data.nnz());
+	values[4] = Int64GetDatum(rows.skipped);
+	values[5] = Int64GetDatum((int64) data.duplicates);
+	values[6] = Float8GetDatum(seconds_since(start));
+	values[7] = Float8GetDatum(losses[h.epochs - 1]);
+	values[8] = Float8GetDatum(peak_bytes / 1048576.0);
+	(void) interactions_read;
+	MemoryContextDelete(run_context);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(result_desc), values, nulls)));
+}

@@ -326,6 +326,7 @@ SELECT pg_catalog.pg_extension_config_dump('pgrec.models_model_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.user_factors', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.item_factors', '');
 
+COMMENT ON SEQUENCE pgrec.models_model_id_seq IS 'model_id of pgrec.models';
 COMMENT ON TABLE pgrec.models IS 'catalog of trained models: one row per model name, replaced atomically by each training';
 COMMENT ON TABLE pgrec.user_factors IS 'user factors, bias and training items of each model';
 COMMENT ON TABLE pgrec.item_factors IS 'item factors and bias of each model';

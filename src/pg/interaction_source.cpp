@@ -130,6 +130,11 @@ static double datum_to_rating(Datum d, Oid type)
 	}
 }
 
+char *pretty_size(double bytes)
+{
+	return text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty, Int64GetDatum((int64) bytes))));
+}
+
 // Grows the arrays of *out to hold at least needed rows, checking the memory limit.
 static void reserve_rows(InteractionArrays *out, size_t needed, size_t memory_limit,
 						 size_t bytes_per_row, MemoryContext context)
@@ -142,9 +147,9 @@ static void reserve_rows(InteractionArrays *out, size_t needed, size_t memory_li
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("interactions need more memory than pgrec.training_memory_limit allows"),
-				 errdetail("%zu rows need about %.0f MB; the limit is %.0f MB.", needed,
-						   (double) needed * (double) (row_bytes + bytes_per_row) / 1048576.0,
-						   (double) memory_limit / 1048576.0),
+				 errdetail("%zu rows need about %s; the limit is %s.", needed,
+						   pretty_size((double) needed * (double) (row_bytes + bytes_per_row)),
+						   pretty_size((double) memory_limit)),
 				 errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem), or use "
 						 "a sample of the source.")));
 	Size ids = sizeof(int64) * capacity, values = sizeof(float) * capacity;

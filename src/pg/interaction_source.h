@@ -27,3 +27,6 @@ char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *u
 // when the arrays plus bytes_per_row of later work per row would pass memory_limit bytes.
 void read_interactions(const char *query, bool has_rating, size_t memory_limit,
 					   size_t bytes_per_row, MemoryContext context, InteractionArrays *out);
+
+// bytes as pg_size_pretty() writes it ("64 kB", "12 MB"), palloc'd.
+char *pretty_size(double bytes);

@@ -196,8 +196,9 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 	if (rows.count == 0)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("no interactions to train on"),
 						rows.skipped > 0
-							? errdetail("All %lld rows of the source have a NULL user, item or rating.",
-										(long long) rows.skipped)
+							? errdetail_plural("The %lld row of the source has a NULL user, item or rating.",
+											   "All %lld rows of the source have a NULL user, item or rating.",
+											   (unsigned long) rows.skipped, (long long) rows.skipped)
 							: errdetail("The source returned no rows.")));
 	if (h.algorithm != pgrec::Algorithm::Als)
 		for (size_t r = 0; r < rows.count; r++)
@@ -233,11 +234,11 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 	if ((double) data.bytes() + factor_bytes + (double) scratch > (double) limit)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
 						errmsg("the model needs more memory than pgrec.training_memory_limit allows"),
-						errdetail("%zu users and %zu items with %d factors need about %.0f MB; the "
-								  "limit is %.0f MB.",
+						errdetail("%zu users and %zu items with %d factors need about %s; the "
+								  "limit is %s.",
 								  data.users(), data.items(), h.factors,
-								  ((double) data.bytes() + factor_bytes + (double) scratch) / 1048576.0,
-								  (double) limit / 1048576.0),
+								  pretty_size((double) data.bytes() + factor_bytes + (double) scratch),
+								  pretty_size((double) limit)),
 						errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem), or "
 								"lower factors.")));
 	bool biases = pgrec::has_biases(h.algorithm);
@@ -249,7 +250,7 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 	double peak_bytes = (double) MemoryContextMemAllocated(run_context, true) +
 						(double) data.bytes() + (double) scratch;
 
-	if (pgrec_progress && (rows.skipped > 0 || data.duplicates > 0))
+	if (rows.skipped > 0 || data.duplicates > 0)
 		ereport(NOTICE, (errmsg("skipped %lld rows with a NULL user, item or rating; merged %zu "
 								"duplicate (user, item) rows (%s)",
 								(long long) rows.skipped, data.duplicates,

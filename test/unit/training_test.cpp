@@ -1,0 +1,251 @@
+// Unit tests of the trainers against dense direct solves on tiny problems: after an epoch,
+// the side solved last must be the exact minimiser of its objective given the other side.
+#include "core_errors.h"
+#include "factor_init.h"
+#include "interactions.h"
+#include "training.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace
+{
+
+// A 7 x 5 matrix with 20 observed ratings, some users and items sparse.
+struct Tiny
+{
+	std::vector<int64_t> users, items;
+	std::vector<float> values;
+	Tiny()
+	{
+		for (int u = 0; u < 7; u++)
+			for (int i = 0; i < 5; i++)
+				if ((u * 3 + i * 2) % 7 < 4)
+				{
+					users.push_back(100 + u);
+					items.push_back(10 * i);
+					values.push_back(static_cast<float>(1 + (u * i + u) % 5));
+				}
+	}
+};
+
+struct Model
+{
+	std::vector<float> uf, itf, ub, ib;
+	pgrec::FactorBuffers buffers;
+	Model(const pgrec::Interactions &d, int k, bool biases)
+		: uf(d.users() * k), itf(d.items() * k), ub(d.users()), ib(d.items())
+	{
+		buffers = {uf.data(), itf.data(), biases ? ub.data() : nullptr, biases ? ib.data() : nullptr};
+	}
+};
+
+TEST(Interactions, MapsIdsMergesDuplicatesAndTransposes)
+{
+	std::vector<int64_t> users = {50, 7, 50, 7, 50}, items = {3, 3, 9, 3, 3};
+	std::vector<float> values = {1, 2, 3, 4, 5};
+	pgrec::Interactions mean = pgrec::build_interactions(users.data(), items.data(), values.data(), 5,
+														 pgrec::DuplicatePolicy::Mean);
+	EXPECT_EQ(mean.user_ids, (std::vector<int64_t>{7, 50}));
+	EXPECT_EQ(mean.item_ids, (std::vector<int64_t>{3, 9}));
+	EXPECT_EQ(mean.nnz(), 3u);
+	EXPECT_EQ(mean.duplicates, 2u);
+	EXPECT_EQ(mean.by_user.ptr, (std::vector<int64_t>{0, 1, 3}));
+	EXPECT_EQ(mean.by_user.value, (std::vector<float>{3.0f, 3.0f, 3.0f})); // (2+4)/2, (1+5)/2, 3
+	EXPECT_EQ(mean.by_item.ptr, (std::vector<int64_t>{0, 2, 3}));
+	EXPECT_EQ(mean.by_item.index, (std::vector<int32_t>{0, 1, 1}));
+	pgrec::Interactions sum = pgrec::build_interactions(users.data(), items.data(), values.data(), 5,
+														pgrec::DuplicatePolicy::Sum);
+	EXPECT_EQ(sum.by_user.value, (std::vector<float>{6.0f, 6.0f, 3.0f}));
+	EXPECT_EQ(pgrec::find_index(sum.item_ids, 9), 1);
+	EXPECT_EQ(pgrec::find_index(sum.item_ids, 4), -1);
+	EXPECT_THROW(pgrec::build_interactions(nullptr, nullptr, nullptr, 0, pgrec::DuplicatePolicy::Sum),
+				 pgrec::DataError);
+}
+
+TEST(ExplicitAls, ItemSideIsTheExactLeastSquaresSolution)
+{
+	Tiny t;
+	pgrec::Interactions d = pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(),
+													  t.users.size(), pgrec::DuplicatePolicy::Mean);
+	pgrec::Hyperparameters h;
+	h.algorithm = pgrec::Algorithm::Als;
+	h.factors = 3;
+	h.regularization = 0.3;
+	h.bias_regularization = 0.1;
+	h.regularization_exponent = 0.8;
+	Model m(d, h.factors, true);
+	auto trainer = pgrec::make_trainer(d, h, m.buffers);
+	ASSERT_TRUE(trainer->run_epoch(nullptr));
+	const int k = h.factors;
+	const double mu = trainer->global_mean();
+	for (size_t i = 0; i < d.items(); i++)
+	{
+		// Normal equations of min sum_u (r - mu - b_u - b_i - p_u.q_i)^2 + reg over [b_i, q_i].
+		int64_t first = d.by_item.ptr[i], last = d.by_item.ptr[i + 1];
+		double n = std::pow(static_cast<double>(last - first), h.regularization_exponent);
+		Eigen::MatrixXd a = Eigen::MatrixXd::Zero(k + 1, k + 1);
+		Eigen::VectorXd b = Eigen::VectorXd::Zero(k + 1);
+		for (int64_t e = first; e < last; e++)
+		{
+			int32_t u = d.by_item.index[e];
+			Eigen::VectorXd x(k + 1);
+			x(0) = 1;
+			for (int f = 0; f < k; f++)
+				x(f + 1) = m.uf[u * k + f];
+			a += x * x.transpose();
+			b += (d.by_item.value[e] - mu - m.ub[u]) * x;
+		}
+		a.diagonal().array() += h.regularization * n;
+		a(0, 0) += (h.bias_regularization - h.regularization) * n;
+		Eigen::VectorXd w = a.fullPivLu().solve(b);
+		EXPECT_NEAR(m.ib[i], w(0), 1e-4) << "item " << i;
+		for (int f = 0; f < k; f++)
+			EXPECT_NEAR(m.itf[i * k + f], w(f + 1), 1e-4) << "item " << i << " factor " << f;
+	}
+}
+
+TEST(ExplicitAls, FitsTheTrainingDataWhateverTheThreadCount)
+{
+	Tiny t;
+	pgrec::Interactions d = pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(),
+													  t.users.size(), pgrec::DuplicatePolicy::Mean);
+	pgrec::Hyperparameters h;
+	h.factors = 4;
+	h.regularization = 0.01;
+	h.regularization_exponent = 1.0;
+	Model a(d, h.factors, true), b(d, h.factors, true);
+	auto ta = pgrec::make_trainer(d, h, a.buffers);
+	h.threads = 3;
+	auto tb = pgrec::make_trainer(d, h, b.buffers);
+	for (int e = 0; e < 20; e++)
+	{
+		ta->run_epoch(nullptr);
+		tb->run_epoch(nullptr);
+	}
+	EXPECT_LT(ta->loss(), 0.2); // 4 factors fit 20 ratings of a 7 x 5 matrix closely
+	EXPECT_EQ(a.uf, b.uf) << "thread count must not change ALS factors";
+	EXPECT_EQ(a.itf, b.itf);
+}
+
+TEST(ImplicitAls, ItemSideMatchesTheDenseWeightedSolve)
+{
+	Tiny t;
+	pgrec::Interactions d = pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(),
+													  t.users.size(), pgrec::DuplicatePolicy::Sum);
+	pgrec::Hyperparameters h;
+	h.algorithm = pgrec::Algorithm::Ials;
+	h.factors = 3;
+	h.regularization = 0.5;
+	h.regularization_exponent = 0.5;
+	h.alpha = 2.0;
+	h.cg_steps = 50; // enough for CG to reach the exact solution of a 3 x 3 system
+	Model m(d, h.factors, false);
+	auto trainer = pgrec::make_trainer(d, h, m.buffers);
+	ASSERT_TRUE(trainer->run_epoch(nullptr));
+	const int k = h.factors;
+	// Dense confidence and preference over every (user, item) pair.
+	for (size_t i = 0; i < d.items(); i++)
+	{
+		Eigen::MatrixXd a = Eigen::MatrixXd::Zero(k, k);
+		Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
+		for (size_t u = 0; u < d.users(); u++)
+		{
+			double r = 0;
+			for (int64_t e = d.by_item.ptr[i]; e < d.by_item.ptr[i + 1]; e++)
+				if (static_cast<size_t>(d.by_item.index[e]) == u)
+					r = d.by_item.value[e];
+			double c = 1 + h.alpha * r, p = r > 0 ? 1 : 0;
+			Eigen::VectorXd x(k);
+			for (int f = 0; f < k; f++)
+				x(f) = m.uf[u * k + f];
+			a += c * x * x.transpose();
+			b += c * p * x;
+		}
+		double count = static_cast<double>(d.by_item.ptr[i + 1] - d.by_item.ptr[i]);
+		a.diagonal().array() += h.regularization * std::pow(count, h.regularization_exponent);
+		Eigen::VectorXd y = a.ldlt().solve(b);
+		for (int f = 0; f < k; f++)
+			EXPECT_NEAR(m.itf[i * k + f], y(f), 1e-3) << "item " << i << " factor " << f;
+	}
+}
+
+TEST(Bpr, RanksObservedItemsAboveOthersAndIsDeterministic)
+{
+	// Users 0-9 like items 0-4, users 10-19 like items 5-9.
+	std::vector<int64_t> users, items;
+	for (int u = 0; u < 20; u++)
+		for (int i = 0; i < 5; i++)
+			if ((u + i) % 5 != 0)
+			{
+				users.push_back(u);
+				items.push_back(u < 10 ? i : i + 5);
+			}
+	pgrec::Interactions d = pgrec::build_interactions(users.data(), items.data(), nullptr, users.size(),
+													  pgrec::DuplicatePolicy::Sum);
+	pgrec::Hyperparameters h;
+	h.algorithm = pgrec::Algorithm::Bpr;
+	h.factors = 4;
+	h.learning_rate = 0.1;
+	h.regularization = 0.001;
+	Model a(d, h.factors, true), b(d, h.factors, true);
+	auto ta = pgrec::make_trainer(d, h, a.buffers);
+	auto tb = pgrec::make_trainer(d, h, b.buffers);
+	for (int e = 0; e < 200; e++)
+	{
+		ta->run_epoch(nullptr);
+		tb->run_epoch(nullptr);
+	}
+	EXPECT_EQ(a.uf, b.uf) << "one thread and one seed give the same factors";
+	EXPECT_LT(ta->loss(), 0.3);
+	int correct = 0;
+	for (int u = 0; u < 20; u++)
+	{
+		Eigen::Map<const Eigen::VectorXf> p(a.uf.data() + u * 4, 4);
+		double own = 0, other = 0;
+		for (int i = 0; i < 10; i++)
+		{
+			double s = p.dot(Eigen::Map<const Eigen::VectorXf>(a.itf.data() + i * 4, 4)) + a.ib[i];
+			((i < 5) == (u < 10) ? own : other) += s;
+		}
+		correct += own > other;
+	}
+	EXPECT_EQ(correct, 20);
+}
+
+TEST(Training, InterruptStopsAnEpoch)
+{
+	Tiny t;
+	pgrec::Interactions d = pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(),
+													  t.users.size(), pgrec::DuplicatePolicy::Mean);
+	for (pgrec::Algorithm a : {pgrec::Algorithm::Als, pgrec::Algorithm::Ials, pgrec::Algorithm::Bpr})
+	{
+		pgrec::Hyperparameters h;
+		h.algorithm = a;
+		h.factors = 2;
+		Model m(d, h.factors, true);
+		auto trainer = pgrec::make_trainer(d, h, m.buffers);
+		volatile sig_atomic_t pending = 1;
+		EXPECT_FALSE(trainer->run_epoch(&pending));
+		pending = 0;
+		EXPECT_TRUE(trainer->run_epoch(&pending));
+	}
+}
+
+TEST(Training, RejectsAbsurdHyperparameters)
+{
+	pgrec::Hyperparameters h;
+	h.factors = 0;
+	EXPECT_THROW(pgrec::validate(h), pgrec::InvalidArgument);
+	h = pgrec::Hyperparameters();
+	h.regularization = NAN;
+	EXPECT_THROW(pgrec::validate(h), pgrec::InvalidArgument);
+	h = pgrec::Hyperparameters();
+	h.epochs = 0;
+	EXPECT_THROW(pgrec::validate(h), pgrec::InvalidArgument);
+	EXPECT_NO_THROW(pgrec::validate(pgrec::Hyperparameters()));
+}
+
+} // namespace

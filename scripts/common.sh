@@ -5,7 +5,7 @@ PGREC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=15
 PG_BINDIR=/usr/lib/postgresql/$PG_MAJOR/bin
 PGREC_PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-cron
-	libeigen3-dev cmake g++ make libgtest-dev clang libclang-rt-dev acl"
+	libeigen3-dev cmake g++ make libgtest-dev clang libclang-rt-dev acl bc"
 
 # Prints a step header.
 step() {
@@ -70,4 +70,26 @@ grant_postgres_traversal() {
 			setfacl -m u:postgres:x "$path"
 		fi
 	done
+}
+
+# Creates and starts a throw-away cluster in $1 (owned by postgres) listening on socket
+# directory $1 and port $2; its log is $1/server.log.
+start_temp_cluster() {
+	local dir=$1 port=$2
+	mkdir -p "$dir"
+	[ "$(id -u)" -ne 0 ] || chown postgres: "$dir"
+	as_postgres "$PG_BINDIR/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
+	cat >>"$dir/data/postgresql.conf" <<CONF
+port = $port
+listen_addresses = ''
+unix_socket_directories = '$dir'
+shared_preload_libraries = 'pg_cron'
+cron.database_name = 'postgres'
+CONF
+	as_postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+}
+
+# Stops the cluster that start_temp_cluster started in $1.
+stop_temp_cluster() {
+	as_postgres "$PG_BINDIR/pg_ctl" -D "$1/data" -m fast -w stop >/dev/null 2>&1 || true
 }

@@ -23,7 +23,9 @@ record() {
 summary() {
 	printf '\n==================== pgrec test summary ====================\n'
 	printf '%s\n' "${RESULTS[@]}"
-	printf '%d suite(s) passed, %d failed\n' $((${#RESULTS[@]} - FAILED)) "$FAILED"
+	printf '%d suite(s) passed, %d skipped, %d failed\n' \
+		"$(printf '%s\n' "${RESULTS[@]}" | grep -c '^PASS')" \
+		"$(printf '%s\n' "${RESULTS[@]}" | grep -c '^SKIP')" "$FAILED"
 	[ "$FAILED" -eq 0 ]
 }
 trap 'summary' EXIT
@@ -64,8 +66,35 @@ if [ $status -ne 0 ] && [ -f "$WORK/regression.diffs" ]; then
 fi
 record "pg_regress" $status
 if grep -h "terminated by signal" "$WORK"/log/*.log 2>/dev/null; then
-	record "server log free of crashes" 1
+	record "pg_regress server log free of crashes" 1
 else
-	record "server log free of crashes" 0
+	record "pg_regress server log free of crashes" 0
 fi
 rm -rf "$WORK"
+
+step "shell tests (test/shell) against a temporary cluster"
+# Each test exits 0 (pass), 77 (skipped, with a message) or anything else (fail).
+CLUSTER=$(mktemp -d /tmp/pgrec-cluster.XXXXXX)
+export PGHOST=$CLUSTER PGPORT=${PGREC_TEST_PORT:-54329} PGUSER=postgres PGDATABASE=postgres
+export PGREC_DATA_DIR=${PGREC_DATA_DIR:-$PGREC_ROOT/../shared/data}
+start_temp_cluster "$CLUSTER" "$PGPORT"
+psql -X -q -c "CREATE EXTENSION pgrec"
+for t in "$PGREC_ROOT"/test/shell/*.sh; do
+	name=$(basename "$t" .sh)
+	[ "$name" != lib ] || continue
+	echo "--- $name"
+	bash "$t"
+	status=$?
+	if [ $status -eq 77 ]; then
+		RESULTS+=("SKIP  $name")
+	else
+		record "$name" $status
+	fi
+done
+stop_temp_cluster "$CLUSTER"
+if grep -h "terminated by signal" "$CLUSTER/server.log"; then
+	record "shell-test server log free of crashes" 1
+else
+	record "shell-test server log free of crashes" 0
+fi
+rm -rf "$CLUSTER"

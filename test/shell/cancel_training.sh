@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Cancelling a training: statement_timeout and pg_cancel_backend stop it within about a
+# second (SQLSTATE 57014), and the model trained before keeps serving, unchanged.
+source "$(dirname "$0")/lib.sh"
+
+# 1,000,000 implicit interactions; 128 factors and 200 epochs take far longer than a second.
+sql "CREATE TABLE big_clicks AS SELECT (i % 20011) AS user_id, (i::bigint * 7919 % 30011) AS item_id
+	FROM generate_series(1, 1000000) i" >/dev/null
+sql "SET pgrec.progress = off; SELECT users FROM pgrec.train('kept', 'big_clicks', 'user_id', 'item_id',
+	algorithm => 'ials', factors => 4, epochs => 1)" >/dev/null
+before=$(sql "SELECT model_id || ':' || factors FROM pgrec.models WHERE name = 'kept'")
+
+start=$(date +%s.%N)
+out=$("${PSQL[@]}" -c "SET pgrec.progress = off; SET statement_timeout = '1s';
+	SELECT * FROM pgrec.train('kept', 'big_clicks', 'user_id', 'item_id', algorithm => 'ials',
+	factors => 128, epochs => 200)" 2>&1)
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+echo "$out" | grep -q "canceling statement due to statement timeout"
+check "statement_timeout cancels the training" "$? = 0" "$(echo "$out" | grep ERROR)"
+check "the cancel takes effect within 1 s of the timeout" "$elapsed < 2.0" "${elapsed}s for a 1s timeout"
+
+"${PSQL[@]}" -c "SET pgrec.progress = off; SELECT * FROM pgrec.train('kept', 'big_clicks', 'user_id',
+	'item_id', algorithm => 'als', factors => 128, epochs => 200)" >/tmp/pgrec_cancel.$$ 2>&1 &
+client=$!
+sleep 1.5
+start=$(date +%s.%N)
+sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%factors => 128, epochs => 200%'
+	AND pid <> pg_backend_pid()" >/dev/null
+wait $client
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+grep -q "canceling statement due to user request" /tmp/pgrec_cancel.$$
+check "pg_cancel_backend cancels the training" "$? = 0" "$(head -1 /tmp/pgrec_cancel.$$)"
+check "pg_cancel_backend takes effect within 1 s" "$elapsed < 1.0" "${elapsed}s"
+rm -f /tmp/pgrec_cancel.$$
+
+after=$(sql "SELECT model_id || ':' || factors FROM pgrec.models WHERE name = 'kept'")
+check "the previous model is unchanged" "'$before' = '$after'" "before $before, after $after"
+check "no orphaned factor rows" "(SELECT count(*) FROM pgrec.item_factors f WHERE NOT EXISTS
+	(SELECT 1 FROM pgrec.models m WHERE m.model_id = f.model_id)) = 0" "orphans counted"
+sql "SELECT pgrec.drop_model('kept'); DROP TABLE big_clicks" >/dev/null
+finish

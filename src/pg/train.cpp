@@ -66,7 +66,7 @@ static pgrec::Hyperparameters algorithm_defaults(const char *name)
 	if (strcmp(name, "als") == 0)
 	{
 		h.algorithm = pgrec::Algorithm::Als;
-		h.epochs = 10;
+		h.epochs = 8;
 		h.regularization = 0.22;
 		h.bias_regularization = 0.05;
 		h.regularization_exponent = 0.8;
@@ -212,10 +212,10 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 										"the source.")));
 
 	// Build the matrix; the run's C++ objects are freed by a callback of run_context.
-	TrainingRun *run = NULL;
-	CORE_CALL(run = new TrainingRun());
 	MemoryContextCallback *callback =
 		(MemoryContextCallback *) MemoryContextAlloc(run_context, sizeof(MemoryContextCallback));
+	TrainingRun *run = NULL;
+	CORE_CALL(run = new TrainingRun());
 	callback->func = delete_training_run;
 	callback->arg = run;
 	MemoryContextRegisterResetCallback(run_context, callback);
@@ -223,7 +223,8 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 													rating_column ? rows.values : NULL,
 													rows.count, pgrec::duplicate_policy(h.algorithm)));
 	const pgrec::Interactions &data = run->data;
-	size_t interactions_read = rows.count;
+	double reading_peak = (double) MemoryContextMemAllocated(run_context, true) +
+						  (double) rows.count * pgrec::kInteractionPeakBytesPerRow;
 	pfree(rows.users);
 	pfree(rows.items);
 	pfree(rows.values);
@@ -247,8 +248,8 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 									biases ? alloc_floats(run_context, data.users()) : NULL,
 									biases ? alloc_floats(run_context, data.items()) : NULL};
 	CORE_CALL(run->trainer = pgrec::make_trainer(data, h, buffers));
-	double peak_bytes = (double) MemoryContextMemAllocated(run_context, true) +
-						(double) data.bytes() + (double) scratch;
+	double peak_bytes = Max(reading_peak, (double) MemoryContextMemAllocated(run_context, true) +
+												  (double) data.bytes() + (double) scratch);
 
 	if (rows.skipped > 0 || data.duplicates > 0)
 		ereport(NOTICE, (errmsg("skipped %lld rows with a NULL user, item or rating; merged %zu "
@@ -308,7 +309,6 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 	values[6] = Float8GetDatum(seconds_since(start));
 	values[7] = Float8GetDatum(losses[h.epochs - 1]);
 	values[8] = Float8GetDatum(peak_bytes / 1048576.0);
-	(void) interactions_read;
 	MemoryContextDelete(run_context);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(result_desc), values, nulls)));
 }

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Training benchmark on the real data (issue 3): ML-1M explicit 'als' (90/10 split, seed 0.42),
+# ML-1M binarised (ratings >= 4) and Gowalla (LightGCN split) with 'ials' and 'bpr', each run
+# in the database and with bench/standalone_train on the same split, same core, same settings.
+# Usage: bench/train_bench.sh [DATA_DIR] (default ../shared/data). Prints markdown tables.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
+DATA=${1:-${PGREC_DATA_DIR:-$PGREC_ROOT/../shared/data}}
+for f in ml-1m/ratings_uir.dat gowalla/train.txt gowalla/valid.txt gowalla/test.txt; do
+	[ -f "$DATA/$f" ] || { echo "missing $DATA/$f" >&2; exit 1; }
+done
+
+"$PGREC_ROOT/scripts/cluster.sh" start >/dev/null
+source <(grep -E '^(PGREC_DATA|PGREC_PORT|SOCKET_DIR)=' "$PGREC_ROOT/scripts/cluster.sh")
+PSQL=(psql -X -q -At -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -p "$PGREC_PORT" -U postgres -d postgres)
+BUILD=$PGREC_ROOT/build/bench
+cmake -S "$PGREC_ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target standalone_train >/dev/null
+TMP=$(mktemp -d)
+chmod 755 "$TMP"
+trap 'rm -rf "$TMP"' EXIT
+THREADS=${THREADS:-2}
+
+step "loading data"
+# Gowalla lines "user item item ..." as pairs; the standalone run reads the same files.
+cat "$DATA/gowalla/train.txt" "$DATA/gowalla/valid.txt" |
+	awk '{for (i = 2; i <= NF; i++) print $1 "\t" $i}' >"$TMP/gowalla_train.txt"
+awk '{for (i = 2; i <= NF; i++) print $1 "\t" $i}' "$DATA/gowalla/test.txt" >"$TMP/gowalla_test.txt"
+"${PSQL[@]}" <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgrec;
+DROP TABLE IF EXISTS bench_ml1m, bench_ml1m_split, bench_gowalla_train, bench_gowalla_test;
+CREATE TABLE bench_ml1m (user_id int, item_id int, rating real);
+\copy bench_ml1m FROM PROGRAM 'sed "s/::/\t/g" $DATA/ml-1m/ratings_uir.dat'
+SELECT setseed(0.42);
+CREATE TABLE bench_ml1m_split AS
+	SELECT *, random() < 0.9 AS is_train FROM (SELECT * FROM bench_ml1m ORDER BY user_id, item_id) s;
+CREATE TABLE bench_gowalla_train (user_id int, item_id int);
+CREATE TABLE bench_gowalla_test (user_id int, item_id int);
+\copy bench_gowalla_train FROM '$TMP/gowalla_train.txt'
+\copy bench_gowalla_test FROM '$TMP/gowalla_test.txt'
+ANALYZE;
+\copy (SELECT user_id, item_id, rating FROM bench_ml1m_split WHERE is_train) TO '$TMP/ml1m_train.txt'
+\copy (SELECT user_id, item_id, rating FROM bench_ml1m_split WHERE NOT is_train) TO '$TMP/ml1m_test.txt'
+\copy (SELECT user_id, item_id, rating FROM bench_ml1m_split WHERE is_train AND rating >= 4) TO '$TMP/ml1m_bin_train.txt'
+\copy (SELECT user_id, item_id, rating FROM bench_ml1m_split WHERE NOT is_train AND rating >= 4) TO '$TMP/ml1m_bin_test.txt'
+SQL
+
+# Runs one configuration in the database and standalone and prints a table row.
+# run LABEL SOURCE TEST_SOURCE RATING_COLUMN K TRAIN_FILE TEST_FILE ALGORITHM EXTRA_SQL_ARGS EXTRA_CLI_ARGS
+run() {
+	local label=$1 source=$2 test=$3 rating=$4 k=$5 train_file=$6 test_file=$7 algorithm=$8
+	local sql_args=$9 cli_args=${10}
+	local rating_arg=NULL
+	[ "$rating" = "" ] || rating_arg="'$rating'"
+	local notices=$TMP/notices.txt
+	local row
+	row=$("${PSQL[@]}" -F ' ' -c "SET pgrec.threads = $THREADS" -c "SELECT round(seconds::numeric, 2),
+		round(peak_memory_mb::numeric, 0) FROM pgrec.train('bench', '$source', 'user_id', 'item_id',
+		$rating_arg, algorithm => '$algorithm' $sql_args)" 2>"$notices")
+	local seconds=${row% *} memory=${row#* }
+	local per_epoch
+	per_epoch=$(grep -o ', [0-9.]* s$' "$notices" | awk '{s += $2; n++} END {printf "%.3f", s / n}')
+	local metrics
+	metrics=$("${PSQL[@]}" -F ' ' -c "SET pgrec.threads = $THREADS" -c "SELECT coalesce(round(rmse::numeric, 4)::text, '-'),
+		round(recall_at_k::numeric, 4), round(ndcg_at_k::numeric, 4)
+		FROM pgrec.evaluate('bench', '$test', 'user_id', 'item_id', $rating_arg, k => $k)")
+	local standalone
+	standalone=$("$BUILD/standalone_train" --train "$train_file" --test "$test_file" \
+		--algorithm "$algorithm" --threads "$THREADS" --k "$k" $cli_args | grep '^read' |
+		awk '{gsub("s,", "", $2); gsub("s,", "", $4); gsub("s", "", $6); printf "%.2f", $2 + $4 + $6}')
+	local ratio
+	ratio=$(echo "scale=2; $seconds / $standalone" | bc)
+	echo "| $label | $(echo "$metrics" | tr ' ' '|' | sed 's/|/ | /g') | $seconds s | $per_epoch s | $standalone s | ${ratio}x | $memory MB |"
+}
+
+echo
+echo "| run | RMSE | recall@k | NDCG@k | in-database total | per epoch | standalone total | ratio | peak memory |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+run "ML-1M als, defaults (64 factors, 8 epochs), k=10" \
+	"SELECT * FROM bench_ml1m_split WHERE is_train" "SELECT * FROM bench_ml1m_split WHERE NOT is_train" \
+	rating 10 "$TMP/ml1m_train.txt" "$TMP/ml1m_test.txt" als "" \
+	"--regularization 0.22 --bias-regularization 0.05 --regularization-exponent 0.8 --epochs 8"
+run "ML-1M binarised (>= 4) ials, defaults, k=10" \
+	"SELECT * FROM bench_ml1m_split WHERE is_train AND rating >= 4" \
+	"SELECT * FROM bench_ml1m_split WHERE NOT is_train AND rating >= 4" \
+	"" 10 "$TMP/ml1m_bin_train.txt" "$TMP/ml1m_bin_test.txt" ials "" \
+	"--regularization 3 --alpha 40 --regularization-exponent 0.5 --epochs 10"
+run "Gowalla ials, defaults (64 factors), k=20" bench_gowalla_train bench_gowalla_test "" 20 \
+	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials "" \
+	"--regularization 3 --alpha 40 --regularization-exponent 0.5 --epochs 10"
+run "Gowalla ials, 128 factors, k=20" bench_gowalla_train bench_gowalla_test "" 20 \
+	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials ", factors => 128" \
+	"--regularization 3 --alpha 40 --regularization-exponent 0.5 --epochs 10 --factors 128"
+run "Gowalla bpr, defaults (64 factors, 50 epochs), k=20" bench_gowalla_train bench_gowalla_test "" 20 \
+	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" bpr "" \
+	"--regularization 0.005 --learning-rate 0.05 --epochs 50"
+"${PSQL[@]}" -c "SELECT pgrec.drop_model('bench')" >/dev/null

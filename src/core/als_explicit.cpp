@@ -25,14 +25,8 @@ class AlsTrainer : public Trainer
 {
   public:
 	AlsTrainer(const Interactions &data, const Hyperparameters &h, const FactorBuffers &b)
-		: data_(data), h_(h), b_(b), mu_(data.mean_value)
+		: Trainer(data, h, b), mu_(data.mean_value)
 	{
-		Random rng(h.seed);
-		size_t k = static_cast<size_t>(h.factors);
-		init_normal(b.user_factors, data.users() * k, h.init_scale, rng);
-		init_normal(b.item_factors, data.items() * k, h.init_scale, rng);
-		std::fill(b.user_bias, b.user_bias + data.users(), 0.0f);
-		std::fill(b.item_bias, b.item_bias + data.items(), 0.0f);
 	}
 
 	bool run_epoch(const volatile sig_atomic_t *interrupt) override
@@ -43,15 +37,8 @@ class AlsTrainer : public Trainer
 		if (!solve(data_.by_item, b_.item_factors, b_.item_bias, b_.user_factors, b_.user_bias,
 				   interrupt))
 			return false;
-		rmse_ = training_rmse();
-		if (!std::isfinite(rmse_))
-			throw NumericDivergence("explicit ALS diverged: the training error is not finite");
+		set_loss(training_rmse(), "explicit ALS");
 		return true;
-	}
-
-	double loss() const override
-	{
-		return rmse_;
 	}
 
 	double global_mean() const override
@@ -108,8 +95,7 @@ class AlsTrainer : public Trainer
 	double training_rmse() const
 	{
 		const int k = h_.factors;
-		std::vector<double> partial(static_cast<size_t>(h_.threads), 0.0);
-		parallel_for(data_.users(), h_.threads, [&](size_t begin, size_t end, int w) {
+		double total = parallel_sum(data_.users(), h_.threads, [&](size_t begin, size_t end) {
 			double s = 0.0;
 			for (size_t u = begin; u < end; u++)
 			{
@@ -123,19 +109,12 @@ class AlsTrainer : public Trainer
 					s += err * err;
 				}
 			}
-			partial[w] = s;
+			return s;
 		});
-		double total = 0.0;
-		for (double s : partial)
-			total += s;
 		return std::sqrt(total / static_cast<double>(data_.nnz()));
 	}
 
-	const Interactions &data_;
-	Hyperparameters h_;
-	FactorBuffers b_;
 	double mu_;
-	double rmse_ = 0.0;
 };
 
 } // namespace

@@ -24,14 +24,8 @@ class BprTrainer : public Trainer
 {
   public:
 	BprTrainer(const Interactions &data, const Hyperparameters &h, const FactorBuffers &b)
-		: data_(data), h_(h), b_(b), rng_seed_(h.seed)
+		: Trainer(data, h, b)
 	{
-		Random rng(h.seed);
-		size_t k = static_cast<size_t>(h.factors);
-		init_normal(b.user_factors, data.users() * k, h.init_scale, rng);
-		init_normal(b.item_factors, data.items() * k, h.init_scale, rng);
-		std::fill(b.user_bias, b.user_bias + data.users(), 0.0f);
-		std::fill(b.item_bias, b.item_bias + data.items(), 0.0f);
 		// Sampling an interaction uniformly: the user owning entry e of the CSR.
 		owner_.resize(data.nnz());
 		for (size_t u = 0; u < data.users(); u++)
@@ -45,12 +39,12 @@ class BprTrainer : public Trainer
 		const float lr = static_cast<float>(h_.learning_rate);
 		const float reg = static_cast<float>(h_.regularization);
 		const size_t samples = data_.nnz(), n_items = data_.items();
-		std::vector<double> partial(static_cast<size_t>(h_.threads), 0.0);
 		std::atomic<bool> stop(false);
 		epoch_++;
 
-		parallel_for(samples, h_.threads, [&](size_t begin, size_t end, int w) {
-			Random rng(rng_seed_ * 0x9e3779b97f4a7c15ULL + epoch_ * 1000003ULL + static_cast<uint64_t>(w));
+		double total = parallel_sum(samples, h_.threads, [&](size_t begin, size_t end) {
+			// One stream per slice: the same for a seed, epoch and thread count.
+			Random rng(h_.seed * 0x9e3779b97f4a7c15ULL + epoch_ * 1000003ULL + begin);
 			Eigen::VectorXf diff(k), pu_old(k);
 			double loss = 0.0;
 			for (size_t s = begin; s < end; s++)
@@ -58,7 +52,7 @@ class BprTrainer : public Trainer
 				if ((s - begin) % 4096 == 0 && (stop.load(std::memory_order_relaxed) || interrupted(interrupt)))
 				{
 					stop = true;
-					return;
+					return loss;
 				}
 				size_t e = rng.below(samples);
 				int32_t u = owner_[e], i = data_.by_user.index[e];
@@ -85,37 +79,17 @@ class BprTrainer : public Trainer
 				b_.item_bias[i] += lr * (g - reg * b_.item_bias[i]);
 				b_.item_bias[j] += lr * (-g - reg * b_.item_bias[j]);
 			}
-			partial[w] = loss;
+			return loss;
 		});
 		if (stop)
 			return false;
-		double total = 0.0;
-		for (double l : partial)
-			total += l;
-		loss_ = total / static_cast<double>(samples);
-		if (!std::isfinite(loss_))
-			throw NumericDivergence("BPR diverged: the training loss is not finite");
+		set_loss(total / static_cast<double>(samples), "BPR");
 		return true;
 	}
 
-	double loss() const override
-	{
-		return loss_;
-	}
-
-	double global_mean() const override
-	{
-		return 0.0;
-	}
-
   private:
-	const Interactions &data_;
-	Hyperparameters h_;
-	FactorBuffers b_;
-	uint64_t rng_seed_;
 	uint64_t epoch_ = 0;
 	std::vector<int32_t> owner_;
-	double loss_ = 0.0;
 };
 
 } // namespace

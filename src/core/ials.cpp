@@ -23,12 +23,8 @@ class IalsTrainer : public Trainer
 {
   public:
 	IalsTrainer(const Interactions &data, const Hyperparameters &h, const FactorBuffers &b)
-		: data_(data), h_(h), b_(b)
+		: Trainer(data, h, b)
 	{
-		Random rng(h.seed);
-		size_t k = static_cast<size_t>(h.factors);
-		init_normal(b.user_factors, data.users() * k, h.init_scale, rng);
-		init_normal(b.item_factors, data.items() * k, h.init_scale, rng);
 	}
 
 	bool run_epoch(const volatile sig_atomic_t *interrupt) override
@@ -37,20 +33,8 @@ class IalsTrainer : public Trainer
 			return false;
 		if (!solve(data_.by_item, b_.item_factors, b_.user_factors, data_.users(), interrupt))
 			return false;
-		loss_ = training_loss();
-		if (!std::isfinite(loss_))
-			throw NumericDivergence("implicit ALS diverged: the training loss is not finite");
+		set_loss(training_loss(), "implicit ALS");
 		return true;
-	}
-
-	double loss() const override
-	{
-		return loss_;
-	}
-
-	double global_mean() const override
-	{
-		return 0.0;
 	}
 
   private:
@@ -127,8 +111,7 @@ class IalsTrainer : public Trainer
 		Eigen::MatrixXf gx = gramian(b_.user_factors, data_.users());
 		Eigen::MatrixXf gy = gramian(b_.item_factors, data_.items());
 		double all_pairs = (gx.cast<double>().array() * gy.cast<double>().array()).sum();
-		std::vector<double> partial(static_cast<size_t>(h_.threads), 0.0);
-		parallel_for(data_.users(), h_.threads, [&](size_t begin, size_t end, int w) {
+		double observed = parallel_sum(data_.users(), h_.threads, [&](size_t begin, size_t end) {
 			double s = 0.0;
 			for (size_t u = begin; u < end; u++)
 			{
@@ -142,19 +125,12 @@ class IalsTrainer : public Trainer
 					s += c * (1.0 - score) * (1.0 - score) - score * score;
 				}
 			}
-			partial[w] = s;
+			return s;
 		});
-		double observed = 0.0;
-		for (double s : partial)
-			observed += s;
 		double reg = h_.regularization * (gx.trace() + gy.trace());
 		return (observed + all_pairs + reg) / static_cast<double>(data_.nnz());
 	}
 
-	const Interactions &data_;
-	Hyperparameters h_;
-	FactorBuffers b_;
-	double loss_ = 0.0;
 };
 
 } // namespace

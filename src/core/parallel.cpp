@@ -3,6 +3,7 @@
 #include "parallel.h"
 
 #include <csignal>
+#include <algorithm>
 #include <exception>
 #include <mutex>
 #include <pthread.h>
@@ -62,6 +63,19 @@ void parallel_for(size_t n, int threads,
 		t.join();
 	if (failure)
 		std::rethrow_exception(failure);
+}
+
+double parallel_sum(size_t n, int threads,
+					const std::function<double(size_t begin, size_t end)> &body)
+{
+	std::vector<double> partial(static_cast<size_t>(std::max(threads, 1)), 0.0);
+	parallel_for(n, threads, [&](size_t begin, size_t end, int worker) {
+		partial[static_cast<size_t>(worker)] = body(begin, end);
+	});
+	double total = 0.0;
+	for (double p : partial)
+		total += p;
+	return total;
 }
 
 } // namespace pgrec

@@ -13,4 +13,9 @@ namespace pgrec
 void parallel_for(size_t n, int threads,
 				  const std::function<void(size_t begin, size_t end, int worker)> &body);
 
+// Sums body(begin, end) over the same slices as parallel_for, adding the slices' results in
+// order, so the total is the same on every run with the same thread count.
+double parallel_sum(size_t n, int threads,
+					const std::function<double(size_t begin, size_t end)> &body);
+
 } // namespace pgrec

@@ -66,9 +66,28 @@ class Trainer
 	virtual bool run_epoch(const volatile sig_atomic_t *interrupt) = 0;
 	// Training loss after the last epoch: RMSE for als, mean weighted squared error per
 	// interaction for ials, mean -log sigmoid(x_uij) for bpr.
-	virtual double loss() const = 0;
+	double loss() const
+	{
+		return loss_;
+	}
 	// The global mean rating the biases are relative to (0 without biases).
-	virtual double global_mean() const = 0;
+	virtual double global_mean() const
+	{
+		return 0.0;
+	}
+
+  protected:
+	// Fills the factors with seeded normal values and zeroes the biases.
+	Trainer(const Interactions &data, const Hyperparameters &h, const FactorBuffers &b);
+	// Records the epoch's loss; throws NumericDivergence naming `what` if it is not finite.
+	void set_loss(double loss, const char *what);
+
+	const Interactions &data_;
+	Hyperparameters h_;
+	FactorBuffers b_;
+
+  private:
+	double loss_ = 0.0;
 };
 
 // Initialises the buffers from the seed and returns the trainer. data and buffers must outlive it.

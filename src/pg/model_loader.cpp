@@ -53,11 +53,50 @@ static void select_rows(const char *sql, int64 model_id)
 		elog(ERROR, "could not read the factors of model %lld", (long long) model_id);
 }
 
-// Allocates count floats in context, or returns NULL when count is 0 or has_bias is false.
+// Allocates count zeroed floats in context (huge allocations allowed).
 static float *alloc_floats(MemoryContext context, size_t count)
 {
 	return (float *) MemoryContextAllocExtended(context, sizeof(float) * Max(count, (size_t) 1),
 												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+// One side of a model (users or items) as load_model fills it.
+struct Side
+{
+	size_t count;
+	int64 *ids;
+	float *factors;
+	float *bias;
+};
+
+// Allocates a side for the SPI_processed rows of the last query.
+static Side new_side(MemoryContext context, int k)
+{
+	Side side = {(size_t) SPI_processed, NULL, NULL, NULL};
+	side.ids = (int64 *) MemoryContextAllocHuge(context, sizeof(int64) * Max(side.count, 1));
+	side.factors = alloc_floats(context, side.count * k);
+	return side;
+}
+
+// Reads (id, bias, factors) of row r of SPI_tuptable into the side; the bias array is made on
+// the first non-NULL bias.
+static void read_side_row(Side *side, size_t r, int k, MemoryContext context)
+{
+	HeapTuple row = SPI_tuptable->vals[r];
+	TupleDesc desc = SPI_tuptable->tupdesc;
+	bool isnull;
+
+	side->ids[r] = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+	Datum bias = SPI_getbinval(row, desc, 2, &isnull);
+	if (!isnull)
+	{
+		if (side->bias == NULL)
+			side->bias = alloc_floats(context, side->count);
+		side->bias[r] = DatumGetFloat4(bias);
+	}
+	copy_factors(SPI_getbinval(row, desc, 3, &isnull), side->factors + r * k, k, side->ids[r]);
+	if (r % 4096 == 0)
+		CHECK_FOR_INTERRUPTS();
 }
 
 void load_model(const char *name, MemoryContext context, LoadedModel *out)
@@ -87,53 +126,26 @@ void load_model(const char *name, MemoryContext context, LoadedModel *out)
 
 	select_rows("SELECT item_id, bias, factors FROM pgrec.item_factors "
 				"WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY item_id", out->model_id);
-	out->items = SPI_processed;
-	out->item_ids = (int64 *) MemoryContextAllocHuge(context, sizeof(int64) * Max(out->items, 1));
-	out->item_factors = alloc_floats(context, out->items * k);
-	out->item_bias = NULL;
-	for (size_t i = 0; i < out->items; i++)
-	{
-		row = SPI_tuptable->vals[i];
-		desc = SPI_tuptable->tupdesc;
-		out->item_ids[i] = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
-		Datum bias = SPI_getbinval(row, desc, 2, &isnull);
-		if (!isnull)
-		{
-			if (out->item_bias == NULL)
-				out->item_bias = alloc_floats(context, out->items);
-			out->item_bias[i] = DatumGetFloat4(bias);
-		}
-		copy_factors(SPI_getbinval(row, desc, 3, &isnull), out->item_factors + i * k, k, out->item_ids[i]);
-		if (i % 4096 == 0)
-			CHECK_FOR_INTERRUPTS();
-	}
+	Side items = new_side(context, k);
+	for (size_t i = 0; i < items.count; i++)
+		read_side_row(&items, i, k, context);
+	out->items = items.count;
+	out->item_ids = items.ids;
+	out->item_factors = items.factors;
+	out->item_bias = items.bias;
 	SPI_freetuptable(SPI_tuptable);
 
 	select_rows("SELECT user_id, bias, factors, seen_items FROM pgrec.user_factors "
 				"WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY user_id", out->model_id);
-	out->users = SPI_processed;
-	out->user_ids = (int64 *) MemoryContextAllocHuge(context, sizeof(int64) * Max(out->users, 1));
-	out->user_factors = alloc_floats(context, out->users * k);
-	out->user_bias = NULL;
-	out->seen_ptr = (int64 *) MemoryContextAllocHuge(context, sizeof(int64) * (out->users + 1));
+	Side users = new_side(context, k);
+	out->seen_ptr = (int64 *) MemoryContextAllocHuge(context, sizeof(int64) * (users.count + 1));
 	out->seen_ptr[0] = 0;
 	size_t seen_capacity = 1024;
 	out->seen_index = (int32 *) MemoryContextAllocHuge(context, sizeof(int32) * seen_capacity);
-	for (size_t u = 0; u < out->users; u++)
+	for (size_t u = 0; u < users.count; u++)
 	{
-		row = SPI_tuptable->vals[u];
-		desc = SPI_tuptable->tupdesc;
-		out->user_ids[u] = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
-		Datum bias = SPI_getbinval(row, desc, 2, &isnull);
-		if (!isnull)
-		{
-			if (out->user_bias == NULL)
-				out->user_bias = alloc_floats(context, out->users);
-			out->user_bias[u] = DatumGetFloat4(bias);
-		}
-		copy_factors(SPI_getbinval(row, desc, 3, &isnull), out->user_factors + u * k, k, out->user_ids[u]);
-
-		ArrayType *seen = DatumGetArrayTypeP(SPI_getbinval(row, desc, 4, &isnull));
+		read_side_row(&users, u, k, context);
+		ArrayType *seen = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[u], SPI_tuptable->tupdesc, 4, &isnull));
 		int count = ArrayGetNItems(ARR_NDIM(seen), ARR_DIMS(seen));
 		const int64 *ids = (const int64 *) ARR_DATA_PTR(seen);
 		size_t end = out->seen_ptr[u];
@@ -149,8 +161,10 @@ void load_model(const char *name, MemoryContext context, LoadedModel *out)
 				out->seen_index[end++] = (int32) index;
 		}
 		out->seen_ptr[u + 1] = end;
-		if (u % 4096 == 0)
-			CHECK_FOR_INTERRUPTS();
 	}
 	SPI_freetuptable(SPI_tuptable);
+	out->users = users.count;
+	out->user_ids = users.ids;
+	out->user_factors = users.factors;
+	out->user_bias = users.bias;
 }

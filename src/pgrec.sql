@@ -433,3 +433,67 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgrec.drop_model(text, boolean) IS 'removes a model and its factors; false (or an error unless if_exists) when there is none';
+
+-- Recommendation: exact top-k over a model cached in each backend.
+
+CREATE FUNCTION pgrec.rows_support(internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'pgrec_rows_support' LANGUAGE C STRICT;
+COMMENT ON FUNCTION pgrec.rows_support(internal) IS 'planner support: a recommendation call with a constant k returns about k rows';
+
+CREATE FUNCTION pgrec.recommend(
+	model_name text,
+	user_id bigint,
+	k integer DEFAULT 10,
+	exclude_seen boolean DEFAULT true,
+	candidates bigint[] DEFAULT NULL,
+	exclude bigint[] DEFAULT NULL)
+	RETURNS TABLE (item_id bigint, score real)
+	AS 'MODULE_PATHNAME', 'pgrec_recommend' LANGUAGE C STABLE PARALLEL SAFE ROWS 10
+	SUPPORT pgrec.rows_support;
+COMMENT ON FUNCTION pgrec.recommend(text, bigint, integer, boolean, bigint[], bigint[])
+	IS 'the k best items for a user, best first (ties by item id); a user the model does not know gets the most popular items with NULL scores';
+
+CREATE FUNCTION pgrec.recommend_for_vector(
+	model_name text,
+	query embedding,
+	k integer DEFAULT 10,
+	candidates bigint[] DEFAULT NULL,
+	exclude bigint[] DEFAULT NULL)
+	RETURNS TABLE (item_id bigint, score real)
+	AS 'MODULE_PATHNAME', 'pgrec_recommend_for_vector' LANGUAGE C STABLE PARALLEL SAFE ROWS 10
+	SUPPORT pgrec.rows_support;
+COMMENT ON FUNCTION pgrec.recommend_for_vector(text, embedding, integer, bigint[], bigint[])
+	IS 'the k items that score best (dot product plus item bias) against any vector of the model''s dimensions';
+
+CREATE FUNCTION pgrec.similar_items(model_name text, item_id bigint, k integer DEFAULT 10)
+	RETURNS TABLE (similar_item_id bigint, similarity real)
+	AS 'MODULE_PATHNAME', 'pgrec_similar_items' LANGUAGE C STABLE PARALLEL SAFE ROWS 10
+	SUPPORT pgrec.rows_support;
+COMMENT ON FUNCTION pgrec.similar_items(text, bigint, integer)
+	IS 'the k items whose factors have the highest cosine similarity with the item''s; none for an unknown item';
+
+CREATE FUNCTION pgrec.similar_users(model_name text, user_id bigint, k integer DEFAULT 10)
+	RETURNS TABLE (similar_user_id bigint, similarity real)
+	AS 'MODULE_PATHNAME', 'pgrec_similar_users' LANGUAGE C STABLE PARALLEL SAFE ROWS 10
+	SUPPORT pgrec.rows_support;
+COMMENT ON FUNCTION pgrec.similar_users(text, bigint, integer)
+	IS 'the k users whose factors have the highest cosine similarity with the user''s; none for an unknown user';
+
+CREATE FUNCTION pgrec.recommend_for_interactions(
+	model_name text,
+	item_ids bigint[],
+	ratings real[] DEFAULT NULL,
+	k integer DEFAULT 10,
+	candidates bigint[] DEFAULT NULL,
+	exclude bigint[] DEFAULT NULL)
+	RETURNS TABLE (item_id bigint, score real)
+	AS 'MODULE_PATHNAME', 'pgrec_recommend_for_interactions' LANGUAGE C STABLE PARALLEL SAFE ROWS 10
+	SUPPORT pgrec.rows_support;
+COMMENT ON FUNCTION pgrec.recommend_for_interactions(text, bigint[], real[], integer, bigint[], bigint[])
+	IS 'cold start: folds in a user who is not in the model from their items (and ratings) and recommends for them, excluding those items';
+
+CREATE FUNCTION pgrec.recommend_all(model_name text, k integer DEFAULT 10, exclude_seen boolean DEFAULT true)
+	RETURNS TABLE (user_id bigint, item_id bigint, rank integer, score real)
+	AS 'MODULE_PATHNAME', 'pgrec_recommend_all' LANGUAGE C STABLE PARALLEL SAFE ROWS 100000;
+COMMENT ON FUNCTION pgrec.recommend_all(text, integer, boolean)
+	IS 'the top k of every user of the model, computed block-wise, for materialising into a table';

@@ -99,6 +99,31 @@ static void read_side_row(Side *side, size_t r, int k, MemoryContext context)
 		CHECK_FOR_INTERRUPTS();
 }
 
+// The algorithm and hyper-parameters of the catalog row (columns 2 and 7 to 12); a missing
+// value keeps the default of pgrec::Hyperparameters, an unknown algorithm is treated as ials.
+static void read_hyperparameters(HeapTuple row, TupleDesc desc, LoadedModel *out)
+{
+	pgrec::Hyperparameters &h = out->hyperparameters;
+	double *fields[] = {&h.regularization, &h.bias_regularization, &h.regularization_exponent,
+						&h.alpha, &h.learning_rate};
+	bool isnull;
+
+	h = pgrec::Hyperparameters();
+	h.algorithm = strcmp(out->algorithm, "als") == 0	 ? pgrec::Algorithm::Als
+				  : strcmp(out->algorithm, "bpr") == 0 ? pgrec::Algorithm::Bpr
+													   : pgrec::Algorithm::Ials;
+	h.factors = out->factors;
+	for (int f = 0; f < 5; f++)
+	{
+		Datum d = SPI_getbinval(row, desc, 7 + f, &isnull);
+		if (!isnull)
+			*fields[f] = DatumGetFloat8(d);
+	}
+	Datum seed = SPI_getbinval(row, desc, 12, &isnull);
+	if (!isnull)
+		h.seed = (uint64_t) DatumGetInt64(seed);
+}
+
 void load_model(const char *name, MemoryContext context, LoadedModel *out)
 {
 	Oid types[1] = {TEXTOID};
@@ -106,8 +131,13 @@ void load_model(const char *name, MemoryContext context, LoadedModel *out)
 	bool isnull;
 
 	if (SPI_execute_with_args("SELECT model_id, algorithm, factors, global_mean, rating_min, "
-							  "rating_max, users, items FROM pgrec.models WHERE name "
-							  "OPERATOR(pg_catalog.=) $1",
+							  "rating_max, (hyperparameters->>'regularization')::float8, "
+							  "(hyperparameters->>'bias_regularization')::float8, "
+							  "(hyperparameters->>'regularization_exponent')::float8, "
+							  "(hyperparameters->>'alpha')::float8, "
+							  "(hyperparameters->>'learning_rate')::float8, "
+							  "(hyperparameters->>'seed')::bigint "
+							  "FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) $1",
 							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pgrec.models");
 	if (SPI_processed == 0)
@@ -122,6 +152,7 @@ void load_model(const char *name, MemoryContext context, LoadedModel *out)
 	out->rating_min = DatumGetFloat4(SPI_getbinval(row, desc, 5, &isnull));
 	out->has_rating_range = !isnull;
 	out->rating_max = DatumGetFloat4(SPI_getbinval(row, desc, 6, &isnull));
+	read_hyperparameters(row, desc, out);
 	int k = out->factors;
 
 	select_rows("SELECT item_id, bias, factors FROM pgrec.item_factors "

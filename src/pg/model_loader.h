@@ -5,6 +5,7 @@
 #include "postgres_headers.h"
 
 #include "../core/evaluation.h"
+#include "../core/training.h"
 
 // A model in memory; every array is allocated in the context given to load_model.
 struct LoadedModel
@@ -22,6 +23,7 @@ struct LoadedModel
 	float *user_bias, *item_bias; // NULL when the model has no biases
 	int64 *seen_ptr;			  // training items of user u: seen_index[seen_ptr[u] .. seen_ptr[u+1])
 	int32 *seen_index;			  // dense item indices, ascending
+	pgrec::Hyperparameters hyperparameters; // as trained (imported models: the ials defaults)
 };
 
 // Loads the model called name (SPI must be connected), ereporting 42704 if there is none.

@@ -14,6 +14,7 @@ extern "C"
 int pgrec_threads = 2;
 bool pgrec_progress = true;
 int pgrec_training_memory_limit = -1;
+int pgrec_model_cache_size = 4;
 
 void define_settings(void)
 {
@@ -27,6 +28,10 @@ void define_settings(void)
 							"Memory a training run may use; -1 means 4 x maintenance_work_mem.",
 							NULL, &pgrec_training_memory_limit, -1, -1, INT_MAX, PGC_USERSET,
 							GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgrec.model_cache_size",
+							"Models each backend keeps loaded for recommend() and its kin.",
+							"The least recently used model is dropped beyond this number.",
+							&pgrec_model_cache_size, 4, 1, 64, PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pgrec");
 }
 

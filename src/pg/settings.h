@@ -8,6 +8,9 @@ extern bool pgrec_progress;
 // pgrec.training_memory_limit in kB; -1 means 4 x maintenance_work_mem.
 extern int pgrec_training_memory_limit;
 
+// pgrec.model_cache_size: models each backend keeps loaded for recommend().
+extern int pgrec_model_cache_size;
+
 // Defines the GUCs and reserves the pgrec. prefix; called from _PG_init.
 void define_settings(void);
 

@@ -138,11 +138,11 @@ static char *hyperparameters_json(const pgrec::Hyperparameters &h, const char *a
 	appendStringInfo(&s,
 					 "{\"algorithm\": \"%s\", \"factors\": %d, \"epochs\": %d, "
 					 "\"regularization\": %.17g, \"alpha\": %.17g, \"learning_rate\": %.17g, "
-					 "\"seed\": %llu, \"bias_regularization\": %.17g, "
+					 "\"seed\": %lld, \"bias_regularization\": %.17g, "
 					 "\"regularization_exponent\": %.17g, \"init_scale\": %.17g, \"cg_steps\": %d, "
 					 "\"threads\": %d}",
 					 algorithm, h.factors, h.epochs, h.regularization, h.alpha, h.learning_rate,
-					 (unsigned long long) h.seed, h.bias_regularization, h.regularization_exponent,
+					 (long long) h.seed, h.bias_regularization, h.regularization_exponent,
 					 h.init_scale, h.cg_steps, h.threads);
 	return s.data;
 }

@@ -1,0 +1,139 @@
+// Top-k scans: for one query, blocks of item rows are scored with the SIMD batch kernel into a
+// small buffer that stays in cache and fed to a bounded heap; for many queries, blocks of users
+// are scored with one matrix product each.
+#include "recommend.h"
+
+#include "factor_init.h"
+#include "kernels.h"
+#include "parallel.h"
+#include "top_k.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core_only.h"
+
+namespace pgrec
+{
+
+namespace
+{
+
+constexpr size_t kItemBlock = 1024;
+
+// Applies scale and bias to scores of items [first, first + count).
+void adjust(const ItemMatrix &m, size_t first, size_t count, float *scores)
+{
+	if (m.scale)
+		for (size_t j = 0; j < count; j++)
+			scores[j] *= m.scale[first + j];
+	if (m.bias)
+		for (size_t j = 0; j < count; j++)
+			scores[j] += m.bias[first + j];
+}
+
+// Sets to -inf the scores of listed items inside [first, first + count); cursor[l] walks list l.
+void mask(const SortedList *lists, int n, size_t *cursor, size_t first, size_t count, float *scores)
+{
+	for (int l = 0; l < n; l++)
+	{
+		const SortedList &list = lists[l];
+		size_t &c = cursor[l];
+		while (c < list.count && static_cast<size_t>(list.items[c]) < first + count)
+		{
+			if (static_cast<size_t>(list.items[c]) >= first)
+				scores[list.items[c] - first] = -INFINITY;
+			c++;
+		}
+	}
+}
+
+// Moves the heap's entries to out, best first; returns their number.
+size_t emit(TopK &best, Recommendation *out)
+{
+	size_t n = 0;
+	for (const auto &e : best.take_sorted())
+		out[n++] = {e.second, e.first};
+	return n;
+}
+
+// True when item is in the sorted list.
+bool listed(const SortedList &list, int32_t item)
+{
+	return std::binary_search(list.items, list.items + list.count, item);
+}
+
+} // namespace
+
+size_t recommend_items(const ItemMatrix &m, const float *query, const SortedList *excluded,
+					   int excluded_lists, const SortedList *candidates, size_t k,
+					   Recommendation *out)
+{
+	TopK best(k);
+	if (candidates)
+	{
+		for (size_t c = 0; c < candidates->count; c++)
+		{
+			int32_t i = candidates->items[c];
+			bool skip = false;
+			for (int l = 0; l < excluded_lists && !skip; l++)
+				skip = listed(excluded[l], i);
+			if (skip)
+				continue;
+			float score = dot_product(m.factors + static_cast<size_t>(i) * m.dim, query, m.dim);
+			adjust(m, static_cast<size_t>(i), 1, &score);
+			best.offer(score, i);
+		}
+		return emit(best, out);
+	}
+
+	float scores[kItemBlock];
+	std::vector<size_t> cursor(static_cast<size_t>(std::max(excluded_lists, 0)), 0);
+	for (size_t first = 0; first < m.count; first += kItemBlock)
+	{
+		size_t count = std::min(kItemBlock, m.count - first);
+		dot_product_batch(m.factors + first * m.dim, count, m.dim, query, scores);
+		adjust(m, first, count, scores);
+		mask(excluded, excluded_lists, cursor.data(), first, count, scores);
+		for (size_t j = 0; j < count; j++)
+			if (!best.full_and_below(scores[j]))
+				best.offer(scores[j], static_cast<int32_t>(first + j));
+	}
+	return emit(best, out);
+}
+
+void recommend_batch(const ItemMatrix &m, const float *queries, size_t users,
+					 const SortedList *seen, size_t k, int threads, Recommendation *out,
+					 size_t *counts)
+{
+	// Users per block: a score block of at most 4M floats (16 MB) per thread.
+	size_t block = std::max<size_t>(1, std::min<size_t>(256, (4u << 20) / std::max<size_t>(m.count, 1)));
+	size_t blocks = (users + block - 1) / block;
+	Eigen::Map<const RowMatrix> items(m.factors, static_cast<Eigen::Index>(m.count), m.dim);
+
+	parallel_for(blocks, threads, [&](size_t begin, size_t end, int) {
+		RowMatrix scores;
+		for (size_t b = begin; b < end; b++)
+		{
+			size_t first = b * block, count = std::min(block, users - first);
+			Eigen::Map<const RowMatrix> q(queries + first * m.dim, static_cast<Eigen::Index>(count), m.dim);
+			scores.noalias() = q * items.transpose();
+			for (size_t u = 0; u < count; u++)
+			{
+				float *row = scores.data() + u * m.count;
+				adjust(m, 0, m.count, row);
+				if (seen)
+					for (size_t s = 0; s < seen[first + u].count; s++)
+						row[seen[first + u].items[s]] = -INFINITY;
+				TopK best(k);
+				for (size_t i = 0; i < m.count; i++)
+					if (!best.full_and_below(row[i]))
+						best.offer(row[i], static_cast<int32_t>(i));
+				counts[first + u] = emit(best, out + (first + u) * k);
+			}
+		}
+	});
+}
+
+} // namespace pgrec

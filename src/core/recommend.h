@@ -1,0 +1,49 @@
+// Exact top-k recommendation over an item matrix: one user vector (a fused scan of SIMD dot
+// products and a bounded heap, at memory speed) or many users (blocked matrix products).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pgrec
+{
+
+// The items of a model: row-major factors; score_i = (q . item_i) * scale_i + bias_i, where
+// scale (e.g. inverse norms for cosine) and bias may be null.
+struct ItemMatrix
+{
+	const float *factors;
+	const float *bias;
+	const float *scale;
+	size_t count;
+	int dim;
+};
+
+// Ascending, distinct dense item indices.
+struct SortedList
+{
+	const int32_t *items;
+	size_t count;
+};
+
+struct Recommendation
+{
+	int32_t item;
+	float score;
+};
+
+// Writes to out (room for k) the k best items for query, best first, ties by smaller index;
+// items in any of the exclusion lists are skipped; with candidates non-null only those items
+// are scored. Returns how many were written (fewer than k when fewer items qualify).
+size_t recommend_items(const ItemMatrix &items, const float *query, const SortedList *excluded,
+					   int excluded_lists, const SortedList *candidates, size_t k,
+					   Recommendation *out);
+
+// The same for `users` query vectors (row-major, users x dim) at once, excluding for user u the
+// list seen[u] (seen may be null): writes k slots per user to out and the number filled to
+// counts[u]. Uses blocked matrix products over `threads` threads.
+void recommend_batch(const ItemMatrix &items, const float *queries, size_t users,
+					 const SortedList *seen, size_t k, int threads, Recommendation *out,
+					 size_t *counts);
+
+} // namespace pgrec

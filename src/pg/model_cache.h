@@ -1,0 +1,33 @@
+// The per-backend cache of models for recommend(): each model is loaded once into contiguous
+// matrices and reused until pgrec.models shows another version of it (retrained, dropped or
+// replaced, by any connection), checked at most once per statement snapshot.
+#pragma once
+
+#include "postgres_headers.h"
+
+#include "model_loader.h"
+
+// A model ready for scoring; lives in its own memory context under TopMemoryContext.
+struct CachedModel
+{
+	char *name;
+	LoadedModel model;
+	float *item_inverse_norms; // 1 / |q_i| (0 for a zero vector), for cosine similarity
+	float *user_inverse_norms;
+	float *item_gramian;	   // items^T items, made on the first ials fold-in
+	int32 *popular_items;	   // dense item indices by training interactions, most first
+	size_t bytes;			   // memory the entry holds
+	MemoryContext context;
+	uint64 last_used;
+	// The statement snapshot the entry was last checked against.
+	LocalTransactionId checked_lxid;
+	CommandId checked_cid;
+	TransactionId checked_xmin, checked_xmax;
+};
+
+// The current version of the model called name, loading it if needed. Ereports 42704 if there
+// is no such model. The result stays valid until the next call of cached_model.
+CachedModel *cached_model(const char *name);
+
+// The Gramian of the model's items (made once, kept in the entry).
+const float *cached_item_gramian(CachedModel *entry);

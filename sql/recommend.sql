@@ -104,3 +104,5 @@ SELECT error_of($$SELECT pgrec.import_model('bad', 'bad_factors', 'id', 'f')$$);
 SELECT error_of($$SELECT pgrec.import_model('bad', 'bad_factors', 'id', 'no_column')$$);
 SELECT error_of($$SELECT pgrec.import_model('bad', 'rec_items', 'item_id', 'f', 'bad_factors', 'id')$$);
 SELECT count(*) AS bad_models FROM pgrec.models WHERE name = 'bad';
+-- What this backend holds in its model cache.
+SELECT name, users, items, bytes > 0 AS has_memory FROM pgrec.cached_models() ORDER BY name;

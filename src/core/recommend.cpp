@@ -64,10 +64,32 @@ bool listed(const SortedList &list, int32_t item)
 	return std::binary_search(list.items, list.items + list.count, item);
 }
 
+// Scans items [begin, end) into best, masking the excluded lists.
+void scan_range(const ItemMatrix &m, const float *query, const SortedList *excluded, int lists,
+				size_t begin, size_t end, TopK &best)
+{
+	float scores[kItemBlock];
+	std::vector<size_t> cursor(static_cast<size_t>(std::max(lists, 0)));
+	for (int l = 0; l < lists; l++)
+		cursor[l] = static_cast<size_t>(
+			std::lower_bound(excluded[l].items, excluded[l].items + excluded[l].count,
+							 static_cast<int32_t>(begin)) - excluded[l].items);
+	for (size_t first = begin; first < end; first += kItemBlock)
+	{
+		size_t count = std::min(kItemBlock, end - first);
+		dot_product_batch(m.factors + first * m.dim, count, m.dim, query, scores);
+		adjust(m, first, count, scores);
+		mask(excluded, lists, cursor.data(), first, count, scores);
+		for (size_t j = 0; j < count; j++)
+			if (!best.full_and_below(scores[j]))
+				best.offer(scores[j], static_cast<int32_t>(first + j));
+	}
+}
+
 } // namespace
 
 size_t recommend_items(const ItemMatrix &m, const float *query, const SortedList *excluded,
-					   int excluded_lists, const SortedList *candidates, size_t k,
+					   int excluded_lists, const SortedList *candidates, size_t k, int threads,
 					   Recommendation *out)
 {
 	TopK best(k);
@@ -87,19 +109,23 @@ size_t recommend_items(const ItemMatrix &m, const float *query, const SortedList
 		}
 		return emit(best, out);
 	}
-
-	float scores[kItemBlock];
-	std::vector<size_t> cursor(static_cast<size_t>(std::max(excluded_lists, 0)), 0);
-	for (size_t first = 0; first < m.count; first += kItemBlock)
+	if (threads <= 1 || m.count * static_cast<size_t>(m.dim) < kParallelScanFloats)
 	{
-		size_t count = std::min(kItemBlock, m.count - first);
-		dot_product_batch(m.factors + first * m.dim, count, m.dim, query, scores);
-		adjust(m, first, count, scores);
-		mask(excluded, excluded_lists, cursor.data(), first, count, scores);
-		for (size_t j = 0; j < count; j++)
-			if (!best.full_and_below(scores[j]))
-				best.offer(scores[j], static_cast<int32_t>(first + j));
+		scan_range(m, query, excluded, excluded_lists, 0, m.count, best);
+		return emit(best, out);
 	}
+	// Each thread keeps the top k of its slice; the union's top k is the answer.
+	std::vector<std::vector<std::pair<float, int32_t>>> partial(static_cast<size_t>(threads));
+	size_t blocks = (m.count + kItemBlock - 1) / kItemBlock;
+	parallel_for(blocks, threads, [&](size_t begin, size_t end, int worker) {
+		TopK local(k);
+		scan_range(m, query, excluded, excluded_lists, begin * kItemBlock,
+				   std::min(end * kItemBlock, m.count), local);
+		partial[static_cast<size_t>(worker)] = local.take_sorted();
+	});
+	for (const auto &list : partial)
+		for (const auto &entry : list)
+			best.offer(entry.first, entry.second);
 	return emit(best, out);
 }
 

@@ -34,10 +34,15 @@ struct Recommendation
 
 // Writes to out (room for k) the k best items for query, best first, ties by smaller index;
 // items in any of the exclusion lists are skipped; with candidates non-null only those items
-// are scored. Returns how many were written (fewer than k when fewer items qualify).
+// are scored. Matrices of more than kParallelScanFloats floats are scanned by `threads`
+// threads. Returns how many were written (fewer than k when fewer items qualify).
 size_t recommend_items(const ItemMatrix &items, const float *query, const SortedList *excluded,
-					   int excluded_lists, const SortedList *candidates, size_t k,
+					   int excluded_lists, const SortedList *candidates, size_t k, int threads,
 					   Recommendation *out);
+
+// Below this many floats (16 MB) one thread scans the whole matrix: threads cost more than
+// they save on matrices that fit in cache.
+constexpr size_t kParallelScanFloats = 4u << 20;
 
 // The same for `users` query vectors (row-major, users x dim) at once, excluding for user u the
 // list seen[u] (seen may be null): writes k slots per user to out and the number filled to

@@ -18,11 +18,15 @@ extern "C"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "access/xact.h"
+#include "funcapi.h"
+#include "utils/tuplestore.h"
 }
 
 #include <cmath>
 
 #define MAX_CACHED_MODELS 64
+
+PGREC_FUNCTION(pgrec_cached_models)
 
 static CachedModel *entries[MAX_CACHED_MODELS];
 static uint64 use_counter = 0;
@@ -116,7 +120,6 @@ static CachedModel *load_entry(const char *name)
 	qsort(e->popular_items, m.items, sizeof(int32), compare_popularity);
 	pfree(counts);
 
-	e->bytes = MemoryContextMemAllocated(context, true);
 	MemoryContextSetParent(context, TopMemoryContext);
 	return e;
 }
@@ -174,6 +177,25 @@ CachedModel *cached_model(const char *name)
 	mark_checked(entries[slot]);
 	entries[slot]->last_used = ++use_counter;
 	return entries[slot];
+}
+
+// cached_models() -> (name, model_id, users, items, bytes): what this backend holds.
+Datum pgrec_cached_models(PG_FUNCTION_ARGS)
+{
+	InitMaterializedSRF(fcinfo, 0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	for (int i = 0; i < MAX_CACHED_MODELS; i++)
+	{
+		const CachedModel *e = entries[i];
+		if (e == NULL)
+			continue;
+		Datum values[5] = {CStringGetTextDatum(e->name), Int64GetDatum(e->model.model_id),
+						   Int64GetDatum((int64) e->model.users), Int64GetDatum((int64) e->model.items),
+						   Int64GetDatum((int64) MemoryContextMemAllocated(e->context, true))};
+		bool nulls[5] = {false, false, false, false, false};
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }
 
 const float *cached_item_gramian(CachedModel *e)

@@ -16,7 +16,6 @@ struct CachedModel
 	float *user_inverse_norms;
 	float *item_gramian;	   // items^T items, made on the first ials fold-in
 	int32 *popular_items;	   // dense item indices by training interactions, most first
-	size_t bytes;			   // memory the entry holds
 	MemoryContext context;
 	uint64 last_used;
 	// The statement snapshot the entry was last checked against.

@@ -6,6 +6,7 @@
 #include "core_guard.h"
 #include "embedding.h"
 #include "model_cache.h"
+#include "settings.h"
 
 #include "../core/fold_in.h"
 #include "../core/recommend.h"
@@ -79,7 +80,8 @@ static pgrec::Recommendation *top_items(const pgrec::ItemMatrix &matrix, const f
 {
 	size_t room = (size_t) Min((uint64) k, (uint64) Max(matrix.count, 1));
 	pgrec::Recommendation *out = (pgrec::Recommendation *) palloc(sizeof(pgrec::Recommendation) * room);
-	CORE_CALL(*count = pgrec::recommend_items(matrix, query, excluded, lists, candidates, room, out));
+	int threads = pgrec_threads;
+	CORE_CALL(*count = pgrec::recommend_items(matrix, query, excluded, lists, candidates, room, threads, out));
 	return out;
 }
 

@@ -594,3 +594,32 @@ CREATE FUNCTION pgrec.cached_models()
 	RETURNS TABLE (name text, model_id bigint, users bigint, items bigint, bytes bigint)
 	AS 'MODULE_PATHNAME', 'pgrec_cached_models' LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 4;
 COMMENT ON FUNCTION pgrec.cached_models() IS 'the models this backend holds loaded for recommend(), with the memory each takes';
+
+-- Synthetic data with planted structure, so that demos and tests work without real data.
+
+CREATE FUNCTION pgrec.synthetic_ratings(
+	users integer DEFAULT 600,
+	items integer DEFAULT 400,
+	ratings_per_user integer DEFAULT 40,
+	genres integer DEFAULT 6,
+	seed bigint DEFAULT 42)
+RETURNS TABLE (user_id bigint, item_id bigint, rating real, genre integer)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+	-- Each user loves one genre; each item has one genre. A user rates items of their genre
+	-- 4-5 and others 1-3, with deterministic noise from md5 of (seed, user, item).
+	WITH pairs AS (
+		SELECT u, i,
+			('x' || substr(md5(seed || ':' || u || ':' || i), 1, 8))::bit(32)::bigint AS h
+		FROM generate_series(1, users) u, generate_series(1, items) i
+	), picked AS (
+		SELECT u, i, h, row_number() OVER (PARTITION BY u ORDER BY h) AS n FROM pairs
+	)
+	SELECT u::bigint, i::bigint,
+		(CASE WHEN u % genres = i % genres THEN 4 + (h % 2) ELSE 1 + (h % 3) END)::real,
+		i % genres
+	FROM picked
+	WHERE n <= ratings_per_user
+	ORDER BY u, i
+$$;
+COMMENT ON FUNCTION pgrec.synthetic_ratings(integer, integer, integer, integer, bigint)
+	IS 'deterministic synthetic ratings with planted taste groups: user u loves the items of genre u % genres';

@@ -49,3 +49,8 @@ $(OBJS): $(wildcard src/core/*.h src/pg/*.h)
 
 $(EXTENSION)--$(EXTVERSION).sql: src/$(EXTENSION).sql
 	cp $< $@
+
+# Quality report on the real data (../shared/data or DATA=...): bench/results/quality.md.
+.PHONY: quality-report
+quality-report:
+	bash bench/quality_report.sh $(DATA)

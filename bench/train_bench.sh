@@ -22,29 +22,9 @@ trap 'rm -rf "$TMP"' EXIT
 THREADS=${THREADS:-2}
 
 step "loading data"
-# Gowalla lines "user item item ..." as pairs; the standalone run reads the same files.
-cat "$DATA/gowalla/train.txt" "$DATA/gowalla/valid.txt" |
-	awk '{for (i = 2; i <= NF; i++) print $1 "\t" $i}' >"$TMP/gowalla_train.txt"
-awk '{for (i = 2; i <= NF; i++) print $1 "\t" $i}' "$DATA/gowalla/test.txt" >"$TMP/gowalla_test.txt"
-"${PSQL[@]}" <<SQL
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgrec;
-DROP TABLE IF EXISTS bench_ml1m, bench_ml1m_split, bench_gowalla_train, bench_gowalla_test;
-CREATE TABLE bench_ml1m (user_id int, item_id int, rating real);
-\copy bench_ml1m FROM PROGRAM 'sed "s/::/\t/g" $DATA/ml-1m/ratings_uir.dat'
-SELECT setseed(0.42);
-CREATE TABLE bench_ml1m_split AS
-	SELECT *, random() < 0.9 AS is_train FROM (SELECT * FROM bench_ml1m ORDER BY user_id, item_id) s;
-CREATE TABLE bench_gowalla_train (user_id int, item_id int);
-CREATE TABLE bench_gowalla_test (user_id int, item_id int);
-\copy bench_gowalla_train FROM '$TMP/gowalla_train.txt'
-\copy bench_gowalla_test FROM '$TMP/gowalla_test.txt'
-ANALYZE;
-\copy (SELECT user_id, item_id, rating FROM bench_ml1m_split WHERE is_train) TO '$TMP/ml1m_train.txt'
-\copy (SELECT user_id, item_id, rating FROM bench_ml1m_split WHERE NOT is_train) TO '$TMP/ml1m_test.txt'
-\copy (SELECT user_id, item_id, rating FROM bench_ml1m_split WHERE is_train AND rating >= 4) TO '$TMP/ml1m_bin_train.txt'
-\copy (SELECT user_id, item_id, rating FROM bench_ml1m_split WHERE NOT is_train AND rating >= 4) TO '$TMP/ml1m_bin_test.txt'
-SQL
+source "$PGREC_ROOT/bench/datasets.sh"
+load_ml1m
+load_gowalla
 
 # Runs one configuration in the database and standalone and prints a table row.
 # run LABEL SOURCE TEST_SOURCE RATING_COLUMN K TRAIN_FILE TEST_FILE ALGORITHM EXTRA_SQL_ARGS EXTRA_CLI_ARGS

@@ -59,6 +59,20 @@ SELECT users FROM pgrec.train('stars_als', 'stars_train', 'user_id', 'item_id', 
 SELECT count(*) AS identical_users_other_seed FROM first_run f JOIN pgrec.user_factors u USING (user_id)
 WHERE u.model_id = (SELECT model_id FROM pgrec.models WHERE name = 'stars_als') AND u.factors = f.factors;
 SET pgrec.threads = 1;
+-- Each training is a new version; the last pgrec.keep_versions (3) are kept for rollback.
+SELECT version, is_current, factors FROM pgrec.model_versions WHERE name = 'stars_als' ORDER BY version;
+SELECT version FROM pgrec.models WHERE name = 'stars_als';
+SELECT pgrec.rollback('stars_als');
+SELECT version, (SELECT count(*) FROM first_run f JOIN pgrec.user_factors u USING (user_id)
+	WHERE u.model_id = m.model_id AND u.factors = f.factors) AS identical_to_first_run
+FROM pgrec.models m WHERE name = 'stars_als';
+SELECT pgrec.rollback('stars_als', 3);
+SELECT error_of($$SELECT pgrec.rollback('stars_als', 7)$$);
+SELECT error_of($$SELECT pgrec.rollback('no_such_model')$$);
+SET pgrec.keep_versions = 2;
+SELECT users FROM pgrec.train('stars_als', 'stars_train', 'user_id', 'item_id', 'rating', factors => 4, epochs => 2);
+SELECT version, is_current FROM pgrec.model_versions WHERE name = 'stars_als' ORDER BY version;
+RESET pgrec.keep_versions;
 -- Seen items are stored per user, ascending.
 SELECT seen_items FROM pgrec.user_factors
 WHERE model_id = (SELECT model_id FROM pgrec.models WHERE name = 'clicks_ials') AND user_id = 1;
@@ -84,7 +98,7 @@ SELECT factors, (SELECT count(*) FROM pgrec.item_factors f WHERE f.model_id = m.
 FROM pgrec.models m WHERE name = 'messy';
 -- drop_model.
 SELECT pgrec.drop_model('messy');
-SELECT count(*) AS factor_rows_left FROM pgrec.item_factors f WHERE NOT EXISTS (SELECT 1 FROM pgrec.models m WHERE m.model_id = f.model_id);
+SELECT count(*) AS factor_rows_left FROM pgrec.item_factors f WHERE NOT EXISTS (SELECT 1 FROM pgrec.model_versions m WHERE m.model_id = f.model_id);
 SELECT pgrec.drop_model('messy', if_exists => true);
 SELECT error_of($$SELECT pgrec.drop_model('messy')$$);
 -- Privileges and row-level security: training reads as the calling user.

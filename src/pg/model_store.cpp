@@ -1,4 +1,4 @@
-// Stores a trained model: catalog row, then user and item rows in batches of BATCH_ROWS, each
+// Stores a trained model as a new version: catalog row, then user and item rows in batches of BATCH_ROWS, each
 // batch one INSERT ... SELECT FROM unnest() over arrays built in a per-batch memory context.
 #include "model_store.h"
 
@@ -15,11 +15,11 @@ extern "C"
 #define BATCH_ROWS 4096
 
 static const char *const insert_model_sql =
-	"INSERT INTO pgrec.models (name, algorithm, hyperparameters, factors, users, items, "
+	"INSERT INTO pgrec.model_versions (name, algorithm, hyperparameters, factors, users, items, "
 	"interactions, global_mean, rating_min, rating_max, source, user_column, item_column, "
-	"rating_column, created_at, training_seconds, peak_memory_bytes, loss_history) "
+	"rating_column, created_at, training_seconds, peak_memory_bytes, loss_history, version) "
 	"VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-	"COALESCE($15, pg_catalog.now()), $16, $17, $18) RETURNING model_id";
+	"COALESCE($15, pg_catalog.now()), $16, $17, $18, $19) RETURNING model_id";
 
 // Item rows: ids, biases (NULL array: no biases), factors flattened row-major.
 static const char *const insert_items_sql =
@@ -115,24 +115,21 @@ int64 store_model(const ModelRecord *r, const pgrec::Interactions &data, const f
 	Oid name_type[1] = {TEXTOID};
 	Datum name_value[1] = {CStringGetTextDatum(r->name)};
 
-	// Serialise trainings of one name, keep its first creation time, remove the old version.
-	SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pgrec.model:' "
-						  "OPERATOR(pg_catalog.||) $1))",
-						  1, name_type, name_value, NULL, false, 0);
-	Datum created_at = (Datum) 0;
-	bool created_null = true;
-	if (SPI_execute_with_args("SELECT created_at FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) $1",
-							  1, name_type, name_value, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
-		created_at = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &created_null);
-	SPI_execute_with_args("DELETE FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) $1", 1,
-						  name_type, name_value, NULL, false, 0);
+	// Lock the name, demote the current version (for this transaction only until commit) and
+	// get the next version number and the first creation time.
+	if (SPI_execute_with_args("SELECT version, created_at FROM pgrec.begin_version($1)", 1, name_type,
+							  name_value, NULL, false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not start a new version of model \"%s\"", r->name);
+	bool version_null, created_null;
+	int32 version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &version_null));
+	Datum created_at = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &created_null);
 
-	Oid model_types[18] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID, INT8OID,
-						   INT8OID, FLOAT8OID, FLOAT4OID, FLOAT4OID, TEXTOID, NAMEOID,
-						   NAMEOID, NAMEOID, TIMESTAMPTZOID, FLOAT8OID, INT8OID, FLOAT8ARRAYOID};
-	Datum v[18];
-	char n[19] = "                  ";
+	Oid model_types[19] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID, INT8OID, INT8OID,
+						   FLOAT8OID, FLOAT4OID, FLOAT4OID, TEXTOID, NAMEOID, NAMEOID, NAMEOID,
+						   TIMESTAMPTZOID, FLOAT8OID, INT8OID, FLOAT8ARRAYOID, INT4OID};
+	Datum v[19];
+	char n[20] = "                   ";
 	Datum *losses = (Datum *) palloc(sizeof(Datum) * Max(r->epochs, 1));
 	for (int e = 0; e < r->epochs; e++)
 		losses[e] = Float8GetDatum(r->loss_history[e]);
@@ -158,7 +155,8 @@ int64 store_model(const ModelRecord *r, const pgrec::Interactions &data, const f
 	v[16] = Int64GetDatum(r->peak_memory_bytes);
 	v[17] = PointerGetDatum(construct_array(losses, r->epochs, FLOAT8OID, 8, FLOAT8PASSBYVAL,
 											TYPALIGN_DOUBLE));
-	if (SPI_execute_with_args(insert_model_sql, 18, model_types, v, n, false, 1) !=
+	v[18] = Int32GetDatum(version);
+	if (SPI_execute_with_args(insert_model_sql, 19, model_types, v, n, false, 1) !=
 			SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "could not insert the model row");
@@ -191,5 +189,6 @@ int64 store_model(const ModelRecord *r, const pgrec::Interactions &data, const f
 	}
 	MemoryContextSwitchTo(previous);
 	MemoryContextDelete(batch_context);
+	SPI_execute_with_args("SELECT pgrec.prune_versions($1)", 1, name_type, name_value, NULL, false, 0);
 	return model_id;
 }

@@ -24,9 +24,10 @@ struct ModelRecord
 	int epochs;
 };
 
-// Stores the model (SPI must be connected) and returns its model_id. Factors are row-major in
-// the dense order of data; biases may be NULL. Takes a transaction-level advisory lock on the
-// name, so concurrent trainings of one name queue. May ereport.
+// Stores the model as the new current version of its name (SPI must be connected), prunes
+// versions beyond pgrec.keep_versions, and returns its model_id. Factors are row-major in the
+// dense order of data; biases may be NULL. Takes a transaction-level advisory lock on the name
+// (pgrec.begin_version), so concurrent trainings of one name queue. May ereport.
 int64 store_model(const ModelRecord *record, const pgrec::Interactions &data,
 				  const float *user_factors, const float *item_factors, const float *user_bias,
 				  const float *item_bias);

@@ -15,6 +15,7 @@ int pgrec_threads = 2;
 bool pgrec_progress = true;
 int pgrec_training_memory_limit = -1;
 int pgrec_model_cache_size = 4;
+int pgrec_keep_versions = 3;
 
 void define_settings(void)
 {
@@ -32,6 +33,10 @@ void define_settings(void)
 							"Models each backend keeps loaded for recommend() and its kin.",
 							"The least recently used model is dropped beyond this number.",
 							&pgrec_model_cache_size, 4, 1, 64, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgrec.keep_versions",
+							"Versions of each model kept for pgrec.rollback(), the current one included.",
+							"Each training removes the versions older than this.",
+							&pgrec_keep_versions, 3, 1, 1000, PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pgrec");
 }
 

@@ -11,6 +11,9 @@ extern int pgrec_training_memory_limit;
 // pgrec.model_cache_size: models each backend keeps loaded for recommend().
 extern int pgrec_model_cache_size;
 
+// pgrec.keep_versions: versions of each model kept for rollback, the current one included.
+extern int pgrec_keep_versions;
+
 // Defines the GUCs and reserves the pgrec. prefix; called from _PG_init.
 void define_settings(void);
 

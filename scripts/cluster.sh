@@ -24,6 +24,7 @@ unix_socket_directories = '$SOCKET_DIR'
 shared_buffers = '2GB'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
+cron.use_background_workers = on
 CONF
 	fi
 	if as_postgres "$PG_BINDIR/pg_ctl" -D "$PGREC_DATA" status >/dev/null 2>&1; then

@@ -136,7 +136,7 @@ void load_model(const char *name, MemoryContext context, LoadedModel *out)
 							  "(hyperparameters->>'regularization_exponent')::float8, "
 							  "(hyperparameters->>'alpha')::float8, "
 							  "(hyperparameters->>'learning_rate')::float8, "
-							  "(hyperparameters->>'seed')::bigint "
+							  "(hyperparameters->>'seed')::bigint, version "
 							  "FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) $1",
 							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pgrec.models");
@@ -153,6 +153,7 @@ void load_model(const char *name, MemoryContext context, LoadedModel *out)
 	out->has_rating_range = !isnull;
 	out->rating_max = DatumGetFloat4(SPI_getbinval(row, desc, 6, &isnull));
 	read_hyperparameters(row, desc, out);
+	out->version = DatumGetInt32(SPI_getbinval(row, desc, 13, &isnull));
 	int k = out->factors;
 
 	select_rows("SELECT item_id, bias, factors FROM pgrec.item_factors "

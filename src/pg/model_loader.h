@@ -11,6 +11,7 @@
 struct LoadedModel
 {
 	int64 model_id;
+	int version;
 	char *algorithm;
 	int factors;
 	double global_mean;

@@ -4,6 +4,7 @@
 
 #include "core_guard.h"
 #include "interaction_source.h"
+#include "model_loader.h"
 #include "model_store.h"
 #include "settings.h"
 
@@ -42,7 +43,8 @@ enum TrainArg
 	ARG_SEED,
 	ARG_BIAS_REGULARIZATION,
 	ARG_REGULARIZATION_EXPONENT,
-	ARG_INIT_SCALE
+	ARG_INIT_SCALE,
+	ARG_WARM_START
 };
 
 // The C++ objects of one training run, which live across PostgreSQL calls: created by `new`
@@ -162,6 +164,56 @@ static float *alloc_floats(MemoryContext context, size_t count)
 												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 
+// Copies one side's rows of the current model into the new buffers, matching external ids.
+static size_t copy_side(const int64 *old_ids, size_t old_count, const float *old_factors,
+						const float *old_bias, const std::vector<int64_t> &ids, float *factors,
+						float *bias, int k)
+{
+	size_t copied = 0;
+	for (size_t r = 0; r < ids.size(); r++)
+	{
+		int64 old = dense_index(old_ids, old_count, ids[r]);
+		if (old < 0)
+			continue;
+		memcpy(factors + r * k, old_factors + old * k, sizeof(float) * k);
+		if (bias && old_bias)
+			bias[r] = old_bias[old];
+		copied++;
+	}
+	return copied;
+}
+
+// Starts from the factors of the current model of this name, for the users and items it
+// knows, when it has the same algorithm and factors; reports what it did in a NOTICE.
+static void warm_start(const char *name, const char *algorithm, int factors,
+					   const pgrec::Interactions &data, const pgrec::FactorBuffers &b,
+					   MemoryContext context)
+{
+	Oid types[3] = {TEXTOID, TEXTOID, INT4OID};
+	Datum values[3] = {CStringGetTextDatum(name), CStringGetTextDatum(algorithm), Int32GetDatum(factors)};
+	SPI_connect();
+	bool exists = SPI_execute_with_args("SELECT 1 FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) $1 "
+										"AND algorithm OPERATOR(pg_catalog.=) $2 AND factors OPERATOR(pg_catalog.=) $3",
+										3, types, values, NULL, true, 1) == SPI_OK_SELECT &&
+				  SPI_processed == 1;
+	if (!exists)
+	{
+		SPI_finish();
+		ereport(NOTICE, (errmsg("no current model \"%s\" with algorithm %s and %d factors: starting from random factors",
+								name, algorithm, factors)));
+		return;
+	}
+	LoadedModel old;
+	load_model(name, context, &old);
+	SPI_finish();
+	size_t users = copy_side(old.user_ids, old.users, old.user_factors, old.user_bias, data.user_ids,
+							 b.user_factors, b.user_bias, factors);
+	size_t items = copy_side(old.item_ids, old.items, old.item_factors, old.item_bias, data.item_ids,
+							 b.item_factors, b.item_bias, factors);
+	ereport(NOTICE, (errmsg("warm start from version %d: %zu of %zu users and %zu of %zu items start from their current factors",
+							old.version, users, data.users(), items, data.items())));
+}
+
 Datum pgrec_train(PG_FUNCTION_ARGS)
 {
 	instr_time start;
@@ -248,6 +300,8 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 									biases ? alloc_floats(run_context, data.users()) : NULL,
 									biases ? alloc_floats(run_context, data.items()) : NULL};
 	CORE_CALL(run->trainer = pgrec::make_trainer(data, h, buffers));
+	if (!PG_ARGISNULL(ARG_WARM_START) && PG_GETARG_BOOL(ARG_WARM_START))
+		warm_start(name, algorithm, h.factors, data, buffers, run_context);
 	double peak_bytes = Max(reading_peak, (double) MemoryContextMemAllocated(run_context, true) +
 												  (double) data.bytes() + (double) scratch);
 

@@ -895,3 +895,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgrec.unschedule_retraining(text) IS 'removes the pg_cron job that retrains the model';
+
+CREATE FUNCTION pgrec.refresh(model_name text,
+	OUT model_id bigint, OUT version integer, OUT users bigint, OUT items bigint,
+	OUT new_users bigint, OUT new_items bigint, OUT seconds double precision)
+	AS 'MODULE_PATHNAME', 'pgrec_refresh' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgrec.refresh(text)
+	IS 'publishes a new version in which the users and items that appeared in the source since the last training are folded in against the fixed other side, and every user''s seen items are updated; no full retrain';

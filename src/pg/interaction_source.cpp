@@ -36,27 +36,13 @@ static bool looks_like_query(const char *text)
 	return false;
 }
 
-char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *user_column,
-							   const char *item_column, const char *rating_column,
-							   char **description)
+// The SELECT of the three columns from relation relid, or from the query text when relid is
+// invalid; *description is set to the qualified relation name or the query.
+static char *source_select(Oid relid, const char *query, const char *user_column,
+						   const char *item_column, const char *rating_column, char **description)
 {
-	Oid argtype = get_fn_expr_argtype(fcinfo->flinfo, argno);
-	Oid relid = InvalidOid;
 	StringInfoData sql;
 
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("the source of interactions must not be NULL")));
-	if (argtype == REGCLASSOID)
-		relid = PG_GETARG_OID(argno);
-	else
-	{
-		char *source = text_to_cstring(PG_GETARG_TEXT_PP(argno));
-		if (looks_like_query(source))
-			*description = source;
-		else
-			relid = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(source)));
-	}
 	if (OidIsValid(relid))
 	{
 		char *relname = get_rel_name(relid);
@@ -66,6 +52,8 @@ char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *u
 		*description = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 												  relname);
 	}
+	else
+		*description = pstrdup(query);
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT %s, %s", quote_identifier(user_column),
@@ -77,6 +65,30 @@ char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *u
 	else
 		appendStringInfo(&sql, " FROM (%s) AS source", *description);
 	return sql.data;
+}
+
+char *interaction_query_from_text(const char *source, const char *user_column,
+								  const char *item_column, const char *rating_column,
+								  char **description)
+{
+	if (looks_like_query(source))
+		return source_select(InvalidOid, source, user_column, item_column, rating_column, description);
+	Oid relid = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(source)));
+	return source_select(relid, NULL, user_column, item_column, rating_column, description);
+}
+
+char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *user_column,
+							   const char *item_column, const char *rating_column,
+							   char **description)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("the source of interactions must not be NULL")));
+	if (get_fn_expr_argtype(fcinfo->flinfo, argno) == REGCLASSOID)
+		return source_select(PG_GETARG_OID(argno), NULL, user_column, item_column, rating_column,
+							 description);
+	return interaction_query_from_text(text_to_cstring(PG_GETARG_TEXT_PP(argno)), user_column,
+									   item_column, rating_column, description);
 }
 
 // Ereports unless column `number` of the result is an integer type (ids).

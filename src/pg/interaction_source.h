@@ -22,6 +22,12 @@ char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *u
 							   const char *item_column, const char *rating_column,
 							   char **description);
 
+// The same from a text: a query (SELECT, WITH, VALUES, TABLE) or a relation name, resolved
+// with the current search_path.
+char *interaction_query_from_text(const char *source, const char *user_column,
+								  const char *item_column, const char *rating_column,
+								  char **description);
+
 // Runs query (SPI must be connected) and appends its rows to *out, allocated in context.
 // Ereports on ids that are not integers, ratings that are not numbers or not finite, and
 // when the arrays plus bytes_per_row of later work per row would pass memory_limit bytes.

@@ -6,6 +6,7 @@
 #include "interaction_source.h"
 #include "model_loader.h"
 #include "model_store.h"
+#include "owned_object.h"
 #include "settings.h"
 
 #include "../core/training.h"
@@ -47,19 +48,12 @@ enum TrainArg
 	ARG_WARM_START
 };
 
-// The C++ objects of one training run, which live across PostgreSQL calls: created by `new`
-// inside the guard and deleted by a reset callback of the run's memory context, so an ERROR
-// anywhere frees them.
+// The C++ objects of one training run, owned by the run's memory context (owned_object.h).
 struct TrainingRun
 {
 	pgrec::Interactions data;
 	std::unique_ptr<pgrec::Trainer> trainer;
 };
-
-static void delete_training_run(void *arg)
-{
-	delete static_cast<TrainingRun *>(arg);
-}
 
 // The defaults of each algorithm, tuned on ML-1M (als) and Gowalla (ials, bpr): bench/README.md.
 static pgrec::Hyperparameters algorithm_defaults(const char *name)
@@ -263,14 +257,8 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 								errhint("Use algorithm 'als' for explicit ratings, or filter "
 										"the source.")));
 
-	// Build the matrix; the run's C++ objects are freed by a callback of run_context.
-	MemoryContextCallback *callback =
-		(MemoryContextCallback *) MemoryContextAlloc(run_context, sizeof(MemoryContextCallback));
-	TrainingRun *run = NULL;
-	CORE_CALL(run = new TrainingRun());
-	callback->func = delete_training_run;
-	callback->arg = run;
-	MemoryContextRegisterResetCallback(run_context, callback);
+	// Build the matrix; the run's C++ objects are freed with run_context.
+	TrainingRun *run = new_owned_by<TrainingRun>(run_context);
 	CORE_CALL(run->data = pgrec::build_interactions(rows.users, rows.items,
 													rating_column ? rows.values : NULL,
 													rows.count, pgrec::duplicate_policy(h.algorithm)));

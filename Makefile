@@ -47,8 +47,9 @@ $(CORE_OBJS): override CXXFLAGS += -O3
 # Objects depend on the headers they include.
 $(OBJS): $(wildcard src/core/*.h src/pg/*.h)
 
-$(EXTENSION)--$(EXTVERSION).sql: src/$(EXTENSION).sql
-	cp $< $@
+# The install script is the parts of src/sql/ in file-name order.
+$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard src/sql/*.sql))
+	cat $^ > $@
 
 # Quality report on the real data (../shared/data or DATA=...): bench/results/quality.md.
 .PHONY: quality-report

@@ -1,0 +1,103 @@
+-- pgrec extension script, part: Training, evaluation and dropping models.
+-- Concatenated in file-name order into pgrec--<version>.sql by the Makefile.
+
+-- Training and evaluation
+
+CREATE FUNCTION pgrec.train(
+	model_name text,
+	source regclass,
+	user_column name,
+	item_column name,
+	rating_column name DEFAULT NULL,
+	algorithm text DEFAULT 'als',
+	factors integer DEFAULT 64,
+	epochs integer DEFAULT NULL,
+	regularization double precision DEFAULT NULL,
+	alpha double precision DEFAULT NULL,
+	learning_rate double precision DEFAULT NULL,
+	seed bigint DEFAULT 42,
+	bias_regularization double precision DEFAULT NULL,
+	regularization_exponent double precision DEFAULT NULL,
+	init_scale double precision DEFAULT NULL,
+	warm_start boolean DEFAULT false,
+	OUT model_id bigint, OUT users bigint, OUT items bigint, OUT interactions bigint,
+	OUT skipped_rows bigint, OUT duplicates bigint, OUT seconds double precision,
+	OUT final_loss double precision, OUT peak_memory_mb double precision)
+	AS 'MODULE_PATHNAME', 'pgrec_train' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION pgrec.train(
+	model_name text,
+	source text,
+	user_column name,
+	item_column name,
+	rating_column name DEFAULT NULL,
+	algorithm text DEFAULT 'als',
+	factors integer DEFAULT 64,
+	epochs integer DEFAULT NULL,
+	regularization double precision DEFAULT NULL,
+	alpha double precision DEFAULT NULL,
+	learning_rate double precision DEFAULT NULL,
+	seed bigint DEFAULT 42,
+	bias_regularization double precision DEFAULT NULL,
+	regularization_exponent double precision DEFAULT NULL,
+	init_scale double precision DEFAULT NULL,
+	warm_start boolean DEFAULT false,
+	OUT model_id bigint, OUT users bigint, OUT items bigint, OUT interactions bigint,
+	OUT skipped_rows bigint, OUT duplicates bigint, OUT seconds double precision,
+	OUT final_loss double precision, OUT peak_memory_mb double precision)
+	AS 'MODULE_PATHNAME', 'pgrec_train' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION pgrec.train(text, regclass, name, name, name, text, integer, integer, double precision, double precision, double precision, bigint, double precision, double precision, double precision, boolean)
+	IS 'trains a model (als, ials or bpr) on a table of interactions and stores it under model_name, replacing any model of that name at commit';
+COMMENT ON FUNCTION pgrec.train(text, text, name, name, name, text, integer, integer, double precision, double precision, double precision, bigint, double precision, double precision, double precision, boolean)
+	IS 'trains a model on a table name or on a query (text starting with SELECT, WITH, VALUES or TABLE) that returns the named columns';
+
+CREATE FUNCTION pgrec.evaluate(
+	model_name text,
+	test_source regclass,
+	user_column name,
+	item_column name,
+	rating_column name DEFAULT NULL,
+	k integer DEFAULT 10,
+	relevance_threshold double precision DEFAULT NULL,
+	OUT rmse double precision, OUT mae double precision,
+	OUT precision_at_k double precision, OUT recall_at_k double precision,
+	OUT ndcg_at_k double precision, OUT hit_rate_at_k double precision,
+	OUT map_at_k double precision, OUT coverage double precision,
+	OUT users bigint, OUT test_interactions bigint)
+	AS 'MODULE_PATHNAME', 'pgrec_evaluate' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION pgrec.evaluate(
+	model_name text,
+	test_source text,
+	user_column name,
+	item_column name,
+	rating_column name DEFAULT NULL,
+	k integer DEFAULT 10,
+	relevance_threshold double precision DEFAULT NULL,
+	OUT rmse double precision, OUT mae double precision,
+	OUT precision_at_k double precision, OUT recall_at_k double precision,
+	OUT ndcg_at_k double precision, OUT hit_rate_at_k double precision,
+	OUT map_at_k double precision, OUT coverage double precision,
+	OUT users bigint, OUT test_interactions bigint)
+	AS 'MODULE_PATHNAME', 'pgrec_evaluate' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION pgrec.evaluate(text, regclass, name, name, name, integer, double precision)
+	IS 'evaluates a model on held-out interactions: RMSE/MAE (explicit models) and full-ranking metrics at k; stores them in pgrec.models.metrics';
+COMMENT ON FUNCTION pgrec.evaluate(text, text, name, name, name, integer, double precision)
+	IS 'evaluates a model on a table name or on a query returning the named columns';
+
+CREATE FUNCTION pgrec.drop_model(model_name text, if_exists boolean DEFAULT false) RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	DELETE FROM pgrec.model_versions WHERE name = model_name;
+	IF NOT FOUND THEN
+		IF if_exists THEN
+			RETURN false;
+		END IF;
+		RAISE EXCEPTION 'model "%" does not exist', model_name USING ERRCODE = 'undefined_object';
+	END IF;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION pgrec.drop_model(text, boolean) IS 'removes a model, all its versions and their factors; false (or an error unless if_exists) when there is none';

@@ -51,34 +51,40 @@ int main(int argc, char **argv)
 	const char *bytes_ptr = reinterpret_cast<const char *>(matrix.data());
 	size_t blocks = static_cast<size_t>(bytes) / sizeof(block);
 	volatile unsigned long long sink = 0;
-	double read_s = best_time(runs, [&] {
-		block acc[4] = {};
-		for (size_t i = 0; i + 4 <= blocks; i += 4)
-			for (int j = 0; j < 4; j++)
-			{
-				block b;
-				std::memcpy(&b, bytes_ptr + (i + j) * sizeof(block), sizeof b);
-				acc[j] |= b;
-			}
-		block total = acc[0] | acc[1] | acc[2] | acc[3];
-		sink = sink + total[0] + total[7];
-	});
+	double read_s =
+	    best_time(runs,
+	              [&]
+	              {
+		              block acc[4] = {};
+		              for (size_t i = 0; i + 4 <= blocks; i += 4)
+			              for (int j = 0; j < 4; j++)
+			              {
+				              block b;
+				              std::memcpy(&b, bytes_ptr + (i + j) * sizeof(block), sizeof b);
+				              acc[j] |= b;
+			              }
+		              block total = acc[0] | acc[1] | acc[2] | acc[3];
+		              sink = sink + total[0] + total[7];
+	              });
 
-	double scan_s = best_time(runs, [&] {
-		pgrec::dot_product_batch(matrix.data(), rows, dim, query.data(), scores.data());
-	});
-	double single_s = best_time(runs, [&] {
-		for (size_t r = 0; r < rows; r++)
-			scores[r] = pgrec::dot_product(matrix.data() + r * dim, query.data(), dim);
-	});
+	double scan_s = best_time(
+	    runs,
+	    [&] { pgrec::dot_product_batch(matrix.data(), rows, dim, query.data(), scores.data()); });
+	double single_s = best_time(runs,
+	                            [&]
+	                            {
+		                            for (size_t r = 0; r < rows; r++)
+			                            scores[r] = pgrec::dot_product(matrix.data() + r * dim,
+			                                                           query.data(), dim);
+	                            });
 
-	std::printf("kernels: %s, rows: %zu, dims: %zu, matrix: %.1f MB\n", pgrec::kernels().name,
-				rows, dim, bytes / 1e6);
+	std::printf("kernels: %s, rows: %zu, dims: %zu, matrix: %.1f MB\n", pgrec::kernels().name, rows,
+	            dim, bytes / 1e6);
 	std::printf("memory read floor (one core): %8.3f ms  %6.1f GB/s\n", read_s * 1e3,
-				bytes / read_s / 1e9);
+	            bytes / read_s / 1e9);
 	std::printf("dot_product_batch:            %8.3f ms  %6.1f GB/s  %5.1f%% of floor\n",
-				scan_s * 1e3, bytes / scan_s / 1e9, 100.0 * read_s / scan_s);
+	            scan_s * 1e3, bytes / scan_s / 1e9, 100.0 * read_s / scan_s);
 	std::printf("dot_product per row:          %8.3f ms  %6.1f GB/s  %5.1f%% of floor\n",
-				single_s * 1e3, bytes / single_s / 1e9, 100.0 * read_s / single_s);
+	            single_s * 1e3, bytes / single_s / 1e9, 100.0 * read_s / single_s);
 	return 0;
 }

@@ -71,18 +71,30 @@ Triples read_file(const std::string &path, bool lines, double min_rating)
 
 double now()
 {
-	return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+	return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+	    .count();
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-	std::map<std::string, std::string> opt = {
-		{"--format", "triples"}, {"--algorithm", "als"}, {"--factors", "64"}, {"--epochs", "15"},
-		{"--regularization", "0.05"}, {"--alpha", "1"}, {"--learning-rate", "0.05"},
-		{"--threads", "1"}, {"--seed", "42"}, {"--k", "10"}, {"--min-rating", "-1e30"},
-		{"--every", "0"}, {"--init-scale", "0.1"}, {"--cg-steps", "3"}, {"--bias-regularization", "0.05"}, {"--regularization-exponent", "1"}};
+	std::map<std::string, std::string> opt = {{"--format", "triples"},
+	                                          {"--algorithm", "als"},
+	                                          {"--factors", "64"},
+	                                          {"--epochs", "15"},
+	                                          {"--regularization", "0.05"},
+	                                          {"--alpha", "1"},
+	                                          {"--learning-rate", "0.05"},
+	                                          {"--threads", "1"},
+	                                          {"--seed", "42"},
+	                                          {"--k", "10"},
+	                                          {"--min-rating", "-1e30"},
+	                                          {"--every", "0"},
+	                                          {"--init-scale", "0.1"},
+	                                          {"--cg-steps", "3"},
+	                                          {"--bias-regularization", "0.05"},
+	                                          {"--regularization-exponent", "1"}};
 	for (int a = 1; a + 1 < argc; a += 2)
 		opt[argv[a]] = argv[a + 1];
 	if (!opt.count("--train") || !opt.count("--test"))
@@ -93,9 +105,9 @@ int main(int argc, char **argv)
 
 	pgrec::Hyperparameters h;
 	std::string algorithm = opt["--algorithm"];
-	h.algorithm = algorithm == "ials" ? pgrec::Algorithm::Ials
-				  : algorithm == "bpr" ? pgrec::Algorithm::Bpr
-									   : pgrec::Algorithm::Als;
+	h.algorithm = algorithm == "ials"  ? pgrec::Algorithm::Ials
+	              : algorithm == "bpr" ? pgrec::Algorithm::Bpr
+	                                   : pgrec::Algorithm::Als;
 	h.factors = std::atoi(opt["--factors"].c_str());
 	h.epochs = std::atoi(opt["--epochs"].c_str());
 	h.regularization = std::atof(opt["--regularization"].c_str());
@@ -116,13 +128,14 @@ int main(int argc, char **argv)
 	Triples test = read_file(opt["--test"], lines, min_rating);
 	double t_read = now();
 	pgrec::Interactions data = pgrec::build_interactions(
-		train.users.data(), train.items.data(), h.algorithm == pgrec::Algorithm::Als ? train.values.data() : nullptr,
-		train.users.size(), pgrec::duplicate_policy(h.algorithm));
+	    train.users.data(), train.items.data(),
+	    h.algorithm == pgrec::Algorithm::Als ? train.values.data() : nullptr, train.users.size(),
+	    pgrec::duplicate_policy(h.algorithm));
 	std::vector<float> uf(data.users() * h.factors), itf(data.items() * h.factors);
 	std::vector<float> ub(data.users()), ib(data.items());
 	bool biases = pgrec::has_biases(h.algorithm);
 	pgrec::FactorBuffers buffers = {uf.data(), itf.data(), biases ? ub.data() : nullptr,
-									biases ? ib.data() : nullptr};
+	                                biases ? ib.data() : nullptr};
 	double t_data = now();
 	std::unique_ptr<pgrec::Trainer> trainer = pgrec::make_trainer(data, h, buffers);
 
@@ -146,27 +159,36 @@ int main(int argc, char **argv)
 	for (auto &entry : relevant)
 	{
 		std::sort(entry.second.begin(), entry.second.end());
-		entry.second.erase(std::unique(entry.second.begin(), entry.second.end()), entry.second.end());
-		case_list.push_back({entry.first, entry.second.data(), entry.second.size(), unknown[entry.first]});
+		entry.second.erase(std::unique(entry.second.begin(), entry.second.end()),
+		                   entry.second.end());
+		case_list.push_back(
+		    {entry.first, entry.second.data(), entry.second.size(), unknown[entry.first]});
 	}
-	auto evaluate = [&](const char *label) {
-		pgrec::ModelView view = {uf.data(), itf.data(), biases ? ub.data() : nullptr,
-								 biases ? ib.data() : nullptr, trainer->global_mean(),
-								 data.users(), data.items(), h.factors};
+	auto evaluate = [&](const char *label)
+	{
+		pgrec::ModelView view = {uf.data(),
+		                         itf.data(),
+		                         biases ? ub.data() : nullptr,
+		                         biases ? ib.data() : nullptr,
+		                         trainer->global_mean(),
+		                         data.users(),
+		                         data.items(),
+		                         h.factors};
 		pgrec::RankingMetrics m;
 		double t = now();
 		pgrec::ranking_metrics(view, {data.by_user.ptr.data(), data.by_user.index.data()},
-							   case_list.data(), case_list.size(), k, h.threads, nullptr, &m);
+		                       case_list.data(), case_list.size(), k, h.threads, nullptr, &m);
 		std::printf("%s", label);
 		if (h.algorithm == pgrec::Algorithm::Als)
 		{
 			pgrec::RatingErrors e = pgrec::rating_errors(view, ratings.data(), ratings.size(),
-														 data.min_value, data.max_value);
+			                                             data.min_value, data.max_value);
 			std::printf(" rmse=%.4f mae=%.4f", e.rmse, e.mae);
 		}
 		std::printf(" recall@%d=%.4f ndcg@%d=%.4f precision=%.4f hit=%.4f map=%.4f coverage=%.4f"
-					" users=%zu (eval %.2fs)\n",
-					k, m.recall, k, m.ndcg, m.precision, m.hit_rate, m.map, m.coverage, m.users, now() - t);
+		            " users=%zu (eval %.2fs)\n",
+		            k, m.recall, k, m.ndcg, m.precision, m.hit_rate, m.map, m.coverage, m.users,
+		            now() - t);
 	};
 
 	double train_seconds = 0;
@@ -181,8 +203,8 @@ int main(int argc, char **argv)
 			evaluate("  eval:");
 	}
 	std::printf("read %.2fs, build %.2fs, train %.2fs (%.3fs/epoch), users %zu items %zu nnz %zu\n",
-				t_read - t0, t_data - t_read, train_seconds, train_seconds / h.epochs, data.users(),
-				data.items(), data.nnz());
+	            t_read - t0, t_data - t_read, train_seconds, train_seconds / h.epochs, data.users(),
+	            data.items(), data.nnz());
 	evaluate("final:");
 	return 0;
 }

@@ -40,7 +40,7 @@ size_t token_length(const char *text, size_t length, size_t pos)
 } // namespace
 
 int parse_embedding(const char *text, size_t length, float *out, int capacity,
-					ParseError *error) noexcept
+                    ParseError *error) noexcept
 {
 	size_t pos = 0;
 	int count = 0;
@@ -49,7 +49,8 @@ int parse_embedding(const char *text, size_t length, float *out, int capacity,
 	while (pos < length && is_space(text[pos]))
 		pos++;
 	if (pos >= length || text[pos] != '[')
-		return fail(error, ParseErrorKind::MissingOpenBracket, 0, pos, token_length(text, length, pos));
+		return fail(error, ParseErrorKind::MissingOpenBracket, 0, pos,
+		            token_length(text, length, pos));
 	pos++;
 	while (pos < length && is_space(text[pos]))
 		pos++;
@@ -73,11 +74,11 @@ int parse_embedding(const char *text, size_t length, float *out, int capacity,
 		size_t end = static_cast<size_t>(r.ptr - text);
 		if (r.ec == std::errc::invalid_argument || end == number_start)
 			return fail(error, ParseErrorKind::BadNumber, count + 1, start,
-						token_length(text, length, start));
+			            token_length(text, length, start));
 		// The number must end at a separator, so "1x" or "0x10" are rejected, not truncated.
 		if (end < length && text[end] != ',' && text[end] != ']' && !is_space(text[end]))
 			return fail(error, ParseErrorKind::BadNumber, count + 1, start,
-						token_length(text, length, start));
+			            token_length(text, length, start));
 		if (r.ec == std::errc::result_out_of_range)
 			return fail(error, ParseErrorKind::OutOfRange, count + 1, start, end - start);
 		if (std::isnan(value))
@@ -100,7 +101,7 @@ int parse_embedding(const char *text, size_t length, float *out, int capacity,
 		}
 		if (text[pos] != ']')
 			return fail(error, ParseErrorKind::MissingSeparator, count, pos,
-						token_length(text, length, pos));
+			            token_length(text, length, pos));
 		pos++;
 		break;
 	}

@@ -15,22 +15,22 @@ enum class ParseErrorKind
 {
 	None,
 	MissingOpenBracket, // text does not start with "["
-	BadNumber,			// an element is not a number
-	UnexpectedEnd,		// the text ends before "]"
-	MissingSeparator,	// an element is followed by neither "," nor "]"
-	TrailingJunk,		// something follows the closing "]"
-	Empty,				// "[]"
-	NotANumber,			// an element is NaN
-	Infinite,			// an element is infinite
-	OutOfRange,			// an element overflows or underflows float4
-	TooManyElements,	// more elements than the caller's capacity
+	BadNumber,          // an element is not a number
+	UnexpectedEnd,      // the text ends before "]"
+	MissingSeparator,   // an element is followed by neither "," nor "]"
+	TrailingJunk,       // something follows the closing "]"
+	Empty,              // "[]"
+	NotANumber,         // an element is NaN
+	Infinite,           // an element is infinite
+	OutOfRange,         // an element overflows or underflows float4
+	TooManyElements,    // more elements than the caller's capacity
 };
 
 // Where and why parsing stopped.
 struct ParseError
 {
 	ParseErrorKind kind = ParseErrorKind::None;
-	int element = 0;		// 1-based element number, 0 when not about one element
+	int element = 0;        // 1-based element number, 0 when not about one element
 	size_t token_start = 0; // offset of the offending token in the text
 	size_t token_length = 0;
 };
@@ -44,7 +44,7 @@ constexpr size_t max_elements_for_length(size_t length)
 
 // Parses text[0, length) into out[0, capacity); returns the element count or -1 with *error set.
 int parse_embedding(const char *text, size_t length, float *out, int capacity,
-					ParseError *error) noexcept;
+                    ParseError *error) noexcept;
 
 // Room format_embedding needs for dim elements, terminating NUL included.
 constexpr size_t formatted_embedding_size(int dim)

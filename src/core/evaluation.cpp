@@ -55,7 +55,7 @@ void score_case(const std::vector<int32_t> &top, const RankingCase &c, int k, Me
 } // namespace
 
 RatingErrors rating_errors(const ModelView &m, const TestRating *test, size_t count,
-						   float min_rating, float max_rating)
+                           float min_rating, float max_rating)
 {
 	RatingErrors e = {0, 0, count};
 	for (size_t r = 0; r < count; r++)
@@ -86,48 +86,54 @@ RatingErrors rating_errors(const ModelView &m, const TestRating *test, size_t co
 }
 
 bool ranking_metrics(const ModelView &m, SparseView train, const RankingCase *cases,
-					 size_t case_count, int k, int threads, const volatile sig_atomic_t *interrupt,
-					 RankingMetrics *out)
+                     size_t case_count, int k, int threads, const volatile sig_atomic_t *interrupt,
+                     RankingMetrics *out)
 {
 	const size_t blocks = (case_count + kUserBlock - 1) / kUserBlock;
 	const int workers = std::max(1, threads);
 	std::vector<MetricSums> sums(static_cast<size_t>(workers));
 	std::vector<std::vector<uint8_t>> recommended(static_cast<size_t>(workers),
-												  std::vector<uint8_t>(m.items, 0));
+	                                              std::vector<uint8_t>(m.items, 0));
 	std::atomic<bool> stop(false);
-	Eigen::Map<const RowMatrix> items(m.item_factors, static_cast<Eigen::Index>(m.items), m.factors);
+	Eigen::Map<const RowMatrix> items(m.item_factors, static_cast<Eigen::Index>(m.items),
+	                                  m.factors);
 
-	parallel_for(blocks, workers, [&](size_t begin, size_t end, int w) {
-		RowMatrix users(kUserBlock, m.factors), scores;
-		std::vector<int32_t> top;
-		for (size_t b = begin; b < end; b++)
-		{
-			if (stop.load(std::memory_order_relaxed) || interrupted(interrupt))
-			{
-				stop = true;
-				return;
-			}
-			size_t first = b * kUserBlock, count = std::min(kUserBlock, case_count - first);
-			for (size_t j = 0; j < count; j++)
-				users.row(static_cast<Eigen::Index>(j)) = Eigen::Map<const Eigen::RowVectorXf>(
-					m.user_factors + cases[first + j].user * m.factors, m.factors);
-			scores.noalias() = users.topRows(static_cast<Eigen::Index>(count)) * items.transpose();
-			for (size_t j = 0; j < count; j++)
-			{
-				const RankingCase &c = cases[first + j];
-				float *row = scores.data() + j * m.items;
-				if (m.item_bias)
-					for (size_t i = 0; i < m.items; i++)
-						row[i] += m.item_bias[i];
-				for (int64_t e = train.ptr[c.user]; e < train.ptr[c.user + 1]; e++)
-					row[train.index[e]] = -INFINITY;
-				top_k(row, m.items, static_cast<size_t>(k), top);
-				for (int32_t i : top)
-					recommended[w][i] = 1;
-				score_case(top, c, k, sums[w]);
-			}
-		}
-	});
+	parallel_for(blocks, workers,
+	             [&](size_t begin, size_t end, int w)
+	             {
+		             RowMatrix users(kUserBlock, m.factors), scores;
+		             std::vector<int32_t> top;
+		             for (size_t b = begin; b < end; b++)
+		             {
+			             if (stop.load(std::memory_order_relaxed) || interrupted(interrupt))
+			             {
+				             stop = true;
+				             return;
+			             }
+			             size_t first = b * kUserBlock,
+			                    count = std::min(kUserBlock, case_count - first);
+			             for (size_t j = 0; j < count; j++)
+				             users.row(static_cast<Eigen::Index>(j)) =
+				                 Eigen::Map<const Eigen::RowVectorXf>(
+				                     m.user_factors + cases[first + j].user * m.factors, m.factors);
+			             scores.noalias() =
+			                 users.topRows(static_cast<Eigen::Index>(count)) * items.transpose();
+			             for (size_t j = 0; j < count; j++)
+			             {
+				             const RankingCase &c = cases[first + j];
+				             float *row = scores.data() + j * m.items;
+				             if (m.item_bias)
+					             for (size_t i = 0; i < m.items; i++)
+						             row[i] += m.item_bias[i];
+				             for (int64_t e = train.ptr[c.user]; e < train.ptr[c.user + 1]; e++)
+					             row[train.index[e]] = -INFINITY;
+				             top_k(row, m.items, static_cast<size_t>(k), top);
+				             for (int32_t i : top)
+					             recommended[w][i] = 1;
+				             score_case(top, c, k, sums[w]);
+			             }
+		             }
+	             });
 	if (stop)
 		return false;
 

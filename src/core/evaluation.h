@@ -16,8 +16,8 @@ struct ModelView
 {
 	const float *user_factors; // users x factors
 	const float *item_factors; // items x factors
-	const float *user_bias;	   // null without biases
-	const float *item_bias;	   // null without biases
+	const float *user_bias;    // null without biases
+	const float *item_bias;    // null without biases
 	double global_mean;
 	size_t users, items;
 	int factors;
@@ -41,7 +41,7 @@ struct RatingErrors
 // RMSE and MAE of the model's predictions, clipped to [min_rating, max_rating]; unknown users
 // or items are predicted from what is known (global mean and the known bias).
 RatingErrors rating_errors(const ModelView &model, const TestRating *test, size_t count,
-						   float min_rating, float max_rating);
+                           float min_rating, float max_rating);
 
 // The relevant held-out items of one user: dense item indices (ascending, distinct), plus how
 // many relevant items the model does not know (relevant, but never recommendable).
@@ -71,7 +71,7 @@ struct RankingMetrics
 // of the user, averaged over users (the LightGCN convention). Returns false if *interrupt was
 // raised before the end.
 bool ranking_metrics(const ModelView &model, SparseView train, const RankingCase *cases,
-					 size_t case_count, int k, int threads, const volatile sig_atomic_t *interrupt,
-					 RankingMetrics *out);
+                     size_t case_count, int k, int threads, const volatile sig_atomic_t *interrupt,
+                     RankingMetrics *out);
 
 } // namespace pgrec

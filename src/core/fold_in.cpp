@@ -29,8 +29,9 @@ Eigen::Map<const Eigen::VectorXf> row(const ItemMatrix &m, int32_t i)
 	return Eigen::Map<const Eigen::VectorXf>(m.factors + static_cast<size_t>(i) * m.dim, m.dim);
 }
 
-void fold_in_explicit(const ItemMatrix &m, double mu, const Hyperparameters &h, const int32_t *items,
-					  const float *values, size_t n, float *out_factors, float *out_bias)
+void fold_in_explicit(const ItemMatrix &m, double mu, const Hyperparameters &h,
+                      const int32_t *items, const float *values, size_t n, float *out_factors,
+                      float *out_bias)
 {
 	const int k = m.dim;
 	Eigen::MatrixXd a = Eigen::MatrixXd::Zero(k + 1, k + 1);
@@ -53,7 +54,7 @@ void fold_in_explicit(const ItemMatrix &m, double mu, const Hyperparameters &h, 
 }
 
 void fold_in_implicit(const ItemMatrix &m, const Hyperparameters &h, const float *g,
-					  const int32_t *items, const float *values, size_t n, float *out)
+                      const int32_t *items, const float *values, size_t n, float *out)
 {
 	const int k = m.dim;
 	Eigen::MatrixXd a = Eigen::Map<const RowMatrix>(g, k, k).cast<double>();
@@ -65,13 +66,14 @@ void fold_in_implicit(const ItemMatrix &m, const Hyperparameters &h, const float
 		a.selfadjointView<Eigen::Lower>().rankUpdate(y, h.alpha * r);
 		b += (1.0 + h.alpha * r) * y;
 	}
-	a.diagonal().array() += h.regularization * std::pow(static_cast<double>(n), h.regularization_exponent);
+	a.diagonal().array() +=
+	    h.regularization * std::pow(static_cast<double>(n), h.regularization_exponent);
 	Eigen::VectorXd x = a.selfadjointView<Eigen::Lower>().ldlt().solve(b);
 	Eigen::Map<Eigen::VectorXf>(out, k) = x.cast<float>();
 }
 
 void fold_in_bpr(const ItemMatrix &m, const Hyperparameters &h, const int32_t *items, size_t n,
-				 float *out)
+                 float *out)
 {
 	const int k = m.dim;
 	std::vector<int32_t> seen(items, items + n);
@@ -81,7 +83,8 @@ void fold_in_bpr(const ItemMatrix &m, const Hyperparameters &h, const int32_t *i
 	if (seen.size() >= m.count)
 		return;
 	Random rng(h.seed);
-	const float lr = static_cast<float>(h.learning_rate), reg = static_cast<float>(h.regularization);
+	const float lr = static_cast<float>(h.learning_rate),
+	            reg = static_cast<float>(h.regularization);
 	// As many updates as the user gets over 200 epochs of training.
 	size_t steps = 200 * n;
 	for (size_t s = 0; s < steps; s++)
@@ -99,9 +102,9 @@ void fold_in_bpr(const ItemMatrix &m, const Hyperparameters &h, const int32_t *i
 
 } // namespace
 
-void fold_in_user(const ItemMatrix &m, double global_mean, const Hyperparameters &h,
-				  const float *g, const int32_t *items, const float *values, size_t n,
-				  float *out_factors, float *out_bias)
+void fold_in_user(const ItemMatrix &m, double global_mean, const Hyperparameters &h, const float *g,
+                  const int32_t *items, const float *values, size_t n, float *out_factors,
+                  float *out_bias)
 {
 	if (n == 0)
 		throw DataError("no known items to fold the user in from");

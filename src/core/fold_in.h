@@ -14,8 +14,8 @@ namespace pgrec
 // als and ials solve the user's least-squares problem exactly; bpr runs SGD on the user's BPR
 // objective with the item side fixed, seeded by h.seed.
 void fold_in_user(const ItemMatrix &model_items, double global_mean, const Hyperparameters &h,
-				  const float *gramian, const int32_t *items, const float *values, size_t n,
-				  float *out_factors, float *out_bias);
+                  const float *gramian, const int32_t *items, const float *values, size_t n,
+                  float *out_factors, float *out_bias);
 
 // items^T items of a row-major count x dim matrix, into out (dim x dim).
 void gramian(const float *factors, size_t count, int dim, float *out);

@@ -23,7 +23,7 @@ class IalsTrainer : public Trainer
 {
   public:
 	IalsTrainer(const Interactions &data, const Hyperparameters &h, const FactorBuffers &b)
-		: Trainer(data, h, b)
+	    : Trainer(data, h, b)
 	{
 	}
 
@@ -54,52 +54,59 @@ class IalsTrainer : public Trainer
 
 	// Updates every row of x against the fixed side y (y_rows rows); false if interrupted.
 	bool solve(const SparseRows &rows, float *x, const float *y, size_t y_rows,
-			   const volatile sig_atomic_t *interrupt)
+	           const volatile sig_atomic_t *interrupt)
 	{
 		const int k = h_.factors;
 		Eigen::MatrixXf g = gramian(y, y_rows);
 		const float alpha = static_cast<float>(h_.alpha);
 		std::atomic<bool> stop(false);
 
-		parallel_for(rows.rows(), h_.threads, [&](size_t begin, size_t end, int) {
-			Eigen::VectorXf r(k), p(k), ap(k), b(k);
-			// A v = G v + lambda_row v + sum_j alpha r_j (y_j . v) y_j
-			auto multiply = [&](size_t row, const Eigen::VectorXf &v, Eigen::VectorXf &out) {
-				out.noalias() = g * v + row_regularization(rows, row) * v;
-				for (int64_t e = rows.ptr[row]; e < rows.ptr[row + 1]; e++)
-				{
-					Eigen::Map<const Eigen::VectorXf> yj(y + static_cast<size_t>(rows.index[e]) * k, k);
-					out += (alpha * rows.value[e] * yj.dot(v)) * yj;
-				}
-			};
-			for (size_t row = begin; row < end; row++)
-			{
-				if ((row - begin) % 256 == 0 && (stop.load(std::memory_order_relaxed) || interrupted(interrupt)))
-				{
-					stop = true;
-					return;
-				}
-				Eigen::Map<Eigen::VectorXf> xr(x + row * k, k);
-				b.setZero();
-				for (int64_t e = rows.ptr[row]; e < rows.ptr[row + 1]; e++)
-					b += (1.0f + alpha * rows.value[e]) *
-						 Eigen::Map<const Eigen::VectorXf>(y + static_cast<size_t>(rows.index[e]) * k, k);
-				multiply(row, xr, ap);
-				r = b - ap;
-				p = r;
-				float rs = r.squaredNorm();
-				for (int step = 0; step < h_.cg_steps && rs > 1e-20f; step++)
-				{
-					multiply(row, p, ap);
-					float step_size = rs / p.dot(ap);
-					xr += step_size * p;
-					r -= step_size * ap;
-					float rs_next = r.squaredNorm();
-					p = r + (rs_next / rs) * p;
-					rs = rs_next;
-				}
-			}
-		});
+		parallel_for(rows.rows(), h_.threads,
+		             [&](size_t begin, size_t end, int)
+		             {
+			             Eigen::VectorXf r(k), p(k), ap(k), b(k);
+			             // A v = G v + lambda_row v + sum_j alpha r_j (y_j . v) y_j
+			             auto multiply =
+			                 [&](size_t row, const Eigen::VectorXf &v, Eigen::VectorXf &out)
+			             {
+				             out.noalias() = g * v + row_regularization(rows, row) * v;
+				             for (int64_t e = rows.ptr[row]; e < rows.ptr[row + 1]; e++)
+				             {
+					             Eigen::Map<const Eigen::VectorXf> yj(
+					                 y + static_cast<size_t>(rows.index[e]) * k, k);
+					             out += (alpha * rows.value[e] * yj.dot(v)) * yj;
+				             }
+			             };
+			             for (size_t row = begin; row < end; row++)
+			             {
+				             if ((row - begin) % 256 == 0 &&
+				                 (stop.load(std::memory_order_relaxed) || interrupted(interrupt)))
+				             {
+					             stop = true;
+					             return;
+				             }
+				             Eigen::Map<Eigen::VectorXf> xr(x + row * k, k);
+				             b.setZero();
+				             for (int64_t e = rows.ptr[row]; e < rows.ptr[row + 1]; e++)
+					             b += (1.0f + alpha * rows.value[e]) *
+					                  Eigen::Map<const Eigen::VectorXf>(
+					                      y + static_cast<size_t>(rows.index[e]) * k, k);
+				             multiply(row, xr, ap);
+				             r = b - ap;
+				             p = r;
+				             float rs = r.squaredNorm();
+				             for (int step = 0; step < h_.cg_steps && rs > 1e-20f; step++)
+				             {
+					             multiply(row, p, ap);
+					             float step_size = rs / p.dot(ap);
+					             xr += step_size * p;
+					             r -= step_size * ap;
+					             float rs_next = r.squaredNorm();
+					             p = r + (rs_next / rs) * p;
+					             rs = rs_next;
+				             }
+			             }
+		             });
 		return !stop;
 	}
 
@@ -111,32 +118,34 @@ class IalsTrainer : public Trainer
 		Eigen::MatrixXf gx = gramian(b_.user_factors, data_.users());
 		Eigen::MatrixXf gy = gramian(b_.item_factors, data_.items());
 		double all_pairs = (gx.cast<double>().array() * gy.cast<double>().array()).sum();
-		double observed = parallel_sum(data_.users(), h_.threads, [&](size_t begin, size_t end) {
-			double s = 0.0;
-			for (size_t u = begin; u < end; u++)
-			{
-				Eigen::Map<const Eigen::VectorXf> xu(b_.user_factors + u * k, k);
-				for (int64_t e = data_.by_user.ptr[u]; e < data_.by_user.ptr[u + 1]; e++)
-				{
-					Eigen::Map<const Eigen::VectorXf> yi(
-						b_.item_factors + static_cast<size_t>(data_.by_user.index[e]) * k, k);
-					double score = xu.dot(yi);
-					double c = 1.0 + h_.alpha * data_.by_user.value[e];
-					s += c * (1.0 - score) * (1.0 - score) - score * score;
-				}
-			}
-			return s;
-		});
+		double observed = parallel_sum(
+		    data_.users(), h_.threads,
+		    [&](size_t begin, size_t end)
+		    {
+			    double s = 0.0;
+			    for (size_t u = begin; u < end; u++)
+			    {
+				    Eigen::Map<const Eigen::VectorXf> xu(b_.user_factors + u * k, k);
+				    for (int64_t e = data_.by_user.ptr[u]; e < data_.by_user.ptr[u + 1]; e++)
+				    {
+					    Eigen::Map<const Eigen::VectorXf> yi(
+					        b_.item_factors + static_cast<size_t>(data_.by_user.index[e]) * k, k);
+					    double score = xu.dot(yi);
+					    double c = 1.0 + h_.alpha * data_.by_user.value[e];
+					    s += c * (1.0 - score) * (1.0 - score) - score * score;
+				    }
+			    }
+			    return s;
+		    });
 		double reg = h_.regularization * (gx.trace() + gy.trace());
 		return (observed + all_pairs + reg) / static_cast<double>(data_.nnz());
 	}
-
 };
 
 } // namespace
 
 std::unique_ptr<Trainer> make_ials_trainer(const Interactions &data, const Hyperparameters &h,
-										   const FactorBuffers &b)
+                                           const FactorBuffers &b)
 {
 	return std::unique_ptr<Trainer>(new IalsTrainer(data, h, b));
 }

@@ -31,7 +31,7 @@ std::vector<int32_t> dense_indices(const int64_t *ids, size_t n, const std::vect
 	std::vector<int32_t> out(n);
 	for (size_t k = 0; k < n; k++)
 		out[k] = static_cast<int32_t>(std::lower_bound(sorted.begin(), sorted.end(), ids[k]) -
-									  sorted.begin());
+		                              sorted.begin());
 	return out;
 }
 
@@ -59,7 +59,7 @@ SparseRows transpose(const SparseRows &m, size_t columns)
 } // namespace
 
 Interactions build_interactions(const int64_t *users, const int64_t *items, const float *values,
-								size_t n, DuplicatePolicy policy)
+                                size_t n, DuplicatePolicy policy)
 {
 	if (n == 0)
 		throw DataError("no interactions to train on");
@@ -75,9 +75,9 @@ Interactions build_interactions(const int64_t *users, const int64_t *items, cons
 	// Row-major order of the triples; stable so duplicates keep their input order.
 	std::vector<uint32_t> order(n);
 	std::iota(order.begin(), order.end(), 0u);
-	std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-		return u[a] != u[b] ? u[a] < u[b] : i[a] < i[b];
-	});
+	std::stable_sort(order.begin(), order.end(),
+	                 [&](uint32_t a, uint32_t b)
+	                 { return u[a] != u[b] ? u[a] < u[b] : i[a] < i[b]; });
 
 	SparseRows &rows = m.by_user;
 	rows.ptr.assign(m.users() + 1, 0);

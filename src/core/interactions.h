@@ -13,7 +13,7 @@ namespace pgrec
 enum class DuplicatePolicy
 {
 	Mean, // explicit ratings: the mean rating
-	Sum	  // implicit feedback: interactions add up
+	Sum   // implicit feedback: interactions add up
 };
 
 // One side of the matrix in compressed sparse rows: row r holds columns
@@ -31,7 +31,7 @@ struct SparseRows
 	size_t bytes() const
 	{
 		return ptr.capacity() * sizeof(int64_t) + index.capacity() * sizeof(int32_t) +
-			   value.capacity() * sizeof(float);
+		       value.capacity() * sizeof(float);
 	}
 };
 
@@ -39,10 +39,10 @@ struct Interactions
 {
 	std::vector<int64_t> user_ids; // external id of each dense user index, ascending
 	std::vector<int64_t> item_ids; // external id of each dense item index, ascending
-	SparseRows by_user;			   // users x items
-	SparseRows by_item;			   // items x users
-	size_t duplicates = 0;		   // input rows merged into an earlier (user, item)
-	double mean_value = 0.0;	   // mean of the merged values
+	SparseRows by_user;            // users x items
+	SparseRows by_item;            // items x users
+	size_t duplicates = 0;         // input rows merged into an earlier (user, item)
+	double mean_value = 0.0;       // mean of the merged values
 	float min_value = 0.0f, max_value = 0.0f;
 
 	size_t users() const
@@ -60,14 +60,14 @@ struct Interactions
 	size_t bytes() const
 	{
 		return (user_ids.capacity() + item_ids.capacity()) * sizeof(int64_t) + by_user.bytes() +
-			   by_item.bytes();
+		       by_item.bytes();
 	}
 };
 
 // Builds the matrix from n (user, item, value) triples; values may be null (all 1). Throws
 // DataError when n is 0.
 Interactions build_interactions(const int64_t *users, const int64_t *items, const float *values,
-								size_t n, DuplicatePolicy policy);
+                                size_t n, DuplicatePolicy policy);
 
 // Bytes build_interactions needs per input triple at its peak: id copies and dense indices
 // (2 x (8 + 4)), the sort order (8), both CSR sides (2 x 8).

@@ -35,7 +35,8 @@ const KernelTable *choose()
 	if (avx512 && __builtin_cpu_supports("avx512f") && allowed(avx512->name))
 		return avx512;
 	const KernelTable *avx2 = avx2_kernels();
-	if (avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && allowed(avx2->name))
+	if (avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+	    allowed(avx2->name))
 		return avx2;
 #endif
 	return generic_kernels();
@@ -53,7 +54,7 @@ double dot_product_double(const float *a, const float *b, size_t n) noexcept
 {
 	double s = 0.0;
 	for (size_t i = 0; i < n; i++)
-		s += (double) a[i] * b[i];
+		s += (double)a[i] * b[i];
 	return s;
 }
 
@@ -62,7 +63,7 @@ double l2_squared_distance_double(const float *a, const float *b, size_t n) noex
 	double s = 0.0;
 	for (size_t i = 0; i < n; i++)
 	{
-		double d = (double) a[i] - b[i];
+		double d = (double)a[i] - b[i];
 		s += d * d;
 	}
 	return s;
@@ -72,7 +73,7 @@ double l1_distance_double(const float *a, const float *b, size_t n) noexcept
 {
 	double s = 0.0;
 	for (size_t i = 0; i < n; i++)
-		s += std::fabs((double) a[i] - b[i]);
+		s += std::fabs((double)a[i] - b[i]);
 	return s;
 }
 

@@ -24,7 +24,7 @@ struct KernelTable
 	float (*l1_distance)(const float *a, const float *b, size_t n);
 	CosineParts (*cosine_parts)(const float *a, const float *b, size_t n);
 	void (*dot_product_batch)(const float *rows, size_t count, size_t dim, const float *query,
-							  float *scores);
+	                          float *scores);
 };
 
 // The tables of each instruction set; the SIMD ones are null when not compiled in.
@@ -62,7 +62,7 @@ double l1_distance_double(const float *a, const float *b, size_t n) noexcept;
 
 // scores[i] = dot(rows + i * dim, query) for i < count; rows is a dense row-major matrix.
 inline void dot_product_batch(const float *rows, size_t count, size_t dim, const float *query,
-							  float *scores) noexcept
+                              float *scores) noexcept
 {
 	kernels().dot_product_batch(rows, count, dim, query, scores);
 }

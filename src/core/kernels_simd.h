@@ -124,7 +124,7 @@ CosineParts simd_cosine_parts(const float *a, const float *b, size_t n)
 // Four rows at a time, each with its own accumulator, so the loads of one row overlap the
 // arithmetic of the others and the scan runs at memory speed.
 void simd_dot_product_batch(const float *rows, size_t count, size_t dim, const float *query,
-							float *scores)
+                            float *scores)
 {
 	size_t r = 0;
 	for (; r + 4 <= count; r += 4)
@@ -165,14 +165,14 @@ void simd_dot_product_batch(const float *rows, size_t count, size_t dim, const f
 } // namespace pgrec
 
 // Defines the KernelTable of one instruction set, named name, returned by function.
-#define PGREC_DEFINE_KERNEL_TABLE(function, name)                                              \
-	const pgrec::KernelTable *pgrec::function() noexcept                                     \
-	{                                                                                          \
-		static const KernelTable table = {name,                                               \
-										  simd_dot_product,                                    \
-										  simd_l2_squared_distance,                            \
-										  simd_l1_distance,                                    \
-										  simd_cosine_parts,                                   \
-										  simd_dot_product_batch};                             \
-		return &table;                                                                         \
+#define PGREC_DEFINE_KERNEL_TABLE(function, name)                                                  \
+	const pgrec::KernelTable *pgrec::function() noexcept                                           \
+	{                                                                                              \
+		static const KernelTable table = {name,                                                    \
+		                                  simd_dot_product,                                        \
+		                                  simd_l2_squared_distance,                                \
+		                                  simd_l1_distance,                                        \
+		                                  simd_cosine_parts,                                       \
+		                                  simd_dot_product_batch};                                 \
+		return &table;                                                                             \
 	}

@@ -16,7 +16,7 @@ namespace pgrec
 {
 
 void parallel_for(size_t n, int threads,
-				  const std::function<void(size_t begin, size_t end, int worker)> &body)
+                  const std::function<void(size_t begin, size_t end, int worker)> &body)
 {
 	if (threads <= 1 || n < 2)
 	{
@@ -26,7 +26,8 @@ void parallel_for(size_t n, int threads,
 	size_t workers = std::min(static_cast<size_t>(threads), n);
 	std::exception_ptr failure;
 	std::mutex failure_mutex;
-	auto run = [&](size_t w) {
+	auto run = [&](size_t w)
+	{
 		size_t begin = n * w / workers, end = n * (w + 1) / workers;
 		try
 		{
@@ -66,12 +67,12 @@ void parallel_for(size_t n, int threads,
 }
 
 double parallel_sum(size_t n, int threads,
-					const std::function<double(size_t begin, size_t end)> &body)
+                    const std::function<double(size_t begin, size_t end)> &body)
 {
 	std::vector<double> partial(static_cast<size_t>(std::max(threads, 1)), 0.0);
-	parallel_for(n, threads, [&](size_t begin, size_t end, int worker) {
-		partial[static_cast<size_t>(worker)] = body(begin, end);
-	});
+	parallel_for(n, threads,
+	             [&](size_t begin, size_t end, int worker)
+	             { partial[static_cast<size_t>(worker)] = body(begin, end); });
 	double total = 0.0;
 	for (double p : partial)
 		total += p;

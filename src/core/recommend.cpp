@@ -66,14 +66,15 @@ bool listed(const SortedList &list, int32_t item)
 
 // Scans items [begin, end) into best, masking the excluded lists.
 void scan_range(const ItemMatrix &m, const float *query, const SortedList *excluded, int lists,
-				size_t begin, size_t end, TopK &best)
+                size_t begin, size_t end, TopK &best)
 {
 	float scores[kItemBlock];
 	std::vector<size_t> cursor(static_cast<size_t>(std::max(lists, 0)));
 	for (int l = 0; l < lists; l++)
-		cursor[l] = static_cast<size_t>(
-			std::lower_bound(excluded[l].items, excluded[l].items + excluded[l].count,
-							 static_cast<int32_t>(begin)) - excluded[l].items);
+		cursor[l] = static_cast<size_t>(std::lower_bound(excluded[l].items,
+		                                                 excluded[l].items + excluded[l].count,
+		                                                 static_cast<int32_t>(begin)) -
+		                                excluded[l].items);
 	for (size_t first = begin; first < end; first += kItemBlock)
 	{
 		size_t count = std::min(kItemBlock, end - first);
@@ -89,8 +90,8 @@ void scan_range(const ItemMatrix &m, const float *query, const SortedList *exclu
 } // namespace
 
 size_t recommend_items(const ItemMatrix &m, const float *query, const SortedList *excluded,
-					   int excluded_lists, const SortedList *candidates, size_t k, int threads,
-					   Recommendation *out)
+                       int excluded_lists, const SortedList *candidates, size_t k, int threads,
+                       Recommendation *out)
 {
 	TopK best(k);
 	if (candidates)
@@ -117,12 +118,14 @@ size_t recommend_items(const ItemMatrix &m, const float *query, const SortedList
 	// Each thread keeps the top k of its slice; the union's top k is the answer.
 	std::vector<std::vector<std::pair<float, int32_t>>> partial(static_cast<size_t>(threads));
 	size_t blocks = (m.count + kItemBlock - 1) / kItemBlock;
-	parallel_for(blocks, threads, [&](size_t begin, size_t end, int worker) {
-		TopK local(k);
-		scan_range(m, query, excluded, excluded_lists, begin * kItemBlock,
-				   std::min(end * kItemBlock, m.count), local);
-		partial[static_cast<size_t>(worker)] = local.take_sorted();
-	});
+	parallel_for(blocks, threads,
+	             [&](size_t begin, size_t end, int worker)
+	             {
+		             TopK local(k);
+		             scan_range(m, query, excluded, excluded_lists, begin * kItemBlock,
+		                        std::min(end * kItemBlock, m.count), local);
+		             partial[static_cast<size_t>(worker)] = local.take_sorted();
+	             });
 	for (const auto &list : partial)
 		for (const auto &entry : list)
 			best.offer(entry.first, entry.second);
@@ -130,36 +133,40 @@ size_t recommend_items(const ItemMatrix &m, const float *query, const SortedList
 }
 
 void recommend_batch(const ItemMatrix &m, const float *queries, size_t users,
-					 const SortedList *seen, size_t k, int threads, Recommendation *out,
-					 size_t *counts)
+                     const SortedList *seen, size_t k, int threads, Recommendation *out,
+                     size_t *counts)
 {
 	// Users per block: a score block of at most 4M floats (16 MB) per thread.
-	size_t block = std::max<size_t>(1, std::min<size_t>(256, (4u << 20) / std::max<size_t>(m.count, 1)));
+	size_t block =
+	    std::max<size_t>(1, std::min<size_t>(256, (4u << 20) / std::max<size_t>(m.count, 1)));
 	size_t blocks = (users + block - 1) / block;
 	Eigen::Map<const RowMatrix> items(m.factors, static_cast<Eigen::Index>(m.count), m.dim);
 
-	parallel_for(blocks, threads, [&](size_t begin, size_t end, int) {
-		RowMatrix scores;
-		for (size_t b = begin; b < end; b++)
-		{
-			size_t first = b * block, count = std::min(block, users - first);
-			Eigen::Map<const RowMatrix> q(queries + first * m.dim, static_cast<Eigen::Index>(count), m.dim);
-			scores.noalias() = q * items.transpose();
-			for (size_t u = 0; u < count; u++)
-			{
-				float *row = scores.data() + u * m.count;
-				adjust(m, 0, m.count, row);
-				if (seen)
-					for (size_t s = 0; s < seen[first + u].count; s++)
-						row[seen[first + u].items[s]] = -INFINITY;
-				TopK best(k);
-				for (size_t i = 0; i < m.count; i++)
-					if (!best.full_and_below(row[i]))
-						best.offer(row[i], static_cast<int32_t>(i));
-				counts[first + u] = emit(best, out + (first + u) * k);
-			}
-		}
-	});
+	parallel_for(blocks, threads,
+	             [&](size_t begin, size_t end, int)
+	             {
+		             RowMatrix scores;
+		             for (size_t b = begin; b < end; b++)
+		             {
+			             size_t first = b * block, count = std::min(block, users - first);
+			             Eigen::Map<const RowMatrix> q(queries + first * m.dim,
+			                                           static_cast<Eigen::Index>(count), m.dim);
+			             scores.noalias() = q * items.transpose();
+			             for (size_t u = 0; u < count; u++)
+			             {
+				             float *row = scores.data() + u * m.count;
+				             adjust(m, 0, m.count, row);
+				             if (seen)
+					             for (size_t s = 0; s < seen[first + u].count; s++)
+						             row[seen[first + u].items[s]] = -INFINITY;
+				             TopK best(k);
+				             for (size_t i = 0; i < m.count; i++)
+					             if (!best.full_and_below(row[i]))
+						             best.offer(row[i], static_cast<int32_t>(i));
+				             counts[first + u] = emit(best, out + (first + u) * k);
+			             }
+		             }
+	             });
 }
 
 } // namespace pgrec

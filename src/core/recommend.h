@@ -37,8 +37,8 @@ struct Recommendation
 // are scored. Matrices of more than kParallelScanFloats floats are scanned by `threads`
 // threads. Returns how many were written (fewer than k when fewer items qualify).
 size_t recommend_items(const ItemMatrix &items, const float *query, const SortedList *excluded,
-					   int excluded_lists, const SortedList *candidates, size_t k, int threads,
-					   Recommendation *out);
+                       int excluded_lists, const SortedList *candidates, size_t k, int threads,
+                       Recommendation *out);
 
 // Below this many floats (16 MB) one thread scans the whole matrix: threads cost more than
 // they save on matrices that fit in cache.
@@ -48,7 +48,7 @@ constexpr size_t kParallelScanFloats = 4u << 20;
 // list seen[u] (seen may be null): writes k slots per user to out and the number filled to
 // counts[u]. Uses blocked matrix products over `threads` threads.
 void recommend_batch(const ItemMatrix &items, const float *queries, size_t users,
-					 const SortedList *seen, size_t k, int threads, Recommendation *out,
-					 size_t *counts);
+                     const SortedList *seen, size_t k, int threads, Recommendation *out,
+                     size_t *counts);
 
 } // namespace pgrec

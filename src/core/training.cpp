@@ -14,11 +14,11 @@ namespace pgrec
 {
 
 std::unique_ptr<Trainer> make_als_trainer(const Interactions &, const Hyperparameters &,
-										  const FactorBuffers &);
+                                          const FactorBuffers &);
 std::unique_ptr<Trainer> make_ials_trainer(const Interactions &, const Hyperparameters &,
-										   const FactorBuffers &);
+                                           const FactorBuffers &);
 std::unique_ptr<Trainer> make_bpr_trainer(const Interactions &, const Hyperparameters &,
-										  const FactorBuffers &);
+                                          const FactorBuffers &);
 
 bool has_biases(Algorithm algorithm)
 {
@@ -34,10 +34,10 @@ void validate(const Hyperparameters &h)
 {
 	if (h.factors < 1 || h.factors > 4096)
 		throw InvalidArgument("factors must be between 1 and 4096, not " +
-							  std::to_string(h.factors));
+		                      std::to_string(h.factors));
 	if (h.epochs < 1 || h.epochs > 100000)
 		throw InvalidArgument("epochs must be between 1 and 100000, not " +
-							  std::to_string(h.epochs));
+		                      std::to_string(h.epochs));
 	if (!(h.regularization >= 0.0) || !std::isfinite(h.regularization))
 		throw InvalidArgument("regularization must be a finite number >= 0");
 	if (!(h.alpha >= 0.0) || !std::isfinite(h.alpha))
@@ -67,7 +67,7 @@ void init_normal(float *values, size_t count, double scale, Random &rng)
 }
 
 Trainer::Trainer(const Interactions &data, const Hyperparameters &h, const FactorBuffers &b)
-	: data_(data), h_(h), b_(b)
+    : data_(data), h_(h), b_(b)
 {
 	Random rng(h.seed);
 	size_t k = static_cast<size_t>(h.factors);
@@ -87,7 +87,7 @@ void Trainer::set_loss(double loss, const char *what)
 }
 
 std::unique_ptr<Trainer> make_trainer(const Interactions &data, const Hyperparameters &h,
-									  const FactorBuffers &buffers)
+                                      const FactorBuffers &buffers)
 {
 	validate(h);
 	switch (h.algorithm)

@@ -15,7 +15,7 @@ enum class Algorithm
 {
 	Als,  // explicit biased matrix factorisation by alternating least squares
 	Ials, // implicit-feedback ALS (Hu, Koren & Volinsky 2008), conjugate-gradient solves
-	Bpr	  // Bayesian Personalised Ranking (Rendle et al. 2009), SGD
+	Bpr   // Bayesian Personalised Ranking (Rendle et al. 2009), SGD
 };
 
 struct Hyperparameters
@@ -24,14 +24,14 @@ struct Hyperparameters
 	int factors = 64;
 	int epochs = 15;
 	double regularization = 0.05;
-	double bias_regularization = 0.05; // als: of the biases, also times the row's count
+	double bias_regularization = 0.05;    // als: of the biases, also times the row's count
 	double regularization_exponent = 1.0; // als: lambda * count^exponent per row
-	double alpha = 1.0;			 // ials: confidence 1 + alpha * r
-	double learning_rate = 0.05; // bpr
+	double alpha = 1.0;                   // ials: confidence 1 + alpha * r
+	double learning_rate = 0.05;          // bpr
 	uint64_t seed = 42;
 	int threads = 1;
-	int cg_steps = 3;		  // ials: conjugate-gradient steps per solve
-	double init_scale = 0.1;  // standard deviation of the initial factors
+	int cg_steps = 3;        // ials: conjugate-gradient steps per solve
+	double init_scale = 0.1; // standard deviation of the initial factors
 };
 
 // Row-major buffers of the model, allocated by the caller: users x factors, items x factors,
@@ -92,6 +92,6 @@ class Trainer
 
 // Initialises the buffers from the seed and returns the trainer. data and buffers must outlive it.
 std::unique_ptr<Trainer> make_trainer(const Interactions &data, const Hyperparameters &h,
-									  const FactorBuffers &buffers);
+                                      const FactorBuffers &buffers);
 
 } // namespace pgrec

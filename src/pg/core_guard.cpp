@@ -8,7 +8,7 @@ void raise_core_error(const CoreError *error)
 	{
 	case CoreErrorKind::OutOfMemory:
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory"),
-						errdetail("The C++ core of pgrec could not allocate memory.")));
+		                errdetail("The C++ core of pgrec could not allocate memory.")));
 		break;
 	case CoreErrorKind::InvalidArgument:
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", error->message)));
@@ -18,11 +18,11 @@ void raise_core_error(const CoreError *error)
 		break;
 	case CoreErrorKind::NumericDivergence:
 		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE), errmsg("%s", error->message),
-						errhint("Lower learning_rate or init_scale, or raise regularization.")));
+		                errhint("Lower learning_rate or init_scale, or raise regularization.")));
 		break;
 	case CoreErrorKind::Internal:
 		break;
 	}
 	ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-					errmsg("internal error in pgrec: %s", error->message)));
+	                errmsg("internal error in pgrec: %s", error->message)));
 }

@@ -13,11 +13,11 @@
 // What kind of exception the core threw.
 enum class CoreErrorKind
 {
-	OutOfMemory,	   // std::bad_alloc: 53200
+	OutOfMemory,       // std::bad_alloc: 53200
 	InvalidArgument,   // pgrec::InvalidArgument: 22023
-	DataError,		   // pgrec::DataError: 22000
+	DataError,         // pgrec::DataError: 22000
 	NumericDivergence, // pgrec::NumericDivergence: 22003, with a hint
-	Internal		   // anything else: XX000
+	Internal           // anything else: XX000
 };
 
 // A core exception copied out of its catch block, so that no C++ frame is live when the
@@ -80,10 +80,10 @@ template <class Call> bool run_core(CoreError *error, Call &&call) noexcept
 pg_attribute_noreturn() void raise_core_error(const CoreError *error);
 
 // Runs call() through run_core and raises its error, if any, after leaving the catch block.
-#define CORE_CALL(...)                                                                         \
-	do                                                                                         \
-	{                                                                                          \
-		CoreError core_error_;                                                                 \
-		if (!run_core(&core_error_, [&]() { __VA_ARGS__; }))                                   \
-			raise_core_error(&core_error_);                                                    \
+#define CORE_CALL(...)                                                                             \
+	do                                                                                             \
+	{                                                                                              \
+		CoreError core_error_;                                                                     \
+		if (!run_core(&core_error_, [&]() { __VA_ARGS__; }))                                       \
+			raise_core_error(&core_error_);                                                        \
 	} while (0)

@@ -15,9 +15,9 @@ struct Embedding
 	float x[FLEXIBLE_ARRAY_MEMBER];
 };
 
-#define EMBEDDING_MAX_DIM pgrec::kEmbeddingMaxDim
-#define EMBEDDING_SIZE(dim) (offsetof(Embedding, x) + sizeof(float) * (size_t) (dim))
-#define DatumGetEmbeddingP(d) ((Embedding *) PG_DETOAST_DATUM(d))
+#define EMBEDDING_MAX_DIM        pgrec::kEmbeddingMaxDim
+#define EMBEDDING_SIZE(dim)      (offsetof(Embedding, x) + sizeof(float) * (size_t)(dim))
+#define DatumGetEmbeddingP(d)    ((Embedding *)PG_DETOAST_DATUM(d))
 #define PG_GETARG_EMBEDDING_P(n) DatumGetEmbeddingP(PG_GETARG_DATUM(n))
 #define PG_RETURN_EMBEDDING_P(e) PG_RETURN_POINTER(e)
 

@@ -17,24 +17,24 @@ PGREC_FUNCTION(embedding_avg_final)
 static float8 *state_values(ArrayType *state, int *count)
 {
 	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID ||
-		ARR_DIMS(state)[0] < 1)
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("invalid embedding aggregate state"),
-						errdetail("The state must be a one-dimensional float8 array without NULLs.")));
+	    ARR_DIMS(state)[0] < 1)
+		ereport(ERROR,
+		        (errcode(ERRCODE_DATA_EXCEPTION), errmsg("invalid embedding aggregate state"),
+		         errdetail("The state must be a one-dimensional float8 array without NULLs.")));
 	*count = ARR_DIMS(state)[0];
-	return (float8 *) ARR_DATA_PTR(state);
+	return (float8 *)ARR_DATA_PTR(state);
 }
 
 // A new state {count, sums...} with dim sums, in CurrentMemoryContext.
 static ArrayType *new_state(int dim, float8 count, const float8 *sums)
 {
-	Datum *datums = (Datum *) palloc(sizeof(Datum) * (dim + 1));
+	Datum *datums = (Datum *)palloc(sizeof(Datum) * (dim + 1));
 
 	datums[0] = Float8GetDatum(count);
 	for (int i = 0; i < dim; i++)
 		datums[i + 1] = Float8GetDatum(sums ? sums[i] : 0.0);
 	return construct_array(datums, dim + 1, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-						   TYPALIGN_DOUBLE);
+	                       TYPALIGN_DOUBLE);
 }
 
 // Ereports 22000 when a state of state_dim sums meets a value of value_dim dimensions.
@@ -42,7 +42,7 @@ static void check_state_dims(int state_dim, int value_dim)
 {
 	if (state_dim != value_dim)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("different embedding dimensions %d and %d", state_dim, value_dim)));
+		                errmsg("different embedding dimensions %d and %d", state_dim, value_dim)));
 }
 
 // embedding_accum(float8[], embedding) -> float8[]: adds one embedding to the state. Inside an
@@ -59,7 +59,7 @@ Datum embedding_accum(PG_FUNCTION_ARGS)
 		int dim = values[0] == 0.0 ? e->dim : length - 1;
 		check_state_dims(dim, e->dim);
 		state = new_state(dim, values[0], values[0] == 0.0 ? NULL : values + 1);
-		values = (float8 *) ARR_DATA_PTR(state);
+		values = (float8 *)ARR_DATA_PTR(state);
 	}
 	check_state_dims(ARR_DIMS(state)[0] - 1, e->dim);
 	values[0] += 1.0;
@@ -83,7 +83,7 @@ Datum embedding_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_ARRAYTYPE_P(new_state(length2 - 1, values2[0], values2 + 1));
 	check_state_dims(length1 - 1, length2 - 1);
 	ArrayType *result = new_state(length1 - 1, values1[0] + values2[0], values1 + 1);
-	float8 *sums = (float8 *) ARR_DATA_PTR(result) + 1;
+	float8 *sums = (float8 *)ARR_DATA_PTR(result) + 1;
 	for (int i = 0; i < length1 - 1; i++)
 		sums[i] += values2[i + 1];
 	PG_RETURN_ARRAYTYPE_P(result);

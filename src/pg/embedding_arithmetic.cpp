@@ -53,22 +53,22 @@ static Embedding *embedding_binary(const Embedding *a, const Embedding *b, Eleme
 // embedding + embedding
 Datum embedding_add(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_EMBEDDING_P(embedding_binary(PG_GETARG_EMBEDDING_P(0), PG_GETARG_EMBEDDING_P(1),
-										   ElementOp::Add));
+	PG_RETURN_EMBEDDING_P(
+	    embedding_binary(PG_GETARG_EMBEDDING_P(0), PG_GETARG_EMBEDDING_P(1), ElementOp::Add));
 }
 
 // embedding - embedding
 Datum embedding_subtract(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_EMBEDDING_P(embedding_binary(PG_GETARG_EMBEDDING_P(0), PG_GETARG_EMBEDDING_P(1),
-										   ElementOp::Subtract));
+	PG_RETURN_EMBEDDING_P(
+	    embedding_binary(PG_GETARG_EMBEDDING_P(0), PG_GETARG_EMBEDDING_P(1), ElementOp::Subtract));
 }
 
 // embedding * embedding (element-wise, the Hadamard product)
 Datum embedding_multiply(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_EMBEDDING_P(embedding_binary(PG_GETARG_EMBEDDING_P(0), PG_GETARG_EMBEDDING_P(1),
-										   ElementOp::Multiply));
+	PG_RETURN_EMBEDDING_P(
+	    embedding_binary(PG_GETARG_EMBEDDING_P(0), PG_GETARG_EMBEDDING_P(1), ElementOp::Multiply));
 }
 
 // Multiplies every element of e by factor, computed in double and narrowed with checks.
@@ -76,8 +76,8 @@ static Embedding *scale(const Embedding *e, double factor)
 {
 	if (!std::isfinite(factor))
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("cannot multiply an embedding by %g", factor),
-						errdetail("The factor must be a finite number.")));
+		                errmsg("cannot multiply an embedding by %g", factor),
+		                errdetail("The factor must be a finite number.")));
 	Embedding *result = new_embedding(e->dim);
 	for (int i = 0; i < e->dim; i++)
 		result->x[i] = float_from_double(e->x[i] * factor);
@@ -118,19 +118,17 @@ Datum embedding_subvector(PG_FUNCTION_ARGS)
 
 	if (count < 0)
 		ereport(ERROR, (errcode(ERRCODE_SUBSTRING_ERROR),
-						errmsg("negative subvector length not allowed")));
+		                errmsg("negative subvector length not allowed")));
 	int64 end = start + count;
 	start = Max(start, 1);
-	end = Min(end, (int64) e->dim + 1);
+	end = Min(end, (int64)e->dim + 1);
 	if (end <= start)
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("subvector is empty"),
-						errdetail("Elements %lld to %lld of an embedding of %d dimensions select "
-								  "none.",
-								  (long long) PG_GETARG_INT32(1),
-								  (long long) PG_GETARG_INT32(1) + PG_GETARG_INT32(2) - 1,
-								  e->dim)));
-	Embedding *result = new_embedding((int) (end - start));
+		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("subvector is empty"),
+		                errdetail("Elements %lld to %lld of an embedding of %d dimensions select "
+		                          "none.",
+		                          (long long)PG_GETARG_INT32(1),
+		                          (long long)PG_GETARG_INT32(1) + PG_GETARG_INT32(2) - 1, e->dim)));
+	Embedding *result = new_embedding((int)(end - start));
 	memcpy(result->x, e->x + (start - 1), sizeof(float) * result->dim);
 	PG_RETURN_EMBEDDING_P(result);
 }
@@ -146,17 +144,17 @@ Datum embedding_l2_normalize(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	Embedding *result = new_embedding(e->dim);
 	for (int i = 0; i < e->dim; i++)
-		result->x[i] = (float) (e->x[i] / norm);
+		result->x[i] = (float)(e->x[i] / norm);
 	PG_RETURN_EMBEDDING_P(result);
 }
 
 // dims(embedding) -> integer; fetches only the header of a value stored out of line
 Datum embedding_dims(PG_FUNCTION_ARGS)
 {
-	struct varlena *raw = (struct varlena *) PG_GETARG_POINTER(0);
-	Embedding *e = VARATT_IS_EXTENDED(raw)
-					   ? (Embedding *) PG_DETOAST_DATUM_SLICE(PointerGetDatum(raw), 0,
-															  offsetof(Embedding, x))
-					   : (Embedding *) raw;
+	struct varlena *raw = (struct varlena *)PG_GETARG_POINTER(0);
+	Embedding *e =
+	    VARATT_IS_EXTENDED(raw)
+	        ? (Embedding *)PG_DETOAST_DATUM_SLICE(PointerGetDatum(raw), 0, offsetof(Embedding, x))
+	        : (Embedding *)raw;
 	PG_RETURN_INT32(e->dim);
 }

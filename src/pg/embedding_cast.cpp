@@ -26,7 +26,7 @@ static float element_to_float(Datum d, Oid element_type, int element)
 	switch (element_type)
 	{
 	case INT4OID:
-		value = (float) DatumGetInt32(d);
+		value = (float)DatumGetInt32(d);
 		break;
 	case FLOAT4OID:
 		value = DatumGetFloat4(d);
@@ -34,12 +34,12 @@ static float element_to_float(Datum d, Oid element_type, int element)
 	case FLOAT8OID:
 	{
 		double v = DatumGetFloat8(d);
-		value = (float) v;
+		value = (float)v;
 		if (std::isfinite(v) && (std::isinf(value) || (value == 0.0f && v != 0.0)))
-			ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-							errmsg("value %g is out of range for type real", v),
-							errdetail("Element %d of the array overflows or underflows.",
-									  element)));
+			ereport(ERROR,
+			        (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			         errmsg("value %g is out of range for type real", v),
+			         errdetail("Element %d of the array overflows or underflows.", element)));
 		break;
 	}
 	case NUMERICOID:
@@ -47,8 +47,8 @@ static float element_to_float(Datum d, Oid element_type, int element)
 		break;
 	default:
 		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-						errmsg("cannot cast an array of type %s to embedding",
-							   format_type_be(element_type))));
+		                errmsg("cannot cast an array of type %s to embedding",
+		                       format_type_be(element_type))));
 	}
 	check_element(value, element);
 	return value;
@@ -69,10 +69,10 @@ Datum array_to_embedding(PG_FUNCTION_ARGS)
 
 	if (ARR_NDIM(array) > 1)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("array must be 1-D"),
-						errdetail("The array has %d dimensions.", ARR_NDIM(array))));
+		                errdetail("The array has %d dimensions.", ARR_NDIM(array))));
 	if (array_contains_nulls(array))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("array must not contain nulls")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("array must not contain nulls")));
 
 	get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
 	deconstruct_array(array, element_type, typlen, typbyval, typalign, &elements, &nulls, &count);
@@ -88,15 +88,15 @@ Datum array_to_embedding(PG_FUNCTION_ARGS)
 // Builds a one-dimensional array of the embedding's values as float4 or float8.
 static ArrayType *embedding_to_array(const Embedding *e, Oid element_type)
 {
-	Datum *datums = (Datum *) palloc(sizeof(Datum) * e->dim);
+	Datum *datums = (Datum *)palloc(sizeof(Datum) * e->dim);
 
 	for (int i = 0; i < e->dim; i++)
-		datums[i] = element_type == FLOAT4OID ? Float4GetDatum(e->x[i])
-											  : Float8GetDatum((double) e->x[i]);
+		datums[i] =
+		    element_type == FLOAT4OID ? Float4GetDatum(e->x[i]) : Float8GetDatum((double)e->x[i]);
 	return element_type == FLOAT4OID
-			   ? construct_array(datums, e->dim, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT)
-			   : construct_array(datums, e->dim, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-								 TYPALIGN_DOUBLE);
+	           ? construct_array(datums, e->dim, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT)
+	           : construct_array(datums, e->dim, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+	                             TYPALIGN_DOUBLE);
 }
 
 // embedding_to_float4_array(embedding, typmod, explicit) -> real[]

@@ -92,14 +92,14 @@ static uint64 hash_embedding(const Embedding *e, uint64 seed)
 	{
 		if (e->x[i] == 0.0f && std::signbit(e->x[i]))
 		{
-			folded = (float *) palloc(size);
+			folded = (float *)palloc(size);
 			for (int j = 0; j < e->dim; j++)
 				folded[j] = e->x[j] == 0.0f ? 0.0f : e->x[j];
 			data = folded;
 			break;
 		}
 	}
-	uint64 h = hash_bytes_extended((const unsigned char *) data, (int) size, seed);
+	uint64 h = hash_bytes_extended((const unsigned char *)data, (int)size, seed);
 	if (folded)
 		pfree(folded);
 	return h;
@@ -109,12 +109,12 @@ static uint64 hash_embedding(const Embedding *e, uint64 seed)
 Datum embedding_hash(PG_FUNCTION_ARGS)
 {
 	Embedding *e = PG_GETARG_EMBEDDING_P(0);
-	PG_RETURN_INT32((int32) hash_embedding(e, 0));
+	PG_RETURN_INT32((int32)hash_embedding(e, 0));
 }
 
 // embedding_hash_extended(embedding, int8) -> int8, support function 2 (hash partitioning)
 Datum embedding_hash_extended(PG_FUNCTION_ARGS)
 {
 	Embedding *e = PG_GETARG_EMBEDDING_P(0);
-	PG_RETURN_INT64((int64) hash_embedding(e, (uint64) PG_GETARG_INT64(1)));
+	PG_RETURN_INT64((int64)hash_embedding(e, (uint64)PG_GETARG_INT64(1)));
 }

@@ -15,9 +15,9 @@ PGREC_FUNCTION(embedding_l1_distance)
 PGREC_FUNCTION(embedding_l2_norm)
 
 // Reads the two embedding arguments, ereporting 22000 if their dimensions differ.
-#define GET_TWO_EMBEDDINGS(a, b)                                                               \
-	Embedding *a = PG_GETARG_EMBEDDING_P(0);                                                  \
-	Embedding *b = PG_GETARG_EMBEDDING_P(1);                                                  \
+#define GET_TWO_EMBEDDINGS(a, b)                                                                   \
+	Embedding *a = PG_GETARG_EMBEDDING_P(0);                                                       \
+	Embedding *b = PG_GETARG_EMBEDDING_P(1);                                                       \
 	check_same_dims(a, b)
 
 // The kernels accumulate in float; these redo a sum in double when it overflowed, so huge
@@ -44,7 +44,7 @@ static double l1(const Embedding *a, const Embedding *b)
 static bool cosine_similarity(const Embedding *a, const Embedding *b, double *similarity)
 {
 	pgrec::CosineParts p = pgrec::cosine_parts(a->x, b->x, a->dim);
-	double product = (double) p.dot, norm_a = p.norm_a, norm_b = p.norm_b;
+	double product = (double)p.dot, norm_a = p.norm_a, norm_b = p.norm_b;
 
 	// Recompute in double when a float sum overflowed or underflowed to zero.
 	if (!(p.norm_a > 0.0f && std::isfinite(p.norm_a) && p.norm_b > 0.0f && std::isfinite(p.norm_b)))

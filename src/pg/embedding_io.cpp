@@ -24,37 +24,37 @@ PGREC_FUNCTION(embedding_send)
 // Raises the error that describes a failed parse of literal.
 static void report_parse_error(const char *literal, const pgrec::ParseError *e)
 {
-	int token_len = (int) Min(e->token_length, (size_t) MAX_QUOTED_TOKEN);
+	int token_len = (int)Min(e->token_length, (size_t)MAX_QUOTED_TOKEN);
 	const char *token = literal + e->token_start;
 
 	switch (e->kind)
 	{
 	case pgrec::ParseErrorKind::MissingOpenBracket:
 		ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						errmsg("invalid input syntax for type embedding: \"%s\"", literal),
-						errdetail("Embedding contents must start with \"[\".")));
+		                errmsg("invalid input syntax for type embedding: \"%s\"", literal),
+		                errdetail("Embedding contents must start with \"[\".")));
 		break;
 	case pgrec::ParseErrorKind::BadNumber:
 		ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						errmsg("invalid input syntax for type embedding: \"%s\"", literal),
-						errdetail("Element %d, \"%.*s\", is not a number.", e->element, token_len,
-								  token)));
+		                errmsg("invalid input syntax for type embedding: \"%s\"", literal),
+		                errdetail("Element %d, \"%.*s\", is not a number.", e->element, token_len,
+		                          token)));
 		break;
 	case pgrec::ParseErrorKind::MissingSeparator:
 		ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						errmsg("invalid input syntax for type embedding: \"%s\"", literal),
-						errdetail("Element %d is followed by \"%.*s\" instead of \",\" or \"]\".",
-								  e->element, token_len, token)));
+		                errmsg("invalid input syntax for type embedding: \"%s\"", literal),
+		                errdetail("Element %d is followed by \"%.*s\" instead of \",\" or \"]\".",
+		                          e->element, token_len, token)));
 		break;
 	case pgrec::ParseErrorKind::UnexpectedEnd:
 		ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						errmsg("invalid input syntax for type embedding: \"%s\"", literal),
-						errdetail("The input ends before the closing \"]\".")));
+		                errmsg("invalid input syntax for type embedding: \"%s\"", literal),
+		                errdetail("The input ends before the closing \"]\".")));
 		break;
 	case pgrec::ParseErrorKind::TrailingJunk:
 		ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						errmsg("invalid input syntax for type embedding: \"%s\"", literal),
-						errdetail("Junk after closing right bracket.")));
+		                errmsg("invalid input syntax for type embedding: \"%s\"", literal),
+		                errdetail("Junk after closing right bracket.")));
 		break;
 	case pgrec::ParseErrorKind::Empty:
 		check_dim_count(0);
@@ -66,10 +66,10 @@ static void report_parse_error(const char *literal, const pgrec::ParseError *e)
 		check_element(INFINITY, e->element);
 		break;
 	case pgrec::ParseErrorKind::OutOfRange:
-		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						errmsg("\"%.*s\" is out of range for type real", token_len, token),
-						errdetail("Element %d of the embedding overflows or underflows.",
-								  e->element)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+		         errmsg("\"%.*s\" is out of range for type real", token_len, token),
+		         errdetail("Element %d of the embedding overflows or underflows.", e->element)));
 		break;
 	case pgrec::ParseErrorKind::TooManyElements:
 		check_dim_count(EMBEDDING_MAX_DIM + 1);
@@ -77,7 +77,7 @@ static void report_parse_error(const char *literal, const pgrec::ParseError *e)
 	case pgrec::ParseErrorKind::None:
 		break;
 	}
-	elog(ERROR, "unexpected embedding parse error %d", (int) e->kind);
+	elog(ERROR, "unexpected embedding parse error %d", (int)e->kind);
 }
 
 // embedding_in(cstring, oid, typmod): parses the text form straight into the result.
@@ -86,7 +86,7 @@ Datum embedding_in(PG_FUNCTION_ARGS)
 	char *literal = PG_GETARG_CSTRING(0);
 	int32 typmod = PG_GETARG_INT32(2);
 	size_t length = strlen(literal);
-	int capacity = (int) Min(pgrec::max_elements_for_length(length), (size_t) EMBEDDING_MAX_DIM);
+	int capacity = (int)Min(pgrec::max_elements_for_length(length), (size_t)EMBEDDING_MAX_DIM);
 	Embedding *result = new_embedding(capacity);
 	pgrec::ParseError error;
 	int dim = pgrec::parse_embedding(literal, length, result->x, capacity, &error);
@@ -94,7 +94,7 @@ Datum embedding_in(PG_FUNCTION_ARGS)
 	if (dim < 0)
 		report_parse_error(literal, &error);
 	check_typmod(dim, typmod);
-	result->dim = (int16) dim;
+	result->dim = (int16)dim;
 	SET_VARSIZE(result, EMBEDDING_SIZE(dim));
 	PG_RETURN_EMBEDDING_P(result);
 }
@@ -103,7 +103,7 @@ Datum embedding_in(PG_FUNCTION_ARGS)
 Datum embedding_out(PG_FUNCTION_ARGS)
 {
 	Embedding *e = PG_GETARG_EMBEDDING_P(0);
-	char *text = (char *) palloc(pgrec::formatted_embedding_size(e->dim));
+	char *text = (char *)palloc(pgrec::formatted_embedding_size(e->dim));
 
 	pgrec::format_embedding(e->x, e->dim, text);
 	PG_FREE_IF_COPY(e, 0);
@@ -118,16 +118,15 @@ Datum embedding_typmod_in(PG_FUNCTION_ARGS)
 	int32 *values = ArrayGetIntegerTypmods(modifiers, &count);
 
 	if (count != 1)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("invalid type modifier"),
-						errdetail("Type embedding takes one modifier, its number of dimensions.")));
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid type modifier"),
+		                errdetail("Type embedding takes one modifier, its number of dimensions.")));
 	if (values[0] < 1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("dimensions for type embedding must be at least 1")));
+		                errmsg("dimensions for type embedding must be at least 1")));
 	if (values[0] > EMBEDDING_MAX_DIM)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("dimensions for type embedding cannot exceed %d",
-							   EMBEDDING_MAX_DIM)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("dimensions for type embedding cannot exceed %d", EMBEDDING_MAX_DIM)));
 	PG_RETURN_INT32(values[0]);
 }
 
@@ -142,18 +141,18 @@ Datum embedding_typmod_out(PG_FUNCTION_ARGS)
 // embedding_recv(internal, oid, typmod): int2 dim, int2 reserved (0), dim float4.
 Datum embedding_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo buf = (StringInfo) PG_GETARG_POINTER(0);
+	StringInfo buf = (StringInfo)PG_GETARG_POINTER(0);
 	int32 typmod = PG_GETARG_INT32(2);
-	int dim = (int16) pq_getmsgint(buf, sizeof(int16));
-	int unused = (int16) pq_getmsgint(buf, sizeof(int16));
+	int dim = (int16)pq_getmsgint(buf, sizeof(int16));
+	int unused = (int16)pq_getmsgint(buf, sizeof(int16));
 
 	if (dim < 1 || dim > EMBEDDING_MAX_DIM)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-						errmsg("invalid dimension count %d in binary embedding", dim)));
+		                errmsg("invalid dimension count %d in binary embedding", dim)));
 	if (unused != 0)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-						errmsg("invalid binary embedding"),
-						errdetail("The reserved field is %d; it must be 0.", unused)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION), errmsg("invalid binary embedding"),
+		         errdetail("The reserved field is %d; it must be 0.", unused)));
 	check_typmod(dim, typmod);
 
 	Embedding *result = new_embedding(dim);

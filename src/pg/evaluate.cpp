@@ -36,7 +36,7 @@ enum EvaluateArg
 
 static int compare_dense_rows(const void *a, const void *b)
 {
-	const pgrec::TestRating *x = (const pgrec::TestRating *) a, *y = (const pgrec::TestRating *) b;
+	const pgrec::TestRating *x = (const pgrec::TestRating *)a, *y = (const pgrec::TestRating *)b;
 	if (x->user != y->user)
 		return x->user < y->user ? -1 : 1;
 	if (x->item != y->item)
@@ -44,9 +44,10 @@ static int compare_dense_rows(const void *a, const void *b)
 	return 0;
 }
 
-// Groups the held-out rows (sorted by user, item) of known users into ranking cases; items are written to items.
-static size_t build_cases(const pgrec::TestRating *rows, size_t count, bool threshold_set, double threshold,
-						  int32 *items, pgrec::RankingCase *cases)
+// Groups the held-out rows (sorted by user, item) of known users into ranking cases; items are
+// written to items.
+static size_t build_cases(const pgrec::TestRating *rows, size_t count, bool threshold_set,
+                          double threshold, int32 *items, pgrec::RankingCase *cases)
 {
 	size_t n_cases = 0, n_items = 0;
 	for (size_t r = 0; r < count;)
@@ -64,7 +65,7 @@ static size_t build_cases(const pgrec::TestRating *rows, size_t count, bool thre
 				if (rows[j].item < 0)
 					c.unknown_items++;
 				else if (c.item_count == 0 || c.items[c.item_count - 1] != rows[j].item)
-					items[n_items + c.item_count++] = (int32) rows[j].item;
+					items[n_items + c.item_count++] = (int32)rows[j].item;
 			}
 			n_items += c.item_count;
 			if (c.item_count + c.unknown_items > 0)
@@ -81,8 +82,8 @@ static void store_metrics(int64 model_id, const char *json)
 	Oid types[2] = {INT8OID, TEXTOID};
 	Datum values[2] = {Int64GetDatum(model_id), CStringGetTextDatum(json)};
 	SPI_execute_with_args("UPDATE pgrec.models SET metrics = $2::jsonb WHERE model_id "
-						  "OPERATOR(pg_catalog.=) $1",
-						  2, types, values, NULL, false, 0);
+	                      "OPERATOR(pg_catalog.=) $1",
+	                      2, types, values, NULL, false, 0);
 }
 
 // Appends "name": value, or null for a non-finite value, to a JSON object under construction.
@@ -97,40 +98,42 @@ static void append_metric(StringInfo s, const char *name, double value, bool fir
 
 Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(ARG_MODEL_NAME) || PG_ARGISNULL(ARG_USER_COLUMN) || PG_ARGISNULL(ARG_ITEM_COLUMN) ||
-		PG_ARGISNULL(ARG_K))
+	if (PG_ARGISNULL(ARG_MODEL_NAME) || PG_ARGISNULL(ARG_USER_COLUMN) ||
+	    PG_ARGISNULL(ARG_ITEM_COLUMN) || PG_ARGISNULL(ARG_K))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("model name, user column, item column and k must not be NULL")));
+		                errmsg("model name, user column, item column and k must not be NULL")));
 	char *name = text_to_cstring(PG_GETARG_TEXT_PP(ARG_MODEL_NAME));
 	const char *user_column = NameStr(*PG_GETARG_NAME(ARG_USER_COLUMN));
 	const char *item_column = NameStr(*PG_GETARG_NAME(ARG_ITEM_COLUMN));
-	const char *rating_column = PG_ARGISNULL(ARG_RATING_COLUMN) ? NULL : NameStr(*PG_GETARG_NAME(ARG_RATING_COLUMN));
+	const char *rating_column =
+	    PG_ARGISNULL(ARG_RATING_COLUMN) ? NULL : NameStr(*PG_GETARG_NAME(ARG_RATING_COLUMN));
 	int k = PG_GETARG_INT32(ARG_K);
 	bool threshold_set = !PG_ARGISNULL(ARG_RELEVANCE_THRESHOLD);
 	double threshold = threshold_set ? PG_GETARG_FLOAT8(ARG_RELEVANCE_THRESHOLD) : 0.0;
 	if (k < 1 || k > 10000)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("k must be between 1 and 10000, not %d", k)));
+		                errmsg("k must be between 1 and 10000, not %d", k)));
 	if (threshold_set && rating_column == NULL)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("relevance_threshold needs a rating column")));
+		                errmsg("relevance_threshold needs a rating column")));
 	char *description;
 	char *query = interaction_source_query(fcinfo, ARG_TEST_SOURCE, user_column, item_column,
-										   rating_column, &description);
+	                                       rating_column, &description);
 	TupleDesc result_desc;
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "pgrec.evaluate must return a composite type");
 
-	MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "pgrec evaluation",
-												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext context =
+	    AllocSetContextCreate(CurrentMemoryContext, "pgrec evaluation", ALLOCSET_DEFAULT_SIZES);
 	LoadedModel model;
 	InteractionArrays test = {};
 	SPI_connect();
 	load_model(name, context, &model);
 	read_interactions(query, rating_column != NULL, training_memory_limit_bytes(),
-					  sizeof(pgrec::TestRating) + sizeof(int32), context, &test);
+	                  sizeof(pgrec::TestRating) + sizeof(int32), context, &test);
 
-	pgrec::TestRating *rows = (pgrec::TestRating *) MemoryContextAllocHuge(context, sizeof(pgrec::TestRating) * Max(test.count, 1));
+	pgrec::TestRating *rows = (pgrec::TestRating *)MemoryContextAllocHuge(
+	    context, sizeof(pgrec::TestRating) * Max(test.count, 1));
 	for (size_t r = 0; r < test.count; r++)
 	{
 		rows[r].user = dense_index(model.user_ids, model.users, test.users[r]);
@@ -142,13 +145,13 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 	pgrec::RatingErrors errors = {NAN, NAN, 0};
 	if (explicit_model && rating_column != NULL)
 	{
-		CORE_CALL(errors = pgrec::rating_errors(view, rows, test.count,
-												model.rating_min, model.rating_max));
+		CORE_CALL(errors = pgrec::rating_errors(view, rows, test.count, model.rating_min,
+		                                        model.rating_max));
 	}
 	qsort(rows, test.count, sizeof(pgrec::TestRating), compare_dense_rows);
-	int32 *items = (int32 *) MemoryContextAllocHuge(context, sizeof(int32) * Max(test.count, 1));
-	pgrec::RankingCase *cases = (pgrec::RankingCase *) MemoryContextAllocHuge(
-		context, sizeof(pgrec::RankingCase) * Max(test.count, 1));
+	int32 *items = (int32 *)MemoryContextAllocHuge(context, sizeof(int32) * Max(test.count, 1));
+	pgrec::RankingCase *cases = (pgrec::RankingCase *)MemoryContextAllocHuge(
+	    context, sizeof(pgrec::RankingCase) * Max(test.count, 1));
 	size_t n_cases = build_cases(rows, test.count, threshold_set, threshold, items, cases);
 
 	pgrec::RankingMetrics metrics;
@@ -158,7 +161,7 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 	while (!finished)
 	{
 		CORE_CALL(finished = pgrec::ranking_metrics(view, train, cases, n_cases, k, threads,
-													&InterruptPending, &metrics));
+		                                            &InterruptPending, &metrics));
 		CHECK_FOR_INTERRUPTS();
 	}
 
@@ -174,7 +177,8 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 	append_metric(&json, "hit_rate_at_k", metrics.hit_rate, false);
 	append_metric(&json, "map_at_k", metrics.map, false);
 	append_metric(&json, "coverage", metrics.coverage, false);
-	appendStringInfo(&json, ", \"users\": %zu, \"test_interactions\": %zu}", metrics.users, test.count);
+	appendStringInfo(&json, ", \"users\": %zu, \"test_interactions\": %zu}", metrics.users,
+	                 test.count);
 	store_metrics(model.model_id, json.data);
 	SPI_finish();
 
@@ -189,8 +193,8 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 	values[5] = Float8GetDatum(metrics.hit_rate);
 	values[6] = Float8GetDatum(metrics.map);
 	values[7] = Float8GetDatum(metrics.coverage);
-	values[8] = Int64GetDatum((int64) metrics.users);
-	values[9] = Int64GetDatum((int64) test.count);
+	values[8] = Int64GetDatum((int64)metrics.users);
+	values[9] = Int64GetDatum((int64)test.count);
 	MemoryContextDelete(context);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(result_desc), values, nulls)));
 }

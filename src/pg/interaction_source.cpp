@@ -24,13 +24,13 @@ static bool looks_like_query(const char *text)
 {
 	static const char *const keywords[] = {"select", "with", "values", "table"};
 
-	while (*text && (isspace((unsigned char) *text) || *text == '('))
+	while (*text && (isspace((unsigned char)*text) || *text == '('))
 		text++;
 	for (const char *keyword : keywords)
 	{
 		size_t n = strlen(keyword);
 		if (pg_strncasecmp(text, keyword, n) == 0 &&
-			!(isalnum((unsigned char) text[n]) || text[n] == '_' || text[n] == '$'))
+		    !(isalnum((unsigned char)text[n]) || text[n] == '_' || text[n] == '$'))
 			return true;
 	}
 	return false;
@@ -39,7 +39,7 @@ static bool looks_like_query(const char *text)
 // The SELECT of the three columns from relation relid, or from the query text when relid is
 // invalid; *description is set to the qualified relation name or the query.
 static char *source_select(Oid relid, const char *query, const char *user_column,
-						   const char *item_column, const char *rating_column, char **description)
+                           const char *item_column, const char *rating_column, char **description)
 {
 	StringInfoData sql;
 
@@ -48,16 +48,16 @@ static char *source_select(Oid relid, const char *query, const char *user_column
 		char *relname = get_rel_name(relid);
 		if (relname == NULL)
 			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-							errmsg("relation with OID %u does not exist", relid)));
-		*description = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												  relname);
+			                errmsg("relation with OID %u does not exist", relid)));
+		*description =
+		    quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), relname);
 	}
 	else
 		*description = pstrdup(query);
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT %s, %s", quote_identifier(user_column),
-					 quote_identifier(item_column));
+	                 quote_identifier(item_column));
 	if (rating_column)
 		appendStringInfo(&sql, ", %s", quote_identifier(rating_column));
 	if (OidIsValid(relid))
@@ -68,27 +68,28 @@ static char *source_select(Oid relid, const char *query, const char *user_column
 }
 
 char *interaction_query_from_text(const char *source, const char *user_column,
-								  const char *item_column, const char *rating_column,
-								  char **description)
+                                  const char *item_column, const char *rating_column,
+                                  char **description)
 {
 	if (looks_like_query(source))
-		return source_select(InvalidOid, source, user_column, item_column, rating_column, description);
+		return source_select(InvalidOid, source, user_column, item_column, rating_column,
+		                     description);
 	Oid relid = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(source)));
 	return source_select(relid, NULL, user_column, item_column, rating_column, description);
 }
 
 char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *user_column,
-							   const char *item_column, const char *rating_column,
-							   char **description)
+                               const char *item_column, const char *rating_column,
+                               char **description)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("the source of interactions must not be NULL")));
+		                errmsg("the source of interactions must not be NULL")));
 	if (get_fn_expr_argtype(fcinfo->flinfo, argno) == REGCLASSOID)
 		return source_select(PG_GETARG_OID(argno), NULL, user_column, item_column, rating_column,
-							 description);
+		                     description);
 	return interaction_query_from_text(text_to_cstring(PG_GETARG_TEXT_PP(argno)), user_column,
-									   item_column, rating_column, description);
+	                                   item_column, rating_column, description);
 }
 
 // Ereports unless column `number` of the result is an integer type (ids).
@@ -96,12 +97,12 @@ static void check_id_column(TupleDesc desc, int number)
 {
 	Oid type = SPI_gettypeid(desc, number);
 	if (type != INT2OID && type != INT4OID && type != INT8OID)
-		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-						errmsg("column \"%s\" must be of type integer or bigint",
-							   SPI_fname(desc, number)),
-						errdetail("It has type %s.", format_type_be(type)),
-						errhint("Map other ids to integers first, for example with a "
-								"dense_rank() OVER (ORDER BY id) column.")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_DATATYPE_MISMATCH),
+		         errmsg("column \"%s\" must be of type integer or bigint", SPI_fname(desc, number)),
+		         errdetail("It has type %s.", format_type_be(type)),
+		         errhint("Map other ids to integers first, for example with a "
+		                 "dense_rank() OVER (ORDER BY id) column.")));
 }
 
 // Ereports unless column `number` of the result is numeric (ratings).
@@ -109,18 +110,18 @@ static void check_rating_column(TupleDesc desc, int number)
 {
 	Oid type = SPI_gettypeid(desc, number);
 	if (type != INT2OID && type != INT4OID && type != INT8OID && type != FLOAT4OID &&
-		type != FLOAT8OID && type != NUMERICOID)
-		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-						errmsg("rating column \"%s\" must be of a numeric type",
-							   SPI_fname(desc, number)),
-						errdetail("It has type %s.", format_type_be(type))));
+	    type != FLOAT8OID && type != NUMERICOID)
+		ereport(ERROR,
+		        (errcode(ERRCODE_DATATYPE_MISMATCH),
+		         errmsg("rating column \"%s\" must be of a numeric type", SPI_fname(desc, number)),
+		         errdetail("It has type %s.", format_type_be(type))));
 }
 
 static int64 datum_to_id(Datum d, Oid type)
 {
-	return type == INT8OID ? DatumGetInt64(d)
-		   : type == INT4OID ? (int64) DatumGetInt32(d)
-							 : (int64) DatumGetInt16(d);
+	return type == INT8OID   ? DatumGetInt64(d)
+	       : type == INT4OID ? (int64)DatumGetInt32(d)
+	                         : (int64)DatumGetInt16(d);
 }
 
 static double datum_to_rating(Datum d, Oid type)
@@ -132,7 +133,7 @@ static double datum_to_rating(Datum d, Oid type)
 	case INT4OID:
 		return DatumGetInt32(d);
 	case INT8OID:
-		return (double) DatumGetInt64(d);
+		return (double)DatumGetInt64(d);
 	case FLOAT4OID:
 		return DatumGetFloat4(d);
 	case FLOAT8OID:
@@ -144,44 +145,45 @@ static double datum_to_rating(Datum d, Oid type)
 
 char *pretty_size(double bytes)
 {
-	return text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty, Int64GetDatum((int64) bytes))));
+	return text_to_cstring(
+	    DatumGetTextPP(DirectFunctionCall1(pg_size_pretty, Int64GetDatum((int64)bytes))));
 }
 
 // Grows the arrays of *out to hold at least needed rows, checking the memory limit.
 static void reserve_rows(InteractionArrays *out, size_t needed, size_t memory_limit,
-						 size_t bytes_per_row, MemoryContext context)
+                         size_t bytes_per_row, MemoryContext context)
 {
 	if (needed <= out->capacity)
 		return;
-	size_t capacity = Max(needed, Max(out->capacity * 2, (size_t) FETCH_BATCH));
+	size_t capacity = Max(needed, Max(out->capacity * 2, (size_t)FETCH_BATCH));
 	size_t row_bytes = 2 * sizeof(int64) + sizeof(float);
-	if ((double) needed * (double) (row_bytes + bytes_per_row) > (double) memory_limit)
+	if ((double)needed * (double)(row_bytes + bytes_per_row) > (double)memory_limit)
 		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("interactions need more memory than pgrec.training_memory_limit allows"),
-				 errdetail("%zu rows need about %s; the limit is %s.", needed,
-						   pretty_size((double) needed * (double) (row_bytes + bytes_per_row)),
-						   pretty_size((double) memory_limit)),
-				 errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem), or use "
-						 "a sample of the source.")));
+		        (errcode(ERRCODE_OUT_OF_MEMORY),
+		         errmsg("interactions need more memory than pgrec.training_memory_limit allows"),
+		         errdetail("%zu rows need about %s; the limit is %s.", needed,
+		                   pretty_size((double)needed * (double)(row_bytes + bytes_per_row)),
+		                   pretty_size((double)memory_limit)),
+		         errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem), or use "
+		                 "a sample of the source.")));
 	Size ids = sizeof(int64) * capacity, values = sizeof(float) * capacity;
 	if (out->capacity == 0)
 	{
-		out->users = (int64 *) MemoryContextAllocHuge(context, ids);
-		out->items = (int64 *) MemoryContextAllocHuge(context, ids);
-		out->values = (float *) MemoryContextAllocHuge(context, values);
+		out->users = (int64 *)MemoryContextAllocHuge(context, ids);
+		out->items = (int64 *)MemoryContextAllocHuge(context, ids);
+		out->values = (float *)MemoryContextAllocHuge(context, values);
 	}
 	else
 	{
-		out->users = (int64 *) repalloc_huge(out->users, ids);
-		out->items = (int64 *) repalloc_huge(out->items, ids);
-		out->values = (float *) repalloc_huge(out->values, values);
+		out->users = (int64 *)repalloc_huge(out->users, ids);
+		out->items = (int64 *)repalloc_huge(out->items, ids);
+		out->values = (float *)repalloc_huge(out->values, values);
 	}
 	out->capacity = capacity;
 }
 
 void read_interactions(const char *query, bool has_rating, size_t memory_limit,
-					   size_t bytes_per_row, MemoryContext context, InteractionArrays *out)
+                       size_t bytes_per_row, MemoryContext context, InteractionArrays *out)
 {
 	SPIPlanPtr plan = SPI_prepare(query, 0, NULL);
 	if (plan == NULL)
@@ -214,19 +216,19 @@ void read_interactions(const char *query, bool has_rating, size_t memory_limit,
 			bool null_user, null_item, null_rating = false;
 			Datum user = SPI_getbinval(tuple, desc, 1, &null_user);
 			Datum item = SPI_getbinval(tuple, desc, 2, &null_item);
-			Datum rating = has_rating ? SPI_getbinval(tuple, desc, 3, &null_rating) : (Datum) 0;
+			Datum rating = has_rating ? SPI_getbinval(tuple, desc, 3, &null_rating) : (Datum)0;
 			if (null_user || null_item || null_rating)
 			{
 				out->skipped++;
 				continue;
 			}
 			double value = has_rating ? datum_to_rating(rating, types[2]) : 1.0;
-			float narrowed = (float) value;
+			float narrowed = (float)value;
 			if (!std::isfinite(narrowed))
 				ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-								errmsg("rating %g of user %lld and item %lld is not a finite real",
-									   value, (long long) datum_to_id(user, types[0]),
-									   (long long) datum_to_id(item, types[1]))));
+				                errmsg("rating %g of user %lld and item %lld is not a finite real",
+				                       value, (long long)datum_to_id(user, types[0]),
+				                       (long long)datum_to_id(item, types[1]))));
 			out->users[out->count] = datum_to_id(user, types[0]);
 			out->items[out->count] = datum_to_id(item, types[1]);
 			out->values[out->count] = narrowed;

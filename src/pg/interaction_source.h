@@ -19,20 +19,20 @@ struct InteractionArrays
 // or a text holding either a relation name or a query (SELECT, WITH, VALUES, TABLE). Sets
 // *description to the qualified relation name or the query text. May ereport; palloc'd.
 char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *user_column,
-							   const char *item_column, const char *rating_column,
-							   char **description);
+                               const char *item_column, const char *rating_column,
+                               char **description);
 
 // The same from a text: a query (SELECT, WITH, VALUES, TABLE) or a relation name, resolved
 // with the current search_path.
 char *interaction_query_from_text(const char *source, const char *user_column,
-								  const char *item_column, const char *rating_column,
-								  char **description);
+                                  const char *item_column, const char *rating_column,
+                                  char **description);
 
 // Runs query (SPI must be connected) and appends its rows to *out, allocated in context.
 // Ereports on ids that are not integers, ratings that are not numbers or not finite, and
 // when the arrays plus bytes_per_row of later work per row would pass memory_limit bytes.
 void read_interactions(const char *query, bool has_rating, size_t memory_limit,
-					   size_t bytes_per_row, MemoryContext context, InteractionArrays *out);
+                       size_t bytes_per_row, MemoryContext context, InteractionArrays *out);
 
 // bytes as pg_size_pretty() writes it ("64 kB", "12 MB"), palloc'd.
 char *pretty_size(double bytes);

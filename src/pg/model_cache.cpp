@@ -38,7 +38,7 @@ static bool checked_in_this_snapshot(const CachedModel *e)
 		return false;
 	Snapshot snapshot = GetActiveSnapshot();
 	return e->checked_lxid == MyProc->lxid && e->checked_cid == GetCurrentCommandId(false) &&
-		   e->checked_xmin == snapshot->xmin && e->checked_xmax == snapshot->xmax;
+	       e->checked_xmin == snapshot->xmin && e->checked_xmax == snapshot->xmax;
 }
 
 static void mark_checked(CachedModel *e)
@@ -59,11 +59,13 @@ static int64 current_model_id(const char *name)
 	Datum values[1] = {CStringGetTextDatum(name)};
 	bool isnull;
 
-	if (SPI_execute_with_args("SELECT model_id FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) $1",
-							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args(
+	        "SELECT model_id FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) $1", 1, types,
+	        values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pgrec.models");
 	return SPI_processed == 0 ? -1
-							  : DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	                          : DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+	                                                        SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 static void free_entry(int slot)
@@ -75,13 +77,13 @@ static void free_entry(int slot)
 // 1 / |row| for each of count rows of dim floats, 0 for a zero row, in context.
 static float *inverse_norms(MemoryContext context, const float *rows, size_t count, int dim)
 {
-	float *out = (float *) MemoryContextAllocHuge(context, sizeof(float) * Max(count, 1));
+	float *out = (float *)MemoryContextAllocHuge(context, sizeof(float) * Max(count, 1));
 	for (size_t r = 0; r < count; r++)
 	{
 		double norm = 0;
 		for (int f = 0; f < dim; f++)
-			norm += (double) rows[r * dim + f] * rows[r * dim + f];
-		out[r] = norm > 0 ? (float) (1.0 / std::sqrt(norm)) : 0.0f;
+			norm += (double)rows[r * dim + f] * rows[r * dim + f];
+		out[r] = norm > 0 ? (float)(1.0 / std::sqrt(norm)) : 0.0f;
 	}
 	return out;
 }
@@ -90,7 +92,7 @@ static float *inverse_norms(MemoryContext context, const float *rows, size_t cou
 static int64 *sort_counts;
 static int compare_popularity(const void *a, const void *b)
 {
-	int32 x = *(const int32 *) a, y = *(const int32 *) b;
+	int32 x = *(const int32 *)a, y = *(const int32 *)b;
 	if (sort_counts[x] != sort_counts[y])
 		return sort_counts[x] > sort_counts[y] ? -1 : 1;
 	return x < y ? -1 : (x > y);
@@ -100,9 +102,9 @@ static int compare_popularity(const void *a, const void *b)
 // once everything is loaded, so an error frees a half-made entry with the statement.
 static CachedModel *load_entry(const char *name)
 {
-	MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "pgrec cached model",
-												  ALLOCSET_DEFAULT_SIZES);
-	CachedModel *e = (CachedModel *) MemoryContextAllocZero(context, sizeof(CachedModel));
+	MemoryContext context =
+	    AllocSetContextCreate(CurrentMemoryContext, "pgrec cached model", ALLOCSET_DEFAULT_SIZES);
+	CachedModel *e = (CachedModel *)MemoryContextAllocZero(context, sizeof(CachedModel));
 	e->context = context;
 	e->name = MemoryContextStrdup(context, name);
 	load_model(name, context, &e->model);
@@ -110,12 +112,12 @@ static CachedModel *load_entry(const char *name)
 	e->item_inverse_norms = inverse_norms(context, m.item_factors, m.items, m.factors);
 	e->user_inverse_norms = inverse_norms(context, m.user_factors, m.users, m.factors);
 
-	int64 *counts = (int64 *) palloc0(sizeof(int64) * Max(m.items, 1));
+	int64 *counts = (int64 *)palloc0(sizeof(int64) * Max(m.items, 1));
 	for (int64 s = 0; s < m.seen_ptr[m.users]; s++)
 		counts[m.seen_index[s]]++;
-	e->popular_items = (int32 *) MemoryContextAllocHuge(context, sizeof(int32) * Max(m.items, 1));
+	e->popular_items = (int32 *)MemoryContextAllocHuge(context, sizeof(int32) * Max(m.items, 1));
 	for (size_t i = 0; i < m.items; i++)
-		e->popular_items[i] = (int32) i;
+		e->popular_items[i] = (int32)i;
 	sort_counts = counts;
 	qsort(e->popular_items, m.items, sizeof(int32), compare_popularity);
 	pfree(counts);
@@ -156,8 +158,9 @@ CachedModel *cached_model(const char *name)
 	{
 		if (slot >= 0)
 			free_entry(slot);
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("model \"%s\" does not exist", name),
-						errhint("Train it with pgrec.train() or import it with pgrec.import_model().")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("model \"%s\" does not exist", name),
+		         errhint("Train it with pgrec.train() or import it with pgrec.import_model().")));
 	}
 	if (slot < 0 || entries[slot]->model.model_id != model_id)
 	{
@@ -183,19 +186,20 @@ CachedModel *cached_model(const char *name)
 Datum pgrec_cached_models(PG_FUNCTION_ARGS)
 {
 	InitMaterializedSRF(fcinfo, 0);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	for (int i = 0; i < MAX_CACHED_MODELS; i++)
 	{
 		const CachedModel *e = entries[i];
 		if (e == NULL)
 			continue;
 		Datum values[5] = {CStringGetTextDatum(e->name), Int64GetDatum(e->model.model_id),
-						   Int64GetDatum((int64) e->model.users), Int64GetDatum((int64) e->model.items),
-						   Int64GetDatum((int64) MemoryContextMemAllocated(e->context, true))};
+		                   Int64GetDatum((int64)e->model.users),
+		                   Int64GetDatum((int64)e->model.items),
+		                   Int64GetDatum((int64)MemoryContextMemAllocated(e->context, true))};
 		bool nulls[5] = {false, false, false, false, false};
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	return (Datum) 0;
+	return (Datum)0;
 }
 
 const float *cached_item_gramian(CachedModel *e)
@@ -203,7 +207,7 @@ const float *cached_item_gramian(CachedModel *e)
 	if (e->item_gramian == NULL)
 	{
 		int k = e->model.factors;
-		float *g = (float *) MemoryContextAlloc(e->context, sizeof(float) * k * k);
+		float *g = (float *)MemoryContextAlloc(e->context, sizeof(float) * k * k);
 		CORE_CALL(pgrec::gramian(e->model.item_factors, e->model.items, k, g));
 		e->item_gramian = g;
 	}

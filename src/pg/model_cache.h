@@ -14,8 +14,8 @@ struct CachedModel
 	LoadedModel model;
 	float *item_inverse_norms; // 1 / |q_i| (0 for a zero vector), for cosine similarity
 	float *user_inverse_norms;
-	float *item_gramian;	   // items^T items, made on the first ials fold-in
-	int32 *popular_items;	   // dense item indices by training interactions, most first
+	float *item_gramian;  // items^T items, made on the first ials fold-in
+	int32 *popular_items; // dense item indices by training interactions, most first
 	MemoryContext context;
 	uint64 last_used;
 	// The statement snapshot the entry was last checked against.

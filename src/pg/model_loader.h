@@ -22,8 +22,8 @@ struct LoadedModel
 	int64 *item_ids; // ascending
 	float *user_factors, *item_factors;
 	float *user_bias, *item_bias; // NULL when the model has no biases
-	int64 *seen_ptr;			  // training items of user u: seen_index[seen_ptr[u] .. seen_ptr[u+1])
-	int32 *seen_index;			  // dense item indices, ascending
+	int64 *seen_ptr;   // training items of user u: seen_index[seen_ptr[u] .. seen_ptr[u+1])
+	int32 *seen_index; // dense item indices, ascending
 	pgrec::Hyperparameters hyperparameters; // as trained (imported models: the ials defaults)
 };
 

@@ -29,5 +29,5 @@ struct ModelRecord
 // dense order of data; biases may be NULL. Takes a transaction-level advisory lock on the name
 // (pgrec.begin_version), so concurrent trainings of one name queue. May ereport.
 int64 store_model(const ModelRecord *record, const pgrec::Interactions &data,
-				  const float *user_factors, const float *item_factors, const float *user_bias,
-				  const float *item_bias);
+                  const float *user_factors, const float *item_factors, const float *user_bias,
+                  const float *item_bias);

@@ -18,7 +18,7 @@ template <class T> void delete_owned_object(void *object)
 template <class T> T *new_owned_by(MemoryContext context)
 {
 	MemoryContextCallback *callback =
-		(MemoryContextCallback *) MemoryContextAlloc(context, sizeof(MemoryContextCallback));
+	    (MemoryContextCallback *)MemoryContextAlloc(context, sizeof(MemoryContextCallback));
 	T *object = NULL;
 	CORE_CALL(object = new T());
 	callback->func = delete_owned_object<T>;

@@ -16,9 +16,9 @@ extern "C"
 }
 
 // Declares name as an exported, C-linkage, version-1 SQL-callable function.
-#define PGREC_FUNCTION(name)                                                                   \
-	extern "C"                                                                                 \
-	{                                                                                          \
-	PGDLLEXPORT Datum name(PG_FUNCTION_ARGS);                                                  \
-	PG_FUNCTION_INFO_V1(name);                                                                 \
+#define PGREC_FUNCTION(name)                                                                       \
+	extern "C"                                                                                     \
+	{                                                                                              \
+		PGDLLEXPORT Datum name(PG_FUNCTION_ARGS);                                                  \
+		PG_FUNCTION_INFO_V1(name);                                                                 \
 	}

@@ -32,13 +32,13 @@ static int64 read_k(FunctionCallInfo fcinfo, int argno)
 	int32 k = PG_GETARG_INT32(argno);
 	if (k <= 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("k must be positive, not %d", k)));
+		                errmsg("k must be positive, not %d", k)));
 	return k;
 }
 
 static int compare_int32(const void *a, const void *b)
 {
-	int32 x = *(const int32 *) a, y = *(const int32 *) b;
+	int32 x = *(const int32 *)a, y = *(const int32 *)b;
 	return x < y ? -1 : (x > y);
 }
 
@@ -51,13 +51,13 @@ static pgrec::SortedList known_items(FunctionCallInfo fcinfo, int argno, const L
 	bool *nulls;
 	int count;
 	deconstruct_array(array, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &values, &nulls, &count);
-	int32 *items = (int32 *) palloc(sizeof(int32) * Max(count, 1));
+	int32 *items = (int32 *)palloc(sizeof(int32) * Max(count, 1));
 	size_t n = 0;
 	for (int i = 0; i < count; i++)
 	{
 		int64 index = nulls[i] ? -1 : dense_index(m->item_ids, m->items, DatumGetInt64(values[i]));
 		if (index >= 0)
-			items[n++] = (int32) index;
+			items[n++] = (int32)index;
 	}
 	qsort(items, n, sizeof(int32), compare_int32);
 	size_t distinct = 0;
@@ -75,36 +75,38 @@ static pgrec::ItemMatrix item_matrix(const CachedModel *e)
 
 // Runs the core top-k; the result array (room for k) is palloc'd. Ereports on core errors.
 static pgrec::Recommendation *top_items(const pgrec::ItemMatrix &matrix, const float *query,
-										const pgrec::SortedList *excluded, int lists,
-										const pgrec::SortedList *candidates, int64 k, size_t *count)
+                                        const pgrec::SortedList *excluded, int lists,
+                                        const pgrec::SortedList *candidates, int64 k, size_t *count)
 {
-	size_t room = (size_t) Min((uint64) k, (uint64) Max(matrix.count, 1));
-	pgrec::Recommendation *out = (pgrec::Recommendation *) palloc(sizeof(pgrec::Recommendation) * room);
+	size_t room = (size_t)Min((uint64)k, (uint64)Max(matrix.count, 1));
+	pgrec::Recommendation *out =
+	    (pgrec::Recommendation *)palloc(sizeof(pgrec::Recommendation) * room);
 	int threads = pgrec_threads;
-	CORE_CALL(*count = pgrec::recommend_items(matrix, query, excluded, lists, candidates, room, threads, out));
+	CORE_CALL(*count = pgrec::recommend_items(matrix, query, excluded, lists, candidates, room,
+	                                          threads, out));
 	return out;
 }
 
 // Returns the rows (id from ids[item], score; score NULL when null_scores) as the set result.
 static Datum return_rows(FunctionCallInfo fcinfo, const pgrec::Recommendation *rows, size_t count,
-						 const int64 *ids, bool null_scores)
+                         const int64 *ids, bool null_scores)
 {
 	InitMaterializedSRF(fcinfo, 0);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	for (size_t r = 0; r < count; r++)
 	{
 		Datum values[2] = {Int64GetDatum(ids[rows[r].item]), Float4GetDatum(rows[r].score)};
 		bool nulls[2] = {false, null_scores};
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	return (Datum) 0;
+	return (Datum)0;
 }
 
 // Returns no rows, for a NULL model, id or k (the functions behave as if STRICT on those).
 static Datum return_nothing(FunctionCallInfo fcinfo)
 {
 	InitMaterializedSRF(fcinfo, 0);
-	return (Datum) 0;
+	return (Datum)0;
 }
 
 // Optional bigint[] filters at arguments candidates_arg and exclude_arg (-1: none).
@@ -114,7 +116,8 @@ struct Filters
 	bool has_candidates, has_exclude;
 };
 
-static Filters read_filters(FunctionCallInfo fcinfo, int candidates_arg, int exclude_arg, const LoadedModel *m)
+static Filters read_filters(FunctionCallInfo fcinfo, int candidates_arg, int exclude_arg,
+                            const LoadedModel *m)
 {
 	Filters f = {};
 	f.has_candidates = candidates_arg >= 0 && !PG_ARGISNULL(candidates_arg);
@@ -146,23 +149,29 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 	if (user < 0)
 	{
 		// Popular items, in order, through the same filters.
-		size_t room = (size_t) Min((uint64) k, (uint64) Max(m->items, 1)), n = 0;
-		pgrec::Recommendation *rows = (pgrec::Recommendation *) palloc(sizeof(pgrec::Recommendation) * room);
+		size_t room = (size_t)Min((uint64)k, (uint64)Max(m->items, 1)), n = 0;
+		pgrec::Recommendation *rows =
+		    (pgrec::Recommendation *)palloc(sizeof(pgrec::Recommendation) * room);
 		for (size_t p = 0; p < m->items && n < room; p++)
 		{
 			int32 item = e->popular_items[p];
-			bool excluded_item = f.has_exclude && bsearch(&item, f.exclude.items, f.exclude.count, sizeof(int32), compare_int32);
-			bool candidate = !f.has_candidates || bsearch(&item, f.candidates.items, f.candidates.count, sizeof(int32), compare_int32);
+			bool excluded_item = f.has_exclude && bsearch(&item, f.exclude.items, f.exclude.count,
+			                                              sizeof(int32), compare_int32);
+			bool candidate =
+			    !f.has_candidates || bsearch(&item, f.candidates.items, f.candidates.count,
+			                                 sizeof(int32), compare_int32);
 			if (!excluded_item && candidate)
 				rows[n++] = {item, 0.0f};
 		}
 		return return_rows(fcinfo, rows, n, m->item_ids, true);
 	}
 	if (exclude_seen)
-		excluded[lists++] = {m->seen_index + m->seen_ptr[user], (size_t) (m->seen_ptr[user + 1] - m->seen_ptr[user])};
+		excluded[lists++] = {m->seen_index + m->seen_ptr[user],
+		                     (size_t)(m->seen_ptr[user + 1] - m->seen_ptr[user])};
 	size_t count;
-	pgrec::Recommendation *rows = top_items(item_matrix(e), m->user_factors + user * m->factors, excluded, lists,
-											f.has_candidates ? &f.candidates : NULL, k, &count);
+	pgrec::Recommendation *rows =
+	    top_items(item_matrix(e), m->user_factors + user * m->factors, excluded, lists,
+	              f.has_candidates ? &f.candidates : NULL, k, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }
 
@@ -177,24 +186,26 @@ Datum pgrec_recommend_for_vector(PG_FUNCTION_ARGS)
 	Embedding *query = PG_GETARG_EMBEDDING_P(1);
 	if (query->dim != e->model.factors)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("the query has %d dimensions, the model has %d", query->dim, e->model.factors)));
+		                errmsg("the query has %d dimensions, the model has %d", query->dim,
+		                       e->model.factors)));
 	Filters f = read_filters(fcinfo, 3, 4, &e->model);
 	size_t count;
-	pgrec::Recommendation *rows = top_items(item_matrix(e), query->x, f.has_exclude ? &f.exclude : NULL,
-											f.has_exclude ? 1 : 0, f.has_candidates ? &f.candidates : NULL, k, &count);
+	pgrec::Recommendation *rows =
+	    top_items(item_matrix(e), query->x, f.has_exclude ? &f.exclude : NULL,
+	              f.has_exclude ? 1 : 0, f.has_candidates ? &f.candidates : NULL, k, &count);
 	return return_rows(fcinfo, rows, count, e->model.item_ids, false);
 }
 
 // The k rows most similar by cosine to row `index` of a factor matrix, itself excluded.
 static Datum similar_rows(FunctionCallInfo fcinfo, const float *factors, const float *inverse_norms,
-						  size_t count, int dim, const int64 *ids, int64 index, int64 k)
+                          size_t count, int dim, const int64 *ids, int64 index, int64 k)
 {
 	if (index < 0)
 		return return_nothing(fcinfo);
-	float *query = (float *) palloc(sizeof(float) * dim);
+	float *query = (float *)palloc(sizeof(float) * dim);
 	for (int f = 0; f < dim; f++)
 		query[f] = factors[index * dim + f] * inverse_norms[index];
-	int32 self = (int32) index;
+	int32 self = (int32)index;
 	pgrec::SortedList excluded = {&self, 1};
 	pgrec::ItemMatrix matrix = {factors, NULL, inverse_norms, count, dim};
 	size_t n;
@@ -210,8 +221,8 @@ Datum pgrec_similar_items(PG_FUNCTION_ARGS)
 	int64 k = read_k(fcinfo, 2);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
-	return similar_rows(fcinfo, m->item_factors, e->item_inverse_norms, m->items, m->factors, m->item_ids,
-						dense_index(m->item_ids, m->items, PG_GETARG_INT64(1)), k);
+	return similar_rows(fcinfo, m->item_factors, e->item_inverse_norms, m->items, m->factors,
+	                    m->item_ids, dense_index(m->item_ids, m->items, PG_GETARG_INT64(1)), k);
 }
 
 // similar_users(model_name, user_id, k): users by cosine similarity of their factors.
@@ -222,8 +233,8 @@ Datum pgrec_similar_users(PG_FUNCTION_ARGS)
 	int64 k = read_k(fcinfo, 2);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
-	return similar_rows(fcinfo, m->user_factors, e->user_inverse_norms, m->users, m->factors, m->user_ids,
-						dense_index(m->user_ids, m->users, PG_GETARG_INT64(1)), k);
+	return similar_rows(fcinfo, m->user_factors, e->user_inverse_norms, m->users, m->factors,
+	                    m->user_ids, dense_index(m->user_ids, m->users, PG_GETARG_INT64(1)), k);
 }
 
 // recommend_for_interactions(model_name, item_ids, ratings, k, candidates, exclude): folds in
@@ -240,58 +251,63 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 	Datum *ids, *ratings = NULL;
 	bool *id_nulls, *rating_nulls = NULL;
 	int n_ids, n_ratings = 0;
-	deconstruct_array(ids_array, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ids, &id_nulls, &n_ids);
+	deconstruct_array(ids_array, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ids, &id_nulls,
+	                  &n_ids);
 	if (!PG_ARGISNULL(2))
 	{
 		deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), FLOAT4OID, 4, true, TYPALIGN_INT, &ratings,
-						  &rating_nulls, &n_ratings);
+		                  &rating_nulls, &n_ratings);
 		if (n_ratings != n_ids)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("%d ratings for %d items", n_ratings, n_ids),
-							errdetail("Give one rating per item, or NULL for none.")));
+			                errmsg("%d ratings for %d items", n_ratings, n_ids),
+			                errdetail("Give one rating per item, or NULL for none.")));
 	}
 	if (m->hyperparameters.algorithm == pgrec::Algorithm::Als && ratings == NULL)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("model \"%s\" was trained on explicit ratings", e->name),
-						errhint("Give the visitor's ratings as the third argument.")));
+		                errmsg("model \"%s\" was trained on explicit ratings", e->name),
+		                errhint("Give the visitor's ratings as the third argument.")));
 
-	int32 *items = (int32 *) palloc(sizeof(int32) * Max(n_ids, 1));
-	float *values = (float *) palloc(sizeof(float) * Max(n_ids, 1));
+	int32 *items = (int32 *)palloc(sizeof(int32) * Max(n_ids, 1));
+	float *values = (float *)palloc(sizeof(float) * Max(n_ids, 1));
 	size_t known = 0;
 	for (int i = 0; i < n_ids; i++)
 	{
 		if (id_nulls[i] || (ratings && rating_nulls[i]))
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							errmsg("item ids and ratings must not contain NULLs")));
+			                errmsg("item ids and ratings must not contain NULLs")));
 		int64 index = dense_index(m->item_ids, m->items, DatumGetInt64(ids[i]));
 		bool repeated = false;
 		for (size_t j = 0; j < known && !repeated; j++)
 			repeated = items[j] == index;
 		if (index < 0 || repeated)
 			continue;
-		items[known] = (int32) index;
+		items[known] = (int32)index;
 		values[known++] = ratings ? DatumGetFloat4(ratings[i]) : 1.0f;
 	}
 	if (known == 0)
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("none of the %d items is in model \"%s\"", n_ids, e->name),
-						errhint("Recommend popular items instead, e.g. pgrec.recommend() for an unknown user.")));
+		ereport(
+		    ERROR,
+		    (errcode(ERRCODE_DATA_EXCEPTION),
+		     errmsg("none of the %d items is in model \"%s\"", n_ids, e->name),
+		     errhint(
+		         "Recommend popular items instead, e.g. pgrec.recommend() for an unknown user.")));
 
-	const float *gramian = m->hyperparameters.algorithm == pgrec::Algorithm::Ials ? cached_item_gramian(e) : NULL;
-	float *user = (float *) palloc(sizeof(float) * m->factors);
+	const float *gramian =
+	    m->hyperparameters.algorithm == pgrec::Algorithm::Ials ? cached_item_gramian(e) : NULL;
+	float *user = (float *)palloc(sizeof(float) * m->factors);
 	float bias = 0.0f;
 	pgrec::ItemMatrix matrix = item_matrix(e);
 	const pgrec::Hyperparameters &h = m->hyperparameters;
-	CORE_CALL(pgrec::fold_in_user(matrix, m->global_mean, h, gramian, items, ratings ? values : NULL,
-								  known, user, &bias));
+	CORE_CALL(pgrec::fold_in_user(matrix, m->global_mean, h, gramian, items,
+	                              ratings ? values : NULL, known, user, &bias));
 
 	Filters f = read_filters(fcinfo, 4, 5, m);
-	int32 *seen = (int32 *) palloc(sizeof(int32) * known);
+	int32 *seen = (int32 *)palloc(sizeof(int32) * known);
 	memcpy(seen, items, sizeof(int32) * known);
 	qsort(seen, known, sizeof(int32), compare_int32);
 	pgrec::SortedList excluded[2] = {{seen, known}, f.exclude};
 	size_t count;
 	pgrec::Recommendation *rows = top_items(matrix, user, excluded, f.has_exclude ? 2 : 1,
-											f.has_candidates ? &f.candidates : NULL, k, &count);
+	                                        f.has_candidates ? &f.candidates : NULL, k, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }

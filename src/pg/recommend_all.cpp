@@ -33,41 +33,44 @@ Datum pgrec_recommend_all(PG_FUNCTION_ARGS)
 {
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		return (Datum) 0;
+		return (Datum)0;
 	int32 k_arg = PG_GETARG_INT32(1);
 	if (k_arg <= 0)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("k must be positive, not %d", k_arg)));
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("k must be positive, not %d", k_arg)));
 	bool exclude_seen = PG_ARGISNULL(2) || PG_GETARG_BOOL(2);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
-	size_t k = (size_t) Min((uint64) k_arg, (uint64) Max(m->items, 1));
-	size_t block = Max((size_t) 1, Min((size_t) USER_BLOCK, ((size_t) 4 << 20) / k));
+	size_t k = (size_t)Min((uint64)k_arg, (uint64)Max(m->items, 1));
+	size_t block = Max((size_t)1, Min((size_t)USER_BLOCK, ((size_t)4 << 20) / k));
 	pgrec::ItemMatrix matrix = {m->item_factors, m->item_bias, NULL, m->items, m->factors};
 
-	MemoryContext block_context = AllocSetContextCreate(CurrentMemoryContext, "pgrec recommend_all",
-														ALLOCSET_DEFAULT_SIZES);
+	MemoryContext block_context =
+	    AllocSetContextCreate(CurrentMemoryContext, "pgrec recommend_all", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext previous = MemoryContextSwitchTo(block_context);
 	for (size_t first = 0; first < m->users; first += block)
 	{
 		CHECK_FOR_INTERRUPTS();
 		size_t count = Min(block, m->users - first);
-		pgrec::SortedList *seen = (pgrec::SortedList *) palloc(sizeof(pgrec::SortedList) * count);
+		pgrec::SortedList *seen = (pgrec::SortedList *)palloc(sizeof(pgrec::SortedList) * count);
 		for (size_t u = 0; u < count; u++)
 			seen[u] = {m->seen_index + m->seen_ptr[first + u],
-					   (size_t) (m->seen_ptr[first + u + 1] - m->seen_ptr[first + u])};
-		pgrec::Recommendation *out = (pgrec::Recommendation *) palloc(sizeof(pgrec::Recommendation) * count * k);
-		size_t *counts = (size_t *) palloc(sizeof(size_t) * count);
+			           (size_t)(m->seen_ptr[first + u + 1] - m->seen_ptr[first + u])};
+		pgrec::Recommendation *out =
+		    (pgrec::Recommendation *)palloc(sizeof(pgrec::Recommendation) * count * k);
+		size_t *counts = (size_t *)palloc(sizeof(size_t) * count);
 		int threads = pgrec_threads;
 		CORE_CALL(pgrec::recommend_batch(matrix, m->user_factors + first * m->factors, count,
-										 exclude_seen ? seen : NULL, k, threads, out, counts));
+		                                 exclude_seen ? seen : NULL, k, threads, out, counts));
 		MemoryContextSwitchTo(previous);
 		for (size_t u = 0; u < count; u++)
 			for (size_t r = 0; r < counts[u]; r++)
 			{
 				const pgrec::Recommendation &rec = out[u * k + r];
-				Datum values[4] = {Int64GetDatum(m->user_ids[first + u]), Int64GetDatum(m->item_ids[rec.item]),
-								   Int32GetDatum((int32) r + 1), Float4GetDatum(rec.score)};
+				Datum values[4] = {Int64GetDatum(m->user_ids[first + u]),
+				                   Int64GetDatum(m->item_ids[rec.item]),
+				                   Int32GetDatum((int32)r + 1), Float4GetDatum(rec.score)};
 				bool nulls[4] = {false, false, false, false};
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
@@ -76,7 +79,7 @@ Datum pgrec_recommend_all(PG_FUNCTION_ARGS)
 	}
 	MemoryContextSwitchTo(previous);
 	MemoryContextDelete(block_context);
-	return (Datum) 0;
+	return (Datum)0;
 }
 
 // Position of the argument named "k" of function funcid, or -1.
@@ -99,19 +102,19 @@ static int k_argument(Oid funcid)
 // Planner support: a call with a constant k returns about k rows.
 Datum pgrec_rows_support(PG_FUNCTION_ARGS)
 {
-	Node *raw = (Node *) PG_GETARG_POINTER(0);
+	Node *raw = (Node *)PG_GETARG_POINTER(0);
 	if (!IsA(raw, SupportRequestRows))
 		PG_RETURN_POINTER(NULL);
-	SupportRequestRows *request = (SupportRequestRows *) raw;
+	SupportRequestRows *request = (SupportRequestRows *)raw;
 	if (!IsA(request->node, FuncExpr))
 		PG_RETURN_POINTER(NULL);
-	FuncExpr *call = (FuncExpr *) request->node;
+	FuncExpr *call = (FuncExpr *)request->node;
 	int position = k_argument(request->funcid);
 	if (position < 0 || position >= list_length(call->args))
 		PG_RETURN_POINTER(NULL);
-	Node *k = (Node *) list_nth(call->args, position);
-	if (!IsA(k, Const) || ((Const *) k)->constisnull)
+	Node *k = (Node *)list_nth(call->args, position);
+	if (!IsA(k, Const) || ((Const *)k)->constisnull)
 		PG_RETURN_POINTER(NULL);
-	request->rows = Max(1, DatumGetInt32(((Const *) k)->constvalue));
+	request->rows = Max(1, DatumGetInt32(((Const *)k)->constvalue));
 	PG_RETURN_POINTER(request);
 }

@@ -44,17 +44,20 @@ static CatalogRow read_catalog_row(const char *name)
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(name)};
 	bool isnull;
-	if (SPI_execute_with_args("SELECT source, user_column::text, item_column::text, rating_column::text, "
-							  "hyperparameters::text, algorithm FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) $1",
-							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args(
+	        "SELECT source, user_column::text, item_column::text, rating_column::text, "
+	        "hyperparameters::text, algorithm FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) "
+	        "$1",
+	        1, types, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pgrec.models");
 	if (SPI_processed == 0)
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("model \"%s\" does not exist", name)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("model \"%s\" does not exist", name)));
 	HeapTuple row = SPI_tuptable->vals[0];
 	TupleDesc desc = SPI_tuptable->tupdesc;
 	if (strcmp(TextDatumGetCString(SPI_getbinval(row, desc, 6, &isnull)), "imported") == 0)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("model \"%s\" was imported and cannot be refreshed", name)));
+		                errmsg("model \"%s\" was imported and cannot be refreshed", name)));
 	CatalogRow c;
 	c.source = TextDatumGetCString(SPI_getbinval(row, desc, 1, &isnull));
 	c.user_column = TextDatumGetCString(SPI_getbinval(row, desc, 2, &isnull));
@@ -68,7 +71,7 @@ static CatalogRow read_catalog_row(const char *name)
 // For each id, its index in the ascending old ids, or -1.
 static int64 *old_indices(const std::vector<int64_t> &ids, const int64 *old_ids, size_t old_count)
 {
-	int64 *out = (int64 *) palloc(sizeof(int64) * Max(ids.size(), 1));
+	int64 *out = (int64 *)palloc(sizeof(int64) * Max(ids.size(), 1));
 	for (size_t r = 0; r < ids.size(); r++)
 		out[r] = dense_index(old_ids, old_count, ids[r]);
 	return out;
@@ -78,18 +81,18 @@ static int64 *old_indices(const std::vector<int64_t> &ids, const int64 *old_ids,
 // other side `against`, whose index for a neighbour column c is map[c] (or c when map is NULL;
 // neighbours mapped to -1 are skipped). Returns how many rows were new.
 static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, const int64 *map,
-						   const pgrec::ItemMatrix &against, double mean,
-						   const pgrec::Hyperparameters &h, float *factors, float *bias)
+                           const pgrec::ItemMatrix &against, double mean,
+                           const pgrec::Hyperparameters &h, float *factors, float *bias)
 {
 	const float *gramian = NULL;
 	if (h.algorithm == pgrec::Algorithm::Ials)
 	{
-		float *g = (float *) palloc(sizeof(float) * against.dim * against.dim);
+		float *g = (float *)palloc(sizeof(float) * against.dim * against.dim);
 		CORE_CALL(pgrec::gramian(against.factors, against.count, against.dim, g));
 		gramian = g;
 	}
-	int32 *neighbours = (int32 *) palloc(sizeof(int32) * Max(against.count, 1));
-	float *values = (float *) palloc(sizeof(float) * Max(against.count, 1));
+	int32 *neighbours = (int32 *)palloc(sizeof(int32) * Max(against.count, 1));
+	float *values = (float *)palloc(sizeof(float) * Max(against.count, 1));
 	size_t added = 0;
 	for (size_t r = 0; r < rows.rows(); r++)
 	{
@@ -103,7 +106,7 @@ static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, cons
 			int64 c = map ? map[rows.index[e]] : rows.index[e];
 			if (c < 0)
 				continue;
-			neighbours[n] = (int32) c;
+			neighbours[n] = (int32)c;
 			values[n++] = rows.value[e];
 		}
 		if (n == 0)
@@ -111,7 +114,8 @@ static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, cons
 		float *row_bias = bias ? bias + r : NULL;
 		float unused_bias;
 		CORE_CALL(pgrec::fold_in_user(against, mean, h, gramian, neighbours, values, n,
-									  factors + r * against.dim, row_bias ? row_bias : &unused_bias));
+		                              factors + r * against.dim,
+		                              row_bias ? row_bias : &unused_bias));
 	}
 	return added;
 }
@@ -122,40 +126,46 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	instr_time start, now;
 	INSTR_TIME_SET_CURRENT(start);
 	if (PG_ARGISNULL(0))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("model name must not be NULL")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("model name must not be NULL")));
 	char *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	TupleDesc result_desc;
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "pgrec.refresh must return a composite type");
-	MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "pgrec refresh", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext context =
+	    AllocSetContextCreate(CurrentMemoryContext, "pgrec refresh", ALLOCSET_DEFAULT_SIZES);
 
 	SPI_connect();
 	CatalogRow catalog = read_catalog_row(name);
 	LoadedModel old;
 	load_model(name, context, &old);
 	char *description;
-	char *query = interaction_query_from_text(catalog.source, catalog.user_column, catalog.item_column,
-											  catalog.rating_column, &description);
+	char *query =
+	    interaction_query_from_text(catalog.source, catalog.user_column, catalog.item_column,
+	                                catalog.rating_column, &description);
 	InteractionArrays rows = {};
 	read_interactions(query, catalog.rating_column != NULL, training_memory_limit_bytes(),
-					  pgrec::kInteractionPeakBytesPerRow, context, &rows);
+	                  pgrec::kInteractionPeakBytesPerRow, context, &rows);
 	if (rows.count == 0)
-		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("the source of model \"%s\" has no interactions", name)));
+		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+		                errmsg("the source of model \"%s\" has no interactions", name)));
 
 	const pgrec::Hyperparameters &h = old.hyperparameters;
 	RefreshData *current = new_owned_by<RefreshData>(context);
-	CORE_CALL(current->data = pgrec::build_interactions(rows.users, rows.items,
-														catalog.rating_column ? rows.values : NULL,
-														rows.count, pgrec::duplicate_policy(h.algorithm)));
+	CORE_CALL(current->data = pgrec::build_interactions(
+	              rows.users, rows.items, catalog.rating_column ? rows.values : NULL, rows.count,
+	              pgrec::duplicate_policy(h.algorithm)));
 	const pgrec::Interactions &data = current->data;
 	int k = old.factors;
 	bool biases = old.item_bias != NULL;
-	float *user_factors = (float *) MemoryContextAllocExtended(context, sizeof(float) * data.users() * k,
-															   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	float *item_factors = (float *) MemoryContextAllocExtended(context, sizeof(float) * data.items() * k,
-															   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	float *user_bias = biases ? (float *) MemoryContextAllocZero(context, sizeof(float) * data.users()) : NULL;
-	float *item_bias = biases ? (float *) MemoryContextAllocZero(context, sizeof(float) * data.items()) : NULL;
+	float *user_factors = (float *)MemoryContextAllocExtended(
+	    context, sizeof(float) * data.users() * k, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	float *item_factors = (float *)MemoryContextAllocExtended(
+	    context, sizeof(float) * data.items() * k, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	float *user_bias =
+	    biases ? (float *)MemoryContextAllocZero(context, sizeof(float) * data.users()) : NULL;
+	float *item_bias =
+	    biases ? (float *)MemoryContextAllocZero(context, sizeof(float) * data.items()) : NULL;
 
 	// Known users and items keep their factors.
 	int64 *user_old = old_indices(data.user_ids, old.user_ids, old.users);
@@ -177,11 +187,11 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 
 	// New items against the known users, then new users against all items.
 	pgrec::ItemMatrix known_users = {old.user_factors, old.user_bias, NULL, old.users, k};
-	size_t new_items = fold_in_side(data.by_item, item_old, user_old, known_users, old.global_mean, h,
-									item_factors, item_bias);
+	size_t new_items = fold_in_side(data.by_item, item_old, user_old, known_users, old.global_mean,
+	                                h, item_factors, item_bias);
 	pgrec::ItemMatrix all_items = {item_factors, item_bias, NULL, data.items(), k};
 	size_t new_users = fold_in_side(data.by_user, user_old, NULL, all_items, old.global_mean, h,
-									user_factors, user_bias);
+	                                user_factors, user_bias);
 
 	INSTR_TIME_SET_CURRENT(now);
 	INSTR_TIME_SUBTRACT(now, start);
@@ -199,26 +209,32 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	record.item_column = catalog.item_column;
 	record.rating_column = catalog.rating_column;
 	record.training_seconds = INSTR_TIME_GET_DOUBLE(now);
-	record.peak_memory_bytes = (int64) MemoryContextMemAllocated(context, true) + (int64) data.bytes();
+	record.peak_memory_bytes =
+	    (int64)MemoryContextMemAllocated(context, true) + (int64)data.bytes();
 	record.loss_history = NULL;
 	record.epochs = 0;
 	int64 model_id = store_model(&record, data, user_factors, item_factors, user_bias, item_bias);
 	Oid id_type[1] = {INT8OID};
 	Datum id_value[1] = {Int64GetDatum(model_id)};
 	bool isnull;
-	if (SPI_execute_with_args("SELECT version FROM pgrec.model_versions WHERE model_id OPERATOR(pg_catalog.=) $1",
-							  1, id_type, id_value, NULL, false, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not read back version %lld of model \"%s\"", (long long) model_id, name);
-	int32 version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (SPI_execute_with_args(
+	        "SELECT version FROM pgrec.model_versions WHERE model_id OPERATOR(pg_catalog.=) $1", 1,
+	        id_type, id_value, NULL, false, 1) != SPI_OK_SELECT ||
+	    SPI_processed != 1)
+		elog(ERROR, "could not read back version %lld of model \"%s\"", (long long)model_id, name);
+	int32 version =
+	    DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 
 	INSTR_TIME_SET_CURRENT(now);
 	INSTR_TIME_SUBTRACT(now, start);
-	Datum values[7] = {Int64GetDatum(model_id), Int32GetDatum(version),
-					   Int64GetDatum((int64) data.users()), Int64GetDatum((int64) data.items()),
-					   Int64GetDatum((int64) new_users), Int64GetDatum((int64) new_items),
-					   Float8GetDatum(INSTR_TIME_GET_DOUBLE(now))};
+	Datum values[7] = {Int64GetDatum(model_id),
+	                   Int32GetDatum(version),
+	                   Int64GetDatum((int64)data.users()),
+	                   Int64GetDatum((int64)data.items()),
+	                   Int64GetDatum((int64)new_users),
+	                   Int64GetDatum((int64)new_items),
+	                   Float8GetDatum(INSTR_TIME_GET_DOUBLE(now))};
 	bool nulls[7] = {false, false, false, false, false, false, false};
 	MemoryContextDelete(context);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(result_desc), values, nulls)));

@@ -20,29 +20,30 @@ int pgrec_keep_versions = 3;
 void define_settings(void)
 {
 	DefineCustomIntVariable("pgrec.threads", "Worker threads for training and evaluation.",
-							"With 1 thread every algorithm is deterministic for a given seed; "
-							"als and ials are with any number, bpr is not.",
-							&pgrec_threads, 2, 1, 64, PGC_USERSET, 0, NULL, NULL, NULL);
+	                        "With 1 thread every algorithm is deterministic for a given seed; "
+	                        "als and ials are with any number, bpr is not.",
+	                        &pgrec_threads, 2, 1, 64, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("pgrec.progress", "Reports each training epoch as a NOTICE.", NULL,
-							 &pgrec_progress, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	                         &pgrec_progress, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("pgrec.training_memory_limit",
-							"Memory a training run may use; -1 means 4 x maintenance_work_mem.",
-							NULL, &pgrec_training_memory_limit, -1, -1, INT_MAX, PGC_USERSET,
-							GUC_UNIT_KB, NULL, NULL, NULL);
+	                        "Memory a training run may use; -1 means 4 x maintenance_work_mem.",
+	                        NULL, &pgrec_training_memory_limit, -1, -1, INT_MAX, PGC_USERSET,
+	                        GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomIntVariable("pgrec.model_cache_size",
-							"Models each backend keeps loaded for recommend() and its kin.",
-							"The least recently used model is dropped beyond this number.",
-							&pgrec_model_cache_size, 4, 1, 64, PGC_USERSET, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("pgrec.keep_versions",
-							"Versions of each model kept for pgrec.rollback(), the current one included.",
-							"Each training removes the versions older than this.",
-							&pgrec_keep_versions, 3, 1, 1000, PGC_USERSET, 0, NULL, NULL, NULL);
+	                        "Models each backend keeps loaded for recommend() and its kin.",
+	                        "The least recently used model is dropped beyond this number.",
+	                        &pgrec_model_cache_size, 4, 1, 64, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable(
+	    "pgrec.keep_versions",
+	    "Versions of each model kept for pgrec.rollback(), the current one included.",
+	    "Each training removes the versions older than this.", &pgrec_keep_versions, 3, 1, 1000,
+	    PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pgrec");
 }
 
 size_t training_memory_limit_bytes(void)
 {
-	double kb = pgrec_training_memory_limit >= 0 ? (double) pgrec_training_memory_limit
-												 : 4.0 * (double) maintenance_work_mem;
-	return (size_t) (kb * 1024.0);
+	double kb = pgrec_training_memory_limit >= 0 ? (double)pgrec_training_memory_limit
+	                                             : 4.0 * (double)maintenance_work_mem;
+	return (size_t)(kb * 1024.0);
 }

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		capacity = pgrec::kEmbeddingMaxDim;
 	std::vector<float> values(capacity);
 	pgrec::ParseError error;
-	int count = pgrec::parse_embedding(text, size, values.data(), static_cast<int>(capacity), &error);
+	int count =
+	    pgrec::parse_embedding(text, size, values.data(), static_cast<int>(capacity), &error);
 	if (count < 0)
 	{
 		if (error.token_start > size || error.token_length > size - error.token_start)
@@ -29,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t length = pgrec::format_embedding(values.data(), count, formatted.data());
 	std::vector<float> again(count);
 	if (pgrec::parse_embedding(formatted.data(), length, again.data(), count, &error) != count ||
-		std::memcmp(again.data(), values.data(), sizeof(float) * count) != 0)
+	    std::memcmp(again.data(), values.data(), sizeof(float) * count) != 0)
 		abort();
 	return 0;
 }

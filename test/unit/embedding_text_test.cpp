@@ -77,27 +77,21 @@ TEST_P(ParseErrors, ReportsKindElementAndToken)
 
 using K = pgrec::ParseErrorKind;
 INSTANTIATE_TEST_SUITE_P(
-	AllKinds, ParseErrors,
-	::testing::Values(ErrorCase{"", K::MissingOpenBracket, 0, ""},
-					  ErrorCase{"1,2]", K::MissingOpenBracket, 0, "1"},
-					  ErrorCase{"[]", K::Empty, 0, "]"}, ErrorCase{"[ ]", K::Empty, 0, "]"},
-					  ErrorCase{"[1,x]", K::BadNumber, 2, "x"},
-					  ErrorCase{"[1,2x]", K::BadNumber, 2, "2x"},
-					  ErrorCase{"[0x10]", K::BadNumber, 1, "0x10"},
-					  ErrorCase{"[1,,2]", K::BadNumber, 2, ","},
-					  ErrorCase{"[+-1]", K::BadNumber, 1, "+-1"},
-					  ErrorCase{"[1 2]", K::MissingSeparator, 1, "2"},
-					  ErrorCase{"[1,2", K::UnexpectedEnd, 2, ""},
-					  ErrorCase{"[1,", K::UnexpectedEnd, 2, ""},
-					  ErrorCase{"[", K::UnexpectedEnd, 1, ""},
-					  ErrorCase{"[1] x", K::TrailingJunk, 0, "x"},
-					  ErrorCase{"[1][2]", K::TrailingJunk, 0, "[2"},
-					  ErrorCase{"[1,nan]", K::NotANumber, 2, "nan"},
-					  ErrorCase{"[NaN]", K::NotANumber, 1, "NaN"},
-					  ErrorCase{"[inf]", K::Infinite, 1, "inf"},
-					  ErrorCase{"[1,-Infinity]", K::Infinite, 2, "-Infinity"},
-					  ErrorCase{"[1e39]", K::OutOfRange, 1, "1e39"},
-					  ErrorCase{"[1,-1e-50]", K::OutOfRange, 2, "-1e-50"}));
+    AllKinds, ParseErrors,
+    ::testing::Values(
+        ErrorCase{"", K::MissingOpenBracket, 0, ""},
+        ErrorCase{"1,2]", K::MissingOpenBracket, 0, "1"}, ErrorCase{"[]", K::Empty, 0, "]"},
+        ErrorCase{"[ ]", K::Empty, 0, "]"}, ErrorCase{"[1,x]", K::BadNumber, 2, "x"},
+        ErrorCase{"[1,2x]", K::BadNumber, 2, "2x"}, ErrorCase{"[0x10]", K::BadNumber, 1, "0x10"},
+        ErrorCase{"[1,,2]", K::BadNumber, 2, ","}, ErrorCase{"[+-1]", K::BadNumber, 1, "+-1"},
+        ErrorCase{"[1 2]", K::MissingSeparator, 1, "2"}, ErrorCase{"[1,2", K::UnexpectedEnd, 2, ""},
+        ErrorCase{"[1,", K::UnexpectedEnd, 2, ""}, ErrorCase{"[", K::UnexpectedEnd, 1, ""},
+        ErrorCase{"[1] x", K::TrailingJunk, 0, "x"}, ErrorCase{"[1][2]", K::TrailingJunk, 0, "[2"},
+        ErrorCase{"[1,nan]", K::NotANumber, 2, "nan"}, ErrorCase{"[NaN]", K::NotANumber, 1, "NaN"},
+        ErrorCase{"[inf]", K::Infinite, 1, "inf"},
+        ErrorCase{"[1,-Infinity]", K::Infinite, 2, "-Infinity"},
+        ErrorCase{"[1e39]", K::OutOfRange, 1, "1e39"},
+        ErrorCase{"[1,-1e-50]", K::OutOfRange, 2, "-1e-50"}));
 
 TEST(ParseEmbedding, StopsAtCapacity)
 {
@@ -131,14 +125,14 @@ TEST(FormatEmbedding, ShortestDigits)
 TEST(FormatEmbedding, RoundTripsExactly)
 {
 	std::vector<float> awkward = {std::numeric_limits<float>::max(),
-								  std::numeric_limits<float>::lowest(),
-								  std::numeric_limits<float>::min(),
-								  std::numeric_limits<float>::denorm_min(),
-								  -std::numeric_limits<float>::denorm_min(),
-								  -1.17549421e-38f,
-								  123456792.0f,
-								  0.3f,
-								  1.0f / 3.0f};
+	                              std::numeric_limits<float>::lowest(),
+	                              std::numeric_limits<float>::min(),
+	                              std::numeric_limits<float>::denorm_min(),
+	                              -std::numeric_limits<float>::denorm_min(),
+	                              -1.17549421e-38f,
+	                              123456792.0f,
+	                              0.3f,
+	                              1.0f / 3.0f};
 	std::mt19937 rng(1);
 	std::uniform_int_distribution<uint32_t> bits;
 	while (awkward.size() < 5000)

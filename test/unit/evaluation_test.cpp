@@ -28,7 +28,7 @@ TEST(TopK, MatchesAFullSortWithTiesAndExclusions)
 				if (scores[i] != -INFINITY)
 					expected.push_back(static_cast<int32_t>(i));
 			std::stable_sort(expected.begin(), expected.end(),
-							 [&](int32_t a, int32_t b) { return scores[a] > scores[b]; });
+			                 [&](int32_t a, int32_t b) { return scores[a] > scores[b]; });
 			expected.resize(std::min(k, expected.size()));
 			std::vector<int32_t> got;
 			pgrec::top_k(scores.data(), n, k, got);
@@ -47,10 +47,11 @@ TEST(RankingMetrics, HandComputedExample)
 	std::vector<int32_t> index = {0};
 	// User 0: relevant items 2 and 5, plus one unknown item; user 1: relevant item 1.
 	std::vector<int32_t> relevant0 = {2, 5}, relevant1 = {1};
-	std::vector<pgrec::RankingCase> cases = {{0, relevant0.data(), 2, 1}, {1, relevant1.data(), 1, 0}};
+	std::vector<pgrec::RankingCase> cases = {{0, relevant0.data(), 2, 1},
+	                                         {1, relevant1.data(), 1, 0}};
 	pgrec::RankingMetrics r;
-	ASSERT_TRUE(pgrec::ranking_metrics(m, {ptr.data(), index.data()}, cases.data(), cases.size(), 2, 2,
-									   nullptr, &r));
+	ASSERT_TRUE(pgrec::ranking_metrics(m, {ptr.data(), index.data()}, cases.data(), cases.size(), 2,
+	                                   2, nullptr, &r));
 	// User 0 top 2: items 1, 2 (item 0 was trained): one hit at rank 2 of 3 relevant.
 	// User 1 top 2: items 0, 1: one hit at rank 2 of 1 relevant.
 	double dcg = 1 / std::log2(3.0);
@@ -68,9 +69,9 @@ TEST(RatingErrors, ClipsAndFallsBackToBiases)
 	std::vector<float> uf = {1, 0}, itf = {2, 0}, ub = {0.5f}, ib = {-0.25f};
 	pgrec::ModelView m = {uf.data(), itf.data(), ub.data(), ib.data(), 3.0, 1, 1, 2};
 	std::vector<pgrec::TestRating> test = {
-		{0, 0, 5.0f},  // 3 + 0.5 - 0.25 + 2 = 5.25, clipped to 5: error 0
-		{0, -1, 3.0f}, // unknown item: 3 + 0.5: error 0.5
-		{-1, 0, 2.0f}, // unknown user: 3 - 0.25: error 0.75
+	    {0, 0, 5.0f},  // 3 + 0.5 - 0.25 + 2 = 5.25, clipped to 5: error 0
+	    {0, -1, 3.0f}, // unknown item: 3 + 0.5: error 0.5
+	    {-1, 0, 2.0f}, // unknown user: 3 - 0.25: error 0.75
 	};
 	pgrec::RatingErrors e = pgrec::rating_errors(m, test.data(), test.size(), 1.0f, 5.0f);
 	EXPECT_NEAR(e.mae, (0 + 0.5 + 0.75) / 3, 1e-6);

@@ -59,13 +59,13 @@ TEST_P(KernelsTest, MatchesNaiveReference)
 		double dot = 0, dot_mag = 0, l2 = 0, l1 = 0, na = 0, nb = 0;
 		for (size_t i = 0; i < n; i++)
 		{
-			dot += (double) a[i] * b[i];
-			dot_mag += std::fabs((double) a[i] * b[i]);
-			double d = (double) a[i] - (double) b[i];
+			dot += (double)a[i] * b[i];
+			dot_mag += std::fabs((double)a[i] * b[i]);
+			double d = (double)a[i] - (double)b[i];
 			l2 += d * d;
 			l1 += std::fabs(d);
-			na += (double) a[i] * a[i];
-			nb += (double) b[i] * b[i];
+			na += (double)a[i] * a[i];
+			nb += (double)b[i] * b[i];
 		}
 		EXPECT_NEAR(k->dot_product(a.data(), b.data(), n), dot, tolerance(n, dot_mag));
 		EXPECT_NEAR(k->l2_squared_distance(a.data(), b.data(), n), l2, tolerance(n, l2) * 2);
@@ -116,11 +116,11 @@ TEST_P(KernelsTest, BatchEqualsRowByRow)
 				double ref = 0, mag = 0;
 				for (size_t i = 0; i < dim; i++)
 				{
-					ref += (double) rows[r * dim + i] * query[i];
-					mag += std::fabs((double) rows[r * dim + i] * query[i]);
+					ref += (double)rows[r * dim + i] * query[i];
+					mag += std::fabs((double)rows[r * dim + i] * query[i]);
 				}
 				EXPECT_NEAR(scores[r], ref, tolerance(dim, mag))
-					<< k->name << " dim=" << dim << " count=" << count << " row=" << r;
+				    << k->name << " dim=" << dim << " count=" << count << " row=" << r;
 			}
 			EXPECT_EQ(scores[count], -12345.0f) << "wrote past the end";
 		}
@@ -139,15 +139,14 @@ TEST_P(KernelsTest, UnalignedInput)
 		const float *a = buf.data() + offset;
 		double ref = 0;
 		for (size_t i = 0; i < 65; i++)
-			ref += (double) a[i] * a[i];
+			ref += (double)a[i] * a[i];
 		EXPECT_EQ(k->dot_product(a, a, 65), ref) << k->name << " offset=" << offset;
 	}
 }
 
 INSTANTIATE_TEST_SUITE_P(AllRunnable, KernelsTest, ::testing::ValuesIn(runnable_tables()),
-						 [](const ::testing::TestParamInfo<const pgrec::KernelTable *> &info) {
-							 return std::string(info.param->name);
-						 });
+                         [](const ::testing::TestParamInfo<const pgrec::KernelTable *> &info)
+                         { return std::string(info.param->name); });
 
 TEST(KernelDispatch, PicksTheWidestRunnableTable)
 {

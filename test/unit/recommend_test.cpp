@@ -15,8 +15,8 @@ namespace
 
 // Brute force: every item not excluded (and among candidates), sorted by score then index.
 std::vector<pgrec::Recommendation> reference(const pgrec::ItemMatrix &m, const float *q,
-											 const std::vector<int32_t> &excluded,
-											 const std::vector<int32_t> *candidates, size_t k)
+                                             const std::vector<int32_t> &excluded,
+                                             const std::vector<int32_t> *candidates, size_t k)
 {
 	std::vector<pgrec::Recommendation> all;
 	for (size_t i = 0; i < m.count; i++)
@@ -33,9 +33,9 @@ std::vector<pgrec::Recommendation> reference(const pgrec::ItemMatrix &m, const f
 			s += m.bias[i];
 		all.push_back({id, s});
 	}
-	std::stable_sort(all.begin(), all.end(), [](const pgrec::Recommendation &a, const pgrec::Recommendation &b) {
-		return a.score > b.score || (a.score == b.score && a.item < b.item);
-	});
+	std::stable_sort(all.begin(), all.end(),
+	                 [](const pgrec::Recommendation &a, const pgrec::Recommendation &b)
+	                 { return a.score > b.score || (a.score == b.score && a.item < b.item); });
 	all.resize(std::min(k, all.size()));
 	return all;
 }
@@ -50,7 +50,8 @@ std::vector<float> integers(size_t n, std::mt19937 &rng)
 	return v;
 }
 
-void expect_same(const std::vector<pgrec::Recommendation> &a, const pgrec::Recommendation *b, size_t n)
+void expect_same(const std::vector<pgrec::Recommendation> &a, const pgrec::Recommendation *b,
+                 size_t n)
 {
 	ASSERT_EQ(a.size(), n);
 	for (size_t r = 0; r < n; r++)
@@ -66,7 +67,8 @@ TEST(RecommendItems, MatchesBruteForceWithExclusionsCandidatesAndThreads)
 	for (size_t items : {1, 5, 1000, 1025, 70000})
 		for (int dim : {3, 64})
 		{
-			std::vector<float> f = integers(items * dim, rng), bias = integers(items, rng), q = integers(dim, rng);
+			std::vector<float> f = integers(items * dim, rng), bias = integers(items, rng),
+			                   q = integers(dim, rng);
 			pgrec::ItemMatrix m = {f.data(), bias.data(), nullptr, items, dim};
 			std::vector<int32_t> excluded;
 			for (size_t i = 0; i < items; i += 3)
@@ -74,14 +76,16 @@ TEST(RecommendItems, MatchesBruteForceWithExclusionsCandidatesAndThreads)
 			std::vector<int32_t> candidates;
 			for (size_t i = 0; i < items; i += 2)
 				candidates.push_back(static_cast<int32_t>(i));
-			pgrec::SortedList ex = {excluded.data(), excluded.size()}, ca = {candidates.data(), candidates.size()};
+			pgrec::SortedList ex = {excluded.data(), excluded.size()},
+			                  ca = {candidates.data(), candidates.size()};
 			for (size_t k : {1, 10, 100})
 				for (int threads : {1, 2})
 				{
 					SCOPED_TRACE("items=" + std::to_string(items) + " dim=" + std::to_string(dim) +
-								 " k=" + std::to_string(k) + " threads=" + std::to_string(threads));
+					             " k=" + std::to_string(k) + " threads=" + std::to_string(threads));
 					std::vector<pgrec::Recommendation> out(k);
-					size_t n = pgrec::recommend_items(m, q.data(), &ex, 1, nullptr, k, threads, out.data());
+					size_t n = pgrec::recommend_items(m, q.data(), &ex, 1, nullptr, k, threads,
+					                                  out.data());
 					expect_same(reference(m, q.data(), excluded, nullptr, k), out.data(), n);
 					n = pgrec::recommend_items(m, q.data(), &ex, 1, &ca, k, threads, out.data());
 					expect_same(reference(m, q.data(), excluded, &candidates, k), out.data(), n);
@@ -109,7 +113,8 @@ TEST(RecommendBatch, EqualsOneUserAtATime)
 	std::vector<size_t> counts(users);
 	pgrec::recommend_batch(m, q.data(), users, lists.data(), k, 2, out.data(), counts.data());
 	for (size_t u = 0; u < users; u++)
-		expect_same(reference(m, q.data() + u * dim, seen[u], nullptr, k), out.data() + u * k, counts[u]);
+		expect_same(reference(m, q.data() + u * dim, seen[u], nullptr, k), out.data() + u * k,
+		            counts[u]);
 }
 
 TEST(FoldIn, ExplicitUserSolveMatchesDirectLeastSquares)
@@ -133,7 +138,8 @@ TEST(FoldIn, ExplicitUserSolveMatchesDirectLeastSquares)
 	std::vector<float> ratings = {5, 3, 4, 1, 2, 5};
 	std::vector<float> user(dim);
 	float user_bias;
-	pgrec::fold_in_user(m, 3.5, h, nullptr, rated.data(), ratings.data(), rated.size(), user.data(), &user_bias);
+	pgrec::fold_in_user(m, 3.5, h, nullptr, rated.data(), ratings.data(), rated.size(), user.data(),
+	                    &user_bias);
 	// The same problem with a dense QR of the regularised design matrix.
 	double n = std::pow(static_cast<double>(rated.size()), h.regularization_exponent);
 	Eigen::MatrixXd x(rated.size() + dim + 1, dim + 1);

@@ -36,9 +36,10 @@ struct Model
 	std::vector<float> uf, itf, ub, ib;
 	pgrec::FactorBuffers buffers;
 	Model(const pgrec::Interactions &d, int k, bool biases)
-		: uf(d.users() * k), itf(d.items() * k), ub(d.users()), ib(d.items())
+	    : uf(d.users() * k), itf(d.items() * k), ub(d.users()), ib(d.items())
 	{
-		buffers = {uf.data(), itf.data(), biases ? ub.data() : nullptr, biases ? ib.data() : nullptr};
+		buffers = {uf.data(), itf.data(), biases ? ub.data() : nullptr,
+		           biases ? ib.data() : nullptr};
 	}
 };
 
@@ -46,8 +47,8 @@ TEST(Interactions, MapsIdsMergesDuplicatesAndTransposes)
 {
 	std::vector<int64_t> users = {50, 7, 50, 7, 50}, items = {3, 3, 9, 3, 3};
 	std::vector<float> values = {1, 2, 3, 4, 5};
-	pgrec::Interactions mean = pgrec::build_interactions(users.data(), items.data(), values.data(), 5,
-														 pgrec::DuplicatePolicy::Mean);
+	pgrec::Interactions mean = pgrec::build_interactions(users.data(), items.data(), values.data(),
+	                                                     5, pgrec::DuplicatePolicy::Mean);
 	EXPECT_EQ(mean.user_ids, (std::vector<int64_t>{7, 50}));
 	EXPECT_EQ(mean.item_ids, (std::vector<int64_t>{3, 9}));
 	EXPECT_EQ(mean.nnz(), 3u);
@@ -56,20 +57,22 @@ TEST(Interactions, MapsIdsMergesDuplicatesAndTransposes)
 	EXPECT_EQ(mean.by_user.value, (std::vector<float>{3.0f, 3.0f, 3.0f})); // (2+4)/2, (1+5)/2, 3
 	EXPECT_EQ(mean.by_item.ptr, (std::vector<int64_t>{0, 2, 3}));
 	EXPECT_EQ(mean.by_item.index, (std::vector<int32_t>{0, 1, 1}));
-	pgrec::Interactions sum = pgrec::build_interactions(users.data(), items.data(), values.data(), 5,
-														pgrec::DuplicatePolicy::Sum);
+	pgrec::Interactions sum = pgrec::build_interactions(users.data(), items.data(), values.data(),
+	                                                    5, pgrec::DuplicatePolicy::Sum);
 	EXPECT_EQ(sum.by_user.value, (std::vector<float>{6.0f, 6.0f, 3.0f}));
 	EXPECT_EQ(pgrec::find_index(sum.item_ids, 9), 1);
 	EXPECT_EQ(pgrec::find_index(sum.item_ids, 4), -1);
-	EXPECT_THROW(pgrec::build_interactions(nullptr, nullptr, nullptr, 0, pgrec::DuplicatePolicy::Sum),
-				 pgrec::DataError);
+	EXPECT_THROW(
+	    pgrec::build_interactions(nullptr, nullptr, nullptr, 0, pgrec::DuplicatePolicy::Sum),
+	    pgrec::DataError);
 }
 
 TEST(ExplicitAls, ItemSideIsTheExactLeastSquaresSolution)
 {
 	Tiny t;
-	pgrec::Interactions d = pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(),
-													  t.users.size(), pgrec::DuplicatePolicy::Mean);
+	pgrec::Interactions d =
+	    pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(), t.users.size(),
+	                              pgrec::DuplicatePolicy::Mean);
 	pgrec::Hyperparameters h;
 	h.algorithm = pgrec::Algorithm::Als;
 	h.factors = 3;
@@ -110,8 +113,9 @@ TEST(ExplicitAls, ItemSideIsTheExactLeastSquaresSolution)
 TEST(ExplicitAls, FitsTheTrainingDataWhateverTheThreadCount)
 {
 	Tiny t;
-	pgrec::Interactions d = pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(),
-													  t.users.size(), pgrec::DuplicatePolicy::Mean);
+	pgrec::Interactions d =
+	    pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(), t.users.size(),
+	                              pgrec::DuplicatePolicy::Mean);
 	pgrec::Hyperparameters h;
 	h.factors = 4;
 	h.regularization = 0.01;
@@ -133,8 +137,9 @@ TEST(ExplicitAls, FitsTheTrainingDataWhateverTheThreadCount)
 TEST(ImplicitAls, ItemSideMatchesTheDenseWeightedSolve)
 {
 	Tiny t;
-	pgrec::Interactions d = pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(),
-													  t.users.size(), pgrec::DuplicatePolicy::Sum);
+	pgrec::Interactions d =
+	    pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(), t.users.size(),
+	                              pgrec::DuplicatePolicy::Sum);
 	pgrec::Hyperparameters h;
 	h.algorithm = pgrec::Algorithm::Ials;
 	h.factors = 3;
@@ -183,8 +188,8 @@ TEST(Bpr, RanksObservedItemsAboveOthersAndIsDeterministic)
 				users.push_back(u);
 				items.push_back(u < 10 ? i : i + 5);
 			}
-	pgrec::Interactions d = pgrec::build_interactions(users.data(), items.data(), nullptr, users.size(),
-													  pgrec::DuplicatePolicy::Sum);
+	pgrec::Interactions d = pgrec::build_interactions(users.data(), items.data(), nullptr,
+	                                                  users.size(), pgrec::DuplicatePolicy::Sum);
 	pgrec::Hyperparameters h;
 	h.algorithm = pgrec::Algorithm::Bpr;
 	h.factors = 4;
@@ -218,9 +223,11 @@ TEST(Bpr, RanksObservedItemsAboveOthersAndIsDeterministic)
 TEST(Training, InterruptStopsAnEpoch)
 {
 	Tiny t;
-	pgrec::Interactions d = pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(),
-													  t.users.size(), pgrec::DuplicatePolicy::Mean);
-	for (pgrec::Algorithm a : {pgrec::Algorithm::Als, pgrec::Algorithm::Ials, pgrec::Algorithm::Bpr})
+	pgrec::Interactions d =
+	    pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(), t.users.size(),
+	                              pgrec::DuplicatePolicy::Mean);
+	for (pgrec::Algorithm a :
+	     {pgrec::Algorithm::Als, pgrec::Algorithm::Ials, pgrec::Algorithm::Bpr})
 	{
 		pgrec::Hyperparameters h;
 		h.algorithm = a;

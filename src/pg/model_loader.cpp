@@ -53,8 +53,7 @@ static void select_rows(const char *sql, int64 model_id)
 		elog(ERROR, "could not read the factors of model %lld", (long long)model_id);
 }
 
-// Allocates count zeroed floats in context (huge allocations allowed).
-static float *alloc_floats(MemoryContext context, size_t count)
+float *zeroed_floats(MemoryContext context, size_t count)
 {
 	return (float *)MemoryContextAllocExtended(context, sizeof(float) * Max(count, (size_t)1),
 	                                           MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
@@ -74,7 +73,7 @@ static Side new_side(MemoryContext context, int k)
 {
 	Side side = {(size_t)SPI_processed, NULL, NULL, NULL};
 	side.ids = (int64 *)MemoryContextAllocHuge(context, sizeof(int64) * Max(side.count, 1));
-	side.factors = alloc_floats(context, side.count * k);
+	side.factors = zeroed_floats(context, side.count * k);
 	return side;
 }
 
@@ -91,7 +90,7 @@ static void read_side_row(Side *side, size_t r, int k, MemoryContext context)
 	if (!isnull)
 	{
 		if (side->bias == NULL)
-			side->bias = alloc_floats(context, side->count);
+			side->bias = zeroed_floats(context, side->count);
 		side->bias[r] = DatumGetFloat4(bias);
 	}
 	copy_factors(SPI_getbinval(row, desc, 3, &isnull), side->factors + r * k, k, side->ids[r]);

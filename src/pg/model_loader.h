@@ -33,5 +33,8 @@ void load_model(const char *name, MemoryContext context, LoadedModel *out);
 // The core's view of a loaded model.
 pgrec::ModelView model_view(const LoadedModel *model);
 
+// count zeroed floats in context (huge allocations allowed, at least one float). May ereport.
+float *zeroed_floats(MemoryContext context, size_t count);
+
 // Dense index of id in the ascending ids[0, count), or -1.
 int64 dense_index(const int64 *ids, size_t count, int64 id);

@@ -158,14 +158,10 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	const pgrec::Interactions &data = current->data;
 	int k = old.factors;
 	bool biases = old.item_bias != NULL;
-	float *user_factors = (float *)MemoryContextAllocExtended(
-	    context, sizeof(float) * data.users() * k, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	float *item_factors = (float *)MemoryContextAllocExtended(
-	    context, sizeof(float) * data.items() * k, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	float *user_bias =
-	    biases ? (float *)MemoryContextAllocZero(context, sizeof(float) * data.users()) : NULL;
-	float *item_bias =
-	    biases ? (float *)MemoryContextAllocZero(context, sizeof(float) * data.items()) : NULL;
+	float *user_factors = zeroed_floats(context, data.users() * k);
+	float *item_factors = zeroed_floats(context, data.items() * k);
+	float *user_bias = biases ? zeroed_floats(context, data.users()) : NULL;
+	float *item_bias = biases ? zeroed_floats(context, data.items()) : NULL;
 
 	// Known users and items keep their factors.
 	int64 *user_old = old_indices(data.user_ids, old.user_ids, old.users);

@@ -153,13 +153,6 @@ static double seconds_since(instr_time start)
 	return INSTR_TIME_GET_DOUBLE(now);
 }
 
-// Allocates a zeroed float array of count entries in context (huge allocations allowed).
-static float *alloc_floats(MemoryContext context, size_t count)
-{
-	return (float *)MemoryContextAllocExtended(context, sizeof(float) * Max(count, (size_t)1),
-	                                           MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-}
-
 // Copies one side's rows of the current model into the new buffers, matching external ids.
 static size_t copy_side(const int64 *old_ids, size_t old_count, const float *old_factors,
                         const float *old_bias, const std::vector<int64_t> &ids, float *factors,
@@ -293,10 +286,10 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 		         errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem), or "
 		                 "lower factors.")));
 	bool biases = pgrec::has_biases(h.algorithm);
-	pgrec::FactorBuffers buffers = {alloc_floats(run_context, data.users() * k),
-	                                alloc_floats(run_context, data.items() * k),
-	                                biases ? alloc_floats(run_context, data.users()) : NULL,
-	                                biases ? alloc_floats(run_context, data.items()) : NULL};
+	pgrec::FactorBuffers buffers = {zeroed_floats(run_context, data.users() * k),
+	                                zeroed_floats(run_context, data.items() * k),
+	                                biases ? zeroed_floats(run_context, data.users()) : NULL,
+	                                biases ? zeroed_floats(run_context, data.items()) : NULL};
 	CORE_CALL(run->trainer = pgrec::make_trainer(data, h, buffers));
 	if (!PG_ARGISNULL(ARG_WARM_START) && PG_GETARG_BOOL(ARG_WARM_START))
 		warm_start(name, algorithm, h.factors, data, buffers, run_context);

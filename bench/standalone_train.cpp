@@ -3,8 +3,8 @@
 // Usage: standalone_train --train F --test F [--format triples|lines] [--algorithm als|ials|bpr]
 //        [--factors N] [--epochs N] [--regularization X] [--alpha X] [--learning-rate X]
 //        [--threads N] [--seed N] [--k N] [--min-rating X] [--every N]
+#include "algorithm_registry.h"
 #include "evaluation.h"
-#include "training.h"
 
 #include <algorithm>
 #include <chrono>
@@ -105,9 +105,12 @@ int main(int argc, char **argv)
 
 	pgrec::Hyperparameters h;
 	std::string algorithm = opt["--algorithm"];
-	h.algorithm = algorithm == "ials"  ? pgrec::Algorithm::Ials
-	              : algorithm == "bpr" ? pgrec::Algorithm::Bpr
-	                                   : pgrec::Algorithm::Als;
+	const pgrec::AlgorithmEntry *entry = pgrec::find_algorithm(algorithm);
+	if (entry == nullptr || entry->make_trainer == nullptr)
+	{
+		std::fprintf(stderr, "unknown algorithm %s\n", algorithm.c_str());
+		return 2;
+	}
 	h.factors = std::atoi(opt["--factors"].c_str());
 	h.epochs = std::atoi(opt["--epochs"].c_str());
 	h.regularization = std::atof(opt["--regularization"].c_str());
@@ -127,17 +130,17 @@ int main(int argc, char **argv)
 	Triples train = read_file(opt["--train"], lines, min_rating);
 	Triples test = read_file(opt["--test"], lines, min_rating);
 	double t_read = now();
-	pgrec::Interactions data = pgrec::build_interactions(
-	    train.users.data(), train.items.data(),
-	    h.algorithm == pgrec::Algorithm::Als ? train.values.data() : nullptr, train.users.size(),
-	    pgrec::duplicate_policy(h.algorithm));
+	pgrec::Interactions data =
+	    pgrec::build_interactions(train.users.data(), train.items.data(),
+	                              entry->explicit_feedback ? train.values.data() : nullptr,
+	                              train.users.size(), pgrec::duplicate_policy(*entry));
 	std::vector<float> uf(data.users() * h.factors), itf(data.items() * h.factors);
 	std::vector<float> ub(data.users()), ib(data.items());
-	bool biases = pgrec::has_biases(h.algorithm);
+	bool biases = entry->biases;
 	pgrec::FactorBuffers buffers = {uf.data(), itf.data(), biases ? ub.data() : nullptr,
 	                                biases ? ib.data() : nullptr};
 	double t_data = now();
-	std::unique_ptr<pgrec::Trainer> trainer = pgrec::make_trainer(data, h, buffers);
+	std::unique_ptr<pgrec::Trainer> trainer = pgrec::make_trainer(*entry, data, h, buffers);
 
 	// Test set in dense indices.
 	std::vector<pgrec::TestRating> ratings;
@@ -145,8 +148,8 @@ int main(int argc, char **argv)
 	std::map<int64_t, size_t> unknown;
 	for (size_t r = 0; r < test.users.size(); r++)
 	{
-		int64_t u = pgrec::find_index(data.user_ids, test.users[r]);
-		int64_t i = pgrec::find_index(data.item_ids, test.items[r]);
+		int64_t u = pgrec::dense_index(data.user_ids.data(), data.users(), test.users[r]);
+		int64_t i = pgrec::dense_index(data.item_ids.data(), data.items(), test.items[r]);
 		ratings.push_back({u, i, test.values[r]});
 		if (u < 0)
 			continue;
@@ -174,12 +177,12 @@ int main(int argc, char **argv)
 		                         data.users(),
 		                         data.items(),
 		                         h.factors};
-		pgrec::RankingMetrics m;
 		double t = now();
-		pgrec::ranking_metrics(view, {data.by_user.ptr.data(), data.by_user.index.data()},
-		                       case_list.data(), case_list.size(), k, h.threads, nullptr, &m);
+		pgrec::RankingMetrics m = pgrec::ranking_metrics(
+		    view, {data.by_user.ptr.data(), data.by_user.index.data()}, case_list.data(),
+		    case_list.size(), k, h.threads, pgrec::no_cancel());
 		std::printf("%s", label);
-		if (h.algorithm == pgrec::Algorithm::Als)
+		if (entry->explicit_feedback)
 		{
 			pgrec::RatingErrors e = pgrec::rating_errors(view, ratings.data(), ratings.size(),
 			                                             data.min_value, data.max_value);
@@ -195,7 +198,7 @@ int main(int argc, char **argv)
 	for (int e = 1; e <= h.epochs; e++)
 	{
 		double t = now();
-		trainer->run_epoch(nullptr);
+		trainer->run_epoch(pgrec::no_cancel());
 		double dt = now() - t;
 		train_seconds += dt;
 		std::printf("epoch %d loss %.5f %.3fs\n", e, trainer->loss(), dt);

@@ -1,14 +1,11 @@
 // Explicit biased matrix factorisation by alternating least squares: r ~ mu + b_u + b_i + p_u.q_i,
-// each side solved exactly per row (Cholesky) with weighted-lambda regularisation (lambda * n).
-#include "training.h"
-
-#include "core_errors.h"
-#include "factor_init.h"
+// each side solved exactly per row (Cholesky) with weighted-lambda regularisation (lambda * n);
+// a new user is folded in by the same row solve against the fixed items.
+#include "algorithm_registry.h"
+#include "normal_equations.h"
 #include "parallel.h"
 
-#include <atomic>
 #include <cmath>
-#include <vector>
 
 #include "core_only.h"
 
@@ -18,9 +15,6 @@ namespace pgrec
 namespace
 {
 
-// Rows of the design matrix gathered at once; bounds the scratch memory per thread.
-constexpr int64_t kChunk = 256;
-
 class AlsTrainer : public Trainer
 {
   public:
@@ -29,16 +23,13 @@ class AlsTrainer : public Trainer
 	{
 	}
 
-	bool run_epoch(const volatile sig_atomic_t *interrupt) override
+	void run_epoch(const CancelToken &cancel) override
 	{
-		if (!solve(data_.by_user, b_.user_factors, b_.user_bias, b_.item_factors, b_.item_bias,
-		           interrupt))
-			return false;
-		if (!solve(data_.by_item, b_.item_factors, b_.item_bias, b_.user_factors, b_.user_bias,
-		           interrupt))
-			return false;
+		solve(data_.by_user, b_.user_factors, b_.user_bias,
+		      {b_.item_factors, b_.item_bias, nullptr, data_.items(), h_.factors}, cancel);
+		solve(data_.by_item, b_.item_factors, b_.item_bias,
+		      {b_.user_factors, b_.user_bias, nullptr, data_.users(), h_.factors}, cancel);
 		set_loss(training_rmse(), "explicit ALS");
-		return true;
 	}
 
 	double global_mean() const override
@@ -47,57 +38,26 @@ class AlsTrainer : public Trainer
 	}
 
   private:
-	// Solves every row of one side against the fixed other side; false if interrupted.
-	bool solve(const SparseRows &rows, float *factors, float *bias, const float *other,
-	           const float *other_bias, const volatile sig_atomic_t *interrupt)
+	// Solves every row of one side against the fixed other side.
+	void solve(const SparseRows &rows, float *factors, float *bias, const ItemMatrix &other,
+	           const CancelToken &cancel)
 	{
-		const int k = h_.factors, n = k + 1;
-		std::atomic<bool> stop(false);
-		parallel_for(
-		    rows.rows(), h_.threads,
-		    [&](size_t begin, size_t end, int)
-		    {
-			    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> x(kChunk, n);
-			    Eigen::VectorXf target(kChunk), rhs(n);
-			    Eigen::MatrixXf a(n, n);
-			    for (size_t r = begin; r < end; r++)
-			    {
-				    if ((r - begin) % 64 == 0 &&
-				        (stop.load(std::memory_order_relaxed) || interrupted(interrupt)))
-				    {
-					    stop = true;
-					    return;
-				    }
-				    a.setZero();
-				    rhs.setZero();
-				    int64_t first = rows.ptr[r], last = rows.ptr[r + 1];
-				    for (int64_t start = first; start < last; start += kChunk)
-				    {
-					    int64_t m = std::min(kChunk, last - start);
-					    for (int64_t j = 0; j < m; j++)
-					    {
-						    int32_t c = rows.index[start + j];
-						    x(j, 0) = 1.0f;
-						    x.row(j).tail(k) = Eigen::Map<const Eigen::RowVectorXf>(
-						        other + static_cast<size_t>(c) * k, k);
-						    target(j) =
-						        rows.value[start + j] - static_cast<float>(mu_) - other_bias[c];
-					    }
-					    auto xm = x.topRows(m);
-					    a.selfadjointView<Eigen::Lower>().rankUpdate(xm.transpose());
-					    rhs.noalias() += xm.transpose() * target.head(m);
-				    }
-				    double count =
-				        std::pow(static_cast<double>(last - first), h_.regularization_exponent);
-				    a.diagonal().array() += static_cast<float>(h_.regularization * count);
-				    a(0, 0) +=
-				        static_cast<float>((h_.bias_regularization - h_.regularization) * count);
-				    Eigen::VectorXf w = a.selfadjointView<Eigen::Lower>().llt().solve(rhs);
-				    bias[r] = w(0);
-				    Eigen::Map<Eigen::VectorXf>(factors + r * k, k) = w.tail(k);
-			    }
-		    });
-		return !stop;
+		const int k = h_.factors;
+		parallel_for(rows.rows(), h_.threads,
+		             [&](size_t begin, size_t end, int)
+		             {
+			             ExplicitRowScratch scratch(k);
+			             for (size_t r = begin; r < end; r++)
+			             {
+				             if ((r - begin) % 64 == 0)
+					             cancel.check();
+				             int64_t first = rows.ptr[r];
+				             solve_explicit_row(other, mu_, h_, rows.index.data() + first,
+				                                rows.value.data() + first,
+				                                static_cast<size_t>(rows.ptr[r + 1] - first),
+				                                scratch, factors + r * k, bias + r);
+			             }
+		             });
 	}
 
 	double training_rmse() const
@@ -135,6 +95,13 @@ std::unique_ptr<Trainer> make_als_trainer(const Interactions &data, const Hyperp
                                           const FactorBuffers &b)
 {
 	return std::unique_ptr<Trainer>(new AlsTrainer(data, h, b));
+}
+
+void fold_in_als(const FoldInInput &in, const CancelToken &, float *factors, float *bias)
+{
+	ExplicitRowScratch scratch(in.items.dim);
+	solve_explicit_row(in.items, in.global_mean, in.h, in.item_indices, in.values, in.n, scratch,
+	                   factors, bias);
 }
 
 } // namespace pgrec

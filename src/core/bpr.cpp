@@ -1,14 +1,12 @@
 // Bayesian Personalised Ranking (Rendle et al. 2009) by SGD: for a sampled interaction (u, i)
 // and a sampled item j the user did not interact with, raise x_uij = p_u.(q_i - q_j) + b_i - b_j.
-// One thread is deterministic for a seed; more threads update shared factors lock-free.
-#include "training.h"
-
-#include "core_errors.h"
+// One thread is deterministic for a seed; more threads update shared factors lock-free. A new
+// user is folded in by SGD on their BPR objective with the items fixed.
+#include "algorithm_registry.h"
 #include "factor_init.h"
 #include "parallel.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <vector>
 
@@ -33,13 +31,12 @@ class BprTrainer : public Trainer
 			          owner_.begin() + data.by_user.ptr[u + 1], static_cast<int32_t>(u));
 	}
 
-	bool run_epoch(const volatile sig_atomic_t *interrupt) override
+	void run_epoch(const CancelToken &cancel) override
 	{
 		const int k = h_.factors;
 		const float lr = static_cast<float>(h_.learning_rate);
 		const float reg = static_cast<float>(h_.regularization);
 		const size_t samples = data_.nnz(), n_items = data_.items();
-		std::atomic<bool> stop(false);
 		epoch_++;
 
 		double total = parallel_sum(
@@ -52,12 +49,8 @@ class BprTrainer : public Trainer
 			    double loss = 0.0;
 			    for (size_t s = begin; s < end; s++)
 			    {
-				    if ((s - begin) % 4096 == 0 &&
-				        (stop.load(std::memory_order_relaxed) || interrupted(interrupt)))
-				    {
-					    stop = true;
-					    return loss;
-				    }
+				    if ((s - begin) % 4096 == 0)
+					    cancel.check();
 				    size_t e = rng.below(samples);
 				    int32_t u = owner_[e], i = data_.by_user.index[e];
 				    const int32_t *seen = data_.by_user.index.data() + data_.by_user.ptr[u];
@@ -85,10 +78,7 @@ class BprTrainer : public Trainer
 			    }
 			    return loss;
 		    });
-		if (stop)
-			return false;
 		set_loss(total / static_cast<double>(samples), "BPR");
-		return true;
 	}
 
   private:
@@ -102,6 +92,38 @@ std::unique_ptr<Trainer> make_bpr_trainer(const Interactions &data, const Hyperp
                                           const FactorBuffers &b)
 {
 	return std::unique_ptr<Trainer>(new BprTrainer(data, h, b));
+}
+
+void fold_in_bpr(const FoldInInput &in, const CancelToken &cancel, float *factors, float *)
+{
+	const ItemMatrix &m = in.items;
+	const int k = m.dim;
+	// item_indices are distinct and ascending (the caller's contract), so searchable.
+	const int32_t *seen = in.item_indices, *seen_end = in.item_indices + in.n;
+	Eigen::Map<Eigen::VectorXf> p(factors, k);
+	p.setZero();
+	if (in.n >= m.count)
+		return;
+	Random rng(in.h.seed);
+	const float lr = static_cast<float>(in.h.learning_rate),
+	            reg = static_cast<float>(in.h.regularization);
+	auto row = [&](int32_t i)
+	{ return Eigen::Map<const Eigen::VectorXf>(m.factors + static_cast<size_t>(i) * k, k); };
+	// As many updates as the user gets over 200 epochs of training.
+	size_t steps = 200 * in.n;
+	for (size_t s = 0; s < steps; s++)
+	{
+		if (s % 4096 == 0)
+			cancel.check();
+		int32_t i = seen[rng.below(in.n)], j;
+		do
+			j = static_cast<int32_t>(rng.below(m.count));
+		while (std::binary_search(seen, seen_end, j));
+		Eigen::VectorXf diff = row(i) - row(j);
+		float x = p.dot(diff) + (m.bias ? m.bias[i] - m.bias[j] : 0.0f);
+		float grad = 1.0f / (1.0f + std::exp(x));
+		p += lr * (grad * diff - reg * p);
+	}
 }
 
 } // namespace pgrec

@@ -7,7 +7,6 @@
 #include "top_k.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 
 #include "core_only.h"
@@ -85,16 +84,14 @@ RatingErrors rating_errors(const ModelView &m, const TestRating *test, size_t co
 	return e;
 }
 
-bool ranking_metrics(const ModelView &m, SparseView train, const RankingCase *cases,
-                     size_t case_count, int k, int threads, const volatile sig_atomic_t *interrupt,
-                     RankingMetrics *out)
+RankingMetrics ranking_metrics(const ModelView &m, SparseView train, const RankingCase *cases,
+                               size_t case_count, int k, int threads, const CancelToken &cancel)
 {
 	const size_t blocks = (case_count + kUserBlock - 1) / kUserBlock;
 	const int workers = std::max(1, threads);
 	std::vector<MetricSums> sums(static_cast<size_t>(workers));
 	std::vector<std::vector<uint8_t>> recommended(static_cast<size_t>(workers),
 	                                              std::vector<uint8_t>(m.items, 0));
-	std::atomic<bool> stop(false);
 	Eigen::Map<const RowMatrix> items(m.item_factors, static_cast<Eigen::Index>(m.items),
 	                                  m.factors);
 
@@ -105,11 +102,7 @@ bool ranking_metrics(const ModelView &m, SparseView train, const RankingCase *ca
 		             std::vector<int32_t> top;
 		             for (size_t b = begin; b < end; b++)
 		             {
-			             if (stop.load(std::memory_order_relaxed) || interrupted(interrupt))
-			             {
-				             stop = true;
-				             return;
-			             }
+			             cancel.check();
 			             size_t first = b * kUserBlock,
 			                    count = std::min(kUserBlock, case_count - first);
 			             for (size_t j = 0; j < count; j++)
@@ -134,9 +127,6 @@ bool ranking_metrics(const ModelView &m, SparseView train, const RankingCase *ca
 			             }
 		             }
 	             });
-	if (stop)
-		return false;
-
 	MetricSums total;
 	for (const MetricSums &s : sums)
 	{
@@ -155,14 +145,15 @@ bool ranking_metrics(const ModelView &m, SparseView train, const RankingCase *ca
 		covered += any;
 	}
 	double n = static_cast<double>(std::max<size_t>(case_count, 1));
-	out->users = case_count;
-	out->precision = total.precision / n;
-	out->recall = total.recall / n;
-	out->ndcg = total.ndcg / n;
-	out->hit_rate = total.hits / n;
-	out->map = total.map / n;
-	out->coverage = m.items ? static_cast<double>(covered) / static_cast<double>(m.items) : 0;
-	return true;
+	RankingMetrics out;
+	out.users = case_count;
+	out.precision = total.precision / n;
+	out.recall = total.recall / n;
+	out.ndcg = total.ndcg / n;
+	out.hit_rate = total.hits / n;
+	out.map = total.map / n;
+	out.coverage = m.items ? static_cast<double>(covered) / static_cast<double>(m.items) : 0;
+	return out;
 }
 
 } // namespace pgrec

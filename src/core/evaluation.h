@@ -2,9 +2,9 @@
 // full-ranking top-k metrics (precision, recall, NDCG, hit rate, MAP, coverage).
 #pragma once
 
+#include "cancel_token.h"
 #include "interactions.h"
 
-#include <csignal>
 #include <cstddef>
 #include <cstdint>
 
@@ -68,10 +68,9 @@ struct RankingMetrics
 
 // Ranks, for each case, every item the user has no training interaction with by
 // p_u.q_i + b_i and compares the top k with the relevant items. Recall is hits / relevant items
-// of the user, averaged over users (the LightGCN convention). Returns false if *interrupt was
-// raised before the end.
-bool ranking_metrics(const ModelView &model, SparseView train, const RankingCase *cases,
-                     size_t case_count, int k, int threads, const volatile sig_atomic_t *interrupt,
-                     RankingMetrics *out);
+// of the user, averaged over users (the LightGCN convention). Throws Cancelled when the token
+// fires.
+RankingMetrics ranking_metrics(const ModelView &model, SparseView train, const RankingCase *cases,
+                               size_t case_count, int k, int threads, const CancelToken &cancel);
 
 } // namespace pgrec

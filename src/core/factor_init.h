@@ -48,10 +48,4 @@ struct Random
 // Fills rows x cols floats with normal(0, scale) values from rng.
 void init_normal(float *values, size_t count, double scale, Random &rng);
 
-// True when *interrupt is set (the backend has a cancel or timeout pending).
-inline bool interrupted(const volatile sig_atomic_t *interrupt)
-{
-	return interrupt != nullptr && *interrupt != 0;
-}
-
 } // namespace pgrec

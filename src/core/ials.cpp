@@ -1,15 +1,12 @@
 // Implicit-feedback ALS (Hu, Koren & Volinsky 2008): confidence c = 1 + alpha * r on observed
 // pairs, weight 1 and preference 0 elsewhere, solved per row by warm-started conjugate gradient
-// on the shared Gramian, so the cost grows with k^2, not k^3 (Takacs et al. 2011).
-#include "training.h"
-
-#include "core_errors.h"
-#include "factor_init.h"
+// on the shared Gramian, so the cost grows with k^2, not k^3 (Takacs et al. 2011). A new user
+// is folded in by an exact (LDLT) solve of the same normal equations.
+#include "algorithm_registry.h"
+#include "normal_equations.h"
 #include "parallel.h"
 
-#include <atomic>
 #include <cmath>
-#include <vector>
 
 #include "core_only.h"
 
@@ -27,21 +24,19 @@ class IalsTrainer : public Trainer
 	{
 	}
 
-	bool run_epoch(const volatile sig_atomic_t *interrupt) override
+	void run_epoch(const CancelToken &cancel) override
 	{
-		if (!solve(data_.by_user, b_.user_factors, b_.item_factors, data_.items(), interrupt))
-			return false;
-		if (!solve(data_.by_item, b_.item_factors, b_.user_factors, data_.users(), interrupt))
-			return false;
-		set_loss(training_loss(), "implicit ALS");
-		return true;
+		solve(data_.by_user, b_.user_factors, b_.item_factors, data_.items(), cancel);
+		solve(data_.by_item, b_.item_factors, b_.user_factors, data_.users(), cancel);
+		set_loss(training_loss(cancel), "implicit ALS");
 	}
 
   private:
-	Eigen::MatrixXf gramian(const float *factors, size_t rows) const
+	RowMatrix gramian_of(const float *factors, size_t rows, const CancelToken &cancel) const
 	{
-		Eigen::Map<const RowMatrix> y(factors, static_cast<Eigen::Index>(rows), h_.factors);
-		return y.transpose() * y;
+		RowMatrix g(h_.factors, h_.factors);
+		gramian(factors, rows, h_.factors, g.data(), cancel);
+		return g;
 	}
 
 	// lambda * count^exponent: with exponent 0 the constant lambda of Hu et al., with a positive
@@ -52,14 +47,13 @@ class IalsTrainer : public Trainer
 		return static_cast<float>(h_.regularization * std::pow(count, h_.regularization_exponent));
 	}
 
-	// Updates every row of x against the fixed side y (y_rows rows); false if interrupted.
-	bool solve(const SparseRows &rows, float *x, const float *y, size_t y_rows,
-	           const volatile sig_atomic_t *interrupt)
+	// Updates every row of x against the fixed side y (y_rows rows).
+	void solve(const SparseRows &rows, float *x, const float *y, size_t y_rows,
+	           const CancelToken &cancel)
 	{
 		const int k = h_.factors;
-		Eigen::MatrixXf g = gramian(y, y_rows);
+		RowMatrix g = gramian_of(y, y_rows, cancel);
 		const float alpha = static_cast<float>(h_.alpha);
-		std::atomic<bool> stop(false);
 
 		parallel_for(rows.rows(), h_.threads,
 		             [&](size_t begin, size_t end, int)
@@ -79,12 +73,8 @@ class IalsTrainer : public Trainer
 			             };
 			             for (size_t row = begin; row < end; row++)
 			             {
-				             if ((row - begin) % 256 == 0 &&
-				                 (stop.load(std::memory_order_relaxed) || interrupted(interrupt)))
-				             {
-					             stop = true;
-					             return;
-				             }
+				             if ((row - begin) % 256 == 0)
+					             cancel.check();
 				             Eigen::Map<Eigen::VectorXf> xr(x + row * k, k);
 				             b.setZero();
 				             for (int64_t e = rows.ptr[row]; e < rows.ptr[row + 1]; e++)
@@ -107,16 +97,15 @@ class IalsTrainer : public Trainer
 				             }
 			             }
 		             });
-		return !stop;
 	}
 
 	// The objective per observed interaction: sum over observed of c(1 - s)^2, plus s^2 over
 	// all other pairs (from the two Gramians), plus the regularisation.
-	double training_loss() const
+	double training_loss(const CancelToken &cancel) const
 	{
 		const int k = h_.factors;
-		Eigen::MatrixXf gx = gramian(b_.user_factors, data_.users());
-		Eigen::MatrixXf gy = gramian(b_.item_factors, data_.items());
+		RowMatrix gx = gramian_of(b_.user_factors, data_.users(), cancel);
+		RowMatrix gy = gramian_of(b_.item_factors, data_.items(), cancel);
 		double all_pairs = (gx.cast<double>().array() * gy.cast<double>().array()).sum();
 		double observed = parallel_sum(
 		    data_.users(), h_.threads,
@@ -148,6 +137,26 @@ std::unique_ptr<Trainer> make_ials_trainer(const Interactions &data, const Hyper
                                            const FactorBuffers &b)
 {
 	return std::unique_ptr<Trainer>(new IalsTrainer(data, h, b));
+}
+
+void fold_in_ials(const FoldInInput &in, const CancelToken &, float *factors, float *)
+{
+	const int k = in.items.dim;
+	Eigen::MatrixXd a = Eigen::Map<const RowMatrix>(in.gramian, k, k).cast<double>();
+	Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
+	for (size_t j = 0; j < in.n; j++)
+	{
+		double r = in.values ? in.values[j] : 1.0;
+		Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXf>(
+		                        in.items.factors + static_cast<size_t>(in.item_indices[j]) * k, k)
+		                        .cast<double>();
+		a.selfadjointView<Eigen::Lower>().rankUpdate(y, in.h.alpha * r);
+		b += (1.0 + in.h.alpha * r) * y;
+	}
+	a.diagonal().array() +=
+	    in.h.regularization * std::pow(static_cast<double>(in.n), in.h.regularization_exponent);
+	Eigen::VectorXd x = a.selfadjointView<Eigen::Lower>().ldlt().solve(b);
+	Eigen::Map<Eigen::VectorXf>(factors, k) = x.cast<float>();
 }
 
 } // namespace pgrec

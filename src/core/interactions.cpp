@@ -25,14 +25,48 @@ std::vector<int64_t> distinct_sorted(const int64_t *ids, size_t n)
 	return out;
 }
 
+// Entries between two checks of the cancellation token in the loops below.
+constexpr size_t kCheckEvery = 1u << 16;
+
 // Dense index of every id, by binary search in the sorted distinct ids.
-std::vector<int32_t> dense_indices(const int64_t *ids, size_t n, const std::vector<int64_t> &sorted)
+std::vector<int32_t> dense_indices(const int64_t *ids, size_t n, const std::vector<int64_t> &sorted,
+                                   const CancelToken &cancel)
 {
 	std::vector<int32_t> out(n);
 	for (size_t k = 0; k < n; k++)
-		out[k] = static_cast<int32_t>(std::lower_bound(sorted.begin(), sorted.end(), ids[k]) -
-		                              sorted.begin());
+	{
+		if (k % kCheckEvery == 0)
+			cancel.check();
+		out[k] = static_cast<int32_t>(dense_index(sorted.data(), sorted.size(), ids[k]));
+	}
 	return out;
+}
+
+// The triples in row-major order, duplicates in input order: a counting sort by user (stable),
+// then each user's run sorted by item.
+std::vector<uint32_t> row_major_order(const std::vector<int32_t> &u, const std::vector<int32_t> &i,
+                                      size_t users, const CancelToken &cancel)
+{
+	std::vector<int64_t> start(users + 1, 0);
+	for (int32_t user : u)
+		start[user + 1]++;
+	std::partial_sum(start.begin(), start.end(), start.begin());
+	std::vector<uint32_t> order(u.size());
+	std::vector<int64_t> next(start.begin(), start.end() - 1);
+	for (size_t t = 0; t < u.size(); t++)
+	{
+		if (t % kCheckEvery == 0)
+			cancel.check();
+		order[next[u[t]]++] = static_cast<uint32_t>(t);
+	}
+	for (size_t user = 0; user < users; user++)
+	{
+		if (user % 4096 == 0)
+			cancel.check();
+		std::stable_sort(order.begin() + start[user], order.begin() + start[user + 1],
+		                 [&](uint32_t a, uint32_t b) { return i[a] < i[b]; });
+	}
+	return order;
 }
 
 // The transpose of a CSR matrix with `columns` columns.
@@ -59,7 +93,7 @@ SparseRows transpose(const SparseRows &m, size_t columns)
 } // namespace
 
 Interactions build_interactions(const int64_t *users, const int64_t *items, const float *values,
-                                size_t n, DuplicatePolicy policy)
+                                size_t n, DuplicatePolicy policy, const CancelToken &cancel)
 {
 	if (n == 0)
 		throw DataError("no interactions to train on");
@@ -68,16 +102,11 @@ Interactions build_interactions(const int64_t *users, const int64_t *items, cons
 
 	Interactions m;
 	m.user_ids = distinct_sorted(users, n);
+	cancel.check();
 	m.item_ids = distinct_sorted(items, n);
-	std::vector<int32_t> u = dense_indices(users, n, m.user_ids);
-	std::vector<int32_t> i = dense_indices(items, n, m.item_ids);
-
-	// Row-major order of the triples; stable so duplicates keep their input order.
-	std::vector<uint32_t> order(n);
-	std::iota(order.begin(), order.end(), 0u);
-	std::stable_sort(order.begin(), order.end(),
-	                 [&](uint32_t a, uint32_t b)
-	                 { return u[a] != u[b] ? u[a] < u[b] : i[a] < i[b]; });
+	std::vector<int32_t> u = dense_indices(users, n, m.user_ids, cancel);
+	std::vector<int32_t> i = dense_indices(items, n, m.item_ids, cancel);
+	std::vector<uint32_t> order = row_major_order(u, i, m.users(), cancel);
 
 	SparseRows &rows = m.by_user;
 	rows.ptr.assign(m.users() + 1, 0);
@@ -87,6 +116,8 @@ Interactions build_interactions(const int64_t *users, const int64_t *items, cons
 	double total = 0.0;
 	for (size_t k = 0; k < n; k++)
 	{
+		if (k % kCheckEvery == 0)
+			cancel.check();
 		uint32_t t = order[k];
 		float v = values ? values[t] : 1.0f;
 		if (k > 0 && u[t] == u[order[k - 1]] && i[t] == i[order[k - 1]])
@@ -111,14 +142,43 @@ Interactions build_interactions(const int64_t *users, const int64_t *items, cons
 	for (float v : rows.value)
 		total += v;
 	m.mean_value = total / static_cast<double>(rows.value.size());
+	cancel.check();
 	m.by_item = transpose(rows, m.items());
 	return m;
 }
 
-int64_t find_index(const std::vector<int64_t> &ids, int64_t id)
+int64_t dense_index(const int64_t *ids, size_t count, int64_t id)
 {
-	auto it = std::lower_bound(ids.begin(), ids.end(), id);
-	return it != ids.end() && *it == id ? it - ids.begin() : -1;
+	const int64_t *it = std::lower_bound(ids, ids + count, id);
+	return it != ids + count && *it == id ? it - ids : -1;
+}
+
+size_t merge_repeated(int32_t *items, float *values, size_t n, DuplicatePolicy policy)
+{
+	std::vector<size_t> order(n);
+	std::iota(order.begin(), order.end(), size_t(0));
+	std::stable_sort(order.begin(), order.end(),
+	                 [&](size_t a, size_t b) { return items[a] < items[b]; });
+	std::vector<int32_t> merged_items;
+	std::vector<float> merged_values;
+	size_t run = 0;
+	for (size_t t : order)
+	{
+		if (!merged_items.empty() && merged_items.back() == items[t])
+		{
+			run++;
+			float &merged = merged_values.back();
+			merged = policy == DuplicatePolicy::Sum ? merged + values[t]
+			                                        : merged + (values[t] - merged) / run;
+			continue;
+		}
+		run = 1;
+		merged_items.push_back(items[t]);
+		merged_values.push_back(values[t]);
+	}
+	std::copy(merged_items.begin(), merged_items.end(), items);
+	std::copy(merged_values.begin(), merged_values.end(), values);
+	return merged_items.size();
 }
 
 } // namespace pgrec

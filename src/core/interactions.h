@@ -2,6 +2,8 @@
 // stored as CSR by user and by item, with duplicates merged.
 #pragma once
 
+#include "cancel_token.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -65,15 +67,21 @@ struct Interactions
 };
 
 // Builds the matrix from n (user, item, value) triples; values may be null (all 1). Throws
-// DataError when n is 0.
+// DataError when n is 0, Cancelled when the token fires.
 Interactions build_interactions(const int64_t *users, const int64_t *items, const float *values,
-                                size_t n, DuplicatePolicy policy);
+                                size_t n, DuplicatePolicy policy,
+                                const CancelToken &cancel = no_cancel());
 
 // Bytes build_interactions needs per input triple at its peak: id copies and dense indices
 // (2 x (8 + 4)), the sort order (8), both CSR sides (2 x 8).
 constexpr size_t kInteractionPeakBytesPerRow = 48;
 
-// Dense index of an external id in ids (ascending), or -1.
-int64_t find_index(const std::vector<int64_t> &ids, int64_t id);
+// The id map: the dense index of an external id in the ascending ids[0, count), or -1.
+int64_t dense_index(const int64_t *ids, size_t count, int64_t id);
+
+// Merges repeated items of one user's n (item, value) pairs as build_interactions merges
+// repeated (user, item) rows; leaves the distinct items ascending in items[0, result) with their
+// merged values. Linear in n after a sort.
+size_t merge_repeated(int32_t *items, float *values, size_t n, DuplicatePolicy policy);
 
 } // namespace pgrec

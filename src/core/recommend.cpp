@@ -133,8 +133,8 @@ size_t recommend_items(const ItemMatrix &m, const float *query, const SortedList
 }
 
 void recommend_batch(const ItemMatrix &m, const float *queries, size_t users,
-                     const SortedList *seen, size_t k, int threads, Recommendation *out,
-                     size_t *counts)
+                     const SortedList *seen, size_t k, int threads, const CancelToken &cancel,
+                     Recommendation *out, size_t *counts)
 {
 	// Users per block: a score block of at most 4M floats (16 MB) per thread.
 	size_t block =
@@ -148,6 +148,7 @@ void recommend_batch(const ItemMatrix &m, const float *queries, size_t users,
 		             RowMatrix scores;
 		             for (size_t b = begin; b < end; b++)
 		             {
+			             cancel.check();
 			             size_t first = b * block, count = std::min(block, users - first);
 			             Eigen::Map<const RowMatrix> q(queries + first * m.dim,
 			                                           static_cast<Eigen::Index>(count), m.dim);

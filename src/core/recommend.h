@@ -2,6 +2,8 @@
 // products and a bounded heap, at memory speed) or many users (blocked matrix products).
 #pragma once
 
+#include "cancel_token.h"
+
 #include <cstddef>
 #include <cstdint>
 
@@ -46,9 +48,10 @@ constexpr size_t kParallelScanFloats = 4u << 20;
 
 // The same for `users` query vectors (row-major, users x dim) at once, excluding for user u the
 // list seen[u] (seen may be null): writes k slots per user to out and the number filled to
-// counts[u]. Uses blocked matrix products over `threads` threads.
+// counts[u]. Uses blocked matrix products over `threads` threads; throws Cancelled when the
+// token fires.
 void recommend_batch(const ItemMatrix &items, const float *queries, size_t users,
-                     const SortedList *seen, size_t k, int threads, Recommendation *out,
-                     size_t *counts);
+                     const SortedList *seen, size_t k, int threads, const CancelToken &cancel,
+                     Recommendation *out, size_t *counts);
 
 } // namespace pgrec

@@ -1,4 +1,4 @@
-// Hyper-parameter checks, memory estimates and the trainer factory shared by all algorithms.
+// What all trainers share: the memory estimate, seeded initialisation and the loss check.
 #include "training.h"
 
 #include "core_errors.h"
@@ -12,45 +12,6 @@
 
 namespace pgrec
 {
-
-std::unique_ptr<Trainer> make_als_trainer(const Interactions &, const Hyperparameters &,
-                                          const FactorBuffers &);
-std::unique_ptr<Trainer> make_ials_trainer(const Interactions &, const Hyperparameters &,
-                                           const FactorBuffers &);
-std::unique_ptr<Trainer> make_bpr_trainer(const Interactions &, const Hyperparameters &,
-                                          const FactorBuffers &);
-
-bool has_biases(Algorithm algorithm)
-{
-	return algorithm != Algorithm::Ials;
-}
-
-DuplicatePolicy duplicate_policy(Algorithm algorithm)
-{
-	return algorithm == Algorithm::Als ? DuplicatePolicy::Mean : DuplicatePolicy::Sum;
-}
-
-void validate(const Hyperparameters &h)
-{
-	if (h.factors < 1 || h.factors > 4096)
-		throw InvalidArgument("factors must be between 1 and 4096, not " +
-		                      std::to_string(h.factors));
-	if (h.epochs < 1 || h.epochs > 100000)
-		throw InvalidArgument("epochs must be between 1 and 100000, not " +
-		                      std::to_string(h.epochs));
-	if (!(h.regularization >= 0.0) || !std::isfinite(h.regularization))
-		throw InvalidArgument("regularization must be a finite number >= 0");
-	if (!(h.alpha >= 0.0) || !std::isfinite(h.alpha))
-		throw InvalidArgument("alpha must be a finite number >= 0");
-	if (!(h.learning_rate > 0.0) || !std::isfinite(h.learning_rate))
-		throw InvalidArgument("learning_rate must be a finite number > 0");
-	if (h.threads < 1 || h.threads > 64)
-		throw InvalidArgument("threads must be between 1 and 64");
-	if (h.cg_steps < 1 || h.cg_steps > 100)
-		throw InvalidArgument("cg_steps must be between 1 and 100");
-	if (!(h.init_scale > 0.0) || !std::isfinite(h.init_scale))
-		throw InvalidArgument("init_scale must be a finite number > 0");
-}
 
 size_t trainer_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 {
@@ -84,22 +45,6 @@ void Trainer::set_loss(double loss, const char *what)
 	if (!std::isfinite(loss))
 		throw NumericDivergence(std::string(what) + " diverged: the training loss is not finite");
 	loss_ = loss;
-}
-
-std::unique_ptr<Trainer> make_trainer(const Interactions &data, const Hyperparameters &h,
-                                      const FactorBuffers &buffers)
-{
-	validate(h);
-	switch (h.algorithm)
-	{
-	case Algorithm::Als:
-		return make_als_trainer(data, h, buffers);
-	case Algorithm::Ials:
-		return make_ials_trainer(data, h, buffers);
-	case Algorithm::Bpr:
-		return make_bpr_trainer(data, h, buffers);
-	}
-	throw InvalidArgument("unknown algorithm");
 }
 
 } // namespace pgrec

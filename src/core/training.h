@@ -2,25 +2,17 @@
 // into (owned by the caller), and a Trainer that runs one epoch at a time.
 #pragma once
 
+#include "cancel_token.h"
 #include "interactions.h"
 
-#include <csignal>
 #include <cstdint>
 #include <memory>
 
 namespace pgrec
 {
 
-enum class Algorithm
-{
-	Als,  // explicit biased matrix factorisation by alternating least squares
-	Ials, // implicit-feedback ALS (Hu, Koren & Volinsky 2008), conjugate-gradient solves
-	Bpr   // Bayesian Personalised Ranking (Rendle et al. 2009), SGD
-};
-
 struct Hyperparameters
 {
-	Algorithm algorithm = Algorithm::Als;
 	int factors = 64;
 	int epochs = 15;
 	double regularization = 0.05;
@@ -44,15 +36,6 @@ struct FactorBuffers
 	float *item_bias;
 };
 
-// True when the algorithm learns biases (and a global mean).
-bool has_biases(Algorithm algorithm);
-
-// Duplicate (user, item) rows: explicit ratings average, implicit feedback adds up.
-DuplicatePolicy duplicate_policy(Algorithm algorithm);
-
-// Throws InvalidArgument unless the hyper-parameters are usable.
-void validate(const Hyperparameters &h);
-
 // Bytes of scratch memory a trainer takes beyond the data and the factor buffers.
 size_t trainer_scratch_bytes(const Hyperparameters &h, const Interactions &data);
 
@@ -61,9 +44,10 @@ class Trainer
 {
   public:
 	virtual ~Trainer() = default;
-	// Runs one epoch. Returns false, leaving the factors consistent, if *interrupt became
-	// non-zero first. Throws NumericDivergence if the loss is no longer finite.
-	virtual bool run_epoch(const volatile sig_atomic_t *interrupt) = 0;
+	// Runs one epoch. Throws Cancelled when the token fires (the factors are then half
+	// updated: the run is to be abandoned) and NumericDivergence if the loss is no longer
+	// finite.
+	virtual void run_epoch(const CancelToken &cancel) = 0;
 	// Training loss after the last epoch: RMSE for als, mean weighted squared error per
 	// interaction for ials, mean -log sigmoid(x_uij) for bpr.
 	double loss() const
@@ -89,9 +73,5 @@ class Trainer
   private:
 	double loss_ = 0.0;
 };
-
-// Initialises the buffers from the seed and returns the trainer. data and buffers must outlive it.
-std::unique_ptr<Trainer> make_trainer(const Interactions &data, const Hyperparameters &h,
-                                      const FactorBuffers &buffers);
 
 } // namespace pgrec

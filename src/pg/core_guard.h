@@ -4,6 +4,7 @@
 
 #include "postgres_headers.h"
 
+#include "../core/cancel_token.h"
 #include "../core/core_errors.h"
 
 #include <cstdio>
@@ -17,6 +18,7 @@ enum class CoreErrorKind
 	InvalidArgument,   // pgrec::InvalidArgument: 22023
 	DataError,         // pgrec::DataError: 22000
 	NumericDivergence, // pgrec::NumericDivergence: 22003, with a hint
+	Cancelled,         // pgrec::Cancelled: the pending cancel or terminate is processed
 	Internal           // anything else: XX000
 };
 
@@ -63,6 +65,11 @@ template <class Call> bool run_core(CoreError *error, Call &&call) noexcept
 		error->kind = CoreErrorKind::NumericDivergence;
 		copy_message(error, e.what());
 	}
+	catch (const pgrec::Cancelled &e)
+	{
+		error->kind = CoreErrorKind::Cancelled;
+		copy_message(error, e.what());
+	}
 	catch (const std::exception &e)
 	{
 		error->kind = CoreErrorKind::Internal;
@@ -75,6 +82,10 @@ template <class Call> bool run_core(CoreError *error, Call &&call) noexcept
 	}
 	return false;
 }
+
+// The token long core calls get: it fires on a pending query cancel (pg_cancel_backend,
+// statement_timeout) or terminate only; other interrupts wait until the call returns.
+pgrec::CancelToken backend_cancel_token();
 
 // Raises ERROR for a failed core call with the SQLSTATE of its kind. Does not return.
 pg_attribute_noreturn() void raise_core_error(const CoreError *error);

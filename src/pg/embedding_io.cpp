@@ -2,6 +2,8 @@
 // Every function may ereport; results are palloc'd in CurrentMemoryContext.
 #include "embedding.h"
 
+#include "../core/embedding_binary.h"
+
 extern "C"
 {
 #include "libpq/pqformat.h"
@@ -9,6 +11,7 @@ extern "C"
 }
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 PGREC_FUNCTION(embedding_in)
@@ -138,43 +141,78 @@ Datum embedding_typmod_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(typmod < 0 ? pstrdup("") : psprintf("(%d)", typmod));
 }
 
-// embedding_recv(internal, oid, typmod): int2 dim, int2 reserved (0), dim float4.
+// Raises the error that describes a failed decode of a binary embedding; typmod as passed to
+// recv. The messages and SQLSTATEs are those PostgreSQL's pq_getmsg* and the checks gave.
+static void report_binary_error(const pgrec::BinaryDecodeError *e, int32 typmod)
+{
+	switch (e->kind)
+	{
+	case pgrec::BinaryErrorKind::ShortMessage:
+		// What pq_getmsgint and pq_getmsgfloat4 raise when the message ends early.
+		ereport(ERROR,
+		        (errcode(ERRCODE_PROTOCOL_VIOLATION), errmsg("insufficient data left in message")));
+		break;
+	case pgrec::BinaryErrorKind::BadDimension:
+		ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+		                errmsg("invalid dimension count %d in binary embedding", e->dim)));
+		break;
+	case pgrec::BinaryErrorKind::NonzeroReserved:
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION), errmsg("invalid binary embedding"),
+		         errdetail("The reserved field is %d; it must be 0.", e->reserved)));
+		break;
+	case pgrec::BinaryErrorKind::TypmodMismatch:
+		check_typmod(e->dim, typmod);
+		break;
+	case pgrec::BinaryErrorKind::NotANumber:
+		check_element(NAN, e->element);
+		break;
+	case pgrec::BinaryErrorKind::Infinite:
+		check_element(INFINITY, e->element);
+		break;
+	case pgrec::BinaryErrorKind::BufferTooSmall:
+	case pgrec::BinaryErrorKind::TrailingBytes:
+	case pgrec::BinaryErrorKind::None:
+		break;
+	}
+	elog(ERROR, "unexpected binary embedding decode error: %s", e->message);
+}
+
+// embedding_recv(internal, oid, typmod): int2 dim, int2 reserved (0), dim float4. Reads the
+// message in place from the cursor and consumes exactly the embedding's bytes: bytes after it
+// are left to the caller (COPY, Bind, array_recv and record_recv each reject them).
 Datum embedding_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo buf = (StringInfo)PG_GETARG_POINTER(0);
 	int32 typmod = PG_GETARG_INT32(2);
-	int dim = (int16)pq_getmsgint(buf, sizeof(int16));
-	int unused = (int16)pq_getmsgint(buf, sizeof(int16));
+	const uint8_t *data = (const uint8_t *)buf->data + buf->cursor;
+	size_t length = (size_t)(buf->len - buf->cursor);
+	pgrec::BinaryDecodeError error;
+	int dim = pgrec::embedding_binary_dim(data, length, typmod, &error);
 
-	if (dim < 1 || dim > EMBEDDING_MAX_DIM)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-		                errmsg("invalid dimension count %d in binary embedding", dim)));
-	if (unused != 0)
-		ereport(ERROR,
-		        (errcode(ERRCODE_INVALID_BINARY_REPRESENTATION), errmsg("invalid binary embedding"),
-		         errdetail("The reserved field is %d; it must be 0.", unused)));
-	check_typmod(dim, typmod);
-
+	if (dim < 0)
+		report_binary_error(&error, typmod);
 	Embedding *result = new_embedding(dim);
-	for (int i = 0; i < dim; i++)
-	{
-		result->x[i] = pq_getmsgfloat4(buf);
-		check_element(result->x[i], i + 1);
-	}
+	if (pgrec::decode_embedding_binary(data, length, typmod, result->x, dim, &error) < 0 &&
+	    error.kind != pgrec::BinaryErrorKind::TrailingBytes)
+		report_binary_error(&error, typmod);
+	buf->cursor += (int)pgrec::embedding_binary_size(dim);
 	PG_RETURN_EMBEDDING_P(result);
 }
 
-// embedding_send(embedding): the binary form read by embedding_recv.
+// embedding_send(embedding): the binary form read by embedding_recv, written by the core encoder
+// that the fuzzer checks against the decoder.
 Datum embedding_send(PG_FUNCTION_ARGS)
 {
 	Embedding *e = PG_GETARG_EMBEDDING_P(0);
+	int size = (int)pgrec::embedding_binary_size(e->dim);
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
-	pq_sendint16(&buf, e->dim);
-	pq_sendint16(&buf, e->unused);
-	for (int i = 0; i < e->dim; i++)
-		pq_sendfloat4(&buf, e->x[i]);
+	enlargeStringInfo(&buf, size);
+	pgrec::encode_embedding_binary(e->x, e->dim, (uint8_t *)buf.data + buf.len);
+	buf.len += size;
+	buf.data[buf.len] = '\0';
 	PG_FREE_IF_COPY(e, 0);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }

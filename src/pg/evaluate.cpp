@@ -2,6 +2,7 @@
 // and full-ranking metrics at k in the core, stores them in pgrec.models.metrics, returns them.
 #include "postgres_headers.h"
 
+#include "catalog_access.h"
 #include "core_guard.h"
 #include "interaction_source.h"
 #include "model_loader.h"
@@ -13,9 +14,10 @@ extern "C"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
-#include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/memutils.h"
 }
 
@@ -76,24 +78,51 @@ static size_t build_cases(const pgrec::TestRating *rows, size_t count, bool thre
 	return n_cases;
 }
 
-// Stores the metrics as JSON in pgrec.models.metrics (SPI connected).
-static void store_metrics(int64 model_id, const char *json)
+// Stores the metrics of the version model_id in its catalog row (SPI connected).
+static void store_metrics(int64 model_id, Jsonb *metrics)
 {
-	Oid types[2] = {INT8OID, TEXTOID};
-	Datum values[2] = {Int64GetDatum(model_id), CStringGetTextDatum(json)};
-	SPI_execute_with_args("UPDATE pgrec.models SET metrics = $2::jsonb WHERE model_id "
-	                      "OPERATOR(pg_catalog.=) $1",
-	                      2, types, values, NULL, false, 0);
+	Oid types[2] = {INT8OID, JSONBOID};
+	Datum values[2] = {Int64GetDatum(model_id), JsonbPGetDatum(metrics)};
+	SavedRights rights;
+	enter_catalog_rights(&rights);
+	if (SPI_execute_with_args("UPDATE pgrec.model_versions SET metrics = $2 WHERE model_id "
+	                          "OPERATOR(pg_catalog.=) $1",
+	                          2, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not store the metrics of model version %lld", (long long)model_id);
+	leave_rights(&rights);
 }
 
-// Appends "name": value, or null for a non-finite value, to a JSON object under construction.
-static void append_metric(StringInfo s, const char *name, double value, bool first)
+// Appends "name": value (null for a non-finite value) to the object under construction.
+static void push_metric(JsonbParseState **state, const char *name, double value)
 {
-	appendStringInfo(s, first ? "\"%s\": " : ", \"%s\": ", name);
+	JsonbValue k, v;
+	k.type = jbvString;
+	k.val.string.val = (char *)name;
+	k.val.string.len = (int)strlen(name);
+	(void)pushJsonbValue(state, WJB_KEY, &k);
 	if (std::isfinite(value))
-		appendStringInfo(s, "%.6g", value);
+	{
+		v.type = jbvNumeric;
+		v.val.numeric = DatumGetNumeric(DirectFunctionCall1(
+		    float8_numeric,
+		    DirectFunctionCall1(float8in, CStringGetDatum(psprintf("%.6g", value)))));
+	}
 	else
-		appendStringInfoString(s, "null");
+		v.type = jbvNull;
+	(void)pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+// Appends "name": count to the object under construction.
+static void push_count(JsonbParseState **state, const char *name, int64 count)
+{
+	JsonbValue k, v;
+	k.type = jbvString;
+	k.val.string.val = (char *)name;
+	k.val.string.len = (int)strlen(name);
+	(void)pushJsonbValue(state, WJB_KEY, &k);
+	v.type = jbvNumeric;
+	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(count)));
+	(void)pushJsonbValue(state, WJB_VALUE, &v);
 }
 
 Datum pgrec_evaluate(PG_FUNCTION_ARGS)
@@ -128,7 +157,9 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 	LoadedModel model;
 	InteractionArrays test = {};
 	SPI_connect();
-	load_model(name, context, &model);
+	ModelCatalog catalog;
+	require_model_catalog(name, context, &catalog);
+	load_model(&catalog, context, &model);
 	read_interactions(query, rating_column != NULL, training_memory_limit_bytes(),
 	                  sizeof(pgrec::TestRating) + sizeof(int32), context, &test);
 
@@ -136,17 +167,17 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 	    context, sizeof(pgrec::TestRating) * Max(test.count, 1));
 	for (size_t r = 0; r < test.count; r++)
 	{
-		rows[r].user = dense_index(model.user_ids, model.users, test.users[r]);
-		rows[r].item = dense_index(model.item_ids, model.items, test.items[r]);
+		rows[r].user = pgrec::dense_index(model.user_ids, model.users, test.users[r]);
+		rows[r].item = pgrec::dense_index(model.item_ids, model.items, test.items[r]);
 		rows[r].rating = test.values[r];
 	}
 	pgrec::ModelView view = model_view(&model);
-	bool explicit_model = strcmp(model.algorithm, "als") == 0;
+	bool explicit_model = catalog.algorithm->explicit_feedback;
 	pgrec::RatingErrors errors = {NAN, NAN, 0};
 	if (explicit_model && rating_column != NULL)
 	{
-		CORE_CALL(errors = pgrec::rating_errors(view, rows, test.count, model.rating_min,
-		                                        model.rating_max));
+		CORE_CALL(errors = pgrec::rating_errors(view, rows, test.count, catalog.rating_min,
+		                                        catalog.rating_max));
 	}
 	qsort(rows, test.count, sizeof(pgrec::TestRating), compare_dense_rows);
 	int32 *items = (int32 *)MemoryContextAllocHuge(context, sizeof(int32) * Max(test.count, 1));
@@ -156,30 +187,29 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 
 	pgrec::RankingMetrics metrics;
 	pgrec::SparseView train = {model.seen_ptr, model.seen_index};
-	int threads = pgrec_threads;
-	bool finished = false;
-	while (!finished)
-	{
-		CORE_CALL(finished = pgrec::ranking_metrics(view, train, cases, n_cases, k, threads,
-		                                            &InterruptPending, &metrics));
-		CHECK_FOR_INTERRUPTS();
-	}
+	int threads = effective_threads();
+	pgrec::CancelToken cancel = backend_cancel_token();
+	CORE_CALL(metrics = pgrec::ranking_metrics(view, train, cases, n_cases, k, threads, cancel));
 
-	StringInfoData json;
-	initStringInfo(&json);
-	appendStringInfo(&json, "{\"k\": %d", k);
-	appendStringInfoString(&json, ", ");
-	append_metric(&json, "rmse", errors.rmse, true);
-	append_metric(&json, "mae", errors.mae, false);
-	append_metric(&json, "precision_at_k", metrics.precision, false);
-	append_metric(&json, "recall_at_k", metrics.recall, false);
-	append_metric(&json, "ndcg_at_k", metrics.ndcg, false);
-	append_metric(&json, "hit_rate_at_k", metrics.hit_rate, false);
-	append_metric(&json, "map_at_k", metrics.map, false);
-	append_metric(&json, "coverage", metrics.coverage, false);
-	appendStringInfo(&json, ", \"users\": %zu, \"test_interactions\": %zu}", metrics.users,
-	                 test.count);
-	store_metrics(model.model_id, json.data);
+	// The owner's evaluations are kept with the version; other roles only get the figures.
+	if (has_privs_of_role(GetUserId(), catalog.owner))
+	{
+		JsonbParseState *state = NULL;
+		(void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		push_count(&state, "k", k);
+		push_metric(&state, "rmse", errors.rmse);
+		push_metric(&state, "mae", errors.mae);
+		push_metric(&state, "precision_at_k", metrics.precision);
+		push_metric(&state, "recall_at_k", metrics.recall);
+		push_metric(&state, "ndcg_at_k", metrics.ndcg);
+		push_metric(&state, "hit_rate_at_k", metrics.hit_rate);
+		push_metric(&state, "map_at_k", metrics.map);
+		push_metric(&state, "coverage", metrics.coverage);
+		push_count(&state, "users", (int64)metrics.users);
+		push_count(&state, "test_interactions", (int64)test.count);
+		store_metrics(catalog.model_id,
+		              JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL)));
+	}
 	SPI_finish();
 
 	Datum values[10];

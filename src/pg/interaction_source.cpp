@@ -78,6 +78,12 @@ char *interaction_query_from_text(const char *source, const char *user_column,
 	return source_select(relid, NULL, user_column, item_column, rating_column, description);
 }
 
+bool interaction_source_is_query(FunctionCallInfo fcinfo, int argno)
+{
+	return !PG_ARGISNULL(argno) && get_fn_expr_argtype(fcinfo->flinfo, argno) != REGCLASSOID &&
+	       looks_like_query(text_to_cstring(PG_GETARG_TEXT_PP(argno)));
+}
+
 char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *user_column,
                                const char *item_column, const char *rating_column,
                                char **description)

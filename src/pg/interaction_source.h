@@ -22,6 +22,9 @@ char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *u
                                const char *item_column, const char *rating_column,
                                char **description);
 
+// True when argument argno of the current call is a query rather than a relation.
+bool interaction_source_is_query(FunctionCallInfo fcinfo, int argno);
+
 // The same from a text: a query (SELECT, WITH, VALUES, TABLE) or a relation name, resolved
 // with the current search_path.
 char *interaction_query_from_text(const char *source, const char *user_column,

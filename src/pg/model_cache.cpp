@@ -1,25 +1,37 @@
-// Model cache: a few entries (pgrec.model_cache_size), least recently used evicted. An entry is
-// checked against pgrec.models (same model_id?) once per statement snapshot, so a LATERAL join
-// calling recommend() per row pays one lookup, and a retrain committed by another connection
-// is seen by the next statement. A model is loaded whole under one snapshot: never mixed.
+// Model cache: a few entries (pgrec.model_cache_size), least recently used evicted. A statement
+// with a new snapshot probes the catalog's index of current versions directly (no SPI) for the
+// model's version_uuid, which never repeats; the entry is reloaded when the uuid differs or a
+// change made by hand was announced. Calls under the same snapshot (a LATERAL join calling
+// recommend() per row) reuse the entry without a probe. A model is loaded whole under one
+// snapshot: never mixed.
 #include "model_cache.h"
 
+#include "cache_invalidation.h"
+#include "catalog_access.h"
 #include "core_guard.h"
 #include "settings.h"
 
-#include "../core/fold_in.h"
+#include "../core/normal_equations.h"
 
 extern "C"
 {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
-#include "access/xact.h"
-#include "funcapi.h"
 #include "utils/tuplestore.h"
+#include "utils/uuid.h"
 }
 
 #include <cmath>
@@ -31,41 +43,67 @@ PGREC_FUNCTION(pgrec_cached_models)
 static CachedModel *entries[MAX_CACHED_MODELS];
 static uint64 use_counter = 0;
 
-// True when the entry was checked under the snapshot of the running statement.
+// The snapshot the running statement reads with.
+static Snapshot statement_snapshot(void)
+{
+	return ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
+}
+
+// True when the entry was checked under the snapshot of the running statement and nothing
+// was announced since.
 static bool checked_in_this_snapshot(const CachedModel *e)
 {
-	if (!ActiveSnapshotSet())
+	TransactionId horizon;
+	if (e->generation != model_change_generation(&horizon))
 		return false;
-	Snapshot snapshot = GetActiveSnapshot();
+	Snapshot s = statement_snapshot();
 	return e->checked_lxid == MyProc->lxid && e->checked_cid == GetCurrentCommandId(false) &&
-	       e->checked_xmin == snapshot->xmin && e->checked_xmax == snapshot->xmax;
+	       e->checked_xmin == s->xmin && e->checked_xmax == s->xmax && e->checked_xcnt == s->xcnt &&
+	       !s->suboverflowed && s->subxcnt == 0 &&
+	       memcmp(e->checked_xip, s->xip, sizeof(TransactionId) * s->xcnt) == 0;
 }
 
 static void mark_checked(CachedModel *e)
 {
-	if (!ActiveSnapshotSet())
-		return;
-	Snapshot snapshot = GetActiveSnapshot();
+	Snapshot s = statement_snapshot();
+	if (s->xcnt > e->checked_xip_capacity)
+	{
+		e->checked_xip =
+		    (TransactionId *)MemoryContextAlloc(e->context, sizeof(TransactionId) * s->xcnt);
+		e->checked_xip_capacity = s->xcnt;
+	}
+	memcpy(e->checked_xip, s->xip, sizeof(TransactionId) * s->xcnt);
+	e->checked_xcnt = s->xcnt;
 	e->checked_lxid = MyProc->lxid;
 	e->checked_cid = GetCurrentCommandId(false);
-	e->checked_xmin = snapshot->xmin;
-	e->checked_xmax = snapshot->xmax;
+	e->checked_xmin = s->xmin;
+	e->checked_xmax = s->xmax;
 }
 
-// The model_id pgrec.models has for name in this snapshot, or -1 (SPI connected).
-static int64 current_model_id(const char *name)
+// The version_uuid of the current version of name in this statement's snapshot, read with one
+// probe of the index of current versions; false if there is none.
+static bool current_version_uuid(const char *name, pg_uuid_t *out)
 {
-	Oid types[1] = {TEXTOID};
-	Datum values[1] = {CStringGetTextDatum(name)};
-	bool isnull;
-
-	if (SPI_execute_with_args(
-	        "SELECT model_id FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) $1", 1, types,
-	        values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pgrec.models");
-	return SPI_processed == 0 ? -1
-	                          : DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-	                                                        SPI_tuptable->tupdesc, 1, &isnull));
+	Oid relid = pgrec_relation("model_versions");
+	Oid index = pgrec_relation("model_versions_current");
+	watch_cache_invalidation_relation(pgrec_relation("cache_invalidation"));
+	Relation rel = table_open(relid, AccessShareLock);
+	ScanKeyData key;
+	ScanKeyEntryInitialize(&key, 0, get_attnum(relid, "name"), BTEqualStrategyNumber, InvalidOid,
+	                       DEFAULT_COLLATION_OID, F_TEXTEQ, CStringGetTextDatum(name));
+	SysScanDesc scan = systable_beginscan(rel, index, true, statement_snapshot(), 1, &key);
+	HeapTuple tuple = systable_getnext(scan);
+	bool found = HeapTupleIsValid(tuple);
+	if (found)
+	{
+		bool isnull;
+		Datum uuid =
+		    heap_getattr(tuple, get_attnum(relid, "version_uuid"), RelationGetDescr(rel), &isnull);
+		memcpy(out, DatumGetUUIDP(uuid), sizeof(pg_uuid_t));
+	}
+	systable_endscan(scan);
+	table_close(rel, NoLock);
+	return found;
 }
 
 static void free_entry(int slot)
@@ -98,8 +136,9 @@ static int compare_popularity(const void *a, const void *b)
 	return x < y ? -1 : (x > y);
 }
 
-// Loads the model into a new entry (SPI connected); its context joins TopMemoryContext only
-// once everything is loaded, so an error frees a half-made entry with the statement.
+// Loads the current version of name into a new entry; its context joins TopMemoryContext only
+// once everything is loaded, so an error frees a half-made entry with the statement. The entry
+// counts as up to date with the announcements only if its snapshot sees all of them.
 static CachedModel *load_entry(const char *name)
 {
 	MemoryContext context =
@@ -107,10 +146,20 @@ static CachedModel *load_entry(const char *name)
 	CachedModel *e = (CachedModel *)MemoryContextAllocZero(context, sizeof(CachedModel));
 	e->context = context;
 	e->name = MemoryContextStrdup(context, name);
-	load_model(name, context, &e->model);
+	TransactionId horizon;
+	uint64 generation = model_change_generation(&horizon);
+	bool sees_all = !TransactionIdIsValid(horizon) ||
+	                TransactionIdFollowsOrEquals(statement_snapshot()->xmin, horizon);
+	e->generation = sees_all ? generation : generation - 1;
+
+	SPI_connect();
+	ModelCatalog catalog;
+	require_model_catalog(name, context, &catalog);
+	load_model(&catalog, context, &e->model);
+	SPI_finish();
 	const LoadedModel &m = e->model;
-	e->item_inverse_norms = inverse_norms(context, m.item_factors, m.items, m.factors);
-	e->user_inverse_norms = inverse_norms(context, m.user_factors, m.users, m.factors);
+	e->item_inverse_norms = inverse_norms(context, m.item_factors, m.items, catalog.factors);
+	e->user_inverse_norms = inverse_norms(context, m.user_factors, m.users, catalog.factors);
 
 	int64 *counts = (int64 *)palloc0(sizeof(int64) * Max(m.items, 1));
 	for (int64 s = 0; s < m.seen_ptr[m.users]; s++)
@@ -124,6 +173,15 @@ static CachedModel *load_entry(const char *name)
 
 	MemoryContextSetParent(context, TopMemoryContext);
 	return e;
+}
+
+// True when the entry is the version current in this snapshot and nothing was announced since
+// it was loaded.
+static bool entry_is_current(const CachedModel *e, const pg_uuid_t *uuid)
+{
+	TransactionId horizon;
+	return e->generation == model_change_generation(&horizon) &&
+	       memcmp(DatumGetUUIDP(e->model.catalog.version_uuid), uuid, sizeof(pg_uuid_t)) == 0;
 }
 
 CachedModel *cached_model(const char *name)
@@ -152,9 +210,8 @@ CachedModel *cached_model(const char *name)
 		return entries[slot];
 	}
 
-	SPI_connect();
-	int64 model_id = current_model_id(name);
-	if (model_id < 0)
+	pg_uuid_t uuid;
+	if (!current_version_uuid(name, &uuid))
 	{
 		if (slot >= 0)
 			free_entry(slot);
@@ -162,7 +219,7 @@ CachedModel *cached_model(const char *name)
 		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("model \"%s\" does not exist", name),
 		         errhint("Train it with pgrec.train() or import it with pgrec.import_model().")));
 	}
-	if (slot < 0 || entries[slot]->model.model_id != model_id)
+	if (slot < 0 || !entry_is_current(entries[slot], &uuid))
 	{
 		CachedModel *loaded = load_entry(name);
 		if (slot >= 0)
@@ -176,7 +233,6 @@ CachedModel *cached_model(const char *name)
 		}
 		entries[slot] = loaded;
 	}
-	SPI_finish();
 	mark_checked(entries[slot]);
 	entries[slot]->last_used = ++use_counter;
 	return entries[slot];
@@ -192,7 +248,7 @@ Datum pgrec_cached_models(PG_FUNCTION_ARGS)
 		const CachedModel *e = entries[i];
 		if (e == NULL)
 			continue;
-		Datum values[5] = {CStringGetTextDatum(e->name), Int64GetDatum(e->model.model_id),
+		Datum values[5] = {CStringGetTextDatum(e->name), Int64GetDatum(e->model.catalog.model_id),
 		                   Int64GetDatum((int64)e->model.users),
 		                   Int64GetDatum((int64)e->model.items),
 		                   Int64GetDatum((int64)MemoryContextMemAllocated(e->context, true))};
@@ -206,9 +262,10 @@ const float *cached_item_gramian(CachedModel *e)
 {
 	if (e->item_gramian == NULL)
 	{
-		int k = e->model.factors;
+		int k = e->model.catalog.factors;
 		float *g = (float *)MemoryContextAlloc(e->context, sizeof(float) * k * k);
-		CORE_CALL(pgrec::gramian(e->model.item_factors, e->model.items, k, g));
+		pgrec::CancelToken cancel = backend_cancel_token();
+		CORE_CALL(pgrec::gramian(e->model.item_factors, e->model.items, k, g, cancel));
 		e->item_gramian = g;
 	}
 	return e->item_gramian;

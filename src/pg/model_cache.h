@@ -1,6 +1,6 @@
-// The per-backend cache of models for recommend(): each model is loaded once into contiguous
-// matrices and reused until pgrec.models shows another version of it (retrained, dropped or
-// replaced, by any connection), checked at most once per statement snapshot.
+// The per-backend cache of models for recommend(): each model version is loaded once into
+// contiguous matrices and reused while the statement's snapshot shows the same version_uuid as
+// current and no change made by hand was announced (cache_invalidation.h).
 #pragma once
 
 #include "postgres_headers.h"
@@ -14,14 +14,18 @@ struct CachedModel
 	LoadedModel model;
 	float *item_inverse_norms; // 1 / |q_i| (0 for a zero vector), for cosine similarity
 	float *user_inverse_norms;
-	float *item_gramian;  // items^T items, made on the first ials fold-in
+	float *item_gramian;  // items^T items, made on the first fold-in that needs it
 	int32 *popular_items; // dense item indices by training interactions, most first
 	MemoryContext context;
 	uint64 last_used;
-	// The statement snapshot the entry was last checked against.
+	uint64 generation; // announcements counted when it was loaded (or one less: reload)
+	// The statement snapshot the entry was last checked against (xip copied).
 	LocalTransactionId checked_lxid;
 	CommandId checked_cid;
 	TransactionId checked_xmin, checked_xmax;
+	uint32 checked_xcnt;
+	TransactionId *checked_xip;
+	uint32 checked_xip_capacity;
 };
 
 // The current version of the model called name, loading it if needed. Ereports 42704 if there

@@ -1,8 +1,12 @@
-// Reads a stored model with SPI into arrays: the catalog row, then items and users ordered by
-// id (so the id arrays are sorted), copying each embedding's floats into one matrix.
+// Reads a model version's items and users ordered by id through SPI cursors, a batch at a
+// time, copying each embedding's floats into one matrix; nothing read is trusted: dimensions,
+// finiteness, seen items and counts are checked, and the arrays count against the memory limit.
 #include "model_loader.h"
 
+#include "catalog_access.h"
 #include "embedding.h"
+#include "interaction_source.h"
+#include "settings.h"
 
 extern "C"
 {
@@ -13,44 +17,14 @@ extern "C"
 #include "utils/builtins.h"
 }
 
-int64 dense_index(const int64 *ids, size_t count, int64 id)
-{
-	size_t lo = 0, hi = count;
-	while (lo < hi)
-	{
-		size_t mid = lo + (hi - lo) / 2;
-		if (ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < count && ids[lo] == id ? (int64)lo : -1;
-}
+#include <cmath>
+
+#define FETCH_ROWS 4096
 
 pgrec::ModelView model_view(const LoadedModel *m)
 {
-	return {m->user_factors, m->item_factors, m->user_bias, m->item_bias,
-	        m->global_mean,  m->users,        m->items,     m->factors};
-}
-
-// Copies the embedding in d into row (factors floats), ereporting if the dimensions differ.
-static void copy_factors(Datum d, float *row, int factors, int64 id)
-{
-	Embedding *e = DatumGetEmbeddingP(d);
-	if (e->dim != factors)
-		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
-		                errmsg("factors of id %lld have %d dimensions, the model has %d",
-		                       (long long)id, e->dim, factors)));
-	memcpy(row, e->x, sizeof(float) * factors);
-}
-
-// Runs a query over one side's rows with the model id as $1; leaves the result in SPI_tuptable.
-static void select_rows(const char *sql, int64 model_id)
-{
-	Oid types[1] = {INT8OID};
-	Datum values[1] = {Int64GetDatum(model_id)};
-	if (SPI_execute_with_args(sql, 1, types, values, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the factors of model %lld", (long long)model_id);
+	return {m->user_factors,        m->item_factors, m->user_bias, m->item_bias,
+	        m->catalog.global_mean, m->users,        m->items,     m->catalog.factors};
 }
 
 float *zeroed_floats(MemoryContext context, size_t count)
@@ -59,151 +33,199 @@ float *zeroed_floats(MemoryContext context, size_t count)
 	                                           MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
 
+// Ereports XX001 for a model row that cannot be served.
+static void corrupted(const LoadedModel *m, const char *side, int64 id, const char *what)
+{
+	ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+	                errmsg("%s %lld of model \"%s\" version %d %s", side, (long long)id,
+	                       m->catalog.name, m->catalog.version, what),
+	                errhint("Retrain or re-import the model.")));
+}
+
+// Adds bytes to the model's size, ereporting 53200 past the memory limit.
+static void count_bytes(LoadedModel *m, size_t bytes)
+{
+	m->bytes += bytes;
+	size_t limit = training_memory_limit_bytes();
+	if (m->bytes > limit)
+		ereport(ERROR,
+		        (errcode(ERRCODE_OUT_OF_MEMORY),
+		         errmsg("model \"%s\" needs more memory than pgrec.training_memory_limit allows",
+		                m->catalog.name),
+		         errdetail("Loading it takes more than %s.", pretty_size((double)limit)),
+		         errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem).")));
+}
+
 // One side of a model (users or items) as load_model fills it.
 struct Side
 {
+	const char *what; // "user" or "item"
 	size_t count;
 	int64 *ids;
 	float *factors;
 	float *bias;
 };
 
-// Allocates a side for the SPI_processed rows of the last query.
-static Side new_side(MemoryContext context, int k)
+// Opens a cursor over one side's rows of the model, ordered by id.
+static Portal open_side(const char *sql, int64 model_id)
 {
-	Side side = {(size_t)SPI_processed, NULL, NULL, NULL};
-	side.ids = (int64 *)MemoryContextAllocHuge(context, sizeof(int64) * Max(side.count, 1));
-	side.factors = zeroed_floats(context, side.count * k);
-	return side;
+	Oid types[1] = {INT8OID};
+	Datum values[1] = {Int64GetDatum(model_id)};
+	Portal portal = SPI_cursor_open_with_args(NULL, sql, 1, types, values, NULL, true, 0);
+	if (portal == NULL)
+		elog(ERROR, "could not read the factors of model %lld", (long long)model_id);
+	return portal;
 }
 
-// Reads (id, bias, factors) of row r of SPI_tuptable into the side; the bias array is made on
-// the first non-NULL bias.
-static void read_side_row(Side *side, size_t r, int k, MemoryContext context)
+// Reads (id, bias, factors) of row r of SPI_tuptable into position at of the side.
+static void read_side_row(LoadedModel *m, Side *side, uint64 r, size_t at, MemoryContext context)
 {
 	HeapTuple row = SPI_tuptable->vals[r];
 	TupleDesc desc = SPI_tuptable->tupdesc;
+	int k = m->catalog.factors;
 	bool isnull;
 
-	side->ids[r] = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+	int64 id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+	if (at > 0 && id <= side->ids[at - 1])
+		corrupted(m, side->what, id, "is out of order");
+	side->ids[at] = id;
 	Datum bias = SPI_getbinval(row, desc, 2, &isnull);
 	if (!isnull)
 	{
 		if (side->bias == NULL)
 			side->bias = zeroed_floats(context, side->count);
-		side->bias[r] = DatumGetFloat4(bias);
+		side->bias[at] = DatumGetFloat4(bias);
+		if (!std::isfinite(side->bias[at]))
+			corrupted(m, side->what, id, "has a bias that is not finite");
 	}
-	copy_factors(SPI_getbinval(row, desc, 3, &isnull), side->factors + r * k, k, side->ids[r]);
-	if (r % 4096 == 0)
-		CHECK_FOR_INTERRUPTS();
-}
-
-// The algorithm and hyper-parameters of the catalog row (columns 2 and 7 to 12); a missing
-// value keeps the default of pgrec::Hyperparameters, an unknown algorithm is treated as ials.
-static void read_hyperparameters(HeapTuple row, TupleDesc desc, LoadedModel *out)
-{
-	pgrec::Hyperparameters &h = out->hyperparameters;
-	double *fields[] = {&h.regularization, &h.bias_regularization, &h.regularization_exponent,
-	                    &h.alpha, &h.learning_rate};
-	bool isnull;
-
-	h = pgrec::Hyperparameters();
-	h.algorithm = strcmp(out->algorithm, "als") == 0   ? pgrec::Algorithm::Als
-	              : strcmp(out->algorithm, "bpr") == 0 ? pgrec::Algorithm::Bpr
-	                                                   : pgrec::Algorithm::Ials;
-	h.factors = out->factors;
-	for (int f = 0; f < 5; f++)
+	Datum d = SPI_getbinval(row, desc, 3, &isnull);
+	Embedding *e = DatumGetEmbeddingP(d);
+	if (e->dim != k)
+		corrupted(m, side->what, id, "has factors of other dimensions than the model");
+	float *out = side->factors + at * (size_t)k;
+	for (int f = 0; f < k; f++)
 	{
-		Datum d = SPI_getbinval(row, desc, 7 + f, &isnull);
-		if (!isnull)
-			*fields[f] = DatumGetFloat8(d);
+		if (!std::isfinite(e->x[f]))
+			corrupted(m, side->what, id, "has factors that are not finite");
+		out[f] = e->x[f];
 	}
-	Datum seed = SPI_getbinval(row, desc, 12, &isnull);
-	if (!isnull)
-		h.seed = (uint64_t)DatumGetInt64(seed);
+	if ((Pointer)e != DatumGetPointer(d))
+		pfree(e);
 }
 
-void load_model(const char *name, MemoryContext context, LoadedModel *out)
+// Reads one side with its cursor; seen (users only) is called for each row with its index.
+template <class PerRow>
+static void read_side(LoadedModel *m, Side *side, const char *sql, MemoryContext context,
+                      PerRow per_row)
 {
-	Oid types[1] = {TEXTOID};
-	Datum values[1] = {CStringGetTextDatum(name)};
-	bool isnull;
+	int k = m->catalog.factors;
+	side->ids = (int64 *)MemoryContextAllocHuge(context, sizeof(int64) * Max(side->count, 1));
+	side->factors = zeroed_floats(context, side->count * k);
+	count_bytes(m, side->count * (sizeof(int64) + sizeof(float) * (k + 1)));
+	Portal portal = open_side(sql, m->catalog.model_id);
+	size_t read = 0;
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		if (read + SPI_processed > side->count)
+			corrupted(m, side->what, 0, "rows outnumber the catalog's count");
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			read_side_row(m, side, r, read, context);
+			per_row(r, read);
+			read++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	if (read != side->count)
+		corrupted(m, side->what, (int64)read, "rows read, fewer than the catalog's count");
+}
 
-	if (SPI_execute_with_args("SELECT model_id, algorithm, factors, global_mean, rating_min, "
-	                          "rating_max, (hyperparameters->>'regularization')::float8, "
-	                          "(hyperparameters->>'bias_regularization')::float8, "
-	                          "(hyperparameters->>'regularization_exponent')::float8, "
-	                          "(hyperparameters->>'alpha')::float8, "
-	                          "(hyperparameters->>'learning_rate')::float8, "
-	                          "(hyperparameters->>'seed')::bigint, version "
-	                          "FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) $1",
-	                          1, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pgrec.models");
-	if (SPI_processed == 0)
-		ereport(
-		    ERROR,
-		    (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("model \"%s\" does not exist", name),
-		     errhint(
-		         "Train it with pgrec.train(), or see pgrec.models for the models there are.")));
-	HeapTuple row = SPI_tuptable->vals[0];
-	TupleDesc desc = SPI_tuptable->tupdesc;
-	out->model_id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
-	out->algorithm =
-	    MemoryContextStrdup(context, TextDatumGetCString(SPI_getbinval(row, desc, 2, &isnull)));
-	out->factors = DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull));
-	out->global_mean = DatumGetFloat8(SPI_getbinval(row, desc, 4, &isnull));
-	out->rating_min = DatumGetFloat4(SPI_getbinval(row, desc, 5, &isnull));
-	out->has_rating_range = !isnull;
-	out->rating_max = DatumGetFloat4(SPI_getbinval(row, desc, 6, &isnull));
-	read_hyperparameters(row, desc, out);
-	out->version = DatumGetInt32(SPI_getbinval(row, desc, 13, &isnull));
-	int k = out->factors;
+static int compare_int32(const void *a, const void *b)
+{
+	int32 x = *(const int32 *)a, y = *(const int32 *)b;
+	return x < y ? -1 : (x > y);
+}
 
-	select_rows("SELECT item_id, bias, factors FROM pgrec.item_factors "
-	            "WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY item_id",
-	            out->model_id);
-	Side items = new_side(context, k);
-	for (size_t i = 0; i < items.count; i++)
-		read_side_row(&items, i, k, context);
+void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel *out)
+{
+	*out = LoadedModel();
+	out->catalog = *catalog;
+	if (catalog->users < 0 || catalog->items < 1)
+		corrupted(out, "model", catalog->model_id, "has no items");
+	SavedRights rights;
+	enter_catalog_rights(&rights);
+
+	Side items = {"item", (size_t)catalog->items, NULL, NULL, NULL};
+	read_side(out, &items,
+	          "SELECT item_id, bias, factors FROM pgrec.item_factors "
+	          "WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY item_id",
+	          context, [](uint64, size_t) {});
 	out->items = items.count;
 	out->item_ids = items.ids;
 	out->item_factors = items.factors;
 	out->item_bias = items.bias;
-	SPI_freetuptable(SPI_tuptable);
 
-	select_rows("SELECT user_id, bias, factors, seen_items FROM pgrec.user_factors "
-	            "WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY user_id",
-	            out->model_id);
-	Side users = new_side(context, k);
+	Side users = {"user", (size_t)catalog->users, NULL, NULL, NULL};
 	out->seen_ptr = (int64 *)MemoryContextAllocHuge(context, sizeof(int64) * (users.count + 1));
 	out->seen_ptr[0] = 0;
 	size_t seen_capacity = 1024;
 	out->seen_index = (int32 *)MemoryContextAllocHuge(context, sizeof(int32) * seen_capacity);
-	for (size_t u = 0; u < users.count; u++)
-	{
-		read_side_row(&users, u, k, context);
-		ArrayType *seen = DatumGetArrayTypeP(
-		    SPI_getbinval(SPI_tuptable->vals[u], SPI_tuptable->tupdesc, 4, &isnull));
-		int count = ArrayGetNItems(ARR_NDIM(seen), ARR_DIMS(seen));
-		const int64 *ids = (const int64 *)ARR_DATA_PTR(seen);
-		size_t end = out->seen_ptr[u];
-		if (end + count > seen_capacity)
-		{
-			seen_capacity = Max(seen_capacity * 2, end + count);
-			out->seen_index =
-			    (int32 *)repalloc_huge(out->seen_index, sizeof(int32) * seen_capacity);
-		}
-		for (int j = 0; j < count; j++)
-		{
-			int64 index = dense_index(out->item_ids, out->items, ids[j]);
-			if (index >= 0)
-				out->seen_index[end++] = (int32)index;
-		}
-		out->seen_ptr[u + 1] = end;
-	}
-	SPI_freetuptable(SPI_tuptable);
+	read_side(out, &users,
+	          "SELECT user_id, bias, factors, seen_items FROM pgrec.user_factors "
+	          "WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY user_id",
+	          context,
+	          [&](uint64 r, size_t u)
+	          {
+		          bool isnull;
+		          Datum d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 4, &isnull);
+		          ArrayType *seen = DatumGetArrayTypeP(d);
+		          if (ARR_NDIM(seen) > 1 || ARR_HASNULL(seen))
+			          corrupted(out, "user", users.ids[u], "has NULL or nested seen items");
+		          int count = ArrayGetNItems(ARR_NDIM(seen), ARR_DIMS(seen));
+		          const int64 *ids = (const int64 *)ARR_DATA_PTR(seen);
+		          size_t end = out->seen_ptr[u];
+		          if (end + count > seen_capacity)
+		          {
+			          seen_capacity = Max(seen_capacity * 2, end + count);
+			          out->seen_index =
+			              (int32 *)repalloc_huge(out->seen_index, sizeof(int32) * seen_capacity);
+		          }
+		          // Unknown items are dropped; unsorted or repeated ones are repaired.
+		          size_t first = end;
+		          bool sorted = true;
+		          for (int j = 0; j < count; j++)
+		          {
+			          int64 index = pgrec::dense_index(out->item_ids, out->items, ids[j]);
+			          if (index < 0)
+				          continue;
+			          sorted = sorted && (end == first || out->seen_index[end - 1] < index);
+			          out->seen_index[end++] = (int32)index;
+		          }
+		          if (!sorted)
+		          {
+			          qsort(out->seen_index + first, end - first, sizeof(int32), compare_int32);
+			          size_t distinct = first;
+			          for (size_t j = first; j < end; j++)
+				          if (distinct == first ||
+				              out->seen_index[distinct - 1] != out->seen_index[j])
+					          out->seen_index[distinct++] = out->seen_index[j];
+			          end = distinct;
+		          }
+		          out->seen_ptr[u + 1] = end;
+		          if ((Pointer)seen != DatumGetPointer(d))
+			          pfree(seen);
+	          });
+	count_bytes(out, (users.count + 1) * sizeof(int64) + seen_capacity * sizeof(int32));
+	leave_rights(&rights);
 	out->users = users.count;
 	out->user_ids = users.ids;
 	out->user_factors = users.factors;
 	out->user_bias = users.bias;
+	if (catalog->algorithm->biases && (out->item_bias == NULL))
+		corrupted(out, "model", catalog->model_id, "has no item biases but its algorithm has");
 }

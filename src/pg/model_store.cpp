@@ -1,7 +1,10 @@
-// Stores a trained model as a new version: catalog row, then user and item rows in batches of
+// Stores a model as a new version: catalog row, then user and item rows in batches of
 // BATCH_ROWS, each batch one INSERT ... SELECT FROM unnest() over arrays built in a per-batch
-// memory context.
+// memory context; all of it with the rights of pgrec's tables (catalog_access.h).
 #include "model_store.h"
+
+#include "catalog_access.h"
+#include "settings.h"
 
 extern "C"
 {
@@ -10,32 +13,58 @@ extern "C"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/memutils.h"
 }
 
 #define BATCH_ROWS 4096
 
+// The next version number, the first creation time and the owner of the current version.
+static const char *const next_version_sql =
+    "SELECT COALESCE(pg_catalog.max(version), 0) OPERATOR(pg_catalog.+) 1, "
+    "pg_catalog.min(created_at), pg_catalog.max(owner::pg_catalog.oid) FILTER (WHERE is_current) "
+    "FROM pgrec.model_versions WHERE name OPERATOR(pg_catalog.=) $1";
+
+// Demotes the current version (for this transaction only, until commit).
+static const char *const demote_sql = "UPDATE pgrec.model_versions SET is_current = false "
+                                      "WHERE name OPERATOR(pg_catalog.=) $1 AND is_current";
+
 static const char *const insert_model_sql =
     "INSERT INTO pgrec.model_versions (name, algorithm, hyperparameters, factors, users, items, "
     "interactions, global_mean, rating_min, rating_max, source, user_column, item_column, "
-    "rating_column, created_at, training_seconds, peak_memory_bytes, loss_history, version) "
-    "VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-    "COALESCE($15, pg_catalog.now()), $16, $17, $18, $19) RETURNING model_id";
+    "rating_column, created_at, training_seconds, peak_memory_bytes, loss_history, version, "
+    "owner, source_search_path) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+    "COALESCE($15, pg_catalog.now()), $16, $17, $18, $19, $20::pg_catalog.regrole, "
+    "$21) RETURNING model_id";
+
+// Removes the versions older than the last pgrec.keep_versions.
+static const char *const prune_sql =
+    "DELETE FROM pgrec.model_versions v WHERE v.name OPERATOR(pg_catalog.=) $1 AND NOT "
+    "v.is_current AND v.version OPERATOR(pg_catalog.<=) ((SELECT pg_catalog.max(c.version) FROM "
+    "pgrec.model_versions c WHERE c.name OPERATOR(pg_catalog.=) $1) OPERATOR(pg_catalog.-) $2)";
 
 // Item rows: ids, biases (NULL array: no biases), factors flattened row-major.
 static const char *const insert_items_sql =
     "INSERT INTO pgrec.item_factors (model_id, item_id, bias, factors) "
-    "SELECT $1, t.id, t.bias, $4[(t.n - 1) * $5 + 1 : t.n * $5] "
-    "FROM (SELECT u.id, u.bias, u.n::integer AS n "
-    "FROM unnest($2::bigint[], $3::real[]) WITH ORDINALITY AS u(id, bias, n)) AS t";
+    "SELECT $1, t.id, t.bias, $4[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 "
+    "OPERATOR(pg_catalog.+) 1 : t.n OPERATOR(pg_catalog.*) $5] "
+    "FROM (SELECT u.id, u.bias, u.n::pg_catalog.int4 AS n "
+    "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), "
+    "pg_catalog.unnest($3::pg_catalog.float4[])) WITH ORDINALITY "
+    "AS u(id, bias, n)) AS t";
 
 // User rows add the seen items: flattened, with the end offset of each user's slice.
 static const char *const insert_users_sql =
     "INSERT INTO pgrec.user_factors (model_id, user_id, bias, factors, seen_items) "
-    "SELECT $1, t.id, t.bias, $4[(t.n - 1) * $5 + 1 : t.n * $5], "
-    "COALESCE($6[COALESCE($7[t.n - 1], 0) + 1 : $7[t.n]], '{}') "
-    "FROM (SELECT u.id, u.bias, u.n::integer AS n "
-    "FROM unnest($2::bigint[], $3::real[]) WITH ORDINALITY AS u(id, bias, n)) AS t";
+    "SELECT $1, t.id, t.bias, $4[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 "
+    "OPERATOR(pg_catalog.+) 1 : t.n OPERATOR(pg_catalog.*) $5], "
+    "COALESCE($6[COALESCE($7[t.n OPERATOR(pg_catalog.-) 1], 0) "
+    "OPERATOR(pg_catalog.+) 1 : $7[t.n]], '{}') "
+    "FROM (SELECT u.id, u.bias, u.n::pg_catalog.int4 AS n "
+    "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), "
+    "pg_catalog.unnest($3::pg_catalog.float4[])) WITH ORDINALITY "
+    "AS u(id, bias, n)) AS t";
 
 static Datum int8_array(const int64 *values, int count)
 {
@@ -76,16 +105,17 @@ static void execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expec
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 }
 
-// Inserts the rows [first, first + count) of one side (users when seen is not NULL).
-static void insert_batch(SPIPlanPtr plan, int64 model_id, const std::vector<int64_t> &ids,
-                         const float *factors, const float *bias, int k, size_t first, int count,
-                         const pgrec::SparseRows *seen, const std::vector<int64_t> *item_ids)
+// Inserts the rows [first, first + count) of one side (users when seen_ptr is not NULL; an
+// empty seen list each when seen_index is NULL).
+static void insert_batch(SPIPlanPtr plan, int64 model_id, const int64_t *ids, const float *factors,
+                         const float *bias, int k, size_t first, int count, bool users,
+                         const ModelRows &rows)
 {
 	Datum values[7];
 	char nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 	values[0] = Int64GetDatum(model_id);
-	values[1] = int8_array(ids.data() + first, count);
+	values[1] = int8_array(ids + first, count);
 	if (bias)
 		values[2] = float4_array(bias + first, count);
 	else
@@ -95,55 +125,134 @@ static void insert_batch(SPIPlanPtr plan, int64 model_id, const std::vector<int6
 	}
 	values[3] = float4_array(factors + first * k, count * k);
 	values[4] = Int32GetDatum(k);
-	if (seen)
+	if (users)
 	{
-		int64 begin = seen->ptr[first], end = seen->ptr[first + count];
+		int64 begin = rows.seen_ptr ? rows.seen_ptr[first] : 0;
+		int64 end = rows.seen_ptr ? rows.seen_ptr[first + count] : 0;
 		int64 *flat = (int64 *)palloc(sizeof(int64) * Max(end - begin, 1));
 		int32 *ends = (int32 *)palloc(sizeof(int32) * count);
 		for (int64 e = begin; e < end; e++)
-			flat[e - begin] = (*item_ids)[seen->index[e]];
+			flat[e - begin] = rows.item_ids[rows.seen_index[e]];
 		for (int r = 0; r < count; r++)
-			ends[r] = (int32)(seen->ptr[first + r + 1] - begin);
+			ends[r] = rows.seen_ptr ? (int32)(rows.seen_ptr[first + r + 1] - begin) : 0;
 		values[5] = int8_array(flat, (int)(end - begin));
 		values[6] = int4_array(ends, count);
 	}
 	execute(plan, values, nulls, SPI_OK_INSERT);
 }
 
-int64 store_model(const ModelRecord *r, const pgrec::Interactions &data, const float *user_factors,
-                  const float *item_factors, const float *user_bias, const float *item_bias)
+ModelRows model_rows(const pgrec::Interactions &data, const float *user_factors,
+                     const float *item_factors, const float *user_bias, const float *item_bias)
 {
-	Oid name_type[1] = {TEXTOID};
-	Datum name_value[1] = {CStringGetTextDatum(r->name)};
+	return {data.user_ids.data(),
+	        data.users(),
+	        data.item_ids.data(),
+	        data.items(),
+	        user_factors,
+	        item_factors,
+	        user_bias,
+	        item_bias,
+	        data.by_user.ptr.data(),
+	        data.by_user.index.data()};
+}
 
-	// Lock the name, demote the current version (for this transaction only until commit) and
-	// get the next version number and the first creation time.
-	if (SPI_execute_with_args("SELECT version, created_at FROM pgrec.begin_version($1)", 1,
-	                          name_type, name_value, NULL, false, 1) != SPI_OK_SELECT ||
-	    SPI_processed != 1)
-		elog(ERROR, "could not start a new version of model \"%s\"", r->name);
-	bool version_null, created_null;
-	int32 version = DatumGetInt32(
-	    SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &version_null));
-	Datum created_at =
-	    SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &created_null);
+bool begin_model_write(const char *name, const char *action, MemoryContext context,
+                       ModelCatalog *current)
+{
+	lock_model(name);
+	if (!read_model_catalog(name, context, current))
+		return false;
+	check_model_owner(name, current->owner, action);
+	return true;
+}
 
-	Oid model_types[19] = {TEXTOID,   TEXTOID, TEXTOID,        INT4OID,   INT8OID,
-	                       INT8OID,   INT8OID, FLOAT8OID,      FLOAT4OID, FLOAT4OID,
-	                       TEXTOID,   NAMEOID, NAMEOID,        NAMEOID,   TIMESTAMPTZOID,
-	                       FLOAT8OID, INT8OID, FLOAT8ARRAYOID, INT4OID};
-	Datum v[19];
-	char n[20] = "                   ";
+// Runs one of the statements above with the model name as $1 (and $2); returns SPI's code.
+static int run_named(const char *sql, const char *name, int nargs, Datum second, bool read_only)
+{
+	Oid types[2] = {TEXTOID, INT4OID};
+	Datum values[2] = {CStringGetTextDatum(name), second};
+	return SPI_execute_with_args(sql, nargs, types, values, NULL, read_only, 0);
+}
+
+// Inserts one side's rows in batches.
+static void insert_side(SPIPlanPtr plan, int64 model_id, const int64_t *ids, size_t count,
+                        const float *factors, const float *bias, int k, bool users,
+                        const ModelRows &rows)
+{
+	MemoryContext batch_context =
+	    AllocSetContextCreate(CurrentMemoryContext, "pgrec model rows", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext previous = MemoryContextSwitchTo(batch_context);
+	for (size_t first = 0; first < count; first += BATCH_ROWS)
+	{
+		CHECK_FOR_INTERRUPTS();
+		int n = (int)Min((size_t)BATCH_ROWS, count - first);
+		insert_batch(plan, model_id, ids, factors, bias, k, first, n, users, rows);
+		MemoryContextReset(batch_context);
+	}
+	MemoryContextSwitchTo(previous);
+	MemoryContextDelete(batch_context);
+}
+
+// The start of a new version of name (catalog rights entered): its version number, the first
+// creation time (NULL Datum for a new name) and the owner to keep (the current user for a new
+// name); the current version is demoted for this transaction.
+struct NewVersion
+{
+	int32 version;
+	Datum created_at;
+	bool created_null;
+	Oid owner;
+};
+
+static NewVersion begin_version(const char *name, Oid user)
+{
+	if (run_named(next_version_sql, name, 1, (Datum)0, true) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not start a new version of model \"%s\"", name);
+	NewVersion v;
+	bool isnull, owner_null;
+	HeapTuple row = SPI_tuptable->vals[0];
+	v.version = DatumGetInt32(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &isnull));
+	v.created_at = SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &v.created_null);
+	Datum owner = SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &owner_null);
+	v.owner = owner_null ? user : DatumGetObjectId(owner);
+	if (run_named(demote_sql, name, 1, (Datum)0, false) != SPI_OK_UPDATE)
+		elog(ERROR, "could not demote the current version of model \"%s\"", name);
+	return v;
+}
+
+// Removes the versions of name beyond pgrec.keep_versions (catalog rights entered).
+static void prune_versions(const char *name)
+{
+	if (run_named(prune_sql, name, 2, Int32GetDatum(pgrec_keep_versions), false) != SPI_OK_DELETE)
+		elog(ERROR, "could not prune the versions of model \"%s\"", name);
+}
+
+int64 store_model(const ModelRecord *r, const ModelRows &rows, int32 *version_out)
+{
+	SavedRights rights;
+	enter_catalog_rights(&rights);
+	NewVersion nv = begin_version(r->name, rights.user);
+	int32 version = nv.version;
+	Datum created_at = nv.created_at;
+	bool created_null = nv.created_null;
+	Oid owner = nv.owner;
+
+	Oid model_types[21] = {TEXTOID, TEXTOID,   JSONBOID,       INT4OID,   INT8OID, INT8OID,
+	                       INT8OID, FLOAT8OID, FLOAT4OID,      FLOAT4OID, TEXTOID, NAMEOID,
+	                       NAMEOID, NAMEOID,   TIMESTAMPTZOID, FLOAT8OID, INT8OID, FLOAT8ARRAYOID,
+	                       INT4OID, OIDOID,    TEXTOID};
+	Datum v[21];
+	char n[22] = "                     ";
 	Datum *losses = (Datum *)palloc(sizeof(Datum) * Max(r->epochs, 1));
 	for (int e = 0; e < r->epochs; e++)
 		losses[e] = Float8GetDatum(r->loss_history[e]);
-	v[0] = name_value[0];
-	v[1] = CStringGetTextDatum(r->algorithm);
-	v[2] = CStringGetTextDatum(r->hyperparameters);
+	v[0] = CStringGetTextDatum(r->name);
+	v[1] = CStringGetTextDatum(r->algorithm->name);
+	v[2] = JsonbPGetDatum(hyperparameters_jsonb(r->algorithm, r->hyperparameters));
 	v[3] = Int32GetDatum(r->factors);
-	v[4] = Int64GetDatum((int64)data.users());
-	v[5] = Int64GetDatum((int64)data.items());
-	v[6] = Int64GetDatum((int64)data.nnz());
+	v[4] = Int64GetDatum((int64)rows.users);
+	v[5] = Int64GetDatum((int64)rows.items);
+	v[6] = Int64GetDatum(r->interactions);
 	v[7] = Float8GetDatum(r->global_mean);
 	v[8] = Float4GetDatum(r->rating_min);
 	v[9] = Float4GetDatum(r->rating_max);
@@ -161,7 +270,10 @@ int64 store_model(const ModelRecord *r, const pgrec::Interactions &data, const f
 	v[17] = PointerGetDatum(
 	    construct_array(losses, r->epochs, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	v[18] = Int32GetDatum(version);
-	if (SPI_execute_with_args(insert_model_sql, 19, model_types, v, n, false, 1) !=
+	v[19] = ObjectIdGetDatum(owner);
+	v[20] = r->source_search_path ? CStringGetTextDatum(r->source_search_path) : (Datum)0;
+	n[20] = r->source_search_path ? ' ' : 'n';
+	if (SPI_execute_with_args(insert_model_sql, 21, model_types, v, n, false, 1) !=
 	        SPI_OK_INSERT_RETURNING ||
 	    SPI_processed != 1)
 		elog(ERROR, "could not insert the model row");
@@ -172,30 +284,56 @@ int64 store_model(const ModelRecord *r, const pgrec::Interactions &data, const f
 	Oid item_types[5] = {INT8OID, INT8ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4OID};
 	Oid user_types[7] = {INT8OID, INT8ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID,
 	                     INT4OID, INT8ARRAYOID, INT4ARRAYOID};
-	SPIPlanPtr items_plan = prepare(insert_items_sql, 5, item_types);
-	SPIPlanPtr users_plan = prepare(insert_users_sql, 7, user_types);
-	MemoryContext batch_context =
-	    AllocSetContextCreate(CurrentMemoryContext, "pgrec model rows", ALLOCSET_DEFAULT_SIZES);
-	MemoryContext previous = MemoryContextSwitchTo(batch_context);
-	for (size_t first = 0; first < data.items(); first += BATCH_ROWS)
-	{
-		CHECK_FOR_INTERRUPTS();
-		int count = (int)Min((size_t)BATCH_ROWS, data.items() - first);
-		insert_batch(items_plan, model_id, data.item_ids, item_factors, item_bias, r->factors,
-		             first, count, NULL, NULL);
-		MemoryContextReset(batch_context);
-	}
-	for (size_t first = 0; first < data.users(); first += BATCH_ROWS)
-	{
-		CHECK_FOR_INTERRUPTS();
-		int count = (int)Min((size_t)BATCH_ROWS, data.users() - first);
-		insert_batch(users_plan, model_id, data.user_ids, user_factors, user_bias, r->factors,
-		             first, count, &data.by_user, &data.item_ids);
-		MemoryContextReset(batch_context);
-	}
-	MemoryContextSwitchTo(previous);
-	MemoryContextDelete(batch_context);
-	SPI_execute_with_args("SELECT pgrec.prune_versions($1)", 1, name_type, name_value, NULL, false,
-	                      0);
+	insert_side(prepare(insert_items_sql, 5, item_types), model_id, rows.item_ids, rows.items,
+	            rows.item_factors, rows.item_bias, r->factors, false, rows);
+	insert_side(prepare(insert_users_sql, 7, user_types), model_id, rows.user_ids, rows.users,
+	            rows.user_factors, rows.user_bias, r->factors, true, rows);
+	prune_versions(r->name);
+	leave_rights(&rights);
+	*version_out = version;
+	return model_id;
+}
+
+static const char *const copy_model_sql =
+    "INSERT INTO pgrec.model_versions (name, version, owner, algorithm, hyperparameters, "
+    "factors, users, items, interactions, global_mean, rating_min, rating_max, source, "
+    "source_search_path, user_column, item_column, rating_column, created_at, trained_at, "
+    "training_seconds, peak_memory_bytes, loss_history, metrics) "
+    "SELECT $2, $3, $4::pg_catalog.regrole, algorithm, hyperparameters, factors, users, items, "
+    "interactions, global_mean, rating_min, rating_max, source, source_search_path, user_column, "
+    "item_column, rating_column, COALESCE($5, created_at), trained_at, "
+    "training_seconds, peak_memory_bytes, loss_history, metrics FROM pgrec.model_versions "
+    "WHERE model_id OPERATOR(pg_catalog.=) $1 RETURNING model_id";
+
+int64 copy_version(int64 from_id, const char *name, int32 *version_out)
+{
+	SavedRights rights;
+	enter_catalog_rights(&rights);
+	NewVersion nv = begin_version(name, rights.user);
+	Oid types[5] = {INT8OID, TEXTOID, INT4OID, OIDOID, TIMESTAMPTZOID};
+	Datum values[5] = {Int64GetDatum(from_id), CStringGetTextDatum(name), Int32GetDatum(nv.version),
+	                   ObjectIdGetDatum(nv.owner), nv.created_at};
+	char nulls[6] = "    ";
+	nulls[4] = nv.created_null ? 'n' : ' ';
+	if (SPI_execute_with_args(copy_model_sql, 5, types, values, nulls, false, 1) !=
+	        SPI_OK_INSERT_RETURNING ||
+	    SPI_processed != 1)
+		elog(ERROR, "could not copy model version %lld", (long long)from_id);
+	bool isnull;
+	int64 model_id =
+	    DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	Oid id_types[2] = {INT8OID, INT8OID};
+	Datum ids[2] = {Int64GetDatum(from_id), Int64GetDatum(model_id)};
+	if (SPI_execute_with_args("INSERT INTO pgrec.item_factors SELECT $2, item_id, bias, factors "
+	                          "FROM pgrec.item_factors WHERE model_id OPERATOR(pg_catalog.=) $1",
+	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT ||
+	    SPI_execute_with_args("INSERT INTO pgrec.user_factors SELECT $2, user_id, bias, factors, "
+	                          "seen_items FROM pgrec.user_factors WHERE model_id "
+	                          "OPERATOR(pg_catalog.=) $1",
+	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not copy the factors of model version %lld", (long long)from_id);
+	prune_versions(name);
+	leave_rights(&rights);
+	*version_out = nv.version;
 	return model_id;
 }

@@ -1,22 +1,27 @@
-// Writing a trained model into pgrec.models, pgrec.user_factors and pgrec.item_factors with
-// batched INSERT ... SELECT FROM unnest(...) statements, replacing the model of the same name.
+// Writing models: a new version (catalog row, then user and item rows in batches of
+// INSERT ... SELECT FROM unnest(...)), pruning old versions, and the checks every write of a
+// model name starts with (its lock, its current row, its owner).
 #pragma once
 
 #include "postgres_headers.h"
 
+#include "model_catalog.h"
+
 #include "../core/interactions.h"
 
-// The catalog row of a model, as pgrec.train fills it.
+// The catalog row of a new version.
 struct ModelRecord
 {
 	const char *name;
-	const char *algorithm;
-	const char *hyperparameters; // JSON text
+	const pgrec::AlgorithmEntry *algorithm;
+	pgrec::Hyperparameters hyperparameters;
 	int factors;
 	double global_mean;
 	bool has_rating_range;
 	float rating_min, rating_max;
+	int64 interactions;
 	const char *source;
+	const char *source_search_path;                        // NULL for a table source
 	const char *user_column, *item_column, *rating_column; // rating_column may be NULL
 	double training_seconds;
 	int64 peak_memory_bytes;
@@ -24,10 +29,36 @@ struct ModelRecord
 	int epochs;
 };
 
-// Stores the model as the new current version of its name (SPI must be connected), prunes
-// versions beyond pgrec.keep_versions, and returns its model_id. Factors are row-major in the
-// dense order of data; biases may be NULL. Takes a transaction-level advisory lock on the name
-// (pgrec.begin_version), so concurrent trainings of one name queue. May ereport.
-int64 store_model(const ModelRecord *record, const pgrec::Interactions &data,
-                  const float *user_factors, const float *item_factors, const float *user_bias,
-                  const float *item_bias);
+// The rows of a new version: ids ascending, factors row-major, biases may be NULL; seen_ptr and
+// seen_index (dense item indices of each user's training items, CSR) may be NULL for none.
+struct ModelRows
+{
+	const int64_t *user_ids;
+	size_t users;
+	const int64_t *item_ids;
+	size_t items;
+	const float *user_factors, *item_factors;
+	const float *user_bias, *item_bias;
+	const int64_t *seen_ptr;
+	const int32_t *seen_index;
+};
+
+// The rows of a model trained on data.
+ModelRows model_rows(const pgrec::Interactions &data, const float *user_factors,
+                     const float *item_factors, const float *user_bias, const float *item_bias);
+
+// Starts a write of model name (SPI connected): takes its lock, reads its current row into
+// *current (in context) and, if there is one, checks that the current user may `action` it.
+// Returns whether the model exists. May ereport (42501).
+bool begin_model_write(const char *name, const char *action, MemoryContext context,
+                       ModelCatalog *current);
+
+// Stores the model as the new current version of its name, owned by the current user (SPI
+// connected; begin_model_write() must have been called in this transaction), prunes versions
+// beyond pgrec.keep_versions, and returns its model_id; *version gets its version number.
+// May ereport.
+int64 store_model(const ModelRecord *record, const ModelRows &rows, int32 *version);
+
+// Copies version model_id (catalog row and factors) as the new current version of name, with
+// the same rules as store_model(); returns the new model_id.
+int64 copy_version(int64 model_id, const char *name, int32 *version);

@@ -1,7 +1,10 @@
 // The module's identity for the server: the magic block checked when the library is loaded, and
-// _PG_init, which defines the pgrec.* settings. Features live in the other files of src/pg.
+// _PG_init, which defines the pgrec.* settings and registers the transaction and cache
+// invalidation callbacks. Features live in the other files of src/pg.
 #include "postgres_headers.h"
 
+#include "cache_invalidation.h"
+#include "catalog_access.h"
 #include "settings.h"
 
 extern "C"
@@ -14,4 +17,6 @@ extern "C"
 void _PG_init(void)
 {
 	define_settings();
+	register_catalog_access_callbacks();
+	register_cache_invalidation_callback();
 }

@@ -8,7 +8,7 @@
 #include "model_cache.h"
 #include "settings.h"
 
-#include "../core/fold_in.h"
+#include "../core/algorithm_registry.h"
 #include "../core/recommend.h"
 
 extern "C"
@@ -19,6 +19,8 @@ extern "C"
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 }
+
+#include <cmath>
 
 PGREC_FUNCTION(pgrec_recommend)
 PGREC_FUNCTION(pgrec_recommend_for_vector)
@@ -55,7 +57,8 @@ static pgrec::SortedList known_items(FunctionCallInfo fcinfo, int argno, const L
 	size_t n = 0;
 	for (int i = 0; i < count; i++)
 	{
-		int64 index = nulls[i] ? -1 : dense_index(m->item_ids, m->items, DatumGetInt64(values[i]));
+		int64 index =
+		    nulls[i] ? -1 : pgrec::dense_index(m->item_ids, m->items, DatumGetInt64(values[i]));
 		if (index >= 0)
 			items[n++] = (int32)index;
 	}
@@ -70,7 +73,8 @@ static pgrec::SortedList known_items(FunctionCallInfo fcinfo, int argno, const L
 // The item matrix of a model for scoring by dot product plus item bias.
 static pgrec::ItemMatrix item_matrix(const CachedModel *e)
 {
-	return {e->model.item_factors, e->model.item_bias, NULL, e->model.items, e->model.factors};
+	return {e->model.item_factors, e->model.item_bias, NULL, e->model.items,
+	        e->model.catalog.factors};
 }
 
 // Runs the core top-k; the result array (room for k) is palloc'd. Ereports on core errors.
@@ -81,7 +85,7 @@ static pgrec::Recommendation *top_items(const pgrec::ItemMatrix &matrix, const f
 	size_t room = (size_t)Min((uint64)k, (uint64)Max(matrix.count, 1));
 	pgrec::Recommendation *out =
 	    (pgrec::Recommendation *)palloc(sizeof(pgrec::Recommendation) * room);
-	int threads = pgrec_threads;
+	int threads = effective_threads();
 	CORE_CALL(*count = pgrec::recommend_items(matrix, query, excluded, lists, candidates, room,
 	                                          threads, out));
 	return out;
@@ -140,7 +144,7 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
 	Filters f = read_filters(fcinfo, 4, 5, m);
-	int64 user = dense_index(m->user_ids, m->users, PG_GETARG_INT64(1));
+	int64 user = pgrec::dense_index(m->user_ids, m->users, PG_GETARG_INT64(1));
 
 	pgrec::SortedList excluded[2];
 	int lists = 0;
@@ -170,7 +174,7 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 		                     (size_t)(m->seen_ptr[user + 1] - m->seen_ptr[user])};
 	size_t count;
 	pgrec::Recommendation *rows =
-	    top_items(item_matrix(e), m->user_factors + user * m->factors, excluded, lists,
+	    top_items(item_matrix(e), m->user_factors + user * m->catalog.factors, excluded, lists,
 	              f.has_candidates ? &f.candidates : NULL, k, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }
@@ -184,10 +188,10 @@ Datum pgrec_recommend_for_vector(PG_FUNCTION_ARGS)
 	int64 k = read_k(fcinfo, 2);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	Embedding *query = PG_GETARG_EMBEDDING_P(1);
-	if (query->dim != e->model.factors)
+	if (query->dim != e->model.catalog.factors)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
 		                errmsg("the query has %d dimensions, the model has %d", query->dim,
-		                       e->model.factors)));
+		                       e->model.catalog.factors)));
 	Filters f = read_filters(fcinfo, 3, 4, &e->model);
 	size_t count;
 	pgrec::Recommendation *rows =
@@ -221,8 +225,9 @@ Datum pgrec_similar_items(PG_FUNCTION_ARGS)
 	int64 k = read_k(fcinfo, 2);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
-	return similar_rows(fcinfo, m->item_factors, e->item_inverse_norms, m->items, m->factors,
-	                    m->item_ids, dense_index(m->item_ids, m->items, PG_GETARG_INT64(1)), k);
+	return similar_rows(fcinfo, m->item_factors, e->item_inverse_norms, m->items,
+	                    m->catalog.factors, m->item_ids,
+	                    pgrec::dense_index(m->item_ids, m->items, PG_GETARG_INT64(1)), k);
 }
 
 // similar_users(model_name, user_id, k): users by cosine similarity of their factors.
@@ -233,8 +238,9 @@ Datum pgrec_similar_users(PG_FUNCTION_ARGS)
 	int64 k = read_k(fcinfo, 2);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
-	return similar_rows(fcinfo, m->user_factors, e->user_inverse_norms, m->users, m->factors,
-	                    m->user_ids, dense_index(m->user_ids, m->users, PG_GETARG_INT64(1)), k);
+	return similar_rows(fcinfo, m->user_factors, e->user_inverse_norms, m->users,
+	                    m->catalog.factors, m->user_ids,
+	                    pgrec::dense_index(m->user_ids, m->users, PG_GETARG_INT64(1)), k);
 }
 
 // recommend_for_interactions(model_name, item_ids, ratings, k, candidates, exclude): folds in
@@ -262,7 +268,8 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 			                errmsg("%d ratings for %d items", n_ratings, n_ids),
 			                errdetail("Give one rating per item, or NULL for none.")));
 	}
-	if (m->hyperparameters.algorithm == pgrec::Algorithm::Als && ratings == NULL)
+	const pgrec::AlgorithmEntry &algorithm = *m->catalog.algorithm;
+	if (algorithm.explicit_feedback && ratings == NULL)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("model \"%s\" was trained on explicit ratings", e->name),
 		                errhint("Give the visitor's ratings as the third argument.")));
@@ -275,14 +282,16 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 		if (id_nulls[i] || (ratings && rating_nulls[i]))
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 			                errmsg("item ids and ratings must not contain NULLs")));
-		int64 index = dense_index(m->item_ids, m->items, DatumGetInt64(ids[i]));
-		bool repeated = false;
-		for (size_t j = 0; j < known && !repeated; j++)
-			repeated = items[j] == index;
-		if (index < 0 || repeated)
+		int64 index = pgrec::dense_index(m->item_ids, m->items, DatumGetInt64(ids[i]));
+		if (index < 0)
 			continue;
 		items[known] = (int32)index;
-		values[known++] = ratings ? DatumGetFloat4(ratings[i]) : 1.0f;
+		values[known] = ratings ? DatumGetFloat4(ratings[i]) : 1.0f;
+		if (!std::isfinite(values[known]))
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			                errmsg("rating %g of item %lld is not finite", (double)values[known],
+			                       (long long)DatumGetInt64(ids[i]))));
+		known++;
 	}
 	if (known == 0)
 		ereport(
@@ -291,21 +300,21 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 		     errmsg("none of the %d items is in model \"%s\"", n_ids, e->name),
 		     errhint(
 		         "Recommend popular items instead, e.g. pgrec.recommend() for an unknown user.")));
+	// Repeated items merge as in training (mean rating, or summed implicit values).
+	CORE_CALL(known =
+	              pgrec::merge_repeated(items, values, known, pgrec::duplicate_policy(algorithm)));
 
-	const float *gramian =
-	    m->hyperparameters.algorithm == pgrec::Algorithm::Ials ? cached_item_gramian(e) : NULL;
-	float *user = (float *)palloc(sizeof(float) * m->factors);
+	const float *gramian = algorithm.needs_gramian ? cached_item_gramian(e) : NULL;
+	float *user = (float *)palloc(sizeof(float) * m->catalog.factors);
 	float bias = 0.0f;
 	pgrec::ItemMatrix matrix = item_matrix(e);
-	const pgrec::Hyperparameters &h = m->hyperparameters;
-	CORE_CALL(pgrec::fold_in_user(matrix, m->global_mean, h, gramian, items,
-	                              ratings ? values : NULL, known, user, &bias));
+	pgrec::FoldInInput input = {
+	    matrix, m->catalog.global_mean, m->catalog.hyperparameters, gramian, items, values, known};
+	pgrec::CancelToken cancel = backend_cancel_token();
+	CORE_CALL(pgrec::fold_in_user(algorithm, input, cancel, user, &bias));
 
 	Filters f = read_filters(fcinfo, 4, 5, m);
-	int32 *seen = (int32 *)palloc(sizeof(int32) * known);
-	memcpy(seen, items, sizeof(int32) * known);
-	qsort(seen, known, sizeof(int32), compare_int32);
-	pgrec::SortedList excluded[2] = {{seen, known}, f.exclude};
+	pgrec::SortedList excluded[2] = {{items, known}, f.exclude};
 	size_t count;
 	pgrec::Recommendation *rows = top_items(matrix, user, excluded, f.has_exclude ? 2 : 1,
 	                                        f.has_candidates ? &f.candidates : NULL, k, &count);

@@ -44,8 +44,9 @@ Datum pgrec_recommend_all(PG_FUNCTION_ARGS)
 	const LoadedModel *m = &e->model;
 	size_t k = (size_t)Min((uint64)k_arg, (uint64)Max(m->items, 1));
 	size_t block = Max((size_t)1, Min((size_t)USER_BLOCK, ((size_t)4 << 20) / k));
-	pgrec::ItemMatrix matrix = {m->item_factors, m->item_bias, NULL, m->items, m->factors};
+	pgrec::ItemMatrix matrix = {m->item_factors, m->item_bias, NULL, m->items, m->catalog.factors};
 
+	pgrec::CancelToken cancel = backend_cancel_token();
 	MemoryContext block_context =
 	    AllocSetContextCreate(CurrentMemoryContext, "pgrec recommend_all", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext previous = MemoryContextSwitchTo(block_context);
@@ -60,9 +61,10 @@ Datum pgrec_recommend_all(PG_FUNCTION_ARGS)
 		pgrec::Recommendation *out =
 		    (pgrec::Recommendation *)palloc(sizeof(pgrec::Recommendation) * count * k);
 		size_t *counts = (size_t *)palloc(sizeof(size_t) * count);
-		int threads = pgrec_threads;
-		CORE_CALL(pgrec::recommend_batch(matrix, m->user_factors + first * m->factors, count,
-		                                 exclude_seen ? seen : NULL, k, threads, out, counts));
+		int threads = effective_threads();
+		CORE_CALL(pgrec::recommend_batch(matrix, m->user_factors + first * m->catalog.factors,
+		                                 count, exclude_seen ? seen : NULL, k, threads, cancel, out,
+		                                 counts));
 		MemoryContextSwitchTo(previous);
 		for (size_t u = 0; u < count; u++)
 			for (size_t r = 0; r < counts[u]; r++)

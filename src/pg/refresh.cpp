@@ -3,6 +3,7 @@
 // updates every user's seen items; known users and items keep their factors.
 #include "postgres_headers.h"
 
+#include "catalog_access.h"
 #include "core_guard.h"
 #include "interaction_source.h"
 #include "model_loader.h"
@@ -10,7 +11,7 @@
 #include "owned_object.h"
 #include "settings.h"
 
-#include "../core/fold_in.h"
+#include "../core/normal_equations.h"
 
 extern "C"
 {
@@ -32,48 +33,12 @@ struct RefreshData
 	pgrec::Interactions data;
 };
 
-// The catalog fields a refresh carries over to the new version.
-struct CatalogRow
-{
-	char *source, *user_column, *item_column, *rating_column, *hyperparameters;
-};
-
-// Reads the current catalog row of name (SPI connected); ereports 42704 or 0A000.
-static CatalogRow read_catalog_row(const char *name)
-{
-	Oid types[1] = {TEXTOID};
-	Datum values[1] = {CStringGetTextDatum(name)};
-	bool isnull;
-	if (SPI_execute_with_args(
-	        "SELECT source, user_column::text, item_column::text, rating_column::text, "
-	        "hyperparameters::text, algorithm FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) "
-	        "$1",
-	        1, types, values, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pgrec.models");
-	if (SPI_processed == 0)
-		ereport(ERROR,
-		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("model \"%s\" does not exist", name)));
-	HeapTuple row = SPI_tuptable->vals[0];
-	TupleDesc desc = SPI_tuptable->tupdesc;
-	if (strcmp(TextDatumGetCString(SPI_getbinval(row, desc, 6, &isnull)), "imported") == 0)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("model \"%s\" was imported and cannot be refreshed", name)));
-	CatalogRow c;
-	c.source = TextDatumGetCString(SPI_getbinval(row, desc, 1, &isnull));
-	c.user_column = TextDatumGetCString(SPI_getbinval(row, desc, 2, &isnull));
-	c.item_column = TextDatumGetCString(SPI_getbinval(row, desc, 3, &isnull));
-	Datum rating = SPI_getbinval(row, desc, 4, &isnull);
-	c.rating_column = isnull ? NULL : TextDatumGetCString(rating);
-	c.hyperparameters = TextDatumGetCString(SPI_getbinval(row, desc, 5, &isnull));
-	return c;
-}
-
 // For each id, its index in the ascending old ids, or -1.
 static int64 *old_indices(const std::vector<int64_t> &ids, const int64 *old_ids, size_t old_count)
 {
 	int64 *out = (int64 *)palloc(sizeof(int64) * Max(ids.size(), 1));
 	for (size_t r = 0; r < ids.size(); r++)
-		out[r] = dense_index(old_ids, old_count, ids[r]);
+		out[r] = pgrec::dense_index(old_ids, old_count, ids[r]);
 	return out;
 }
 
@@ -81,14 +46,16 @@ static int64 *old_indices(const std::vector<int64_t> &ids, const int64 *old_ids,
 // other side `against`, whose index for a neighbour column c is map[c] (or c when map is NULL;
 // neighbours mapped to -1 are skipped). Returns how many rows were new.
 static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, const int64 *map,
-                           const pgrec::ItemMatrix &against, double mean,
-                           const pgrec::Hyperparameters &h, float *factors, float *bias)
+                           const pgrec::ItemMatrix &against, const ModelCatalog &model,
+                           float *factors, float *bias)
 {
+	const pgrec::AlgorithmEntry &algorithm = *model.algorithm;
+	pgrec::CancelToken cancel = backend_cancel_token();
 	const float *gramian = NULL;
-	if (h.algorithm == pgrec::Algorithm::Ials)
+	if (algorithm.needs_gramian)
 	{
 		float *g = (float *)palloc(sizeof(float) * against.dim * against.dim);
-		CORE_CALL(pgrec::gramian(against.factors, against.count, against.dim, g));
+		CORE_CALL(pgrec::gramian(against.factors, against.count, against.dim, g, cancel));
 		gramian = g;
 	}
 	int32 *neighbours = (int32 *)palloc(sizeof(int32) * Max(against.count, 1));
@@ -111,11 +78,10 @@ static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, cons
 		}
 		if (n == 0)
 			continue; // only new neighbours: left at zero until the next retrain
-		float *row_bias = bias ? bias + r : NULL;
-		float unused_bias;
-		CORE_CALL(pgrec::fold_in_user(against, mean, h, gramian, neighbours, values, n,
-		                              factors + r * against.dim,
-		                              row_bias ? row_bias : &unused_bias));
+		pgrec::FoldInInput input = {
+		    against, model.global_mean, model.hyperparameters, gramian, neighbours, values, n};
+		CORE_CALL(pgrec::fold_in_user(algorithm, input, cancel, factors + r * against.dim,
+		                              bias ? bias + r : NULL));
 	}
 	return added;
 }
@@ -135,28 +101,43 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	MemoryContext context =
 	    AllocSetContextCreate(CurrentMemoryContext, "pgrec refresh", ALLOCSET_DEFAULT_SIZES);
 
+	// Lock first, then read: the new version is built from the version current under the lock.
 	SPI_connect();
-	CatalogRow catalog = read_catalog_row(name);
+	ModelCatalog catalog;
+	if (!begin_model_write(name, "refresh", context, &catalog))
+		ereport(ERROR,
+		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("model \"%s\" does not exist", name)));
+	if (catalog.algorithm->make_trainer == NULL)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("model \"%s\" was imported and cannot be refreshed", name)));
 	LoadedModel old;
-	load_model(name, context, &old);
+	load_model(&catalog, context, &old);
+	SPI_finish();
+
+	// The stored source runs as the model's owner, with the search_path it was trained with.
+	SavedRights rights;
+	enter_owner_rights(catalog.owner, catalog.source_search_path, &rights);
 	char *description;
 	char *query =
 	    interaction_query_from_text(catalog.source, catalog.user_column, catalog.item_column,
 	                                catalog.rating_column, &description);
 	InteractionArrays rows = {};
+	SPI_connect();
 	read_interactions(query, catalog.rating_column != NULL, training_memory_limit_bytes(),
 	                  pgrec::kInteractionPeakBytesPerRow, context, &rows);
+	SPI_finish();
+	leave_rights(&rights);
 	if (rows.count == 0)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
 		                errmsg("the source of model \"%s\" has no interactions", name)));
 
-	const pgrec::Hyperparameters &h = old.hyperparameters;
 	RefreshData *current = new_owned_by<RefreshData>(context);
+	pgrec::CancelToken cancel = backend_cancel_token();
 	CORE_CALL(current->data = pgrec::build_interactions(
 	              rows.users, rows.items, catalog.rating_column ? rows.values : NULL, rows.count,
-	              pgrec::duplicate_policy(h.algorithm)));
+	              pgrec::duplicate_policy(*catalog.algorithm), cancel));
 	const pgrec::Interactions &data = current->data;
-	int k = old.factors;
+	int k = catalog.factors;
 	bool biases = old.item_bias != NULL;
 	float *user_factors = zeroed_floats(context, data.users() * k);
 	float *item_factors = zeroed_floats(context, data.items() * k);
@@ -183,24 +164,26 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 
 	// New items against the known users, then new users against all items.
 	pgrec::ItemMatrix known_users = {old.user_factors, old.user_bias, NULL, old.users, k};
-	size_t new_items = fold_in_side(data.by_item, item_old, user_old, known_users, old.global_mean,
-	                                h, item_factors, item_bias);
+	size_t new_items = fold_in_side(data.by_item, item_old, user_old, known_users, catalog,
+	                                item_factors, item_bias);
 	pgrec::ItemMatrix all_items = {item_factors, item_bias, NULL, data.items(), k};
-	size_t new_users = fold_in_side(data.by_user, user_old, NULL, all_items, old.global_mean, h,
-	                                user_factors, user_bias);
+	size_t new_users =
+	    fold_in_side(data.by_user, user_old, NULL, all_items, catalog, user_factors, user_bias);
 
 	INSTR_TIME_SET_CURRENT(now);
 	INSTR_TIME_SUBTRACT(now, start);
 	ModelRecord record = {};
 	record.name = name;
-	record.algorithm = old.algorithm;
+	record.algorithm = catalog.algorithm;
 	record.hyperparameters = catalog.hyperparameters;
 	record.factors = k;
-	record.global_mean = old.global_mean;
-	record.has_rating_range = old.has_rating_range;
-	record.rating_min = old.rating_min;
-	record.rating_max = old.rating_max;
-	record.source = description;
+	record.global_mean = catalog.global_mean;
+	record.has_rating_range = catalog.has_rating_range;
+	record.rating_min = catalog.rating_min;
+	record.rating_max = catalog.rating_max;
+	record.interactions = (int64)data.nnz();
+	record.source = catalog.source;
+	record.source_search_path = catalog.source_search_path;
 	record.user_column = catalog.user_column;
 	record.item_column = catalog.item_column;
 	record.rating_column = catalog.rating_column;
@@ -209,17 +192,10 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	    (int64)MemoryContextMemAllocated(context, true) + (int64)data.bytes();
 	record.loss_history = NULL;
 	record.epochs = 0;
-	int64 model_id = store_model(&record, data, user_factors, item_factors, user_bias, item_bias);
-	Oid id_type[1] = {INT8OID};
-	Datum id_value[1] = {Int64GetDatum(model_id)};
-	bool isnull;
-	if (SPI_execute_with_args(
-	        "SELECT version FROM pgrec.model_versions WHERE model_id OPERATOR(pg_catalog.=) $1", 1,
-	        id_type, id_value, NULL, false, 1) != SPI_OK_SELECT ||
-	    SPI_processed != 1)
-		elog(ERROR, "could not read back version %lld of model \"%s\"", (long long)model_id, name);
-	int32 version =
-	    DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	int32 version;
+	SPI_connect();
+	int64 model_id = store_model(
+	    &record, model_rows(data, user_factors, item_factors, user_bias, item_bias), &version);
 	SPI_finish();
 
 	INSTR_TIME_SET_CURRENT(now);

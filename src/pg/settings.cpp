@@ -12,6 +12,7 @@ extern "C"
 }
 
 int pgrec_threads = 2;
+int pgrec_max_threads = 2;
 bool pgrec_progress = true;
 int pgrec_training_memory_limit = -1;
 int pgrec_model_cache_size = 4;
@@ -19,10 +20,17 @@ int pgrec_keep_versions = 3;
 
 void define_settings(void)
 {
-	DefineCustomIntVariable("pgrec.threads", "Worker threads for training and evaluation.",
+	DefineCustomIntVariable("pgrec.threads",
+	                        "Worker threads for training, evaluation and large scans.",
 	                        "With 1 thread every algorithm is deterministic for a given seed; "
 	                        "als and ials are with any number, bpr is not.",
 	                        &pgrec_threads, 2, 1, 64, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgrec.max_threads",
+	                        "The most worker threads one call of pgrec may use, whatever its "
+	                        "pgrec.threads.",
+	                        "Set it in postgresql.conf or per role by a superuser, so that "
+	                        "concurrent sessions cannot oversubscribe the machine.",
+	                        &pgrec_max_threads, 2, 1, 64, PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("pgrec.progress", "Reports each training epoch as a NOTICE.", NULL,
 	                         &pgrec_progress, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("pgrec.training_memory_limit",
@@ -39,6 +47,11 @@ void define_settings(void)
 	    "Each training removes the versions older than this.", &pgrec_keep_versions, 3, 1, 1000,
 	    PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pgrec");
+}
+
+int effective_threads(void)
+{
+	return Min(pgrec_threads, pgrec_max_threads);
 }
 
 size_t training_memory_limit_bytes(void)

@@ -3,6 +3,10 @@
 
 // pgrec.threads: worker threads for the numeric work of training and evaluation.
 extern int pgrec_threads;
+// pgrec.max_threads: the server-wide cap on pgrec.threads (superuser-only).
+extern int pgrec_max_threads;
+// The threads a call may use: pgrec.threads, capped by pgrec.max_threads.
+int effective_threads(void);
 // pgrec.progress: report each training epoch as a NOTICE.
 extern bool pgrec_progress;
 // pgrec.training_memory_limit in kB; -1 means 4 x maintenance_work_mem.

@@ -1,7 +1,9 @@
-// pgrec.train(): reads the interactions, trains one epoch at a time in the C++ core (progress
-// NOTICEs and interrupt checks between and inside epochs) and stores the model.
+// pgrec.train() and the training step of pgrec.retrain(): under the model's lock, read the
+// interactions, train one epoch at a time in the C++ core (progress NOTICEs between epochs,
+// cancel checked inside them) and store the model as a new version.
 #include "postgres_headers.h"
 
+#include "catalog_access.h"
 #include "core_guard.h"
 #include "interaction_source.h"
 #include "model_loader.h"
@@ -9,25 +11,23 @@
 #include "owned_object.h"
 #include "settings.h"
 
-#include "../core/training.h"
-
 extern "C"
 {
 #include "access/htup_details.h"
 #include "executor/spi.h"
 #include "funcapi.h"
-#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 }
 
-#include <cmath>
-
 PGREC_FUNCTION(pgrec_train)
+PGREC_FUNCTION(pgrec_retrain_model)
 
-// Positions of pgrec.train's arguments.
+// Positions of pgrec.train's arguments; the hyper-parameters follow ARG_ALGORITHM in the order
+// of train_parameters below.
 enum TrainArg
 {
 	ARG_MODEL_NAME,
@@ -48,6 +48,20 @@ enum TrainArg
 	ARG_WARM_START
 };
 
+// The hyper-parameter arguments of pgrec.train by position (seed aside).
+static const struct
+{
+	int argno;
+	const char *name;
+} train_parameters[] = {{ARG_FACTORS, "factors"},
+                        {ARG_EPOCHS, "epochs"},
+                        {ARG_REGULARIZATION, "regularization"},
+                        {ARG_ALPHA, "alpha"},
+                        {ARG_LEARNING_RATE, "learning_rate"},
+                        {ARG_BIAS_REGULARIZATION, "bias_regularization"},
+                        {ARG_REGULARIZATION_EXPONENT, "regularization_exponent"},
+                        {ARG_INIT_SCALE, "init_scale"}};
+
 // The C++ objects of one training run, owned by the run's memory context (owned_object.h).
 struct TrainingRun
 {
@@ -55,40 +69,28 @@ struct TrainingRun
 	std::unique_ptr<pgrec::Trainer> trainer;
 };
 
-// The defaults of each algorithm, tuned on ML-1M (als) and Gowalla (ials, bpr): bench/README.md.
-static pgrec::Hyperparameters algorithm_defaults(const char *name)
+// What one training reads and stores.
+struct TrainingRequest
 {
+	const char *name;
+	const pgrec::AlgorithmEntry *algorithm;
 	pgrec::Hyperparameters h;
-	if (strcmp(name, "als") == 0)
-	{
-		h.algorithm = pgrec::Algorithm::Als;
-		h.epochs = 8;
-		h.regularization = 0.22;
-		h.bias_regularization = 0.05;
-		h.regularization_exponent = 0.8;
-	}
-	else if (strcmp(name, "ials") == 0)
-	{
-		h.algorithm = pgrec::Algorithm::Ials;
-		h.epochs = 10;
-		h.regularization = 3.0;
-		h.alpha = 40.0;
-		h.regularization_exponent = 0.5;
-	}
-	else if (strcmp(name, "bpr") == 0)
-	{
-		h.algorithm = pgrec::Algorithm::Bpr;
-		h.epochs = 50;
-		h.regularization = 0.005;
-		h.learning_rate = 0.05;
-	}
-	else
-		ereport(ERROR,
-		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown algorithm \"%s\"", name),
-		         errhint("Use 'als' (explicit ratings), 'ials' (implicit feedback) or 'bpr' "
-		                 "(implicit feedback, pairwise ranking).")));
-	return h;
-}
+	const char *query;       // SELECT of user, item[, rating]
+	const char *source;      // stored: the qualified table name or the query
+	const char *search_path; // stored with a query source; NULL for a table
+	const char *user_column, *item_column, *rating_column;
+	bool warm_start;
+	Oid source_role; // InvalidOid: read the source as the caller; else as this role (SRO)
+};
+
+// What a training reports.
+struct TrainingResult
+{
+	int64 model_id;
+	size_t users, items, interactions, duplicates;
+	int64 skipped;
+	double seconds, final_loss, peak_mb;
+};
 
 // Reads a required text or name argument, ereporting 22004 if it is NULL.
 static char *required_string(FunctionCallInfo fcinfo, int argno, const char *what, bool is_name)
@@ -100,49 +102,30 @@ static char *required_string(FunctionCallInfo fcinfo, int argno, const char *wha
 	               : text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
-// Overrides *value with a float8 argument when it is not NULL.
-static void optional_double(FunctionCallInfo fcinfo, int argno, double *value)
+// The hyper-parameters from the algorithm's defaults and the arguments given; a given value
+// must be in its range and apply to the algorithm.
+static pgrec::Hyperparameters read_hyperparameters(FunctionCallInfo fcinfo,
+                                                   const pgrec::AlgorithmEntry *algorithm)
 {
-	if (!PG_ARGISNULL(argno))
-		*value = PG_GETARG_FLOAT8(argno);
-}
-
-// The hyper-parameters from the algorithm's defaults and the arguments given.
-static pgrec::Hyperparameters read_hyperparameters(FunctionCallInfo fcinfo, const char *algorithm)
-{
-	pgrec::Hyperparameters h = algorithm_defaults(algorithm);
-	if (!PG_ARGISNULL(ARG_FACTORS))
-		h.factors = PG_GETARG_INT32(ARG_FACTORS);
-	if (!PG_ARGISNULL(ARG_EPOCHS))
-		h.epochs = PG_GETARG_INT32(ARG_EPOCHS);
-	optional_double(fcinfo, ARG_REGULARIZATION, &h.regularization);
-	optional_double(fcinfo, ARG_ALPHA, &h.alpha);
-	optional_double(fcinfo, ARG_LEARNING_RATE, &h.learning_rate);
-	optional_double(fcinfo, ARG_BIAS_REGULARIZATION, &h.bias_regularization);
-	optional_double(fcinfo, ARG_REGULARIZATION_EXPONENT, &h.regularization_exponent);
-	optional_double(fcinfo, ARG_INIT_SCALE, &h.init_scale);
+	pgrec::Hyperparameters h = algorithm->defaults;
+	for (const auto &p : train_parameters)
+	{
+		if (PG_ARGISNULL(p.argno))
+			continue;
+		const pgrec::ParameterSpec *spec = pgrec::find_parameter(p.name);
+		double value = spec->integer ? (double)PG_GETARG_INT32(p.argno) : PG_GETARG_FLOAT8(p.argno);
+		CORE_CALL(pgrec::validate_parameter(*spec, value));
+		if ((algorithm->parameters & spec->bit) == 0)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			                errmsg("%s does not apply to algorithm %s", p.name, algorithm->name),
+			                errhint("Leave it NULL, or choose an algorithm that uses it.")));
+		pgrec::set_parameter(*spec, &h, value);
+	}
 	if (!PG_ARGISNULL(ARG_SEED))
 		h.seed = (uint64_t)PG_GETARG_INT64(ARG_SEED);
-	h.threads = pgrec_threads;
-	CORE_CALL(pgrec::validate(h));
+	h.threads = effective_threads();
+	CORE_CALL(pgrec::validate(*algorithm, h));
 	return h;
-}
-
-// The hyper-parameters as the JSON stored in pgrec.models.
-static char *hyperparameters_json(const pgrec::Hyperparameters &h, const char *algorithm)
-{
-	StringInfoData s;
-	initStringInfo(&s);
-	appendStringInfo(&s,
-	                 "{\"algorithm\": \"%s\", \"factors\": %d, \"epochs\": %d, "
-	                 "\"regularization\": %.17g, \"alpha\": %.17g, \"learning_rate\": %.17g, "
-	                 "\"seed\": %lld, \"bias_regularization\": %.17g, "
-	                 "\"regularization_exponent\": %.17g, \"init_scale\": %.17g, \"cg_steps\": %d, "
-	                 "\"threads\": %d}",
-	                 algorithm, h.factors, h.epochs, h.regularization, h.alpha, h.learning_rate,
-	                 (long long)h.seed, h.bias_regularization, h.regularization_exponent,
-	                 h.init_scale, h.cg_steps, h.threads);
-	return s.data;
 }
 
 static double seconds_since(instr_time start)
@@ -161,7 +144,7 @@ static size_t copy_side(const int64 *old_ids, size_t old_count, const float *old
 	size_t copied = 0;
 	for (size_t r = 0; r < ids.size(); r++)
 	{
-		int64 old = dense_index(old_ids, old_count, ids[r]);
+		int64 old = pgrec::dense_index(old_ids, old_count, ids[r]);
 		if (old < 0)
 			continue;
 		memcpy(factors + r * k, old_factors + old * k, sizeof(float) * k);
@@ -172,74 +155,62 @@ static size_t copy_side(const int64 *old_ids, size_t old_count, const float *old
 	return copied;
 }
 
-// Starts from the factors of the current model of this name, for the users and items it
-// knows, when it has the same algorithm and factors; reports what it did in a NOTICE.
-static void warm_start(const char *name, const char *algorithm, int factors,
+// Starts from the factors of the current version (read under the model's lock), for the users
+// and items it knows, when it has the same algorithm and factors; says what it did in a NOTICE.
+static void warm_start(const ModelCatalog *current, const TrainingRequest &r,
                        const pgrec::Interactions &data, const pgrec::FactorBuffers &b,
                        MemoryContext context)
 {
-	Oid types[3] = {TEXTOID, TEXTOID, INT4OID};
-	Datum values[3] = {CStringGetTextDatum(name), CStringGetTextDatum(algorithm),
-	                   Int32GetDatum(factors)};
-	SPI_connect();
-	bool exists =
-	    SPI_execute_with_args(
-	        "SELECT 1 FROM pgrec.models WHERE name OPERATOR(pg_catalog.=) $1 "
-	        "AND algorithm OPERATOR(pg_catalog.=) $2 AND factors OPERATOR(pg_catalog.=) $3",
-	        3, types, values, NULL, true, 1) == SPI_OK_SELECT &&
-	    SPI_processed == 1;
-	if (!exists)
+	if (current == NULL || current->algorithm != r.algorithm || current->factors != r.h.factors)
 	{
-		SPI_finish();
 		ereport(NOTICE, (errmsg("no current model \"%s\" with algorithm %s and %d factors: "
 		                        "starting from random factors",
-		                        name, algorithm, factors)));
+		                        r.name, r.algorithm->name, r.h.factors)));
 		return;
 	}
 	LoadedModel old;
-	load_model(name, context, &old);
+	SPI_connect();
+	load_model(current, context, &old);
 	SPI_finish();
+	int k = r.h.factors;
 	size_t users = copy_side(old.user_ids, old.users, old.user_factors, old.user_bias,
-	                         data.user_ids, b.user_factors, b.user_bias, factors);
+	                         data.user_ids, b.user_factors, b.user_bias, k);
 	size_t items = copy_side(old.item_ids, old.items, old.item_factors, old.item_bias,
-	                         data.item_ids, b.item_factors, b.item_bias, factors);
+	                         data.item_ids, b.item_factors, b.item_bias, k);
 	ereport(NOTICE, (errmsg("warm start from version %d: %zu of %zu users and %zu of %zu items "
 	                        "start from their current factors",
-	                        old.version, users, data.users(), items, data.items())));
+	                        current->version, users, data.users(), items, data.items())));
 }
 
-Datum pgrec_train(PG_FUNCTION_ARGS)
+// Reads the request's source into rows: as the caller, or as the model's owner inside a
+// security-restricted operation with the stored search_path.
+static void read_source(const TrainingRequest &r, MemoryContext context, InteractionArrays *rows)
+{
+	SavedRights rights;
+	bool switched = OidIsValid(r.source_role);
+	if (switched)
+		enter_owner_rights(r.source_role, r.search_path, &rights);
+	SPI_connect();
+	read_interactions(r.query, r.rating_column != NULL, training_memory_limit_bytes(),
+	                  pgrec::kInteractionPeakBytesPerRow, context, rows);
+	SPI_finish();
+	if (switched)
+		leave_rights(&rights);
+}
+
+// Trains and stores one model; current is the model's current version (NULL if none), read
+// after its lock was taken.
+static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog *current)
 {
 	instr_time start;
 	INSTR_TIME_SET_CURRENT(start);
-
-	char *name = required_string(fcinfo, ARG_MODEL_NAME, "model name", false);
-	char *user_column = required_string(fcinfo, ARG_USER_COLUMN, "user column", true);
-	char *item_column = required_string(fcinfo, ARG_ITEM_COLUMN, "item column", true);
-	char *rating_column = PG_ARGISNULL(ARG_RATING_COLUMN)
-	                          ? NULL
-	                          : pstrdup(NameStr(*PG_GETARG_NAME(ARG_RATING_COLUMN)));
-	char *algorithm = required_string(fcinfo, ARG_ALGORITHM, "algorithm", false);
-	pgrec::Hyperparameters h = read_hyperparameters(fcinfo, algorithm);
-	char *description;
-	char *query = interaction_source_query(fcinfo, ARG_SOURCE, user_column, item_column,
-	                                       rating_column, &description);
-	if (strlen(name) == 0)
-		ereport(ERROR,
-		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("model name must not be empty")));
-	TupleDesc result_desc;
-	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "pgrec.train must return a composite type");
-
 	MemoryContext run_context =
 	    AllocSetContextCreate(CurrentMemoryContext, "pgrec training", ALLOCSET_DEFAULT_SIZES);
 	size_t limit = training_memory_limit_bytes();
-	size_t per_row = pgrec::kInteractionPeakBytesPerRow;
+	const pgrec::Hyperparameters &h = r.h;
+	pgrec::CancelToken cancel = backend_cancel_token();
 	InteractionArrays rows = {};
-
-	SPI_connect();
-	read_interactions(query, rating_column != NULL, limit, per_row, run_context, &rows);
-	SPI_finish();
+	read_source(r, run_context, &rows);
 	if (rows.count == 0)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("no interactions to train on"),
 		                rows.skipped > 0
@@ -248,22 +219,23 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 		                          "All %lld rows of the source have a NULL user, item or rating.",
 		                          (unsigned long)rows.skipped, (long long)rows.skipped)
 		                    : errdetail("The source returned no rows.")));
-	if (h.algorithm != pgrec::Algorithm::Als)
-		for (size_t r = 0; r < rows.count; r++)
-			if (rows.values[r] < 0.0f)
+	if (!r.algorithm->explicit_feedback)
+		for (size_t i = 0; i < rows.count; i++)
+			if (rows.values[i] < 0.0f)
 				ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
 				                errmsg("implicit feedback must not be negative"),
 				                errdetail("User %lld has value %g for item %lld.",
-				                          (long long)rows.users[r], (double)rows.values[r],
-				                          (long long)rows.items[r]),
+				                          (long long)rows.users[i], (double)rows.values[i],
+				                          (long long)rows.items[i]),
 				                errhint("Use algorithm 'als' for explicit ratings, or filter "
 				                        "the source.")));
 
 	// Build the matrix; the run's C++ objects are freed with run_context.
 	TrainingRun *run = new_owned_by<TrainingRun>(run_context);
+	pgrec::DuplicatePolicy policy = pgrec::duplicate_policy(*r.algorithm);
 	CORE_CALL(run->data = pgrec::build_interactions(rows.users, rows.items,
-	                                                rating_column ? rows.values : NULL, rows.count,
-	                                                pgrec::duplicate_policy(h.algorithm)));
+	                                                r.rating_column ? rows.values : NULL,
+	                                                rows.count, policy, cancel));
 	const pgrec::Interactions &data = run->data;
 	double reading_peak = (double)MemoryContextMemAllocated(run_context, true) +
 	                      (double)rows.count * pgrec::kInteractionPeakBytesPerRow;
@@ -285,75 +257,167 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 		                   pretty_size((double)limit)),
 		         errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem), or "
 		                 "lower factors.")));
-	bool biases = pgrec::has_biases(h.algorithm);
+	bool biases = r.algorithm->biases;
 	pgrec::FactorBuffers buffers = {zeroed_floats(run_context, data.users() * k),
 	                                zeroed_floats(run_context, data.items() * k),
 	                                biases ? zeroed_floats(run_context, data.users()) : NULL,
 	                                biases ? zeroed_floats(run_context, data.items()) : NULL};
-	CORE_CALL(run->trainer = pgrec::make_trainer(data, h, buffers));
-	if (!PG_ARGISNULL(ARG_WARM_START) && PG_GETARG_BOOL(ARG_WARM_START))
-		warm_start(name, algorithm, h.factors, data, buffers, run_context);
+	CORE_CALL(run->trainer = pgrec::make_trainer(*r.algorithm, data, h, buffers));
+	if (r.warm_start)
+		warm_start(current, r, data, buffers, run_context);
 	double peak_bytes = Max(reading_peak, (double)MemoryContextMemAllocated(run_context, true) +
 	                                          (double)data.bytes() + (double)scratch);
 
 	if (rows.skipped > 0 || data.duplicates > 0)
-		ereport(NOTICE, (errmsg("skipped %lld rows with a NULL user, item or rating; merged %zu "
-		                        "duplicate (user, item) rows (%s)",
-		                        (long long)rows.skipped, data.duplicates,
-		                        h.algorithm == pgrec::Algorithm::Als ? "mean rating" : "summed")));
+		ereport(NOTICE,
+		        (errmsg("skipped %lld rows with a NULL user, item or rating; merged %zu "
+		                "duplicate (user, item) rows (%s)",
+		                (long long)rows.skipped, data.duplicates,
+		                policy == pgrec::DuplicatePolicy::Mean ? "mean rating" : "summed")));
 
+	// Between epochs every pending interrupt is serviced; inside one only a cancel or
+	// terminate stops it, so other interrupts never change the factors.
 	double *losses = (double *)palloc(sizeof(double) * h.epochs);
 	for (int epoch = 0; epoch < h.epochs; epoch++)
 	{
 		instr_time epoch_start;
 		INSTR_TIME_SET_CURRENT(epoch_start);
-		bool finished = false;
-		while (!finished)
-		{
-			CORE_CALL(finished = run->trainer->run_epoch(&InterruptPending));
-			CHECK_FOR_INTERRUPTS();
-		}
+		CHECK_FOR_INTERRUPTS();
+		CORE_CALL(run->trainer->run_epoch(cancel));
 		losses[epoch] = run->trainer->loss();
 		if (pgrec_progress)
 			ereport(NOTICE, (errmsg("epoch %d of %d: loss %.6f, %.3f s", epoch + 1, h.epochs,
 			                        losses[epoch], seconds_since(epoch_start))));
 	}
-	double training_seconds = seconds_since(start);
 
 	ModelRecord record = {};
-	record.name = name;
-	record.algorithm = algorithm;
-	record.hyperparameters = hyperparameters_json(h, algorithm);
+	record.name = r.name;
+	record.algorithm = r.algorithm;
+	record.hyperparameters = h;
 	record.factors = h.factors;
 	record.global_mean = run->trainer->global_mean();
-	record.has_rating_range = rating_column != NULL;
+	record.has_rating_range = r.rating_column != NULL;
 	record.rating_min = data.min_value;
 	record.rating_max = data.max_value;
-	record.source = description;
-	record.user_column = user_column;
-	record.item_column = item_column;
-	record.rating_column = rating_column;
-	record.training_seconds = training_seconds;
+	record.interactions = (int64)data.nnz();
+	record.source = r.source;
+	record.source_search_path = r.search_path;
+	record.user_column = r.user_column;
+	record.item_column = r.item_column;
+	record.rating_column = r.rating_column;
+	record.training_seconds = seconds_since(start);
 	record.peak_memory_bytes = (int64)peak_bytes;
 	record.loss_history = losses;
 	record.epochs = h.epochs;
 
+	TrainingResult result;
+	int32 version;
 	SPI_connect();
-	int64 model_id = store_model(&record, data, buffers.user_factors, buffers.item_factors,
-	                             buffers.user_bias, buffers.item_bias);
+	result.model_id = store_model(&record,
+	                              model_rows(data, buffers.user_factors, buffers.item_factors,
+	                                         buffers.user_bias, buffers.item_bias),
+	                              &version);
 	SPI_finish();
-
-	Datum values[9];
-	bool nulls[9] = {false};
-	values[0] = Int64GetDatum(model_id);
-	values[1] = Int64GetDatum((int64)data.users());
-	values[2] = Int64GetDatum((int64)data.items());
-	values[3] = Int64GetDatum((int64)data.nnz());
-	values[4] = Int64GetDatum(rows.skipped);
-	values[5] = Int64GetDatum((int64)data.duplicates);
-	values[6] = Float8GetDatum(seconds_since(start));
-	values[7] = Float8GetDatum(losses[h.epochs - 1]);
-	values[8] = Float8GetDatum(peak_bytes / 1048576.0);
+	result.users = data.users();
+	result.items = data.items();
+	result.interactions = data.nnz();
+	result.skipped = rows.skipped;
+	result.duplicates = data.duplicates;
+	result.seconds = seconds_since(start);
+	result.final_loss = losses[h.epochs - 1];
+	result.peak_mb = peak_bytes / 1048576.0;
 	MemoryContextDelete(run_context);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(result_desc), values, nulls)));
+	return result;
+}
+
+// The training's result row.
+static Datum result_row(FunctionCallInfo fcinfo, const TrainingResult &t)
+{
+	TupleDesc desc;
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "pgrec.train must return a composite type");
+	Datum values[9] = {Int64GetDatum(t.model_id),     Int64GetDatum((int64)t.users),
+	                   Int64GetDatum((int64)t.items), Int64GetDatum((int64)t.interactions),
+	                   Int64GetDatum(t.skipped),      Int64GetDatum((int64)t.duplicates),
+	                   Float8GetDatum(t.seconds),     Float8GetDatum(t.final_loss),
+	                   Float8GetDatum(t.peak_mb)};
+	bool nulls[9] = {false};
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}
+
+// Takes the model's lock and reads its current version (checking the caller may replace it);
+// returns it, or NULL for a new name.
+static ModelCatalog *lock_and_read(const char *name, const char *action)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ModelCatalog *current = (ModelCatalog *)palloc0(sizeof(ModelCatalog));
+	SPI_connect();
+	bool exists = begin_model_write(name, action, caller, current);
+	SPI_finish();
+	return exists ? current : NULL;
+}
+
+Datum pgrec_train(PG_FUNCTION_ARGS)
+{
+	TrainingRequest r = {};
+	r.name = required_string(fcinfo, ARG_MODEL_NAME, "model name", false);
+	r.user_column = required_string(fcinfo, ARG_USER_COLUMN, "user column", true);
+	r.item_column = required_string(fcinfo, ARG_ITEM_COLUMN, "item column", true);
+	r.rating_column = PG_ARGISNULL(ARG_RATING_COLUMN)
+	                      ? NULL
+	                      : pstrdup(NameStr(*PG_GETARG_NAME(ARG_RATING_COLUMN)));
+	r.algorithm =
+	    lookup_algorithm(required_string(fcinfo, ARG_ALGORITHM, "algorithm", false), true);
+	r.h = read_hyperparameters(fcinfo, r.algorithm);
+	char *description;
+	r.query = interaction_source_query(fcinfo, ARG_SOURCE, r.user_column, r.item_column,
+	                                   r.rating_column, &description);
+	r.source = description;
+	r.search_path = interaction_source_is_query(fcinfo, ARG_SOURCE)
+	                    ? pstrdup(GetConfigOption("search_path", false, false))
+	                    : NULL;
+	r.warm_start = !PG_ARGISNULL(ARG_WARM_START) && PG_GETARG_BOOL(ARG_WARM_START);
+	if (strlen(r.name) == 0)
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("model name must not be empty")));
+	ModelCatalog *current = lock_and_read(r.name, "replace");
+	return result_row(fcinfo, run_training(r, current));
+}
+
+// retrain_model(model_name, warm_start, epochs): trains the model again from its stored
+// source and hyper-parameters, reading the source with its owner's rights.
+Datum pgrec_retrain_model(PG_FUNCTION_ARGS)
+{
+	char *name = required_string(fcinfo, 0, "model name", false);
+	ModelCatalog *current = lock_and_read(name, "retrain");
+	if (current == NULL)
+		ereport(ERROR,
+		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("model \"%s\" does not exist", name)));
+	if (current->algorithm->make_trainer == NULL)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("model \"%s\" was imported and cannot be retrained", name),
+		                errhint("Import the new factors with pgrec.import_model().")));
+	TrainingRequest r = {};
+	r.name = name;
+	r.algorithm = current->algorithm;
+	r.h = current->hyperparameters;
+	if (!PG_ARGISNULL(2))
+		r.h.epochs = PG_GETARG_INT32(2);
+	r.h.threads = effective_threads();
+	CORE_CALL(pgrec::validate(*r.algorithm, r.h));
+	r.user_column = current->user_column;
+	r.item_column = current->item_column;
+	r.rating_column = current->rating_column;
+	r.source = current->source;
+	r.search_path = current->source_search_path;
+	r.source_role = current->owner;
+	r.warm_start = PG_ARGISNULL(1) || PG_GETARG_BOOL(1);
+	// The stored source is resolved as its owner, with the search_path it was trained with.
+	SavedRights rights;
+	enter_owner_rights(r.source_role, r.search_path, &rights);
+	char *description;
+	r.query = interaction_query_from_text(r.source, r.user_column, r.item_column, r.rating_column,
+	                                      &description);
+	leave_rights(&rights);
+	return result_row(fcinfo, run_training(r, current));
 }

@@ -5,9 +5,11 @@
 
 CREATE TABLE pgrec.model_versions (
 	model_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	version_uuid uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,
 	name text NOT NULL,
 	version integer NOT NULL,
 	is_current boolean NOT NULL DEFAULT true,
+	owner regrole NOT NULL,
 	algorithm text NOT NULL,
 	hyperparameters jsonb NOT NULL,
 	factors integer NOT NULL,
@@ -18,6 +20,7 @@ CREATE TABLE pgrec.model_versions (
 	rating_min real,
 	rating_max real,
 	source text NOT NULL,
+	source_search_path text,
 	user_column name NOT NULL,
 	item_column name NOT NULL,
 	rating_column name,
@@ -31,11 +34,11 @@ CREATE TABLE pgrec.model_versions (
 );
 CREATE UNIQUE INDEX model_versions_current ON pgrec.model_versions (name) WHERE is_current;
 
--- The current version of each model; updatable, so metrics and renames go through it.
+-- The current version of each model.
 CREATE VIEW pgrec.models AS
-SELECT model_id, name, version, algorithm, hyperparameters, factors, users, items, interactions,
-	global_mean, rating_min, rating_max, source, user_column, item_column, rating_column,
-	created_at, trained_at, training_seconds, peak_memory_bytes, loss_history, metrics
+SELECT model_id, name, version, owner, algorithm, hyperparameters, factors, users, items,
+	interactions, global_mean, rating_min, rating_max, source, user_column, item_column,
+	rating_column, created_at, trained_at, training_seconds, peak_memory_bytes, loss_history, metrics
 FROM pgrec.model_versions WHERE is_current;
 
 CREATE TABLE pgrec.user_factors (
@@ -60,66 +63,60 @@ SELECT pg_catalog.pg_extension_config_dump('pgrec.model_versions_model_id_seq', 
 SELECT pg_catalog.pg_extension_config_dump('pgrec.user_factors', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.item_factors', '');
 
+-- Writes go through pgrec's functions, which check the model's owner; the catalog is readable
+-- by everyone, as PostgreSQL's own catalogs are; factors are read through the functions.
+REVOKE ALL ON pgrec.model_versions, pgrec.models, pgrec.user_factors, pgrec.item_factors FROM PUBLIC;
+GRANT SELECT ON pgrec.model_versions, pgrec.models TO PUBLIC;
+
 COMMENT ON SEQUENCE pgrec.model_versions_model_id_seq IS 'model_id of pgrec.model_versions';
 COMMENT ON TABLE pgrec.model_versions IS 'every kept version of every model (pgrec.keep_versions per name); one current version per name';
 COMMENT ON VIEW pgrec.models IS 'catalog of models: the current version of each name, replaced atomically by each training';
 COMMENT ON INDEX pgrec.model_versions_current IS 'one current version per model name';
 COMMENT ON COLUMN pgrec.model_versions.version IS 'version number of the model, increasing with each training or import';
+COMMENT ON COLUMN pgrec.model_versions.version_uuid IS 'identity of the version that never repeats, not even after the extension is re-created; model caches are keyed on it';
+COMMENT ON COLUMN pgrec.model_versions.owner IS 'the role that trained or imported the model: only its members (and superusers) may retrain, refresh, drop, roll back, tune or schedule it; stored sources run with its rights';
+COMMENT ON COLUMN pgrec.model_versions.source_search_path IS 'the search_path a query source was trained with, and is re-run with by retrain and refresh (NULL for a table source, stored schema-qualified)';
 COMMENT ON TABLE pgrec.user_factors IS 'user factors, bias and training items of each model';
 COMMENT ON TABLE pgrec.item_factors IS 'item factors and bias of each model';
 COMMENT ON COLUMN pgrec.models.hyperparameters IS 'every hyper-parameter the training used, defaults included';
 COMMENT ON COLUMN pgrec.models.loss_history IS 'training loss after each epoch: RMSE for als, objective per interaction for ials, -log sigmoid for bpr';
-COMMENT ON COLUMN pgrec.models.metrics IS 'the figures of the last pgrec.evaluate() of this model';
+COMMENT ON COLUMN pgrec.models.metrics IS 'the figures of the last pgrec.evaluate() of this model by its owner';
+COMMENT ON COLUMN pgrec.user_factors.seen_items IS 'items of the user in the training data, ascending';
+
+-- Model caches: a statement sees a new version by its version_uuid; a change made by hand to
+-- factors or to the served columns of the catalog is announced through PostgreSQL's cache
+-- invalidation (a relcache invalidation of pgrec.cache_invalidation), which every backend's
+-- cache listens to.
+CREATE SEQUENCE pgrec.cache_invalidation;
+COMMENT ON SEQUENCE pgrec.cache_invalidation IS 'internal: never used for values; its relcache invalidations tell model caches that model tables were changed by hand';
+
+CREATE FUNCTION pgrec.invalidate_model_caches() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'pgrec_invalidate_model_caches' LANGUAGE C;
+COMMENT ON FUNCTION pgrec.invalidate_model_caches() IS 'internal trigger: makes every backend reload its cached models at its next statement after a change made by hand to the model tables';
+
+CREATE TRIGGER served_columns_changed
+	AFTER UPDATE OF name, version_uuid, algorithm, hyperparameters, factors, users, items, global_mean, rating_min, rating_max
+	ON pgrec.model_versions FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+CREATE TRIGGER factors_changed AFTER INSERT OR UPDATE OR DELETE ON pgrec.user_factors
+	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+CREATE TRIGGER factors_truncated AFTER TRUNCATE ON pgrec.user_factors
+	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+CREATE TRIGGER factors_changed AFTER INSERT OR UPDATE OR DELETE ON pgrec.item_factors
+	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+CREATE TRIGGER factors_truncated AFTER TRUNCATE ON pgrec.item_factors
+	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+COMMENT ON TRIGGER served_columns_changed ON pgrec.model_versions IS 'announces hand-made changes of what recommend() serves to the model caches';
+COMMENT ON TRIGGER factors_changed ON pgrec.user_factors IS 'announces hand-made changes of factors to the model caches';
+COMMENT ON TRIGGER factors_truncated ON pgrec.user_factors IS 'announces a truncation to the model caches';
+COMMENT ON TRIGGER factors_changed ON pgrec.item_factors IS 'announces hand-made changes of factors to the model caches';
+COMMENT ON TRIGGER factors_truncated ON pgrec.item_factors IS 'announces a truncation to the model caches';
 
 -- Versions: each training or import publishes a new version; older ones are kept for rollback.
 
-CREATE FUNCTION pgrec.begin_version(model_name text, OUT version integer, OUT created_at timestamptz)
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-	-- Trainings of one name queue here; the demoted version stays current for everyone else
-	-- until this transaction commits.
-	PERFORM pg_advisory_xact_lock(hashtext('pgrec.model:' || model_name));
-	SELECT coalesce(max(v.version), 0) + 1, min(v.created_at) INTO version, created_at
-	FROM pgrec.model_versions v WHERE v.name = model_name;
-	UPDATE pgrec.model_versions v SET is_current = false WHERE v.name = model_name AND v.is_current;
-END
-$$;
-COMMENT ON FUNCTION pgrec.begin_version(text) IS 'internal: locks a model name for a new version, demotes its current version, returns the next version number and the first creation time';
-
-CREATE FUNCTION pgrec.prune_versions(model_name text) RETURNS integer
-LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-	WITH removed AS (
-		DELETE FROM pgrec.model_versions v
-		WHERE v.name = model_name AND NOT v.is_current
-		  AND v.version <= (SELECT max(c.version) FROM pgrec.model_versions c WHERE c.name = model_name)
-		                   - current_setting('pgrec.keep_versions')::integer
-		RETURNING 1)
-	SELECT count(*)::integer FROM removed
-$$;
-COMMENT ON FUNCTION pgrec.prune_versions(text) IS 'removes the versions of a model older than the last pgrec.keep_versions; returns how many';
-
 CREATE FUNCTION pgrec.rollback(model_name text, version integer DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	target integer := version;
-	current_version integer;
-BEGIN
-	PERFORM pg_advisory_xact_lock(hashtext('pgrec.model:' || model_name));
-	SELECT v.version INTO current_version FROM pgrec.model_versions v WHERE v.name = model_name AND v.is_current;
-	IF target IS NULL THEN
-		SELECT max(v.version) INTO target FROM pgrec.model_versions v
-		WHERE v.name = model_name AND v.version < coalesce(current_version, 2147483647);
-	END IF;
-	IF target IS NULL OR NOT EXISTS (SELECT 1 FROM pgrec.model_versions v WHERE v.name = model_name AND v.version = target) THEN
-		RAISE EXCEPTION 'model "%" has no version %', model_name, coalesce(target::text, 'before the current one')
-			USING ERRCODE = 'undefined_object',
-			HINT = 'See pgrec.model_versions for the versions that are kept.';
-	END IF;
-	UPDATE pgrec.model_versions v SET is_current = false WHERE v.name = model_name AND v.is_current;
-	UPDATE pgrec.model_versions v SET is_current = true WHERE v.name = model_name AND v.version = target;
-	RETURN target;
-END
-$$;
-COMMENT ON FUNCTION pgrec.rollback(text, integer) IS 'makes an older kept version (by default the one before the current) the current version again';
+	AS 'MODULE_PATHNAME', 'pgrec_rollback' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgrec.rollback(text, integer) IS 'makes an older kept version (by default the one before the current) the current version again; owner only';
 
-COMMENT ON COLUMN pgrec.user_factors.seen_items IS 'items of the user in the training data, ascending';
+CREATE FUNCTION pgrec.drop_model(model_name text, if_exists boolean DEFAULT false) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'pgrec_drop_model' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgrec.drop_model(text, boolean) IS 'removes a model, all its versions and their factors; false (or an error unless if_exists) when there is none; owner only';

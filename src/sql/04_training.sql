@@ -3,6 +3,11 @@
 
 -- Training and evaluation
 
+CREATE FUNCTION pgrec.algorithms(OUT name text, OUT description text, OUT explicit_feedback boolean,
+	OUT trainable boolean, OUT parameters text[], OUT loss text)
+	RETURNS SETOF record AS 'MODULE_PATHNAME', 'pgrec_algorithms' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 8;
+COMMENT ON FUNCTION pgrec.algorithms() IS 'the algorithm registry: each algorithm, what it learns from, whether pgrec.train() can train it, the hyper-parameters it takes and the loss its loss_history holds';
+
 CREATE FUNCTION pgrec.train(
 	model_name text,
 	source regclass,
@@ -86,18 +91,3 @@ COMMENT ON FUNCTION pgrec.evaluate(text, regclass, name, name, name, integer, do
 	IS 'evaluates a model on held-out interactions: RMSE/MAE (explicit models) and full-ranking metrics at k; stores them in pgrec.models.metrics';
 COMMENT ON FUNCTION pgrec.evaluate(text, text, name, name, name, integer, double precision)
 	IS 'evaluates a model on a table name or on a query returning the named columns';
-
-CREATE FUNCTION pgrec.drop_model(model_name text, if_exists boolean DEFAULT false) RETURNS boolean
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-	DELETE FROM pgrec.model_versions WHERE name = model_name;
-	IF NOT FOUND THEN
-		IF if_exists THEN
-			RETURN false;
-		END IF;
-		RAISE EXCEPTION 'model "%" does not exist', model_name USING ERRCODE = 'undefined_object';
-	END IF;
-	RETURN true;
-END
-$$;
-COMMENT ON FUNCTION pgrec.drop_model(text, boolean) IS 'removes a model, all its versions and their factors; false (or an error unless if_exists) when there is none';

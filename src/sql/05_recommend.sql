@@ -15,7 +15,7 @@ CREATE FUNCTION pgrec.recommend(
 	candidates bigint[] DEFAULT NULL,
 	exclude bigint[] DEFAULT NULL)
 	RETURNS TABLE (item_id bigint, score real)
-	AS 'MODULE_PATHNAME', 'pgrec_recommend' LANGUAGE C STABLE PARALLEL SAFE ROWS 10
+	AS 'MODULE_PATHNAME', 'pgrec_recommend' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10
 	SUPPORT pgrec.rows_support;
 COMMENT ON FUNCTION pgrec.recommend(text, bigint, integer, boolean, bigint[], bigint[])
 	IS 'the k best items for a user, best first (ties by item id); a user the model does not know gets the most popular items with NULL scores';
@@ -27,21 +27,21 @@ CREATE FUNCTION pgrec.recommend_for_vector(
 	candidates bigint[] DEFAULT NULL,
 	exclude bigint[] DEFAULT NULL)
 	RETURNS TABLE (item_id bigint, score real)
-	AS 'MODULE_PATHNAME', 'pgrec_recommend_for_vector' LANGUAGE C STABLE PARALLEL SAFE ROWS 10
+	AS 'MODULE_PATHNAME', 'pgrec_recommend_for_vector' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10
 	SUPPORT pgrec.rows_support;
 COMMENT ON FUNCTION pgrec.recommend_for_vector(text, embedding, integer, bigint[], bigint[])
 	IS 'the k items that score best (dot product plus item bias) against any vector of the model''s dimensions';
 
 CREATE FUNCTION pgrec.similar_items(model_name text, item_id bigint, k integer DEFAULT 10)
 	RETURNS TABLE (similar_item_id bigint, similarity real)
-	AS 'MODULE_PATHNAME', 'pgrec_similar_items' LANGUAGE C STABLE PARALLEL SAFE ROWS 10
+	AS 'MODULE_PATHNAME', 'pgrec_similar_items' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10
 	SUPPORT pgrec.rows_support;
 COMMENT ON FUNCTION pgrec.similar_items(text, bigint, integer)
 	IS 'the k items whose factors have the highest cosine similarity with the item''s; none for an unknown item';
 
 CREATE FUNCTION pgrec.similar_users(model_name text, user_id bigint, k integer DEFAULT 10)
 	RETURNS TABLE (similar_user_id bigint, similarity real)
-	AS 'MODULE_PATHNAME', 'pgrec_similar_users' LANGUAGE C STABLE PARALLEL SAFE ROWS 10
+	AS 'MODULE_PATHNAME', 'pgrec_similar_users' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10
 	SUPPORT pgrec.rows_support;
 COMMENT ON FUNCTION pgrec.similar_users(text, bigint, integer)
 	IS 'the k users whose factors have the highest cosine similarity with the user''s; none for an unknown user';
@@ -54,14 +54,14 @@ CREATE FUNCTION pgrec.recommend_for_interactions(
 	candidates bigint[] DEFAULT NULL,
 	exclude bigint[] DEFAULT NULL)
 	RETURNS TABLE (item_id bigint, score real)
-	AS 'MODULE_PATHNAME', 'pgrec_recommend_for_interactions' LANGUAGE C STABLE PARALLEL SAFE ROWS 10
+	AS 'MODULE_PATHNAME', 'pgrec_recommend_for_interactions' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10
 	SUPPORT pgrec.rows_support;
 COMMENT ON FUNCTION pgrec.recommend_for_interactions(text, bigint[], real[], integer, bigint[], bigint[])
 	IS 'cold start: folds in a user who is not in the model from their items (and ratings) and recommends for them, excluding those items';
 
 CREATE FUNCTION pgrec.recommend_all(model_name text, k integer DEFAULT 10, exclude_seen boolean DEFAULT true)
 	RETURNS TABLE (user_id bigint, item_id bigint, rank integer, score real)
-	AS 'MODULE_PATHNAME', 'pgrec_recommend_all' LANGUAGE C STABLE PARALLEL SAFE ROWS 100000;
+	AS 'MODULE_PATHNAME', 'pgrec_recommend_all' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 100000;
 COMMENT ON FUNCTION pgrec.recommend_all(text, integer, boolean)
 	IS 'the top k of every user of the model, computed block-wise, for materialising into a table';
 
@@ -81,8 +81,12 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	new_id bigint;
-	new_version integer;
-	first_created timestamptz;
+	item_ids bigint[];
+	item_biases real[];
+	item_vectors @extschema@.embedding[];
+	user_ids bigint[];
+	user_biases real[];
+	user_vectors @extschema@.embedding[];
 	dimensions integer;
 	item_count bigint;
 	user_count bigint := 0;
@@ -133,27 +137,30 @@ BEGIN
 		user_count := counts.n;
 	END IF;
 
-	SELECT b.version, b.created_at INTO new_version, first_created FROM pgrec.begin_version(model_name) b;
-	INSERT INTO pgrec.model_versions (name, version, algorithm, hyperparameters, factors, users, items, interactions,
-		source, user_column, item_column, created_at, training_seconds, peak_memory_bytes, loss_history)
-	VALUES (model_name, new_version, 'imported',
-		jsonb_build_object('algorithm', 'imported', 'alpha', 1, 'regularization', 0.1,
-			'regularization_exponent', 0, 'factors', dimensions),
-		dimensions, user_count, item_count, 0, item_factors::text, user_id_column, item_id_column,
-		coalesce(first_created, now()), 0, 0, '{}')
-	RETURNING model_id INTO new_id;
-	PERFORM pgrec.prune_versions(model_name);
-	EXECUTE format('INSERT INTO pgrec.item_factors (model_id, item_id, bias, factors)
-			SELECT $1, %1$I, %2$s, %3$I::@extschema@.embedding FROM %4$s',
-		item_id_column, item_bias, item_factor_column, item_factors) USING new_id;
+	-- Read as the caller (privileges and row-level security apply), stored by pgrec.
+	EXECUTE format('SELECT array_agg(%1$I ORDER BY %1$I), array_agg(%2$s::real ORDER BY %1$I),
+			array_agg(%3$I::@extschema@.embedding ORDER BY %1$I) FROM %4$s',
+		item_id_column, item_bias, item_factor_column, item_factors)
+		INTO item_ids, item_biases, item_vectors;
 	IF user_factors IS NOT NULL THEN
-		EXECUTE format('INSERT INTO pgrec.user_factors (model_id, user_id, bias, factors, seen_items)
-				SELECT $1, %1$I, %2$s, %3$I::@extschema@.embedding, ''{}'' FROM %4$s',
-			user_id_column, user_bias, factor_column, user_factors) USING new_id;
+		EXECUTE format('SELECT array_agg(%1$I ORDER BY %1$I), array_agg(%2$s::real ORDER BY %1$I),
+				array_agg(%3$I::@extschema@.embedding ORDER BY %1$I) FROM %4$s',
+			user_id_column, user_bias, factor_column, user_factors)
+			INTO user_ids, user_biases, user_vectors;
 	END IF;
+	new_id := pgrec.store_imported_model(model_name, item_factors::text, user_id_column, item_id_column,
+		item_ids, CASE WHEN item_bias_column IS NOT NULL THEN item_biases END, item_vectors,
+		user_ids, CASE WHEN user_bias_column IS NOT NULL THEN user_biases END, user_vectors);
 	RETURN new_id;
 END
 $$;
+CREATE FUNCTION pgrec.store_imported_model(model_name text, source text, user_id_column name,
+	item_id_column name, item_ids bigint[], item_bias real[], item_factors embedding[],
+	user_ids bigint[], user_bias real[], user_factors embedding[]) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'pgrec_store_imported_model' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgrec.store_imported_model(text, text, name, name, bigint[], real[], embedding[], bigint[], real[], embedding[])
+	IS 'internal: stores checked factor arrays as a new version of an imported model (owner only); pgrec.import_model() reads the tables and calls it';
+
 COMMENT ON FUNCTION pgrec.import_model(text, regclass, name, name, regclass, name, name, name, name)
 	IS 'creates a servable model from item (and user) factors trained elsewhere: embedding, real[] or double precision[] columns; returns its model_id';
 

@@ -56,7 +56,8 @@ RETURNS TABLE (trial integer, trial_factors integer, trial_regularization double
 -- pgrec is schema-qualified below.
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-	chosen_metric text := coalesce(metric, CASE WHEN algorithm = 'als' THEN 'rmse' ELSE 'ndcg_at_k' END);
+	explicit_ratings boolean := (SELECT a.explicit_feedback FROM pgrec.algorithms() a WHERE a.name = tune.algorithm);
+	chosen_metric text := coalesce(metric, CASE WHEN explicit_ratings THEN 'rmse' ELSE 'ndcg_at_k' END);
 	lower_is_better boolean;
 	trial_name text := model_name || ' (tuning trial)';
 	best_name text := model_name || ' (tuning best)';
@@ -72,12 +73,15 @@ BEGIN
 		RAISE EXCEPTION 'unknown metric "%"', chosen_metric USING ERRCODE = 'invalid_parameter_value',
 			HINT = 'Use rmse, mae, precision_at_k, recall_at_k, ndcg_at_k, hit_rate_at_k or map_at_k.';
 	END IF;
-	IF chosen_metric IN ('rmse', 'mae') AND (algorithm <> 'als' OR rating_column IS NULL) THEN
-		RAISE EXCEPTION '% needs algorithm als and a rating column', chosen_metric
+	IF chosen_metric IN ('rmse', 'mae') AND (NOT coalesce(explicit_ratings, true) OR rating_column IS NULL) THEN
+		RAISE EXCEPTION '% needs an algorithm for explicit ratings and a rating column', chosen_metric
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	IF trials IS NOT NULL AND trials < 1 THEN
 		RAISE EXCEPTION 'trials must be positive' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF NOT coalesce(pg_has_role((SELECT m.owner FROM pgrec.models m WHERE m.name = model_name), 'USAGE'), true) THEN
+		RAISE EXCEPTION 'must be owner of model "%"', model_name USING ERRCODE = 'insufficient_privilege';
 	END IF;
 	lower_is_better := chosen_metric IN ('rmse', 'mae');
 	PERFORM pgrec.drop_model(trial_name, true), pgrec.drop_model(best_name, true);
@@ -95,7 +99,7 @@ BEGIN
 			algorithm => algorithm, factors => combo.f, epochs => combo.ep,
 			regularization => combo.r, alpha => combo.a, seed => seed);
 		SELECT * INTO e FROM pgrec.evaluate(trial_name, validation_source, user_column, item_column,
-			CASE WHEN algorithm = 'als' THEN rating_column END, k => k);
+			CASE WHEN explicit_ratings THEN rating_column END, k => k);
 		value := (to_jsonb(e) ->> chosen_metric)::double precision;
 		results := results || jsonb_build_object('trial', n, 'factors', combo.f,
 			'regularization', (SELECT hyperparameters->'regularization' FROM pgrec.models WHERE name = trial_name),
@@ -106,17 +110,16 @@ BEGIN
 		IF best_value IS NULL OR (lower_is_better AND value < best_value) OR (NOT lower_is_better AND value > best_value) THEN
 			best_value := value;
 			PERFORM pgrec.drop_model(best_name, true);
-			UPDATE pgrec.models SET name = best_name WHERE name = trial_name;
-		ELSE
-			PERFORM pgrec.drop_model(trial_name);
+			PERFORM pgrec.publish_version(trial_name, best_name);
 		END IF;
+		PERFORM pgrec.drop_model(trial_name);
 	END LOOP;
 	IF n = 0 THEN
 		RAISE EXCEPTION 'no combination to try' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	-- The best trial becomes the model.
-	PERFORM pgrec.drop_model(model_name, true);
-	UPDATE pgrec.models SET name = model_name WHERE name = best_name;
+	-- The best trial becomes the new current version of the model; its older versions stay.
+	PERFORM pgrec.publish_version(best_name, model_name);
+	PERFORM pgrec.drop_model(best_name);
 	RETURN QUERY
 		SELECT (r->>'trial')::integer, (r->>'factors')::integer, (r->>'regularization')::double precision,
 			(r->>'alpha')::double precision, (r->>'epochs')::integer, (r->>'rmse')::double precision,
@@ -126,5 +129,10 @@ BEGIN
 		ORDER BY (r->>'trial')::integer;
 END
 $$;
+CREATE FUNCTION pgrec.publish_version(from_model text, to_model text) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'pgrec_publish_version' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgrec.publish_version(text, text)
+	IS 'copies the current version of from_model as the new current version of to_model, keeping to_model''s history (owner of both only); returns the new model_id';
+
 COMMENT ON FUNCTION pgrec.tune(text, text, text, name, name, name, text, integer[], double precision[], double precision[], integer[], text, integer, integer, bigint)
 	IS 'grid (or, with trials, seeded random) search of hyper-parameters on a validation split; keeps the best model under model_name and returns every trial';

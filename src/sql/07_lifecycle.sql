@@ -9,11 +9,11 @@ CREATE PROCEDURE pgrec.retrain(
 	epochs integer DEFAULT NULL,
 	validation_source text DEFAULT NULL,
 	max_regression double precision DEFAULT 0)
--- No fixed search_path: the stored source is resolved as when the model was trained.
+-- No fixed search_path: validation_source is resolved as the caller names it; the stored source
+-- is resolved by retrain_model() with the search_path stored with it.
 LANGUAGE plpgsql AS $$
 DECLARE
 	m record;
-	h jsonb;
 	before record;
 	after record;
 	metric text;
@@ -25,27 +25,13 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'model "%" does not exist', model_name USING ERRCODE = 'undefined_object';
 	END IF;
-	IF m.algorithm = 'imported' THEN
-		RAISE EXCEPTION 'model "%" was imported and cannot be retrained', model_name
-			USING ERRCODE = 'feature_not_supported',
-			HINT = 'Import the new factors with pgrec.import_model().';
-	END IF;
-	metric := CASE WHEN m.algorithm = 'als' AND m.rating_column IS NOT NULL THEN 'rmse' ELSE 'ndcg_at_k' END;
+	metric := CASE WHEN m.rating_column IS NOT NULL AND (SELECT a.explicit_feedback FROM pgrec.algorithms() a
+		WHERE a.name = m.algorithm) THEN 'rmse' ELSE 'ndcg_at_k' END;
 	IF validation_source IS NOT NULL THEN
 		SELECT * INTO before FROM pgrec.evaluate(model_name, validation_source, m.user_column, m.item_column, m.rating_column);
 	END IF;
-	h := m.hyperparameters;
-	PERFORM pgrec.train(model_name, m.source, m.user_column, m.item_column, m.rating_column,
-		algorithm => m.algorithm, factors => m.factors,
-		epochs => coalesce(retrain.epochs, (h->>'epochs')::integer),
-		regularization => (h->>'regularization')::double precision,
-		alpha => (h->>'alpha')::double precision,
-		learning_rate => (h->>'learning_rate')::double precision,
-		seed => (h->>'seed')::bigint,
-		bias_regularization => (h->>'bias_regularization')::double precision,
-		regularization_exponent => (h->>'regularization_exponent')::double precision,
-		init_scale => (h->>'init_scale')::double precision,
-		warm_start => retrain.warm_start);
+	-- Locks the model, checks ownership, reads the stored source as the owner.
+	PERFORM pgrec.retrain_model(model_name, retrain.warm_start, retrain.epochs);
 	IF validation_source IS NOT NULL THEN
 		SELECT * INTO after FROM pgrec.evaluate(model_name, validation_source, m.user_column, m.item_column, m.rating_column);
 		old_value := (to_jsonb(before) ->> metric)::double precision;
@@ -62,6 +48,14 @@ BEGIN
 	END IF;
 END
 $$;
+CREATE FUNCTION pgrec.retrain_model(model_name text, warm_start boolean DEFAULT true, epochs integer DEFAULT NULL,
+	OUT model_id bigint, OUT users bigint, OUT items bigint, OUT interactions bigint,
+	OUT skipped_rows bigint, OUT duplicates bigint, OUT seconds double precision,
+	OUT final_loss double precision, OUT peak_memory_mb double precision)
+	AS 'MODULE_PATHNAME', 'pgrec_retrain_model' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgrec.retrain_model(text, boolean, integer)
+	IS 'trains a model again from its stored source (read with the rights of the model''s owner, with the search_path it was trained with) and hyper-parameters; owner only; the training step of pgrec.retrain()';
+
 COMMENT ON PROCEDURE pgrec.retrain(text, boolean, integer, text, double precision)
 	IS 'retrains a model from its stored source and hyper-parameters (warm-started from the current factors by default) and publishes the new version; with validation_source, keeps the old version if the new one is worse by more than max_regression';
 
@@ -77,6 +71,9 @@ BEGIN
 	END IF;
 	IF NOT EXISTS (SELECT 1 FROM pgrec.models m WHERE m.name = model_name) THEN
 		RAISE EXCEPTION 'model "%" does not exist', model_name USING ERRCODE = 'undefined_object';
+	END IF;
+	IF NOT pg_has_role((SELECT m.owner FROM pgrec.models m WHERE m.name = model_name), 'USAGE') THEN
+		RAISE EXCEPTION 'must be owner of model "%"', model_name USING ERRCODE = 'insufficient_privilege';
 	END IF;
 	EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
 		USING 'pgrec retrain ' || model_name, schedule, format('CALL pgrec.retrain(%L)', model_name);

@@ -49,9 +49,8 @@ TEST(RankingMetrics, HandComputedExample)
 	std::vector<int32_t> relevant0 = {2, 5}, relevant1 = {1};
 	std::vector<pgrec::RankingCase> cases = {{0, relevant0.data(), 2, 1},
 	                                         {1, relevant1.data(), 1, 0}};
-	pgrec::RankingMetrics r;
-	ASSERT_TRUE(pgrec::ranking_metrics(m, {ptr.data(), index.data()}, cases.data(), cases.size(), 2,
-	                                   2, nullptr, &r));
+	pgrec::RankingMetrics r = pgrec::ranking_metrics(m, {ptr.data(), index.data()}, cases.data(),
+	                                                 cases.size(), 2, 2, pgrec::no_cancel());
 	// User 0 top 2: items 1, 2 (item 0 was trained): one hit at rank 2 of 3 relevant.
 	// User 1 top 2: items 0, 1: one hit at rank 2 of 1 relevant.
 	double dcg = 1 / std::log2(3.0);

@@ -1,6 +1,6 @@
 // Unit tests of the top-k scans against a brute-force reference: exclusions, candidates, ties,
 // the multi-threaded scan of a large matrix, the batch path, and the fold-in solves.
-#include "fold_in.h"
+#include "algorithm_registry.h"
 #include "recommend.h"
 
 #include <gtest/gtest.h>
@@ -111,7 +111,8 @@ TEST(RecommendBatch, EqualsOneUserAtATime)
 	const size_t k = 10;
 	std::vector<pgrec::Recommendation> out(users * k);
 	std::vector<size_t> counts(users);
-	pgrec::recommend_batch(m, q.data(), users, lists.data(), k, 2, out.data(), counts.data());
+	pgrec::recommend_batch(m, q.data(), users, lists.data(), k, 2, pgrec::no_cancel(), out.data(),
+	                       counts.data());
 	for (size_t u = 0; u < users; u++)
 		expect_same(reference(m, q.data() + u * dim, seen[u], nullptr, k), out.data() + u * k,
 		            counts[u]);
@@ -130,7 +131,6 @@ TEST(FoldIn, ExplicitUserSolveMatchesDirectLeastSquares)
 		x = d(rng);
 	pgrec::ItemMatrix m = {f.data(), bias.data(), nullptr, items, dim};
 	pgrec::Hyperparameters h;
-	h.algorithm = pgrec::Algorithm::Als;
 	h.regularization = 0.2;
 	h.bias_regularization = 0.05;
 	h.regularization_exponent = 0.8;
@@ -138,7 +138,8 @@ TEST(FoldIn, ExplicitUserSolveMatchesDirectLeastSquares)
 	std::vector<float> ratings = {5, 3, 4, 1, 2, 5};
 	std::vector<float> user(dim);
 	float user_bias;
-	pgrec::fold_in_user(m, 3.5, h, nullptr, rated.data(), ratings.data(), rated.size(), user.data(),
+	pgrec::FoldInInput input = {m, 3.5, h, nullptr, rated.data(), ratings.data(), rated.size()};
+	pgrec::fold_in_user(*pgrec::find_algorithm("als"), input, pgrec::no_cancel(), user.data(),
 	                    &user_bias);
 	// The same problem with a dense QR of the regularised design matrix.
 	double n = std::pow(static_cast<double>(rated.size()), h.regularization_exponent);

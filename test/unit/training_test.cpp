@@ -1,9 +1,9 @@
 // Unit tests of the trainers against dense direct solves on tiny problems: after an epoch,
 // the side solved last must be the exact minimiser of its objective given the other side.
+#include "algorithm_registry.h"
 #include "core_errors.h"
 #include "factor_init.h"
 #include "interactions.h"
-#include "training.h"
 
 #include <gtest/gtest.h>
 
@@ -60,8 +60,8 @@ TEST(Interactions, MapsIdsMergesDuplicatesAndTransposes)
 	pgrec::Interactions sum = pgrec::build_interactions(users.data(), items.data(), values.data(),
 	                                                    5, pgrec::DuplicatePolicy::Sum);
 	EXPECT_EQ(sum.by_user.value, (std::vector<float>{6.0f, 6.0f, 3.0f}));
-	EXPECT_EQ(pgrec::find_index(sum.item_ids, 9), 1);
-	EXPECT_EQ(pgrec::find_index(sum.item_ids, 4), -1);
+	EXPECT_EQ(pgrec::dense_index(sum.item_ids.data(), sum.items(), 9), 1);
+	EXPECT_EQ(pgrec::dense_index(sum.item_ids.data(), sum.items(), 4), -1);
 	EXPECT_THROW(
 	    pgrec::build_interactions(nullptr, nullptr, nullptr, 0, pgrec::DuplicatePolicy::Sum),
 	    pgrec::DataError);
@@ -74,14 +74,14 @@ TEST(ExplicitAls, ItemSideIsTheExactLeastSquaresSolution)
 	    pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(), t.users.size(),
 	                              pgrec::DuplicatePolicy::Mean);
 	pgrec::Hyperparameters h;
-	h.algorithm = pgrec::Algorithm::Als;
+	const pgrec::AlgorithmEntry &algorithm = *pgrec::find_algorithm("als");
 	h.factors = 3;
 	h.regularization = 0.3;
 	h.bias_regularization = 0.1;
 	h.regularization_exponent = 0.8;
 	Model m(d, h.factors, true);
-	auto trainer = pgrec::make_trainer(d, h, m.buffers);
-	ASSERT_TRUE(trainer->run_epoch(nullptr));
+	auto trainer = pgrec::make_trainer(algorithm, d, h, m.buffers);
+	trainer->run_epoch(pgrec::no_cancel());
 	const int k = h.factors;
 	const double mu = trainer->global_mean();
 	for (size_t i = 0; i < d.items(); i++)
@@ -116,18 +116,19 @@ TEST(ExplicitAls, FitsTheTrainingDataWhateverTheThreadCount)
 	pgrec::Interactions d =
 	    pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(), t.users.size(),
 	                              pgrec::DuplicatePolicy::Mean);
+	const pgrec::AlgorithmEntry &algorithm = *pgrec::find_algorithm("als");
 	pgrec::Hyperparameters h;
 	h.factors = 4;
 	h.regularization = 0.01;
 	h.regularization_exponent = 1.0;
 	Model a(d, h.factors, true), b(d, h.factors, true);
-	auto ta = pgrec::make_trainer(d, h, a.buffers);
+	auto ta = pgrec::make_trainer(algorithm, d, h, a.buffers);
 	h.threads = 3;
-	auto tb = pgrec::make_trainer(d, h, b.buffers);
+	auto tb = pgrec::make_trainer(algorithm, d, h, b.buffers);
 	for (int e = 0; e < 20; e++)
 	{
-		ta->run_epoch(nullptr);
-		tb->run_epoch(nullptr);
+		ta->run_epoch(pgrec::no_cancel());
+		tb->run_epoch(pgrec::no_cancel());
 	}
 	EXPECT_LT(ta->loss(), 0.2); // 4 factors fit 20 ratings of a 7 x 5 matrix closely
 	EXPECT_EQ(a.uf, b.uf) << "thread count must not change ALS factors";
@@ -141,15 +142,15 @@ TEST(ImplicitAls, ItemSideMatchesTheDenseWeightedSolve)
 	    pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(), t.users.size(),
 	                              pgrec::DuplicatePolicy::Sum);
 	pgrec::Hyperparameters h;
-	h.algorithm = pgrec::Algorithm::Ials;
+	const pgrec::AlgorithmEntry &algorithm = *pgrec::find_algorithm("ials");
 	h.factors = 3;
 	h.regularization = 0.5;
 	h.regularization_exponent = 0.5;
 	h.alpha = 2.0;
 	h.cg_steps = 50; // enough for CG to reach the exact solution of a 3 x 3 system
 	Model m(d, h.factors, false);
-	auto trainer = pgrec::make_trainer(d, h, m.buffers);
-	ASSERT_TRUE(trainer->run_epoch(nullptr));
+	auto trainer = pgrec::make_trainer(algorithm, d, h, m.buffers);
+	trainer->run_epoch(pgrec::no_cancel());
 	const int k = h.factors;
 	// Dense confidence and preference over every (user, item) pair.
 	for (size_t i = 0; i < d.items(); i++)
@@ -191,17 +192,17 @@ TEST(Bpr, RanksObservedItemsAboveOthersAndIsDeterministic)
 	pgrec::Interactions d = pgrec::build_interactions(users.data(), items.data(), nullptr,
 	                                                  users.size(), pgrec::DuplicatePolicy::Sum);
 	pgrec::Hyperparameters h;
-	h.algorithm = pgrec::Algorithm::Bpr;
+	const pgrec::AlgorithmEntry &algorithm = *pgrec::find_algorithm("bpr");
 	h.factors = 4;
 	h.learning_rate = 0.1;
 	h.regularization = 0.001;
 	Model a(d, h.factors, true), b(d, h.factors, true);
-	auto ta = pgrec::make_trainer(d, h, a.buffers);
-	auto tb = pgrec::make_trainer(d, h, b.buffers);
+	auto ta = pgrec::make_trainer(algorithm, d, h, a.buffers);
+	auto tb = pgrec::make_trainer(algorithm, d, h, b.buffers);
 	for (int e = 0; e < 200; e++)
 	{
-		ta->run_epoch(nullptr);
-		tb->run_epoch(nullptr);
+		ta->run_epoch(pgrec::no_cancel());
+		tb->run_epoch(pgrec::no_cancel());
 	}
 	EXPECT_EQ(a.uf, b.uf) << "one thread and one seed give the same factors";
 	EXPECT_LT(ta->loss(), 0.3);
@@ -220,39 +221,93 @@ TEST(Bpr, RanksObservedItemsAboveOthersAndIsDeterministic)
 	EXPECT_EQ(correct, 20);
 }
 
-TEST(Training, InterruptStopsAnEpoch)
+TEST(Training, OnlyACancelOrTerminateStopsAnEpoch)
 {
 	Tiny t;
 	pgrec::Interactions d =
 	    pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(), t.users.size(),
 	                              pgrec::DuplicatePolicy::Mean);
-	for (pgrec::Algorithm a :
-	     {pgrec::Algorithm::Als, pgrec::Algorithm::Ials, pgrec::Algorithm::Bpr})
+	for (const char *name : {"als", "ials", "bpr"})
 	{
-		pgrec::Hyperparameters h;
-		h.algorithm = a;
+		const pgrec::AlgorithmEntry &algorithm = *pgrec::find_algorithm(name);
+		pgrec::Hyperparameters h = algorithm.defaults;
 		h.factors = 2;
-		Model m(d, h.factors, true);
-		auto trainer = pgrec::make_trainer(d, h, m.buffers);
-		volatile sig_atomic_t pending = 1;
-		EXPECT_FALSE(trainer->run_epoch(&pending));
-		pending = 0;
-		EXPECT_TRUE(trainer->run_epoch(&pending));
+		Model m(d, h.factors, true), quiet(d, h.factors, true);
+		auto trainer = pgrec::make_trainer(algorithm, d, h, m.buffers);
+		volatile sig_atomic_t cancel = 1, terminate = 0;
+		pgrec::CancelToken token;
+		token.cancel = &cancel;
+		token.terminate = &terminate;
+		EXPECT_THROW(trainer->run_epoch(token), pgrec::Cancelled) << name;
+		cancel = 0;
+		terminate = 1;
+		EXPECT_THROW(trainer->run_epoch(token), pgrec::Cancelled) << name;
+		// With neither flag set, an epoch runs to its end and gives the undisturbed factors.
+		terminate = 0;
+		auto fresh = pgrec::make_trainer(algorithm, d, h, m.buffers);
+		auto reference = pgrec::make_trainer(algorithm, d, h, quiet.buffers);
+		fresh->run_epoch(token);
+		reference->run_epoch(pgrec::no_cancel());
+		EXPECT_EQ(m.uf, quiet.uf) << name;
+		EXPECT_EQ(m.itf, quiet.itf) << name;
 	}
 }
 
-TEST(Training, RejectsAbsurdHyperparameters)
+TEST(Training, CancelStopsBuildingTheMatrix)
 {
-	pgrec::Hyperparameters h;
+	Tiny t;
+	volatile sig_atomic_t cancel = 1;
+	pgrec::CancelToken token;
+	token.cancel = &cancel;
+	EXPECT_THROW(pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(),
+	                                       t.users.size(), pgrec::DuplicatePolicy::Mean, token),
+	             pgrec::Cancelled);
+}
+
+TEST(Registry, EveryAlgorithmValidatesItsOwnParametersOnly)
+{
+	const pgrec::AlgorithmEntry &als = *pgrec::find_algorithm("als");
+	const pgrec::AlgorithmEntry &bpr = *pgrec::find_algorithm("bpr");
+	EXPECT_EQ(pgrec::find_algorithm("svd"), nullptr);
+	EXPECT_EQ(pgrec::find_algorithm("imported")->make_trainer, nullptr);
+	EXPECT_NO_THROW(pgrec::validate(als, als.defaults));
+	pgrec::Hyperparameters h = als.defaults;
 	h.factors = 0;
-	EXPECT_THROW(pgrec::validate(h), pgrec::InvalidArgument);
-	h = pgrec::Hyperparameters();
+	EXPECT_THROW(pgrec::validate(als, h), pgrec::InvalidArgument);
+	h = als.defaults;
 	h.regularization = NAN;
-	EXPECT_THROW(pgrec::validate(h), pgrec::InvalidArgument);
-	h = pgrec::Hyperparameters();
+	EXPECT_THROW(pgrec::validate(als, h), pgrec::InvalidArgument);
+	h = als.defaults;
 	h.epochs = 0;
-	EXPECT_THROW(pgrec::validate(h), pgrec::InvalidArgument);
-	EXPECT_NO_THROW(pgrec::validate(pgrec::Hyperparameters()));
+	EXPECT_THROW(pgrec::validate(als, h), pgrec::InvalidArgument);
+	// learning_rate is bpr's: als does not check it, bpr does.
+	h = als.defaults;
+	h.learning_rate = 0;
+	EXPECT_NO_THROW(pgrec::validate(als, h));
+	EXPECT_THROW(pgrec::validate(bpr, h), pgrec::InvalidArgument);
+	EXPECT_EQ(pgrec::trainable_algorithm_list(),
+	          "'als' (explicit ratings), 'ials' (implicit feedback) or 'bpr' (implicit feedback, "
+	          "pairwise ranking)");
+}
+
+TEST(Interactions, MergeRepeatedFollowsTheTrainingPolicy)
+{
+	std::vector<int32_t> items = {7, 3, 7, 1, 3, 7};
+	std::vector<float> values = {1, 2, 3, 4, 5, 8};
+	std::vector<int32_t> mean_items = items;
+	std::vector<float> mean_values = values;
+	size_t n = pgrec::merge_repeated(items.data(), values.data(), items.size(),
+	                                 pgrec::DuplicatePolicy::Sum);
+	ASSERT_EQ(n, 3u);
+	EXPECT_EQ(std::vector<int32_t>(items.begin(), items.begin() + 3),
+	          (std::vector<int32_t>{1, 3, 7}));
+	EXPECT_EQ(std::vector<float>(values.begin(), values.begin() + 3),
+	          (std::vector<float>{4, 7, 12}));
+	n = pgrec::merge_repeated(mean_items.data(), mean_values.data(), mean_items.size(),
+	                          pgrec::DuplicatePolicy::Mean);
+	ASSERT_EQ(n, 3u);
+	EXPECT_EQ(std::vector<float>(mean_values.begin(), mean_values.begin() + 3),
+	          (std::vector<float>{4, 3.5f, 4}));
 }
 
 } // namespace

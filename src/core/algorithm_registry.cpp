@@ -1,0 +1,209 @@
+// The table of algorithms and of their hyper-parameters: every place that turns an algorithm
+// name into behaviour (train, evaluate, refresh, recommend, the catalog) looks it up here.
+#include "algorithm_registry.h"
+
+#include "core_errors.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "core_only.h"
+
+namespace pgrec
+{
+
+// Each algorithm's own file (als_explicit.cpp, ials.cpp, bpr.cpp) defines these.
+std::unique_ptr<Trainer> make_als_trainer(const Interactions &, const Hyperparameters &,
+                                          const FactorBuffers &);
+std::unique_ptr<Trainer> make_ials_trainer(const Interactions &, const Hyperparameters &,
+                                           const FactorBuffers &);
+std::unique_ptr<Trainer> make_bpr_trainer(const Interactions &, const Hyperparameters &,
+                                          const FactorBuffers &);
+void fold_in_als(const FoldInInput &, const CancelToken &, float *, float *);
+void fold_in_ials(const FoldInInput &, const CancelToken &, float *, float *);
+void fold_in_bpr(const FoldInInput &, const CancelToken &, float *, float *);
+
+namespace
+{
+
+constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+
+// Defaults tuned on ML-1M (als) and Gowalla (ials, bpr): bench/README.md.
+constexpr Hyperparameters als_defaults()
+{
+	Hyperparameters h;
+	h.epochs = 8;
+	h.regularization = 0.22;
+	h.bias_regularization = 0.05;
+	h.regularization_exponent = 0.8;
+	return h;
+}
+
+constexpr Hyperparameters ials_defaults()
+{
+	Hyperparameters h;
+	h.epochs = 10;
+	h.regularization = 3.0;
+	h.alpha = 40.0;
+	h.regularization_exponent = 0.5;
+	return h;
+}
+
+constexpr Hyperparameters bpr_defaults()
+{
+	Hyperparameters h;
+	h.epochs = 50;
+	h.regularization = 0.005;
+	h.learning_rate = 0.05;
+	return h;
+}
+
+// Factors trained elsewhere are folded in as implicit ALS with a mild, constant lambda.
+constexpr Hyperparameters imported_defaults()
+{
+	Hyperparameters h;
+	h.regularization = 0.1;
+	h.alpha = 1.0;
+	h.regularization_exponent = 0.0;
+	return h;
+}
+
+} // namespace
+
+// Constant-initialised: no code runs when the library is loaded.
+constexpr AlgorithmEntry kAlgorithms[] = {
+    {"als", "explicit ratings", true, true,
+     kFactors | kEpochs | kRegularization | kBiasRegularization | kRegularizationExponent |
+         kInitScale,
+     als_defaults(), make_als_trainer, Scorer::DotProduct, fold_in_als, false, "RMSE"},
+    {"ials", "implicit feedback", false, false,
+     kFactors | kEpochs | kRegularization | kAlpha | kRegularizationExponent | kInitScale |
+         kCgSteps,
+     ials_defaults(), make_ials_trainer, Scorer::DotProduct, fold_in_ials, true,
+     "objective per interaction"},
+    {"bpr", "implicit feedback, pairwise ranking", false, true,
+     kFactors | kEpochs | kRegularization | kLearningRate | kInitScale, bpr_defaults(),
+     make_bpr_trainer, Scorer::DotProduct, fold_in_bpr, false, "-log sigmoid"},
+    {"imported", "factors trained elsewhere", false, false,
+     kFactors | kRegularization | kAlpha | kRegularizationExponent, imported_defaults(), nullptr,
+     Scorer::DotProduct, fold_in_ials, true, "none"},
+};
+const size_t kAlgorithmCount = sizeof kAlgorithms / sizeof kAlgorithms[0];
+
+constexpr ParameterSpec kParameterSpecs[] = {
+    {"factors", kFactors, nullptr, &Hyperparameters::factors, 1, 4096, false},
+    {"epochs", kEpochs, nullptr, &Hyperparameters::epochs, 1, 100000, false},
+    {"regularization", kRegularization, &Hyperparameters::regularization, nullptr, 0, kUnbounded,
+     false},
+    {"alpha", kAlpha, &Hyperparameters::alpha, nullptr, 0, kUnbounded, false},
+    {"learning_rate", kLearningRate, &Hyperparameters::learning_rate, nullptr, 0, kUnbounded, true},
+    {"bias_regularization", kBiasRegularization, &Hyperparameters::bias_regularization, nullptr, 0,
+     kUnbounded, false},
+    {"regularization_exponent", kRegularizationExponent, &Hyperparameters::regularization_exponent,
+     nullptr, 0, 4, false},
+    {"init_scale", kInitScale, &Hyperparameters::init_scale, nullptr, 0, kUnbounded, true},
+    {"cg_steps", kCgSteps, nullptr, &Hyperparameters::cg_steps, 1, 100, false},
+};
+const size_t kParameterSpecCount = sizeof kParameterSpecs / sizeof kParameterSpecs[0];
+static_assert(sizeof kParameterSpecs / sizeof kParameterSpecs[0] <= kParameterSpecCountMax,
+              "raise kParameterSpecCountMax");
+
+const ParameterSpec *find_parameter(const std::string &name)
+{
+	for (const ParameterSpec &spec : kParameterSpecs)
+		if (name == spec.name)
+			return &spec;
+	return nullptr;
+}
+
+double parameter_value(const ParameterSpec &spec, const Hyperparameters &h)
+{
+	return spec.real ? h.*spec.real : static_cast<double>(h.*spec.integer);
+}
+
+void set_parameter(const ParameterSpec &spec, Hyperparameters *h, double value)
+{
+	if (spec.real)
+		h->*spec.real = value;
+	else
+		h->*spec.integer =
+		    std::isfinite(value) && std::fabs(value) < 2e9 ? static_cast<int>(value) : -1;
+}
+
+const AlgorithmEntry *find_algorithm(const std::string &name)
+{
+	for (const AlgorithmEntry &entry : kAlgorithms)
+		if (name == entry.name)
+			return &entry;
+	return nullptr;
+}
+
+std::string trainable_algorithm_list()
+{
+	std::string names;
+	size_t count = 0, written = 0;
+	for (const AlgorithmEntry &entry : kAlgorithms)
+		count += entry.make_trainer != nullptr;
+	for (const AlgorithmEntry &entry : kAlgorithms)
+	{
+		if (entry.make_trainer == nullptr)
+			continue;
+		if (written > 0)
+			names += written + 1 == count ? " or " : ", ";
+		names += std::string("'") + entry.name + "' (" + entry.description + ")";
+		written++;
+	}
+	return names;
+}
+
+void validate_parameter(const ParameterSpec &spec, double value)
+{
+	bool ok = std::isfinite(value) && (spec.min_exclusive ? value > spec.min : value >= spec.min) &&
+	          value <= spec.max;
+	if (ok)
+		return;
+	char text[160];
+	if (spec.integer)
+		std::snprintf(text, sizeof text, "%s must be between %g and %g, not %g", spec.name,
+		              spec.min, spec.max, value);
+	else if (spec.max == kUnbounded)
+		std::snprintf(text, sizeof text, "%s must be a finite number %s %g", spec.name,
+		              spec.min_exclusive ? ">" : ">=", spec.min);
+	else
+		std::snprintf(text, sizeof text, "%s must be between %g and %g", spec.name, spec.min,
+		              spec.max);
+	throw InvalidArgument(text);
+}
+
+void validate(const AlgorithmEntry &algorithm, const Hyperparameters &h)
+{
+	for (const ParameterSpec &spec : kParameterSpecs)
+		if (algorithm.parameters & spec.bit)
+			validate_parameter(spec, parameter_value(spec, h));
+	if (h.threads < 1 || h.threads > 64)
+		throw InvalidArgument("threads must be between 1 and 64");
+}
+
+std::unique_ptr<Trainer> make_trainer(const AlgorithmEntry &algorithm, const Interactions &data,
+                                      const Hyperparameters &h, const FactorBuffers &buffers)
+{
+	if (algorithm.make_trainer == nullptr)
+		throw InvalidArgument(std::string("algorithm ") + algorithm.name + " cannot be trained");
+	validate(algorithm, h);
+	return algorithm.make_trainer(data, h, buffers);
+}
+
+void fold_in_user(const AlgorithmEntry &algorithm, const FoldInInput &input,
+                  const CancelToken &cancel, float *factors, float *bias)
+{
+	if (input.n == 0)
+		throw DataError("no known items to fold the user in from");
+	float unused_bias = 0.0f;
+	algorithm.fold_in(input, cancel, factors, bias ? bias : &unused_bias);
+	for (int f = 0; f < input.items.dim; f++)
+		if (!std::isfinite(factors[f]))
+			throw NumericDivergence("the folded-in user's factors are not finite");
+}
+
+} // namespace pgrec

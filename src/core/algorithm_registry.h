@@ -1,0 +1,129 @@
+// The algorithm registry: one entry per algorithm names its trainer, its hyper-parameters with
+// their defaults and ranges, how it is served and how a new user is folded in.
+#pragma once
+
+#include "cancel_token.h"
+#include "recommend.h"
+#include "training.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace pgrec
+{
+
+// The hyper-parameters an algorithm can use, as bits of AlgorithmEntry::parameters.
+enum ParameterBit : unsigned
+{
+	kFactors = 1u << 0,
+	kEpochs = 1u << 1,
+	kRegularization = 1u << 2,
+	kAlpha = 1u << 3,
+	kLearningRate = 1u << 4,
+	kBiasRegularization = 1u << 5,
+	kRegularizationExponent = 1u << 6,
+	kInitScale = 1u << 7,
+	kCgSteps = 1u << 8
+};
+
+// One hyper-parameter: its name (the argument of pgrec.train and the key in the stored JSON),
+// the field of Hyperparameters it sets (a double or an int) and its valid range.
+struct ParameterSpec
+{
+	const char *name;
+	ParameterBit bit;
+	double Hyperparameters::*real;
+	int Hyperparameters::*integer;
+	double min, max;
+	bool min_exclusive;
+};
+
+// Every hyper-parameter of every algorithm (seed and threads are not per algorithm).
+extern const ParameterSpec kParameterSpecs[];
+extern const size_t kParameterSpecCount;
+
+// The spec called name, or null.
+const ParameterSpec *find_parameter(const std::string &name);
+
+// The value of a parameter in h, and setting it (integers are rounded toward zero).
+double parameter_value(const ParameterSpec &spec, const Hyperparameters &h);
+void set_parameter(const ParameterSpec &spec, Hyperparameters *h, double value);
+
+// How recommend() scores items for a user of the model.
+enum class Scorer
+{
+	DotProduct // p_u . q_i + b_i over the item factors: the SIMD scan
+};
+
+// What a fold-in solve gets: the fixed item side, the model's global mean, its
+// hyper-parameters, the Gramian of the items (for algorithms that say needs_gramian), and the
+// user's distinct items with their values (values null: all 1).
+struct FoldInInput
+{
+	const ItemMatrix &items;
+	double global_mean;
+	const Hyperparameters &h;
+	const float *gramian;
+	const int32_t *item_indices;
+	const float *values;
+	size_t n;
+};
+
+using TrainerFactory = std::unique_ptr<Trainer> (*)(const Interactions &, const Hyperparameters &,
+                                                    const FactorBuffers &);
+// Writes the user's dim factors and, for algorithms with biases, *bias.
+using FoldInSolver = void (*)(const FoldInInput &, const CancelToken &, float *factors,
+                              float *bias);
+
+struct AlgorithmEntry
+{
+	const char *name;
+	const char *description;     // one line, for hints and the catalog comment
+	bool explicit_feedback;      // trains on ratings: duplicates averaged, fold-in needs ratings
+	bool biases;                 // learns a global mean and per-user and per-item biases
+	unsigned parameters;         // ParameterBit mask of the hyper-parameters it uses
+	Hyperparameters defaults;    // tuned defaults (bench/README.md)
+	TrainerFactory make_trainer; // null: not trainable (imported factors)
+	Scorer scorer;
+	FoldInSolver fold_in;
+	bool needs_gramian; // fold_in reads FoldInInput::gramian
+	const char *loss;   // what loss_history holds
+};
+
+// Every algorithm, in the order pgrec.algorithms() lists them.
+extern const AlgorithmEntry kAlgorithms[];
+extern const size_t kAlgorithmCount;
+
+// An upper bound of kParameterSpecCount, for arrays sized at compile time.
+constexpr size_t kParameterSpecCountMax = 32;
+
+// The entry called name, or null.
+const AlgorithmEntry *find_algorithm(const std::string &name);
+
+// Repeated (user, item) rows: explicit ratings average, implicit feedback adds up.
+inline DuplicatePolicy duplicate_policy(const AlgorithmEntry &algorithm)
+{
+	return algorithm.explicit_feedback ? DuplicatePolicy::Mean : DuplicatePolicy::Sum;
+}
+
+// The names of the trainable algorithms as a hint lists them: "'als', 'ials' or 'bpr'".
+std::string trainable_algorithm_list();
+
+// Throws InvalidArgument unless value is in the parameter's range.
+void validate_parameter(const ParameterSpec &spec, double value);
+
+// Throws InvalidArgument unless every parameter the algorithm uses is in its range.
+void validate(const AlgorithmEntry &algorithm, const Hyperparameters &h);
+
+// Initialises the buffers from the seed and returns the algorithm's trainer; throws
+// InvalidArgument for an algorithm that cannot be trained. data and buffers must outlive it.
+std::unique_ptr<Trainer> make_trainer(const AlgorithmEntry &algorithm, const Interactions &data,
+                                      const Hyperparameters &h, const FactorBuffers &buffers);
+
+// Folds one user in (input.n > 0 distinct items); throws NumericDivergence if the result is
+// not finite.
+void fold_in_user(const AlgorithmEntry &algorithm, const FoldInInput &input,
+                  const CancelToken &cancel, float *factors, float *bias);
+
+} // namespace pgrec

@@ -1,0 +1,75 @@
+// The Gramian in row blocks and the explicit ALS row solve: the design matrix [1, q_j] is
+// gathered in chunks, its normal equations accumulated by rank updates and solved by Cholesky.
+#include "normal_equations.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core_only.h"
+
+namespace pgrec
+{
+
+namespace
+{
+
+// Rows per block of the Gramian: about 16 MB of factors at 64 dimensions between checks.
+constexpr size_t kGramianBlock = 65536;
+
+// Rows of the design matrix gathered at once; bounds the scratch memory per thread.
+constexpr size_t kChunk = 256;
+
+} // namespace
+
+void gramian(const float *factors, size_t count, int dim, float *out, const CancelToken &cancel)
+{
+	Eigen::Map<RowMatrix> g(out, dim, dim);
+	g.setZero();
+	for (size_t first = 0; first < count; first += kGramianBlock)
+	{
+		cancel.check();
+		size_t rows = std::min(kGramianBlock, count - first);
+		Eigen::Map<const RowMatrix> y(factors + first * static_cast<size_t>(dim),
+		                              static_cast<Eigen::Index>(rows), dim);
+		g.noalias() += y.transpose() * y;
+	}
+}
+
+ExplicitRowScratch::ExplicitRowScratch(int dim)
+    : design(kChunk, dim + 1), target(kChunk), rhs(dim + 1), normal(dim + 1, dim + 1)
+{
+}
+
+void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameters &h,
+                        const int32_t *index, const float *values, size_t n, ExplicitRowScratch &s,
+                        float *factors, float *bias)
+{
+	const int k = other.dim;
+	s.normal.setZero();
+	s.rhs.setZero();
+	for (size_t start = 0; start < n; start += kChunk)
+	{
+		size_t m = std::min(kChunk, n - start);
+		for (size_t j = 0; j < m; j++)
+		{
+			int32_t c = index[start + j];
+			Eigen::Index row = static_cast<Eigen::Index>(j);
+			s.design(row, 0) = 1.0f;
+			s.design.row(row).tail(k) =
+			    Eigen::Map<const Eigen::RowVectorXf>(other.factors + static_cast<size_t>(c) * k, k);
+			float value = values ? values[start + j] : 1.0f;
+			s.target(row) = value - static_cast<float>(mu) - (other.bias ? other.bias[c] : 0.0f);
+		}
+		auto x = s.design.topRows(static_cast<Eigen::Index>(m));
+		s.normal.selfadjointView<Eigen::Lower>().rankUpdate(x.transpose());
+		s.rhs.noalias() += x.transpose() * s.target.head(static_cast<Eigen::Index>(m));
+	}
+	double count = std::pow(static_cast<double>(n), h.regularization_exponent);
+	s.normal.diagonal().array() += static_cast<float>(h.regularization * count);
+	s.normal(0, 0) += static_cast<float>((h.bias_regularization - h.regularization) * count);
+	Eigen::VectorXf w = s.normal.selfadjointView<Eigen::Lower>().llt().solve(s.rhs);
+	*bias = w(0);
+	Eigen::Map<Eigen::VectorXf>(factors, k) = w.tail(k);
+}
+
+} // namespace pgrec

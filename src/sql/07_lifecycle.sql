@@ -64,16 +64,16 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	job bigint;
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
-		RAISE EXCEPTION 'pg_cron is not installed in this database'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-			HINT = 'Set shared_preload_libraries = ''pg_cron'' and cron.database_name to this database in postgresql.conf, restart, then CREATE EXTENSION pg_cron.';
-	END IF;
 	IF NOT EXISTS (SELECT 1 FROM pgrec.models m WHERE m.name = model_name) THEN
 		RAISE EXCEPTION 'model "%" does not exist', model_name USING ERRCODE = 'undefined_object';
 	END IF;
 	IF NOT pg_has_role((SELECT m.owner FROM pgrec.models m WHERE m.name = model_name), 'USAGE') THEN
 		RAISE EXCEPTION 'must be owner of model "%"', model_name USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_cron') THEN
+		RAISE EXCEPTION 'pg_cron is not installed in this database'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			HINT = 'Set shared_preload_libraries = ''pg_cron'' and cron.database_name to this database in postgresql.conf, restart, then CREATE EXTENSION pg_cron.';
 	END IF;
 	EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
 		USING 'pgrec retrain ' || model_name, schedule, format('CALL pgrec.retrain(%L)', model_name);

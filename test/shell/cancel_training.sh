@@ -35,7 +35,6 @@ rm -f /tmp/pgrec_cancel.$$
 
 after=$(sql "SELECT model_id || ':' || factors FROM pgrec.models WHERE name = 'kept'")
 check "the previous model is unchanged" "'$before' = '$after'" "before $before, after $after"
-check "no orphaned factor rows" "(SELECT count(*) FROM pgrec.item_factors f WHERE NOT EXISTS
-	(SELECT 1 FROM pgrec.models m WHERE m.model_id = f.model_id)) = 0" "orphans counted"
+check_factor_rows kept
 sql "SELECT pgrec.drop_model('kept'); DROP TABLE big_clicks" >/dev/null
 finish

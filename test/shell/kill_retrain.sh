@@ -33,5 +33,6 @@ after=$(sql "SELECT string_agg(item_id::text, ',') FROM pgrec.recommend('survivo
 check "the current version serves the same recommendations" "'$before' = '$after'" "$after"
 rows_after=$(sql "SELECT (SELECT count(*) FROM pgrec.model_versions) || '/' || (SELECT count(*) FROM pgrec.item_factors) || '/' || (SELECT count(*) FROM pgrec.user_factors)")
 check "no half-written version or orphaned rows (versions/items/users)" "'$rows_before' = '$rows_after'" "$rows_before before, $rows_after after"
+check_factor_rows survivor
 sql "SELECT pgrec.drop_model('survivor'); DROP TABLE kill_ratings" >/dev/null
 finish

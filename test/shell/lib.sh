@@ -27,6 +27,19 @@ check() {
 	fi
 }
 
+# Fails unless every kept version of model $1 has exactly as many user and item factor rows as
+# its catalog row says (a half-written or half-deleted version would not).
+check_factor_rows() {
+	check "every version of $1 has the factor rows its catalog row counts" \
+		"(SELECT coalesce(bool_and(v.users = (SELECT count(*) FROM pgrec.user_factors u WHERE u.model_id = v.model_id)
+			AND v.items = (SELECT count(*) FROM pgrec.item_factors i WHERE i.model_id = v.model_id)), false)
+		FROM pgrec.model_versions v WHERE v.name = '$1')" \
+		"$(sql "SELECT string_agg(format('v%s %s/%s users, %s/%s items', v.version,
+			(SELECT count(*) FROM pgrec.user_factors u WHERE u.model_id = v.model_id), v.users,
+			(SELECT count(*) FROM pgrec.item_factors i WHERE i.model_id = v.model_id), v.items), '; ' ORDER BY v.version)
+		FROM pgrec.model_versions v WHERE v.name = '$1'")"
+}
+
 # Exits with the test's status after the checks.
 finish() {
 	[ "${FAILURES:-0}" -eq 0 ]

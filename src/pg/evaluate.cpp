@@ -189,6 +189,7 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 	pgrec::SparseView train = {model.seen_ptr, model.seen_index};
 	int threads = effective_threads();
 	pgrec::CancelToken cancel = backend_cancel_token();
+	ereport(DEBUG1, (errmsg("ranking every item for %zu held-out users", n_cases)));
 	CORE_CALL(metrics = pgrec::ranking_metrics(view, train, cases, n_cases, k, threads, cancel));
 
 	// The owner's evaluations are kept with the version; other roles only get the figures.

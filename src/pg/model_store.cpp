@@ -229,6 +229,7 @@ static void prune_versions(const char *name)
 
 int64 store_model(const ModelRecord *r, const ModelRows &rows, int32 *version_out)
 {
+	ereport(DEBUG1, (errmsg("writing a new version of model \"%s\"", r->name)));
 	SavedRights rights;
 	enter_catalog_rights(&rights);
 	NewVersion nv = begin_version(r->name, rights.user);

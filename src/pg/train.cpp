@@ -210,6 +210,7 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	const pgrec::Hyperparameters &h = r.h;
 	pgrec::CancelToken cancel = backend_cancel_token();
 	InteractionArrays rows = {};
+	ereport(DEBUG1, (errmsg("reading the interactions of model \"%s\"", r.name)));
 	read_source(r, run_context, &rows);
 	if (rows.count == 0)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("no interactions to train on"),
@@ -231,6 +232,7 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 				                        "the source.")));
 
 	// Build the matrix; the run's C++ objects are freed with run_context.
+	ereport(DEBUG1, (errmsg("building the interaction matrix of %zu rows", rows.count)));
 	TrainingRun *run = new_owned_by<TrainingRun>(run_context);
 	pgrec::DuplicatePolicy policy = pgrec::duplicate_policy(*r.algorithm);
 	CORE_CALL(run->data = pgrec::build_interactions(rows.users, rows.items,

@@ -25,7 +25,8 @@ static char *required_name(FunctionCallInfo fcinfo, int argno)
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
-// Runs one of pgrec's statements on its tables with two arguments (name, number).
+// Runs one of pgrec's statements on its tables with two arguments (name, number); a read that
+// is not read_only takes a new snapshot, as reads under the model's lock must.
 static int run_catalog(const char *sql, const char *name, Datum number, bool read_only)
 {
 	Oid types[2] = {TEXTOID, INT4OID};
@@ -51,7 +52,7 @@ Datum pgrec_rollback(PG_FUNCTION_ARGS)
 	{
 		int rc = run_catalog("SELECT pg_catalog.max(version) FROM pgrec.model_versions WHERE name "
 		                     "OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.<) $2",
-		                     name, Int32GetDatum(exists ? current.version : PG_INT32_MAX), true);
+		                     name, Int32GetDatum(exists ? current.version : PG_INT32_MAX), false);
 		bool isnull = true;
 		if (rc == SPI_OK_SELECT && SPI_processed == 1)
 			target = DatumGetInt32(
@@ -62,7 +63,7 @@ Datum pgrec_rollback(PG_FUNCTION_ARGS)
 	                       : run_catalog("SELECT owner::pg_catalog.oid FROM pgrec.model_versions "
 	                                     "WHERE name OPERATOR(pg_catalog.=) $1 AND version "
 	                                     "OPERATOR(pg_catalog.=) $2",
-	                                     name, Int32GetDatum(target), true);
+	                                     name, Int32GetDatum(target), false);
 	if (!target_given || rc != SPI_OK_SELECT || SPI_processed != 1)
 	{
 		if (target_given)

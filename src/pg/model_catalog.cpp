@@ -213,13 +213,13 @@ static void fill_catalog(const char *name, ModelCatalog *out)
 	out->rating_column = text_column(COL_RATING_COLUMN);
 }
 
-bool read_model_catalog(const char *name, MemoryContext context, ModelCatalog *out)
+bool read_model_catalog(const char *name, bool latest, MemoryContext context, ModelCatalog *out)
 {
 	Oid types[1] = {TEXTOID};
 	Datum values[1] = {CStringGetTextDatum(name)};
 	SavedRights rights;
 	enter_catalog_rights(&rights);
-	int rc = SPI_execute_with_args(catalog_sql, 1, types, values, NULL, true, 1);
+	int rc = SPI_execute_with_args(catalog_sql, 1, types, values, NULL, !latest, 1);
 	leave_rights(&rights);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read pgrec.model_versions: %s", SPI_result_code_string(rc));
@@ -227,13 +227,14 @@ bool read_model_catalog(const char *name, MemoryContext context, ModelCatalog *o
 		return false;
 	MemoryContext spi_context = MemoryContextSwitchTo(context);
 	fill_catalog(name, out);
+	out->latest = latest;
 	MemoryContextSwitchTo(spi_context);
 	return true;
 }
 
 void require_model_catalog(const char *name, MemoryContext context, ModelCatalog *out)
 {
-	if (!read_model_catalog(name, context, out))
+	if (!read_model_catalog(name, false, context, out))
 		ereport(
 		    ERROR,
 		    (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("model \"%s\" does not exist", name),

@@ -31,6 +31,7 @@ struct ModelCatalog
 	char *source;
 	char *source_search_path;                        // NULL for a table source
 	char *user_column, *item_column, *rating_column; // rating_column may be NULL
+	bool latest; // read with a new snapshot (after the model's lock): so are its factors
 };
 
 // Takes the transaction-level lock of a model name: trainings, refreshes, rollbacks, drops and
@@ -40,11 +41,13 @@ struct ModelCatalog
 void lock_model(const char *name);
 
 // Reads the current row of model name into *out; false if there is none (SPI connected; reads
-// with the rights of the catalog's owner). Ereports 22000-class errors on a row it cannot
-// trust (unknown algorithm, out-of-range hyper-parameters).
-bool read_model_catalog(const char *name, MemoryContext context, ModelCatalog *out);
+// with the rights of the catalog's owner). With latest, reads with a new snapshot, as a writer
+// must once it holds the model's lock (in READ COMMITTED it then sees the version a writer it
+// waited for committed); otherwise with the statement's snapshot. Ereports XX001 on a row it
+// cannot trust (unknown algorithm, out-of-range hyper-parameters).
+bool read_model_catalog(const char *name, bool latest, MemoryContext context, ModelCatalog *out);
 
-// The same, ereporting 42704 when there is no such model.
+// The same with the statement's snapshot, ereporting 42704 when there is no such model.
 void require_model_catalog(const char *name, MemoryContext context, ModelCatalog *out);
 
 // Ereports 42501 unless the current user has the privileges of the model's owner (is the owner,

@@ -66,12 +66,15 @@ struct Side
 	float *bias;
 };
 
-// Opens a cursor over one side's rows of the model, ordered by id.
-static Portal open_side(const char *sql, int64 model_id)
+// Opens a cursor over one side's rows of the model, ordered by id, with the snapshot the
+// catalog row was read with.
+static Portal open_side(const char *sql, const ModelCatalog &catalog)
 {
 	Oid types[1] = {INT8OID};
-	Datum values[1] = {Int64GetDatum(model_id)};
-	Portal portal = SPI_cursor_open_with_args(NULL, sql, 1, types, values, NULL, true, 0);
+	Datum values[1] = {Int64GetDatum(catalog.model_id)};
+	int64 model_id = catalog.model_id;
+	Portal portal =
+	    SPI_cursor_open_with_args(NULL, sql, 1, types, values, NULL, !catalog.latest, 0);
 	if (portal == NULL)
 		elog(ERROR, "could not read the factors of model %lld", (long long)model_id);
 	return portal;
@@ -122,7 +125,7 @@ static void read_side(LoadedModel *m, Side *side, const char *sql, MemoryContext
 	side->ids = (int64 *)MemoryContextAllocHuge(context, sizeof(int64) * Max(side->count, 1));
 	side->factors = zeroed_floats(context, side->count * k);
 	count_bytes(m, side->count * (sizeof(int64) + sizeof(float) * (k + 1)));
-	Portal portal = open_side(sql, m->catalog.model_id);
+	Portal portal = open_side(sql, m->catalog);
 	size_t read = 0;
 	for (;;)
 	{

@@ -160,7 +160,7 @@ bool begin_model_write(const char *name, const char *action, MemoryContext conte
                        ModelCatalog *current)
 {
 	lock_model(name);
-	if (!read_model_catalog(name, context, current))
+	if (!read_model_catalog(name, true, context, current))
 		return false;
 	check_model_owner(name, current->owner, action);
 	return true;
@@ -206,7 +206,7 @@ struct NewVersion
 
 static NewVersion begin_version(const char *name, Oid user)
 {
-	if (run_named(next_version_sql, name, 1, (Datum)0, true) != SPI_OK_SELECT || SPI_processed != 1)
+	if (run_named(next_version_sql, name, 1, (Datum)0, false) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not start a new version of model \"%s\"", name);
 	NewVersion v;
 	bool isnull, owner_null;

@@ -78,6 +78,17 @@ SELECT count(*) >= 8 AS als_fold_in_matches FROM
 	JOIN (SELECT item_id FROM pgrec.recommend_for_interactions('rec_als',
 		ARRAY(SELECT item_id FROM rec_stars WHERE user_id = 5 ORDER BY item_id),
 		ARRAY(SELECT rating FROM rec_stars WHERE user_id = 5 ORDER BY item_id), 10)) b USING (item_id);
+-- Repeated items of a visitor merge as training merges repeated rows: explicit ratings average,
+-- implicit values add up (here against the same items given once with the merged values).
+SELECT (SELECT array_agg(item_id || ':' || round(score::numeric, 4)) FROM pgrec.recommend_for_interactions('rec_als',
+		ARRAY[3, 1, 3, 2], ARRAY[5, 4, 1, 2]::real[], 5))
+	= (SELECT array_agg(item_id || ':' || round(score::numeric, 4)) FROM pgrec.recommend_for_interactions('rec_als',
+		ARRAY[1, 2, 3], ARRAY[4, 2, 3]::real[], 5)) AS repeated_ratings_average;
+SELECT (SELECT array_agg(item_id || ':' || round(score::numeric, 4)) FROM pgrec.recommend_for_interactions('rec_ials',
+		ARRAY[7, 2, 7], k => 5))
+	= (SELECT array_agg(item_id || ':' || round(score::numeric, 4)) FROM pgrec.recommend_for_interactions('rec_ials',
+		ARRAY[2, 7], ARRAY[1, 2]::real[], 5)) AS repeated_clicks_add_up;
+SELECT error_of($$SELECT * FROM pgrec.recommend_for_interactions('rec_als', ARRAY[1, 2], ARRAY[5, 'Infinity']::real[])$$);
 SELECT users FROM pgrec.train('rec_bpr', 'rec_clicks', 'user_id', 'item_id', algorithm => 'bpr', factors => 8, epochs => 40, learning_rate => 0.1);
 SELECT count(*) AS bpr_own_group FROM pgrec.recommend_for_interactions('rec_bpr', ARRAY[21, 22, 23, 24], k => 5) WHERE item_id > 20;
 -- Retraining in this session is seen by the next call (the cache reloads the new version).

@@ -42,6 +42,17 @@ static void corrupted(const LoadedModel *m, const char *side, int64 id, const ch
 	                errhint("Retrain or re-import the model.")));
 }
 
+// Ereports XX001 when a side has another number of rows than the catalog row counts.
+static void count_mismatch(const LoadedModel *m, const char *side, size_t rows, size_t expected)
+{
+	ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+	                errmsg("model \"%s\" version %d has %s%zu %s rows, not the %zu its catalog "
+	                       "row counts",
+	                       m->catalog.name, m->catalog.version, rows > expected ? "at least " : "",
+	                       rows, side, expected),
+	                errhint("Retrain or re-import the model.")));
+}
+
 // Adds bytes to the model's size, ereporting 53200 past the memory limit.
 static void count_bytes(LoadedModel *m, size_t bytes)
 {
@@ -134,7 +145,7 @@ static void read_side(LoadedModel *m, Side *side, const char *sql, MemoryContext
 		if (SPI_processed == 0)
 			break;
 		if (read + SPI_processed > side->count)
-			corrupted(m, side->what, 0, "rows outnumber the catalog's count");
+			count_mismatch(m, side->what, read + SPI_processed, side->count);
 		for (uint64 r = 0; r < SPI_processed; r++)
 		{
 			read_side_row(m, side, r, read, context);
@@ -145,7 +156,7 @@ static void read_side(LoadedModel *m, Side *side, const char *sql, MemoryContext
 	}
 	SPI_cursor_close(portal);
 	if (read != side->count)
-		corrupted(m, side->what, (int64)read, "rows read, fewer than the catalog's count");
+		count_mismatch(m, side->what, read, side->count);
 }
 
 static int compare_int32(const void *a, const void *b)

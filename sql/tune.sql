@@ -27,6 +27,12 @@ FROM pgrec.models m, grid g WHERE m.name = 'tuned' AND g.best;
 SELECT count(*) AS leftover_trial_models FROM pgrec.models WHERE name LIKE 'tuned (%';
 SELECT round(rmse::numeric, 6) = (SELECT round(rmse::numeric, 6) FROM grid WHERE best) AS same_rmse_as_reported
 FROM pgrec.evaluate('tuned', 'tune_validation', 'user_id', 'item_id', 'rating');
+-- Tuning into an existing model publishes a new version and keeps the older ones.
+SELECT count(*) AS trials FROM pgrec.tune('tuned', 'tune_train', 'tune_validation', 'user_id', 'item_id', 'rating',
+	factors => '{4}', regularization => '{0.1}', epochs => '{3}');
+SELECT string_agg(version::text, ',' ORDER BY version) AS versions_kept, count(*) FILTER (WHERE is_current) AS current
+FROM pgrec.model_versions WHERE name = 'tuned';
+SELECT pgrec.rollback('tuned') AS rolled_back_to;
 -- Random search: a seeded sample of the combinations, ranked by NDCG for implicit models.
 SELECT count(*) AS trials, count(*) FILTER (WHERE best) AS best
 FROM pgrec.tune('tuned_implicit', 'SELECT * FROM tune_train WHERE rating >= 4', 'SELECT * FROM tune_validation WHERE rating >= 4',

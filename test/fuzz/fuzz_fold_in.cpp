@@ -1,0 +1,92 @@
+// libFuzzer target of the fold-in inputs: a visitor's item indices and values (repeated, out of
+// order, extreme) merged as recommend_for_interactions() merges them, then folded in by every
+// algorithm of the registry against a small item matrix. No input may crash, read or write out
+// of bounds, or return factors that are not finite without throwing.
+#include "algorithm_registry.h"
+#include "core_errors.h"
+#include "interactions.h"
+#include "normal_equations.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace
+{
+
+// Reads the next value of type T from the input, or zero past its end.
+template <class T> T take(const uint8_t *&data, size_t &size)
+{
+	T value{};
+	size_t n = size < sizeof(T) ? size : sizeof(T);
+	std::memcpy(&value, data, n);
+	data += n;
+	size -= n;
+	return value;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const int dim = 1 + take<uint8_t>(data, size) % 8;
+	const size_t items = 1 + take<uint8_t>(data, size) % 40;
+	const size_t n = 1 + take<uint8_t>(data, size) % 64;
+	const bool biases = take<uint8_t>(data, size) & 1;
+	std::vector<float> factors(items * dim), bias(items);
+	for (float &f : factors)
+	{
+		f = take<float>(data, size);
+		if (!std::isfinite(f)) // the loader rejects these before any fold-in
+			f = 0.0f;
+	}
+	for (float &b : bias)
+		b = std::isfinite(b = take<float>(data, size)) ? b : 0.0f;
+	std::vector<int32_t> visited(n);
+	std::vector<float> values(n);
+	for (size_t j = 0; j < n; j++)
+	{
+		visited[j] = static_cast<int32_t>(take<uint16_t>(data, size) % items);
+		values[j] = take<float>(data, size);
+		if (!std::isfinite(values[j])) // recommend_for_interactions rejects these
+			values[j] = 1.0f;
+	}
+	pgrec::ItemMatrix matrix = {factors.data(), biases ? bias.data() : nullptr, nullptr, items,
+	                            dim};
+	std::vector<float> gramian(static_cast<size_t>(dim) * dim);
+	pgrec::gramian(factors.data(), items, dim, gramian.data(), pgrec::no_cancel());
+
+	for (size_t a = 0; a < pgrec::kAlgorithmCount; a++)
+	{
+		const pgrec::AlgorithmEntry &algorithm = pgrec::kAlgorithms[a];
+		std::vector<int32_t> merged(visited);
+		std::vector<float> merged_values(values);
+		size_t distinct = pgrec::merge_repeated(merged.data(), merged_values.data(), n,
+		                                        pgrec::duplicate_policy(algorithm));
+		if (distinct == 0 || distinct > n)
+			abort();
+		for (size_t j = 1; j < distinct; j++)
+			if (merged[j - 1] >= merged[j])
+				abort(); // merged items must be distinct and ascending
+		pgrec::Hyperparameters h = algorithm.defaults;
+		h.factors = dim;
+		pgrec::FoldInInput input = {
+		    matrix, 0.0, h, gramian.data(), merged.data(), merged_values.data(), distinct};
+		std::vector<float> user(dim);
+		float user_bias = 0.0f;
+		try
+		{
+			pgrec::fold_in_user(algorithm, input, pgrec::no_cancel(), user.data(), &user_bias);
+		}
+		catch (const pgrec::NumericDivergence &)
+		{
+			continue; // reported as 22003: extreme inputs may overflow
+		}
+		for (float f : user)
+			if (!std::isfinite(f))
+				abort();
+	}
+	return 0;
+}

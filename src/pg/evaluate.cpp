@@ -5,6 +5,7 @@
 #include "catalog_access.h"
 #include "core_guard.h"
 #include "interaction_source.h"
+#include "jsonb_object.h"
 #include "model_loader.h"
 #include "settings.h"
 
@@ -92,37 +93,22 @@ static void store_metrics(int64 model_id, Jsonb *metrics)
 	leave_rights(&rights);
 }
 
-// Appends "name": value (null for a non-finite value) to the object under construction.
+// Appends "name": value, rounded to 6 significant digits (null when it is not finite).
 static void push_metric(JsonbParseState **state, const char *name, double value)
 {
-	JsonbValue k, v;
-	k.type = jbvString;
-	k.val.string.val = (char *)name;
-	k.val.string.len = (int)strlen(name);
-	(void)pushJsonbValue(state, WJB_KEY, &k);
-	if (std::isfinite(value))
-	{
-		v.type = jbvNumeric;
-		v.val.numeric = DatumGetNumeric(DirectFunctionCall1(
-		    float8_numeric,
-		    DirectFunctionCall1(float8in, CStringGetDatum(psprintf("%.6g", value)))));
-	}
-	else
-		v.type = jbvNull;
-	(void)pushJsonbValue(state, WJB_VALUE, &v);
+	bool finite = std::isfinite(value);
+	Datum number =
+	    finite ? DirectFunctionCall1(
+	                 float8_numeric,
+	                 DirectFunctionCall1(float8in, CStringGetDatum(psprintf("%.6g", value))))
+	           : (Datum)0;
+	push_jsonb_number(state, name, number, !finite);
 }
 
-// Appends "name": count to the object under construction.
+// Appends "name": count.
 static void push_count(JsonbParseState **state, const char *name, int64 count)
 {
-	JsonbValue k, v;
-	k.type = jbvString;
-	k.val.string.val = (char *)name;
-	k.val.string.len = (int)strlen(name);
-	(void)pushJsonbValue(state, WJB_KEY, &k);
-	v.type = jbvNumeric;
-	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(count)));
-	(void)pushJsonbValue(state, WJB_VALUE, &v);
+	push_jsonb_number(state, name, DirectFunctionCall1(int8_numeric, Int64GetDatum(count)), false);
 }
 
 Datum pgrec_evaluate(PG_FUNCTION_ARGS)

@@ -5,6 +5,7 @@
 
 #include "catalog_access.h"
 #include "core_guard.h"
+#include "jsonb_object.h"
 
 extern "C"
 {
@@ -53,33 +54,12 @@ void check_model_owner(const char *name, Oid owner, const char *action)
 	               action)));
 }
 
-// Appends "key": number to the object under construction.
-static void push_number(JsonbParseState **state, const char *key, Datum numeric)
-{
-	JsonbValue k, v;
-	k.type = jbvString;
-	k.val.string.val = (char *)key;
-	k.val.string.len = (int)strlen(key);
-	(void)pushJsonbValue(state, WJB_KEY, &k);
-	v.type = jbvNumeric;
-	v.val.numeric = DatumGetNumeric(numeric);
-	(void)pushJsonbValue(state, WJB_VALUE, &v);
-}
-
 Jsonb *hyperparameters_jsonb(const pgrec::AlgorithmEntry *algorithm,
                              const pgrec::Hyperparameters &h)
 {
 	JsonbParseState *state = NULL;
-	JsonbValue k, v;
 	(void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	k.type = jbvString;
-	k.val.string.val = (char *)"algorithm";
-	k.val.string.len = 9;
-	(void)pushJsonbValue(&state, WJB_KEY, &k);
-	v.type = jbvString;
-	v.val.string.val = (char *)algorithm->name;
-	v.val.string.len = (int)strlen(algorithm->name);
-	(void)pushJsonbValue(&state, WJB_VALUE, &v);
+	push_jsonb_string(&state, "algorithm", algorithm->name);
 	for (size_t p = 0; p < pgrec::kParameterSpecCount; p++)
 	{
 		const pgrec::ParameterSpec &spec = pgrec::kParameterSpecs[p];
@@ -88,10 +68,12 @@ Jsonb *hyperparameters_jsonb(const pgrec::AlgorithmEntry *algorithm,
 		Datum number = spec.integer
 		                   ? DirectFunctionCall1(int4_numeric, Int32GetDatum(h.*spec.integer))
 		                   : DirectFunctionCall1(float8_numeric, Float8GetDatum(h.*spec.real));
-		push_number(&state, spec.name, number);
+		push_jsonb_number(&state, spec.name, number, false);
 	}
-	push_number(&state, "seed", DirectFunctionCall1(int8_numeric, Int64GetDatum((int64)h.seed)));
-	push_number(&state, "threads", DirectFunctionCall1(int4_numeric, Int32GetDatum(h.threads)));
+	push_jsonb_number(&state, "seed",
+	                  DirectFunctionCall1(int8_numeric, Int64GetDatum((int64)h.seed)), false);
+	push_jsonb_number(&state, "threads",
+	                  DirectFunctionCall1(int4_numeric, Int32GetDatum(h.threads)), false);
 	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
 }
 

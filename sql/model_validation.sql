@@ -42,3 +42,8 @@ SELECT string_agg(item_id::text, ',') AS top FROM pgrec.recommend('checked', 1, 
 SELECT pgrec.drop_model('checked');
 DROP FUNCTION checked_id();
 DROP TABLE check_items, check_users;
+-- Parallel workers never load a model: the functions that read one are PARALLEL RESTRICTED.
+SELECT proname, proparallel FROM pg_proc
+WHERE pronamespace = 'pgrec'::regnamespace AND proname IN ('recommend', 'recommend_for_vector',
+	'similar_items', 'similar_users', 'recommend_for_interactions', 'recommend_all')
+ORDER BY proname;

@@ -5,11 +5,41 @@ PGREC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=15
 PG_BINDIR=/usr/lib/postgresql/$PG_MAJOR/bin
 PGREC_PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-cron
-	libeigen3-dev cmake g++ make libgtest-dev clang libclang-rt-dev acl bc"
+	libeigen3-dev cmake g++ make libgtest-dev clang libclang-rt-dev acl bc sqlsmith libspectra-dev"
 
 # Prints a step header.
 step() {
 	printf '\n==> %s\n' "$*"
+}
+
+# Outcomes of the suites that a script ran, for summary().
+RESULTS=()
+FAILED=0
+
+# Records the outcome of one suite: record NAME STATUS.
+record() {
+	if [ "$2" -eq 0 ]; then
+		RESULTS+=("PASS  $1")
+	else
+		RESULTS+=("FAIL  $1")
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+# Prints the recorded outcomes under the title $1, then "N suite(s) passed, N skipped, N failed"
+# (or "N passed, N failed" if $2 is "short"); returns 1 if a suite failed.
+summary() {
+	local passed skipped
+	passed=$(printf '%s\n' "${RESULTS[@]}" | grep -c '^PASS')
+	skipped=$(printf '%s\n' "${RESULTS[@]}" | grep -c '^SKIP')
+	printf '\n==================== %s ====================\n' "$1"
+	printf '%s\n' "${RESULTS[@]}"
+	if [ "${2:-}" = short ]; then
+		printf '%d passed, %d failed\n' "$passed" "$FAILED"
+	else
+		printf '%d suite(s) passed, %d skipped, %d failed\n' "$passed" "$skipped" "$FAILED"
+	fi
+	[ "$FAILED" -eq 0 ]
 }
 
 # Installs the Debian packages that are not installed yet (needs root for apt-get).
@@ -73,7 +103,8 @@ grant_postgres_traversal() {
 }
 
 # Creates and starts a throw-away cluster in $1 (owned by postgres) listening on socket
-# directory $1 and port $2; its log is $1/server.log.
+# directory $1 and port $2; its log is $1/server.log. PGREC_SERVER_ENV may hold VAR=value words
+# (no spaces) for the server's environment only (scripts/sanitize.sh preloads the ASan runtime).
 start_temp_cluster() {
 	local dir=$1 port=$2
 	mkdir -p "$dir"
@@ -87,7 +118,8 @@ shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
 cron.use_background_workers = on
 CONF
-	as_postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
+	as_postgres env ${PGREC_SERVER_ENV:-} "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
+		-w start >/dev/null
 }
 
 # Stops the cluster that start_temp_cluster started in $1.

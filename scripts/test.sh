@@ -1,41 +1,27 @@
 #!/usr/bin/env bash
 # Runs every test of pgrec: installs what is missing, builds with warnings as errors, runs the
-# GoogleTest unit tests, a short libFuzzer run of the parser, and pg_regress against a temporary
-# PostgreSQL instance (as the postgres OS user), then prints a summary. Usage: scripts/test.sh
+# GoogleTest unit tests, short libFuzzer runs (text parser, binary decoder, fold-in inputs),
+# pg_regress and the shell tests against temporary PostgreSQL instances (as the postgres OS
+# user), then pg_regress and the shell tests again with pgrec built with ASan and UBSan
+# (scripts/sanitize.sh), and prints a summary ending in "N passed, N failed"; exits non-zero if
+# a suite failed. Usage: scripts/test.sh
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 export WERROR=1
-declare -a RESULTS=()
-FAILED=0
-
-# Records the outcome of one suite: record NAME STATUS.
-record() {
-	if [ "$2" -eq 0 ]; then
-		RESULTS+=("PASS  $1")
-	else
-		RESULTS+=("FAIL  $1")
-		FAILED=$((FAILED + 1))
-	fi
-}
-
-summary() {
-	printf '\n==================== pgrec test summary ====================\n'
-	printf '%s\n' "${RESULTS[@]}"
-	printf '%d suite(s) passed, %d skipped, %d failed\n' \
-		"$(printf '%s\n' "${RESULTS[@]}" | grep -c '^PASS')" \
-		"$(printf '%s\n' "${RESULTS[@]}" | grep -c '^SKIP')" "$FAILED"
-	[ "$FAILED" -eq 0 ]
-}
-trap 'summary' EXIT
+# record and summary (scripts/common.sh) collect the outcomes and print them at the end; the
+# exit status is the summary's.
+trap 'summary "pgrec test summary" short; exit $?' EXIT
 
 step "packages"
 install_missing_packages || { record "install packages" 1; exit 1; }
 
 step "build and install the extension (-Werror)"
 build_and_install
-record "build extension" $? || exit 1
+status=$?
+record "build extension" $status
+[ $status -eq 0 ] || exit 1
 
 step "unit tests (GoogleTest)"
 BUILD=$PGREC_ROOT/build/cmake
@@ -44,14 +30,28 @@ cmake -S "$PGREC_ROOT" -B "$BUILD" -DPGREC_WERROR=ON >/dev/null &&
 	(cd "$BUILD" && ctest --output-on-failure | tail -n 3)
 record "unit tests" $?
 
-step "fuzzing the text parser for ${FUZZ_SECONDS}s (libFuzzer, ASan, UBSan)"
+step "fuzzing the text parser, binary decoder and fold-in inputs, ${FUZZ_SECONDS}s each (libFuzzer, ASan, UBSan)"
 FUZZ_BUILD=$PGREC_ROOT/build/fuzz
+FUZZ_EACH=$FUZZ_SECONDS
 CXX=clang++ cmake -S "$PGREC_ROOT" -B "$FUZZ_BUILD" -DPGREC_FUZZ=ON -DPGREC_WERROR=ON >/dev/null &&
-	cmake --build "$FUZZ_BUILD" -j"$(nproc)" >/dev/null &&
-	mkdir -p "$FUZZ_BUILD/corpus" && cp "$PGREC_ROOT"/test/fuzz/seeds/* "$FUZZ_BUILD/corpus/" &&
-	"$FUZZ_BUILD/fuzz_embedding_text" -max_total_time="$FUZZ_SECONDS" -max_len=4096 \
-		-print_final_stats=1 "$FUZZ_BUILD/corpus" 2>&1 | grep -E "^(stat::number_of_executed_units|Done|==[0-9]+==ERROR)"
-record "fuzz embedding text parser" "${PIPESTATUS[0]}"
+	cmake --build "$FUZZ_BUILD" -j"$(nproc)" >/dev/null
+fuzz_build=$?
+
+# Runs one fuzz target for FUZZ_EACH seconds on a corpus started from its seeds: fuzz TARGET SEEDS.
+fuzz() {
+	local corpus=$FUZZ_BUILD/corpus_$1
+	[ "$fuzz_build" -eq 0 ] || return 1
+	mkdir -p "$corpus" && cp "$PGREC_ROOT/test/fuzz/$2"/* "$corpus/" || return 1
+	"$FUZZ_BUILD/$1" -max_total_time="$FUZZ_EACH" -max_len=4096 -print_final_stats=1 "$corpus" 2>&1 |
+		grep -E "^(stat::number_of_executed_units|Done|==[0-9]+== ?ERROR)"
+	return "${PIPESTATUS[0]}"
+}
+fuzz fuzz_embedding_text seeds
+record "fuzz embedding text parser" $?
+fuzz fuzz_embedding_binary seeds_binary
+record "fuzz embedding binary decoder" $?
+fuzz fuzz_fold_in seeds_fold_in
+record "fuzz fold-in inputs" $?
 
 step "pg_regress against a temporary instance"
 # pg_regress runs as postgres in a directory it owns, with a copy of the test inputs.
@@ -77,6 +77,7 @@ step "shell tests (test/shell) against a temporary cluster"
 CLUSTER=$(mktemp -d /tmp/pgrec-cluster.XXXXXX)
 export PGHOST=$CLUSTER PGPORT=${PGREC_TEST_PORT:-54329} PGUSER=postgres PGDATABASE=postgres
 export PGREC_DATA_DIR=${PGREC_DATA_DIR:-$PGREC_ROOT/../shared/data}
+export PGREC_SERVER_LOG=$CLUSTER/server.log
 start_temp_cluster "$CLUSTER" "$PGPORT"
 psql -X -q -c "CREATE EXTENSION pgrec"
 for t in "$PGREC_ROOT"/test/shell/*.sh; do
@@ -98,3 +99,7 @@ else
 	record "shell-test server log free of crashes" 0
 fi
 rm -rf "$CLUSTER"
+
+step "pg_regress and shell tests with ASan and UBSan (scripts/sanitize.sh)"
+bash "$PGREC_ROOT/scripts/sanitize.sh" 2>&1 | tail -n 40
+record "sanitizer run (ASan, UBSan): no reports, no failures" "${PIPESTATUS[0]}"

@@ -72,7 +72,8 @@ static void mark_checked(CachedModel *e)
 		    (TransactionId *)MemoryContextAlloc(e->context, sizeof(TransactionId) * s->xcnt);
 		e->checked_xip_capacity = s->xcnt;
 	}
-	memcpy(e->checked_xip, s->xip, sizeof(TransactionId) * s->xcnt);
+	if (s->xcnt > 0)
+		memcpy(e->checked_xip, s->xip, sizeof(TransactionId) * s->xcnt);
 	e->checked_xcnt = s->xcnt;
 	e->checked_lxid = MyProc->lxid;
 	e->checked_cid = GetCurrentCommandId(false);

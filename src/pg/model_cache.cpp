@@ -60,7 +60,7 @@ static bool checked_in_this_snapshot(const CachedModel *e)
 	return e->checked_lxid == MyProc->lxid && e->checked_cid == GetCurrentCommandId(false) &&
 	       e->checked_xmin == s->xmin && e->checked_xmax == s->xmax && e->checked_xcnt == s->xcnt &&
 	       !s->suboverflowed && s->subxcnt == 0 &&
-	       memcmp(e->checked_xip, s->xip, sizeof(TransactionId) * s->xcnt) == 0;
+	       (s->xcnt == 0 || memcmp(e->checked_xip, s->xip, sizeof(TransactionId) * s->xcnt) == 0);
 }
 
 static void mark_checked(CachedModel *e)

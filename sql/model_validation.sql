@@ -29,7 +29,7 @@ INSERT INTO pgrec.item_factors VALUES (checked_id(), 8, NULL, '[3, 1]'), (checke
 SELECT error_of($$SELECT * FROM pgrec.recommend('checked', 1, 4)$$);
 DELETE FROM pgrec.item_factors WHERE model_id = checked_id() AND item_id = 9;
 -- Catalog rows: an unknown algorithm, hyper-parameters that are not numbers or out of range.
-UPDATE pgrec.model_versions SET algorithm = 'svd' WHERE model_id = checked_id();
+UPDATE pgrec.model_versions SET algorithm = 'lightgcn' WHERE model_id = checked_id();
 SELECT error_of($$SELECT * FROM pgrec.recommend('checked', 1, 4)$$);
 UPDATE pgrec.model_versions SET algorithm = 'imported', hyperparameters = hyperparameters || '{"alpha": "high"}' WHERE model_id = checked_id();
 SELECT error_of($$SELECT * FROM pgrec.recommend('checked', 1, 4)$$);

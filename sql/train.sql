@@ -138,7 +138,7 @@ SELECT error_of($$SELECT pgrec.train('e', 'SELECT 1 AS user_id, 2 AS item_id, ''
 SELECT error_of($$SELECT pgrec.train('e', 'bad_ratings', 'user_id', 'item_id', 'rating')$$);
 SELECT error_of($$SELECT pgrec.train('e', 'negative_counts', 'user_id', 'item_id', 'plays', algorithm => 'ials')$$);
 SELECT error_of($$SELECT pgrec.train('e', 'SELECT * FROM', 'user_id', 'item_id')$$);
-SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', 'user_id', 'item_id', algorithm => 'svd')$$);
+SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', 'user_id', 'item_id', algorithm => 'lightgcn')$$);
 SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', 'user_id', 'item_id', factors => 0)$$);
 SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', 'user_id', 'item_id', factors => 4097)$$);
 SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', 'user_id', 'item_id', epochs => 0)$$);

@@ -13,16 +13,19 @@
 namespace pgrec
 {
 
-// Each algorithm's own file (als_explicit.cpp, ials.cpp, bpr.cpp) defines these.
+// Each algorithm's own file (als_explicit.cpp, ials.cpp, bpr.cpp, svd.cpp) defines these.
 std::unique_ptr<Trainer> make_als_trainer(const Interactions &, const Hyperparameters &,
                                           const FactorBuffers &);
 std::unique_ptr<Trainer> make_ials_trainer(const Interactions &, const Hyperparameters &,
                                            const FactorBuffers &);
 std::unique_ptr<Trainer> make_bpr_trainer(const Interactions &, const Hyperparameters &,
                                           const FactorBuffers &);
+std::unique_ptr<Trainer> make_svd_trainer(const Interactions &, const Hyperparameters &,
+                                          const FactorBuffers &);
 void fold_in_als(const FoldInInput &, const CancelToken &, float *, float *);
 void fold_in_ials(const FoldInInput &, const CancelToken &, float *, float *);
 void fold_in_bpr(const FoldInInput &, const CancelToken &, float *, float *);
+void fold_in_svd(const FoldInInput &, const CancelToken &, float *, float *);
 
 namespace
 {
@@ -59,6 +62,15 @@ constexpr Hyperparameters bpr_defaults()
 	return h;
 }
 
+// PureSVD is closed form: one "epoch" computes the decomposition, and epochs cannot be set.
+constexpr Hyperparameters svd_defaults()
+{
+	Hyperparameters h;
+	h.factors = 64;
+	h.epochs = 1;
+	return h;
+}
+
 // Factors trained elsewhere are folded in as implicit ALS with a mild, constant lambda.
 constexpr Hyperparameters imported_defaults()
 {
@@ -85,6 +97,9 @@ constexpr AlgorithmEntry kAlgorithms[] = {
     {"bpr", "implicit feedback, pairwise ranking", false, true,
      kFactors | kEpochs | kRegularization | kLearningRate | kInitScale, bpr_defaults(),
      make_bpr_trainer, Scorer::DotProduct, fold_in_bpr, false, "-log sigmoid"},
+    {"svd", "PureSVD: truncated SVD of the interaction matrix", false, false, kFactors,
+     svd_defaults(), make_svd_trainer, Scorer::DotProduct, fold_in_svd, true,
+     "relative Frobenius error"},
     {"imported", "factors trained elsewhere", false, false,
      kFactors | kRegularization | kAlpha | kRegularizationExponent, imported_defaults(), nullptr,
      Scorer::DotProduct, fold_in_ials, true, "none"},

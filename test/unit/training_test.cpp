@@ -268,7 +268,7 @@ TEST(Registry, EveryAlgorithmValidatesItsOwnParametersOnly)
 {
 	const pgrec::AlgorithmEntry &als = *pgrec::find_algorithm("als");
 	const pgrec::AlgorithmEntry &bpr = *pgrec::find_algorithm("bpr");
-	EXPECT_EQ(pgrec::find_algorithm("svd"), nullptr);
+	EXPECT_EQ(pgrec::find_algorithm("lightgcn"), nullptr);
 	EXPECT_EQ(pgrec::find_algorithm("imported")->make_trainer, nullptr);
 	EXPECT_NO_THROW(pgrec::validate(als, als.defaults));
 	pgrec::Hyperparameters h = als.defaults;
@@ -286,8 +286,8 @@ TEST(Registry, EveryAlgorithmValidatesItsOwnParametersOnly)
 	EXPECT_NO_THROW(pgrec::validate(als, h));
 	EXPECT_THROW(pgrec::validate(bpr, h), pgrec::InvalidArgument);
 	EXPECT_EQ(pgrec::trainable_algorithm_list(),
-	          "'als' (explicit ratings), 'ials' (implicit feedback) or 'bpr' (implicit feedback, "
-	          "pairwise ranking)");
+	          "'als' (explicit ratings), 'ials' (implicit feedback), 'bpr' (implicit feedback, "
+	          "pairwise ranking) or 'svd' (PureSVD: truncated SVD of the interaction matrix)");
 }
 
 TEST(Interactions, MergeRepeatedFollowsTheTrainingPolicy)

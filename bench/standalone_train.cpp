@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 
 	pgrec::Hyperparameters h;
 	std::string algorithm = opt["--algorithm"];
-	const pgrec::AlgorithmEntry *entry = pgrec::find_algorithm(algorithm);
+	const pgrec::AlgorithmEntry *entry = pgrec::find_algorithm(algorithm.c_str());
 	if (entry == nullptr || entry->make_trainer == nullptr)
 	{
 		std::fprintf(stderr, "unknown algorithm %s\n", algorithm.c_str());

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 #include "core_only.h"
@@ -124,10 +125,10 @@ const size_t kParameterSpecCount = sizeof kParameterSpecs / sizeof kParameterSpe
 static_assert(sizeof kParameterSpecs / sizeof kParameterSpecs[0] <= kParameterSpecCountMax,
               "raise kParameterSpecCountMax");
 
-const ParameterSpec *find_parameter(const std::string &name)
+const ParameterSpec *find_parameter(const char *name) noexcept
 {
 	for (const ParameterSpec &spec : kParameterSpecs)
-		if (name == spec.name)
+		if (std::strcmp(name, spec.name) == 0)
 			return &spec;
 	return nullptr;
 }
@@ -146,30 +147,30 @@ void set_parameter(const ParameterSpec &spec, Hyperparameters *h, double value)
 		    std::isfinite(value) && std::fabs(value) < 2e9 ? static_cast<int>(value) : -1;
 }
 
-const AlgorithmEntry *find_algorithm(const std::string &name)
+const AlgorithmEntry *find_algorithm(const char *name) noexcept
 {
 	for (const AlgorithmEntry &entry : kAlgorithms)
-		if (name == entry.name)
+		if (std::strcmp(name, entry.name) == 0)
 			return &entry;
 	return nullptr;
 }
 
-std::string trainable_algorithm_list()
+void trainable_algorithm_list(char *out, size_t size) noexcept
 {
-	std::string names;
-	size_t count = 0, written = 0;
+	size_t count = 0, written = 0, used = 0;
+	out[0] = '\0';
 	for (const AlgorithmEntry &entry : kAlgorithms)
 		count += entry.make_trainer != nullptr;
 	for (const AlgorithmEntry &entry : kAlgorithms)
 	{
-		if (entry.make_trainer == nullptr)
+		if (entry.make_trainer == nullptr || used >= size)
 			continue;
-		if (written > 0)
-			names += written + 1 == count ? " or " : ", ";
-		names += std::string("'") + entry.name + "' (" + entry.description + ")";
+		const char *separator = written == 0 ? "" : written + 1 == count ? " or " : ", ";
+		int n = std::snprintf(out + used, size - used, "%s'%s' (%s)", separator, entry.name,
+		                      entry.description);
+		used += n > 0 ? static_cast<size_t>(n) : 0;
 		written++;
 	}
-	return names;
 }
 
 void validate_parameter(const ParameterSpec &spec, double value)

@@ -44,7 +44,7 @@ extern const ParameterSpec kParameterSpecs[];
 extern const size_t kParameterSpecCount;
 
 // The spec called name, or null.
-const ParameterSpec *find_parameter(const std::string &name);
+const ParameterSpec *find_parameter(const char *name) noexcept;
 
 // The value of a parameter in h, and setting it (integers are rounded toward zero).
 double parameter_value(const ParameterSpec &spec, const Hyperparameters &h);
@@ -99,7 +99,7 @@ extern const size_t kAlgorithmCount;
 constexpr size_t kParameterSpecCountMax = 32;
 
 // The entry called name, or null.
-const AlgorithmEntry *find_algorithm(const std::string &name);
+const AlgorithmEntry *find_algorithm(const char *name) noexcept;
 
 // Repeated (user, item) rows: explicit ratings average, implicit feedback adds up.
 inline DuplicatePolicy duplicate_policy(const AlgorithmEntry &algorithm)
@@ -107,8 +107,9 @@ inline DuplicatePolicy duplicate_policy(const AlgorithmEntry &algorithm)
 	return algorithm.explicit_feedback ? DuplicatePolicy::Mean : DuplicatePolicy::Sum;
 }
 
-// The names of the trainable algorithms as a hint lists them: "'als', 'ials' or 'bpr'".
-std::string trainable_algorithm_list();
+// Writes to out (size bytes, truncated if need be) the trainable algorithms as a hint lists
+// them: "'als' (explicit ratings), ... or 'svd' (...)". Never throws: the pg zone calls it.
+void trainable_algorithm_list(char *out, size_t size) noexcept;
 
 // Throws InvalidArgument unless value is in the parameter's range.
 void validate_parameter(const ParameterSpec &spec, double value);

@@ -33,11 +33,12 @@ void lock_model(const char *name)
 const pgrec::AlgorithmEntry *lookup_algorithm(const char *name, bool trainable)
 {
 	const pgrec::AlgorithmEntry *entry = pgrec::find_algorithm(name);
-	if (entry == NULL || (trainable && entry->make_trainer == NULL))
-		ereport(ERROR,
-		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown algorithm \"%s\"", name),
-		         errhint("Use %s.", pgrec::trainable_algorithm_list().c_str())));
-	return entry;
+	if (entry != NULL && (!trainable || entry->make_trainer != NULL))
+		return entry;
+	char names[1024];
+	pgrec::trainable_algorithm_list(names, sizeof names);
+	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+	                errmsg("unknown algorithm \"%s\"", name), errhint("Use %s.", names)));
 }
 
 void check_model_owner(const char *name, Oid owner, const char *action)

@@ -285,9 +285,11 @@ TEST(Registry, EveryAlgorithmValidatesItsOwnParametersOnly)
 	h.learning_rate = 0;
 	EXPECT_NO_THROW(pgrec::validate(als, h));
 	EXPECT_THROW(pgrec::validate(bpr, h), pgrec::InvalidArgument);
-	EXPECT_EQ(pgrec::trainable_algorithm_list(),
-	          "'als' (explicit ratings), 'ials' (implicit feedback), 'bpr' (implicit feedback, "
-	          "pairwise ranking) or 'svd' (PureSVD: truncated SVD of the interaction matrix)");
+	char names[1024];
+	pgrec::trainable_algorithm_list(names, sizeof names);
+	EXPECT_STREQ(names,
+	             "'als' (explicit ratings), 'ials' (implicit feedback), 'bpr' (implicit feedback, "
+	             "pairwise ranking) or 'svd' (PureSVD: truncated SVD of the interaction matrix)");
 }
 
 TEST(Interactions, MergeRepeatedFollowsTheTrainingPolicy)

@@ -2,7 +2,6 @@
 // name that train nothing, each under the model's lock and for its owner only.
 #include "postgres_headers.h"
 
-#include "catalog_access.h"
 #include "model_store.h"
 
 extern "C"
@@ -25,19 +24,6 @@ static char *required_name(FunctionCallInfo fcinfo, int argno)
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
-// Runs one of pgrec's statements on its tables with two arguments (name, number); a read that
-// is not read_only takes a new snapshot, as reads under the model's lock must.
-static int run_catalog(const char *sql, const char *name, Datum number, bool read_only)
-{
-	Oid types[2] = {TEXTOID, INT4OID};
-	Datum values[2] = {CStringGetTextDatum(name), number};
-	SavedRights rights;
-	enter_catalog_rights(&rights);
-	int rc = SPI_execute_with_args(sql, 2, types, values, NULL, read_only, 0);
-	leave_rights(&rights);
-	return rc;
-}
-
 // rollback(model_name, version) -> the version made current: by default the newest one before
 // the current version.
 Datum pgrec_rollback(PG_FUNCTION_ARGS)
@@ -50,20 +36,22 @@ Datum pgrec_rollback(PG_FUNCTION_ARGS)
 	int32 target = target_given ? PG_GETARG_INT32(1) : 0;
 	if (!target_given)
 	{
-		int rc = run_catalog("SELECT pg_catalog.max(version) FROM pgrec.model_versions WHERE name "
-		                     "OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.<) $2",
-		                     name, Int32GetDatum(exists ? current.version : PG_INT32_MAX), false);
+		int rc = run_model_statement(
+		    "SELECT pg_catalog.max(version) FROM pgrec.model_versions WHERE name "
+		    "OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.<) $2",
+		    name, 2, Int32GetDatum(exists ? current.version : PG_INT32_MAX), false);
 		bool isnull = true;
 		if (rc == SPI_OK_SELECT && SPI_processed == 1)
 			target = DatumGetInt32(
 			    SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		target_given = !isnull;
 	}
-	int rc = !target_given ? SPI_OK_SELECT
-	                       : run_catalog("SELECT owner::pg_catalog.oid FROM pgrec.model_versions "
-	                                     "WHERE name OPERATOR(pg_catalog.=) $1 AND version "
-	                                     "OPERATOR(pg_catalog.=) $2",
-	                                     name, Int32GetDatum(target), false);
+	int rc = !target_given
+	             ? SPI_OK_SELECT
+	             : run_model_statement("SELECT owner::pg_catalog.oid FROM pgrec.model_versions "
+	                                   "WHERE name OPERATOR(pg_catalog.=) $1 AND version "
+	                                   "OPERATOR(pg_catalog.=) $2",
+	                                   name, 2, Int32GetDatum(target), false);
 	if (!target_given || rc != SPI_OK_SELECT || SPI_processed != 1)
 	{
 		if (target_given)
@@ -78,12 +66,13 @@ Datum pgrec_rollback(PG_FUNCTION_ARGS)
 	Oid owner =
 	    DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	check_model_owner(name, owner, "roll back");
-	run_catalog("UPDATE pgrec.model_versions SET is_current = false WHERE name "
-	            "OPERATOR(pg_catalog.=) $1 AND is_current AND version OPERATOR(pg_catalog.<>) $2",
-	            name, Int32GetDatum(target), false);
-	run_catalog("UPDATE pgrec.model_versions SET is_current = true WHERE name "
-	            "OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.=) $2",
-	            name, Int32GetDatum(target), false);
+	run_model_statement(
+	    "UPDATE pgrec.model_versions SET is_current = false WHERE name "
+	    "OPERATOR(pg_catalog.=) $1 AND is_current AND version OPERATOR(pg_catalog.<>) $2",
+	    name, 2, Int32GetDatum(target), false);
+	run_model_statement("UPDATE pgrec.model_versions SET is_current = true WHERE name "
+	                    "OPERATOR(pg_catalog.=) $1 AND version OPERATOR(pg_catalog.=) $2",
+	                    name, 2, Int32GetDatum(target), false);
 	SPI_finish();
 	PG_RETURN_INT32(target);
 }
@@ -103,9 +92,8 @@ Datum pgrec_drop_model(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("model \"%s\" does not exist", name)));
 	}
-	run_catalog("DELETE FROM pgrec.model_versions WHERE name OPERATOR(pg_catalog.=) $1 AND $2 "
-	            "OPERATOR(pg_catalog.=) 0",
-	            name, Int32GetDatum(0), false);
+	run_model_statement("DELETE FROM pgrec.model_versions WHERE name OPERATOR(pg_catalog.=) $1",
+	                    name, 1, (Datum)0, false);
 	SPI_finish();
 	PG_RETURN_BOOL(true);
 }

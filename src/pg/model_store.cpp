@@ -166,12 +166,15 @@ bool begin_model_write(const char *name, const char *action, MemoryContext conte
 	return true;
 }
 
-// Runs one of the statements above with the model name as $1 (and $2); returns SPI's code.
-static int run_named(const char *sql, const char *name, int nargs, Datum second, bool read_only)
+int run_model_statement(const char *sql, const char *name, int nargs, Datum number, bool read_only)
 {
 	Oid types[2] = {TEXTOID, INT4OID};
-	Datum values[2] = {CStringGetTextDatum(name), second};
-	return SPI_execute_with_args(sql, nargs, types, values, NULL, read_only, 0);
+	Datum values[2] = {CStringGetTextDatum(name), number};
+	SavedRights rights;
+	enter_catalog_rights(&rights);
+	int rc = SPI_execute_with_args(sql, nargs, types, values, NULL, read_only, 0);
+	leave_rights(&rights);
+	return rc;
 }
 
 // Inserts one side's rows in batches.
@@ -206,7 +209,8 @@ struct NewVersion
 
 static NewVersion begin_version(const char *name, Oid user)
 {
-	if (run_named(next_version_sql, name, 1, (Datum)0, false) != SPI_OK_SELECT || SPI_processed != 1)
+	if (run_model_statement(next_version_sql, name, 1, (Datum)0, false) != SPI_OK_SELECT ||
+	    SPI_processed != 1)
 		elog(ERROR, "could not start a new version of model \"%s\"", name);
 	NewVersion v;
 	bool isnull, owner_null;
@@ -215,7 +219,7 @@ static NewVersion begin_version(const char *name, Oid user)
 	v.created_at = SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &v.created_null);
 	Datum owner = SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &owner_null);
 	v.owner = owner_null ? user : DatumGetObjectId(owner);
-	if (run_named(demote_sql, name, 1, (Datum)0, false) != SPI_OK_UPDATE)
+	if (run_model_statement(demote_sql, name, 1, (Datum)0, false) != SPI_OK_UPDATE)
 		elog(ERROR, "could not demote the current version of model \"%s\"", name);
 	return v;
 }
@@ -223,7 +227,8 @@ static NewVersion begin_version(const char *name, Oid user)
 // Removes the versions of name beyond pgrec.keep_versions (catalog rights entered).
 static void prune_versions(const char *name)
 {
-	if (run_named(prune_sql, name, 2, Int32GetDatum(pgrec_keep_versions), false) != SPI_OK_DELETE)
+	if (run_model_statement(prune_sql, name, 2, Int32GetDatum(pgrec_keep_versions), false) !=
+	    SPI_OK_DELETE)
 		elog(ERROR, "could not prune the versions of model \"%s\"", name);
 }
 

@@ -53,6 +53,11 @@ ModelRows model_rows(const pgrec::Interactions &data, const float *user_factors,
 bool begin_model_write(const char *name, const char *action, MemoryContext context,
                        ModelCatalog *current);
 
+// Runs one of pgrec's statements on its tables (SPI connected) with the rights of their owner,
+// with the model name as $1 and, when nargs is 2, number (an integer) as $2; returns SPI's
+// code. A read that is not read_only takes a new snapshot, as reads under the model's lock must.
+int run_model_statement(const char *sql, const char *name, int nargs, Datum number, bool read_only);
+
 // Stores the model as the new current version of its name, owned by the current user (SPI
 // connected; begin_model_write() must have been called in this transaction), prunes versions
 // beyond pgrec.keep_versions, and returns its model_id; *version gets its version number.

@@ -3,6 +3,7 @@
 #include "algorithm_registry.h"
 
 #include "core_errors.h"
+#include "neighbors.h"
 
 #include <cmath>
 #include <cstdio>
@@ -27,6 +28,13 @@ void fold_in_als(const FoldInInput &, const CancelToken &, float *, float *);
 void fold_in_ials(const FoldInInput &, const CancelToken &, float *, float *);
 void fold_in_bpr(const FoldInInput &, const CancelToken &, float *, float *);
 void fold_in_svd(const FoldInInput &, const CancelToken &, float *, float *);
+std::unique_ptr<Trainer> make_item_knn_trainer(const Interactions &, const Hyperparameters &,
+                                               const FactorBuffers &);
+std::unique_ptr<Trainer> make_ease_trainer(const Interactions &, const Hyperparameters &,
+                                           const FactorBuffers &);
+size_t svd_scratch_bytes(const Hyperparameters &, const Interactions &);
+size_t item_knn_scratch_bytes(const Hyperparameters &, const Interactions &);
+size_t ease_scratch_bytes(const Hyperparameters &, const Interactions &);
 
 namespace
 {
@@ -72,6 +80,17 @@ constexpr Hyperparameters svd_defaults()
 	return h;
 }
 
+// Neighbourhood models are closed form: one "epoch", no factors.
+constexpr Hyperparameters neighbor_defaults(int neighbors, double regularization)
+{
+	Hyperparameters h;
+	h.factors = 0;
+	h.epochs = 1;
+	h.neighbors = neighbors;
+	h.regularization = regularization;
+	return h;
+}
+
 // Factors trained elsewhere are folded in as implicit ALS with a mild, constant lambda.
 constexpr Hyperparameters imported_defaults()
 {
@@ -85,41 +104,58 @@ constexpr Hyperparameters imported_defaults()
 } // namespace
 
 // Constant-initialised: no code runs when the library is loaded.
+constexpr const char *kLowerFactors = "Lower factors.";
+
 constexpr AlgorithmEntry kAlgorithms[] = {
     {"als", "explicit ratings", true, true,
      kFactors | kEpochs | kRegularization | kBiasRegularization | kRegularizationExponent |
          kInitScale,
-     als_defaults(), make_als_trainer, Scorer::DotProduct, fold_in_als, false, "RMSE"},
+     als_defaults(), make_als_trainer, Scorer::DotProduct, fold_in_als, false, "RMSE",
+     factor_scratch_bytes, kLowerFactors},
     {"ials", "implicit feedback", false, false,
      kFactors | kEpochs | kRegularization | kAlpha | kRegularizationExponent | kInitScale |
          kCgSteps,
      ials_defaults(), make_ials_trainer, Scorer::DotProduct, fold_in_ials, true,
-     "objective per interaction"},
+     "objective per interaction", factor_scratch_bytes, kLowerFactors},
     {"bpr", "implicit feedback, pairwise ranking", false, true,
      kFactors | kEpochs | kRegularization | kLearningRate | kInitScale, bpr_defaults(),
-     make_bpr_trainer, Scorer::DotProduct, fold_in_bpr, false, "-log sigmoid"},
+     make_bpr_trainer, Scorer::DotProduct, fold_in_bpr, false, "-log sigmoid", factor_scratch_bytes,
+     kLowerFactors},
     {"svd", "PureSVD: truncated SVD of the interaction matrix", false, false, kFactors,
      svd_defaults(), make_svd_trainer, Scorer::DotProduct, fold_in_svd, true,
-     "relative Frobenius error"},
+     "relative Frobenius error", svd_scratch_bytes, kLowerFactors},
+    {"item_knn", "item-based neighbourhood, cosine or other similarities", false, false,
+     kNeighbors | kShrinkage | kSimilarity, neighbor_defaults(100, 0.0), make_item_knn_trainer,
+     Scorer::ItemNeighbors, nullptr, false, "none", item_knn_scratch_bytes, "Lower neighbors."},
+    {"ease", "EASE: closed-form item-item autoencoder", false, false, kRegularization | kNeighbors,
+     neighbor_defaults(200, 250.0), make_ease_trainer, Scorer::ItemNeighbors, nullptr, false,
+     "none", ease_scratch_bytes,
+     "EASE holds two dense items x items matrices: train it on fewer items (for example the "
+     "most popular ones)."},
     {"imported", "factors trained elsewhere", false, false,
      kFactors | kRegularization | kAlpha | kRegularizationExponent, imported_defaults(), nullptr,
-     Scorer::DotProduct, fold_in_ials, true, "none"},
+     Scorer::DotProduct, fold_in_ials, true, "none", factor_scratch_bytes, kLowerFactors},
 };
 const size_t kAlgorithmCount = sizeof kAlgorithms / sizeof kAlgorithms[0];
 
 constexpr ParameterSpec kParameterSpecs[] = {
-    {"factors", kFactors, nullptr, &Hyperparameters::factors, 1, 4096, false},
-    {"epochs", kEpochs, nullptr, &Hyperparameters::epochs, 1, 100000, false},
+    {"factors", kFactors, nullptr, &Hyperparameters::factors, 1, 4096, false, nullptr},
+    {"epochs", kEpochs, nullptr, &Hyperparameters::epochs, 1, 100000, false, nullptr},
     {"regularization", kRegularization, &Hyperparameters::regularization, nullptr, 0, kUnbounded,
-     false},
-    {"alpha", kAlpha, &Hyperparameters::alpha, nullptr, 0, kUnbounded, false},
-    {"learning_rate", kLearningRate, &Hyperparameters::learning_rate, nullptr, 0, kUnbounded, true},
+     false, nullptr},
+    {"alpha", kAlpha, &Hyperparameters::alpha, nullptr, 0, kUnbounded, false, nullptr},
+    {"learning_rate", kLearningRate, &Hyperparameters::learning_rate, nullptr, 0, kUnbounded, true,
+     nullptr},
     {"bias_regularization", kBiasRegularization, &Hyperparameters::bias_regularization, nullptr, 0,
-     kUnbounded, false},
+     kUnbounded, false, nullptr},
     {"regularization_exponent", kRegularizationExponent, &Hyperparameters::regularization_exponent,
-     nullptr, 0, 4, false},
-    {"init_scale", kInitScale, &Hyperparameters::init_scale, nullptr, 0, kUnbounded, true},
-    {"cg_steps", kCgSteps, nullptr, &Hyperparameters::cg_steps, 1, 100, false},
+     nullptr, 0, 4, false, nullptr},
+    {"init_scale", kInitScale, &Hyperparameters::init_scale, nullptr, 0, kUnbounded, true, nullptr},
+    {"cg_steps", kCgSteps, nullptr, &Hyperparameters::cg_steps, 1, 100, false, nullptr},
+    {"neighbors", kNeighbors, nullptr, &Hyperparameters::neighbors, 1, 100000, false, nullptr},
+    {"shrinkage", kShrinkage, &Hyperparameters::shrinkage, nullptr, 0, kUnbounded, false, nullptr},
+    {"similarity", kSimilarity, nullptr, &Hyperparameters::similarity, 0, kSimilarityCount - 1,
+     false, kSimilarityNames},
 };
 const size_t kParameterSpecCount = sizeof kParameterSpecs / sizeof kParameterSpecs[0];
 static_assert(sizeof kParameterSpecs / sizeof kParameterSpecs[0] <= kParameterSpecCountMax,
@@ -131,6 +167,19 @@ const ParameterSpec *find_parameter(const char *name) noexcept
 		if (std::strcmp(name, spec.name) == 0)
 			return &spec;
 	return nullptr;
+}
+
+int parameter_choice(const ParameterSpec &spec, const char *choice)
+{
+	std::string names;
+	for (int c = 0; spec.choices && spec.choices[c]; c++)
+	{
+		if (std::strcmp(choice, spec.choices[c]) == 0)
+			return c;
+		names += std::string(c == 0 ? "" : spec.choices[c + 1] ? ", " : " or ") + spec.choices[c];
+	}
+	throw InvalidArgument(std::string(spec.name) + " must be " + names + ", not \"" + choice +
+	                      "\"");
 }
 
 double parameter_value(const ParameterSpec &spec, const Hyperparameters &h)

@@ -24,11 +24,16 @@ enum ParameterBit : unsigned
 	kBiasRegularization = 1u << 5,
 	kRegularizationExponent = 1u << 6,
 	kInitScale = 1u << 7,
-	kCgSteps = 1u << 8
+	kCgSteps = 1u << 8,
+	kNeighbors = 1u << 9,
+	kShrinkage = 1u << 10,
+	kSimilarity = 1u << 11
 };
 
 // One hyper-parameter: its name (the argument of pgrec.train and the key in the stored JSON),
-// the field of Hyperparameters it sets (a double or an int) and its valid range.
+// the field of Hyperparameters it sets (a double or an int) and its valid range. A parameter
+// with choices is given by name (a text argument, a JSON string) and held as the index of its
+// choice.
 struct ParameterSpec
 {
 	const char *name;
@@ -37,6 +42,7 @@ struct ParameterSpec
 	int Hyperparameters::*integer;
 	double min, max;
 	bool min_exclusive;
+	const char *const *choices; // null-terminated names, or null for a number
 };
 
 // Every hyper-parameter of every algorithm (seed and threads are not per algorithm).
@@ -46,6 +52,10 @@ extern const size_t kParameterSpecCount;
 // The spec called name, or null.
 const ParameterSpec *find_parameter(const char *name) noexcept;
 
+// The index of choice in a parameter with choices; throws InvalidArgument naming the choices
+// if there is no such choice.
+int parameter_choice(const ParameterSpec &spec, const char *choice);
+
 // The value of a parameter in h, and setting it (integers are rounded toward zero).
 double parameter_value(const ParameterSpec &spec, const Hyperparameters &h);
 void set_parameter(const ParameterSpec &spec, Hyperparameters *h, double value);
@@ -53,7 +63,8 @@ void set_parameter(const ParameterSpec &spec, Hyperparameters *h, double value);
 // How recommend() scores items for a user of the model.
 enum class Scorer
 {
-	DotProduct // p_u . q_i + b_i over the item factors: the SIMD scan
+	DotProduct,   // p_u . q_i + b_i over the item factors: the SIMD scan
+	ItemNeighbors // the sum of the stored item-item weights over the user's items (neighbors.h)
 };
 
 // What a fold-in solve gets: the fixed item side, the model's global mean, its
@@ -72,6 +83,8 @@ struct FoldInInput
 
 using TrainerFactory = std::unique_ptr<Trainer> (*)(const Interactions &, const Hyperparameters &,
                                                     const FactorBuffers &);
+// Bytes of scratch memory the trainer takes beyond the data and the factor buffers.
+using ScratchEstimate = size_t (*)(const Hyperparameters &, const Interactions &);
 // Writes the user's dim factors and, for algorithms with biases, *bias.
 using FoldInSolver = void (*)(const FoldInInput &, const CancelToken &, float *factors,
                               float *bias);
@@ -86,9 +99,11 @@ struct AlgorithmEntry
 	Hyperparameters defaults;    // tuned defaults (bench/README.md)
 	TrainerFactory make_trainer; // null: not trainable (imported factors)
 	Scorer scorer;
-	FoldInSolver fold_in;
-	bool needs_gramian; // fold_in reads FoldInInput::gramian
-	const char *loss;   // what loss_history holds
+	FoldInSolver fold_in; // null: the visitor's items are their history (neighbour scorers)
+	bool needs_gramian;   // fold_in reads FoldInInput::gramian
+	const char *loss;     // what loss_history holds
+	ScratchEstimate scratch_bytes;
+	const char *memory_hint; // how to need less memory, a full sentence
 };
 
 // Every algorithm, in the order pgrec.algorithms() lists them.

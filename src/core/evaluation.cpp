@@ -84,6 +84,20 @@ RatingErrors rating_errors(const ModelView &m, const TestRating *test, size_t co
 	return e;
 }
 
+// The scores of a block of cases by the neighbour weights of their training items.
+static void neighbor_block(const ModelView &m, SparseView train, const RankingCase *cases,
+                           size_t count, RowMatrix &scores)
+{
+	scores.resize(static_cast<Eigen::Index>(count), static_cast<Eigen::Index>(m.items));
+	for (size_t j = 0; j < count; j++)
+	{
+		int64_t u = cases[j].user;
+		neighbor_scores(*m.neighbors, train.index + train.ptr[u],
+		                static_cast<size_t>(train.ptr[u + 1] - train.ptr[u]), m.items,
+		                scores.data() + j * m.items);
+	}
+}
+
 RankingMetrics ranking_metrics(const ModelView &m, SparseView train, const RankingCase *cases,
                                size_t case_count, int k, int threads, const CancelToken &cancel)
 {
@@ -95,38 +109,43 @@ RankingMetrics ranking_metrics(const ModelView &m, SparseView train, const Ranki
 	Eigen::Map<const RowMatrix> items(m.item_factors, static_cast<Eigen::Index>(m.items),
 	                                  m.factors);
 
-	parallel_for(blocks, workers,
-	             [&](size_t begin, size_t end, int w)
-	             {
-		             RowMatrix users(kUserBlock, m.factors), scores;
-		             std::vector<int32_t> top;
-		             for (size_t b = begin; b < end; b++)
-		             {
-			             cancel.check();
-			             size_t first = b * kUserBlock,
-			                    count = std::min(kUserBlock, case_count - first);
-			             for (size_t j = 0; j < count; j++)
-				             users.row(static_cast<Eigen::Index>(j)) =
-				                 Eigen::Map<const Eigen::RowVectorXf>(
-				                     m.user_factors + cases[first + j].user * m.factors, m.factors);
-			             scores.noalias() =
-			                 users.topRows(static_cast<Eigen::Index>(count)) * items.transpose();
-			             for (size_t j = 0; j < count; j++)
-			             {
-				             const RankingCase &c = cases[first + j];
-				             float *row = scores.data() + j * m.items;
-				             if (m.item_bias)
-					             for (size_t i = 0; i < m.items; i++)
-						             row[i] += m.item_bias[i];
-				             for (int64_t e = train.ptr[c.user]; e < train.ptr[c.user + 1]; e++)
-					             row[train.index[e]] = -INFINITY;
-				             top_k(row, m.items, static_cast<size_t>(k), top);
-				             for (int32_t i : top)
-					             recommended[w][i] = 1;
-				             score_case(top, c, k, sums[w]);
-			             }
-		             }
-	             });
+	parallel_for(
+	    blocks, workers,
+	    [&](size_t begin, size_t end, int w)
+	    {
+		    RowMatrix users(kUserBlock, m.factors), scores;
+		    std::vector<int32_t> top;
+		    for (size_t b = begin; b < end; b++)
+		    {
+			    cancel.check();
+			    size_t first = b * kUserBlock, count = std::min(kUserBlock, case_count - first);
+			    if (m.neighbors)
+				    neighbor_block(m, train, cases + first, count, scores);
+			    else
+			    {
+				    for (size_t j = 0; j < count; j++)
+					    users.row(static_cast<Eigen::Index>(j)) =
+					        Eigen::Map<const Eigen::RowVectorXf>(
+					            m.user_factors + cases[first + j].user * m.factors, m.factors);
+				    scores.noalias() =
+				        users.topRows(static_cast<Eigen::Index>(count)) * items.transpose();
+			    }
+			    for (size_t j = 0; j < count; j++)
+			    {
+				    const RankingCase &c = cases[first + j];
+				    float *row = scores.data() + j * m.items;
+				    if (m.item_bias)
+					    for (size_t i = 0; i < m.items; i++)
+						    row[i] += m.item_bias[i];
+				    for (int64_t e = train.ptr[c.user]; e < train.ptr[c.user + 1]; e++)
+					    row[train.index[e]] = -INFINITY;
+				    top_k(row, m.items, static_cast<size_t>(k), top);
+				    for (int32_t i : top)
+					    recommended[w][i] = 1;
+				    score_case(top, c, k, sums[w]);
+			    }
+		    }
+	    });
 	MetricSums total;
 	for (const MetricSums &s : sums)
 	{

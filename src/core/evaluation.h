@@ -4,6 +4,7 @@
 
 #include "cancel_token.h"
 #include "interactions.h"
+#include "neighbors.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +22,7 @@ struct ModelView
 	double global_mean;
 	size_t users, items;
 	int factors;
+	const NeighborView *neighbors; // non-null: scored by neighbour weights, not factors
 };
 
 // One held-out rating: dense indices, -1 for a user or item the model does not know.
@@ -67,9 +69,9 @@ struct RankingMetrics
 };
 
 // Ranks, for each case, every item the user has no training interaction with by
-// p_u.q_i + b_i and compares the top k with the relevant items. Recall is hits / relevant items
-// of the user, averaged over users (the LightGCN convention). Throws Cancelled when the token
-// fires.
+// p_u.q_i + b_i (or the neighbour weights over the user's training items) and compares the top k
+// with the relevant items. Recall is hits / relevant items of the user, averaged over users (the
+// LightGCN convention). Throws Cancelled when the token fires.
 RankingMetrics ranking_metrics(const ModelView &model, SparseView train, const RankingCase *cases,
                                size_t case_count, int k, int threads, const CancelToken &cancel);
 

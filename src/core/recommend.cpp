@@ -132,6 +132,25 @@ size_t recommend_items(const ItemMatrix &m, const float *query, const SortedList
 	return emit(best, out);
 }
 
+size_t recommend_from_scores(float *scores, size_t count, const SortedList *excluded,
+                             int excluded_lists, const SortedList *candidates, size_t k,
+                             Recommendation *out)
+{
+	std::vector<size_t> cursor(static_cast<size_t>(std::max(excluded_lists, 0)), 0);
+	mask(excluded, excluded_lists, cursor.data(), 0, count, scores);
+	TopK best(k);
+	if (candidates)
+	{
+		for (size_t c = 0; c < candidates->count; c++)
+			best.offer(scores[candidates->items[c]], candidates->items[c]);
+		return emit(best, out);
+	}
+	for (size_t i = 0; i < count; i++)
+		if (!best.full_and_below(scores[i]))
+			best.offer(scores[i], static_cast<int32_t>(i));
+	return emit(best, out);
+}
+
 void recommend_batch(const ItemMatrix &m, const float *queries, size_t users,
                      const SortedList *seen, size_t k, int threads, const CancelToken &cancel,
                      Recommendation *out, size_t *counts)

@@ -42,6 +42,12 @@ size_t recommend_items(const ItemMatrix &items, const float *query, const Sorted
                        int excluded_lists, const SortedList *candidates, size_t k, int threads,
                        Recommendation *out);
 
+// The same over scores already computed (scores[0, count), modified: excluded items become
+// -inf): the k best, with the exclusion lists and candidates of recommend_items.
+size_t recommend_from_scores(float *scores, size_t count, const SortedList *excluded,
+                             int excluded_lists, const SortedList *candidates, size_t k,
+                             Recommendation *out);
+
 // Below this many floats (16 MB) one thread scans the whole matrix: threads cost more than
 // they save on matrices that fit in cache.
 constexpr size_t kParallelScanFloats = 4u << 20;

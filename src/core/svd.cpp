@@ -274,6 +274,17 @@ std::unique_ptr<Trainer> make_svd_trainer(const Interactions &data, const Hyperp
 	return std::unique_ptr<Trainer>(new SvdTrainer(data, h, b));
 }
 
+size_t svd_scratch_bytes(const Hyperparameters &h, const Interactions &data)
+{
+	size_t n = std::min(data.users(), data.items()), k = static_cast<size_t>(h.factors);
+	// The solver's basis (or the dense side's matrix), the eigenvectors, V, R V and the
+	// operator's intermediate vector, all in doubles.
+	size_t ncv = std::min(n, std::max(2 * k + 1, k + static_cast<size_t>(kDenseMargin)));
+	size_t basis = k + kDenseMargin >= n ? 2 * n * n : n * (ncv + 2);
+	return sizeof(double) * (basis + n * k + (data.users() + data.items()) * k +
+	                         std::max(data.users(), data.items()));
+}
+
 // The least-squares projection of the row onto the fixed side Y: x = (Y^T Y)^-1 sum_j r_j y_j.
 // For a user against the orthonormal V this is r_u V, PureSVD's projection; for a new item
 // against the user factors U S it is S^-1 U^T r_i, the item's row of V. LDLT leaves the

@@ -13,7 +13,7 @@
 namespace pgrec
 {
 
-size_t trainer_scratch_bytes(const Hyperparameters &h, const Interactions &data)
+size_t factor_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 {
 	size_t k = static_cast<size_t>(h.factors) + 1;
 	size_t per_thread = (256 * k + 3 * k * k + 8 * k) * sizeof(float);

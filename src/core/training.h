@@ -24,6 +24,9 @@ struct Hyperparameters
 	int threads = 1;
 	int cg_steps = 3;        // ials: conjugate-gradient steps per solve
 	double init_scale = 0.1; // standard deviation of the initial factors
+	int neighbors = 100;     // item_knn, ease: weights kept per item
+	double shrinkage = 0.0;  // item_knn: added to the similarity's denominator
+	int similarity = 0;      // item_knn: index in kSimilarityNames (neighbors.h)
 };
 
 // Row-major buffers of the model, allocated by the caller: users x factors, items x factors,
@@ -36,8 +39,9 @@ struct FactorBuffers
 	float *item_bias;
 };
 
-// Bytes of scratch memory a trainer takes beyond the data and the factor buffers.
-size_t trainer_scratch_bytes(const Hyperparameters &h, const Interactions &data);
+// Bytes of scratch memory a factor model's trainer takes beyond the data and the factor
+// buffers (AlgorithmEntry::scratch_bytes of the matrix factorisation algorithms).
+size_t factor_scratch_bytes(const Hyperparameters &h, const Interactions &data);
 
 // Runs training one epoch at a time, so that the caller can report progress between epochs.
 class Trainer
@@ -58,6 +62,11 @@ class Trainer
 	virtual double global_mean() const
 	{
 		return 0.0;
+	}
+	// The item-item weights of a neighbourhood model (null for factor models).
+	virtual const SparseRows *neighbors() const
+	{
+		return nullptr;
 	}
 
   protected:

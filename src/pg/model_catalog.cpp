@@ -66,6 +66,11 @@ Jsonb *hyperparameters_jsonb(const pgrec::AlgorithmEntry *algorithm,
 		const pgrec::ParameterSpec &spec = pgrec::kParameterSpecs[p];
 		if ((algorithm->parameters & spec.bit) == 0)
 			continue;
+		if (spec.choices)
+		{
+			push_jsonb_string(&state, spec.name, spec.choices[h.*spec.integer]);
+			continue;
+		}
 		Datum number = spec.integer
 		                   ? DirectFunctionCall1(int4_numeric, Int32GetDatum(h.*spec.integer))
 		                   : DirectFunctionCall1(float8_numeric, Float8GetDatum(h.*spec.real));
@@ -92,6 +97,26 @@ static Numeric json_number(Jsonb *json, const char *key, const char *model_name)
 	return v->val.numeric;
 }
 
+// Sets the parameter with choices from the name stored under its key (if any); ereports 22000
+// for a value that is not one of its choices.
+static void read_choice(Jsonb *json, const pgrec::ParameterSpec &spec, pgrec::Hyperparameters *h,
+                        const char *model_name)
+{
+	JsonbValue *v =
+	    getKeyJsonValueFromContainer(&json->root, spec.name, (int)strlen(spec.name), NULL);
+	if (v == NULL || v->type == jbvNull)
+		return;
+	char *choice = v->type == jbvString ? pnstrdup(v->val.string.val, v->val.string.len) : NULL;
+	CoreError error;
+	int index = -1;
+	if (choice == NULL ||
+	    !run_core(&error, [&]() { index = pgrec::parameter_choice(spec, choice); }))
+		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+		                errmsg("hyper-parameter %s of model \"%s\" is not one of its choices",
+		                       spec.name, model_name)));
+	h->*spec.integer = index;
+}
+
 void read_hyperparameters_jsonb(Jsonb *json, const pgrec::AlgorithmEntry *algorithm,
                                 pgrec::Hyperparameters *h, const char *model_name)
 {
@@ -100,6 +125,11 @@ void read_hyperparameters_jsonb(Jsonb *json, const pgrec::AlgorithmEntry *algori
 		const pgrec::ParameterSpec &spec = pgrec::kParameterSpecs[p];
 		if ((algorithm->parameters & spec.bit) == 0)
 			continue;
+		if (spec.choices)
+		{
+			read_choice(json, spec, h, model_name);
+			continue;
+		}
 		Numeric n = json_number(json, spec.name, model_name);
 		if (n != NULL)
 			pgrec::set_parameter(
@@ -176,6 +206,10 @@ static void fill_catalog(const char *name, ModelCatalog *out)
 		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
 		                errmsg("model \"%s\" has %d factors but hyper-parameters for %d", name,
 		                       out->factors, out->hyperparameters.factors)));
+	if ((out->factors > 0) != (out->algorithm->scorer == pgrec::Scorer::DotProduct))
+		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+		                errmsg("model \"%s\" has %d factors, which algorithm %s cannot have", name,
+		                       out->factors, out->algorithm->name)));
 	out->users = DatumGetInt64(SPI_getbinval(row, desc, COL_USERS, &isnull));
 	out->items = DatumGetInt64(SPI_getbinval(row, desc, COL_ITEMS, &isnull));
 	out->global_mean = DatumGetFloat8(SPI_getbinval(row, desc, COL_GLOBAL_MEAN, &isnull));

@@ -23,8 +23,9 @@ extern "C"
 
 pgrec::ModelView model_view(const LoadedModel *m)
 {
-	return {m->user_factors,        m->item_factors, m->user_bias, m->item_bias,
-	        m->catalog.global_mean, m->users,        m->items,     m->catalog.factors};
+	return {m->user_factors, m->item_factors,        m->user_bias,
+	        m->item_bias,    m->catalog.global_mean, m->users,
+	        m->items,        m->catalog.factors,     m->neighbors.ptr ? &m->neighbors : NULL};
 }
 
 float *zeroed_floats(MemoryContext context, size_t count)
@@ -113,6 +114,11 @@ static void read_side_row(LoadedModel *m, Side *side, uint64 r, size_t at, Memor
 			corrupted(m, side->what, id, "has a bias that is not finite");
 	}
 	Datum d = SPI_getbinval(row, desc, 3, &isnull);
+	if (isnull != (k == 0))
+		corrupted(m, side->what, id,
+		          k == 0 ? "has factors but its model has none" : "has NULL factors");
+	if (k == 0)
+		return;
 	Embedding *e = DatumGetEmbeddingP(d);
 	if (e->dim != k)
 		corrupted(m, side->what, id, "has factors of other dimensions than the model");
@@ -163,6 +169,78 @@ static int compare_int32(const void *a, const void *b)
 {
 	int32 x = *(const int32 *)a, y = *(const int32 *)b;
 	return x < y ? -1 : (x > y);
+}
+
+// The elements of a one-dimensional array without NULLs (of an 8-byte or 4-byte type), or
+// NULL for any other array; *count gets their number.
+static const char *array_elements(ArrayType *a, int *count)
+{
+	if (ARR_NDIM(a) > 1 || ARR_HASNULL(a))
+		return NULL;
+	*count = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	return ARR_DATA_PTR(a);
+}
+
+// Reads the item-item weights of a neighbourhood model into m->neighbors (CSR over all items;
+// items without a row have none). Every id must be an item of the model and every weight finite.
+static void load_neighbors(LoadedModel *m, MemoryContext context)
+{
+	int64 *ptr = (int64 *)MemoryContextAllocHuge(context, sizeof(int64) * (m->items + 1));
+	size_t capacity = 1024, used = 0, next_item = 0;
+	int32 *index = (int32 *)MemoryContextAllocHuge(context, sizeof(int32) * capacity);
+	float *weight = (float *)MemoryContextAllocHuge(context, sizeof(float) * capacity);
+	ptr[0] = 0;
+	Portal portal = open_side("SELECT item_id, neighbor_ids, weights FROM pgrec.item_neighbors "
+	                          "WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY item_id",
+	                          m->catalog);
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple row = SPI_tuptable->vals[r];
+			TupleDesc desc = SPI_tuptable->tupdesc;
+			bool isnull;
+			int64 id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+			int64 item = pgrec::dense_index(m->item_ids, m->items, id);
+			if (item < 0 || (size_t)item < next_item)
+				corrupted(m, "neighbour row", id, "is not an item of the model");
+			for (; next_item <= (size_t)item; next_item++)
+				ptr[next_item + 1] = (int64)used;
+			ArrayType *ids = DatumGetArrayTypeP(SPI_getbinval(row, desc, 2, &isnull));
+			ArrayType *weights = DatumGetArrayTypeP(SPI_getbinval(row, desc, 3, &isnull));
+			int n = 0, n_weights = 0;
+			const int64 *neighbor_ids = (const int64 *)array_elements(ids, &n);
+			const float *values = (const float *)array_elements(weights, &n_weights);
+			if (neighbor_ids == NULL || values == NULL || n != n_weights)
+				corrupted(m, "item", id, "has NULL, nested or unmatched neighbours and weights");
+			if (used + n > capacity)
+			{
+				capacity = Max(capacity * 2, used + n);
+				index = (int32 *)repalloc_huge(index, sizeof(int32) * capacity);
+				weight = (float *)repalloc_huge(weight, sizeof(float) * capacity);
+			}
+			for (int j = 0; j < n; j++)
+			{
+				int64 neighbor = pgrec::dense_index(m->item_ids, m->items, neighbor_ids[j]);
+				if (neighbor < 0 || !std::isfinite(values[j]))
+					corrupted(m, "item", id,
+					          "has an unknown neighbour or a weight that is not finite");
+				index[used] = (int32)neighbor;
+				weight[used++] = values[j];
+			}
+			ptr[item + 1] = (int64)used;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	for (; next_item < m->items; next_item++)
+		ptr[next_item + 1] = (int64)used;
+	count_bytes(m, (m->items + 1) * sizeof(int64) + capacity * (sizeof(int32) + sizeof(float)));
+	m->neighbors = {ptr, index, weight, m->items};
 }
 
 void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel *out)
@@ -242,4 +320,10 @@ void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel 
 	out->user_bias = users.bias;
 	if (catalog->algorithm->biases && (out->item_bias == NULL))
 		corrupted(out, "model", catalog->model_id, "has no item biases but its algorithm has");
+	if (catalog->algorithm->scorer == pgrec::Scorer::ItemNeighbors)
+	{
+		enter_catalog_rights(&rights);
+		load_neighbors(out, context);
+		leave_rights(&rights);
+	}
 }

@@ -19,13 +19,17 @@ struct LoadedModel
 	float *user_bias, *item_bias; // NULL when the model has no biases
 	int64 *seen_ptr;   // training items of user u: seen_index[seen_ptr[u] .. seen_ptr[u+1])
 	int32 *seen_index; // dense item indices, ascending, distinct
-	size_t bytes;      // what the arrays take
+	// Neighbourhood models: item j lends neighbors.weight[e] to item neighbors.index[e] for e
+	// in [neighbors.ptr[j], neighbors.ptr[j+1]); ptr is NULL for a factor model.
+	pgrec::NeighborView neighbors;
+	size_t bytes; // what the arrays take
 };
 
-// Loads the factors of the version catalog describes (SPI connected, with the rights of
-// pgrec's tables) into *out. Ereports XX001 on rows it cannot trust (dimensions other than the
-// catalog's, non-finite values, NULL or unknown seen items, row counts other than the
-// catalog's) and 53200 when the arrays would pass pgrec.training_memory_limit.
+// Loads the factors (and neighbour weights) of the version catalog describes (SPI connected,
+// with the rights of pgrec's tables) into *out. Ereports XX001 on rows it cannot trust
+// (dimensions other than the catalog's, non-finite values, NULL or unknown seen items or
+// neighbours, row counts other than the catalog's) and 53200 when the arrays would pass
+// pgrec.training_memory_limit.
 void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel *out);
 
 // The core's view of a loaded model.

@@ -44,27 +44,42 @@ static const char *const prune_sql =
     "v.is_current AND v.version OPERATOR(pg_catalog.<=) ((SELECT pg_catalog.max(c.version) FROM "
     "pgrec.model_versions c WHERE c.name OPERATOR(pg_catalog.=) $1) OPERATOR(pg_catalog.-) $2)";
 
-// Item rows: ids, biases (NULL array: no biases), factors flattened row-major.
+// Item rows: ids, biases (NULL array: no biases), factors flattened row-major (NULL for a
+// model without factors).
 static const char *const insert_items_sql =
     "INSERT INTO pgrec.item_factors (model_id, item_id, bias, factors) "
-    "SELECT $1, t.id, t.bias, $4[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 "
-    "OPERATOR(pg_catalog.+) 1 : t.n OPERATOR(pg_catalog.*) $5] "
+    "SELECT $1, t.id, t.bias, CASE WHEN $5 OPERATOR(pg_catalog.>) 0 THEN "
+    "$4[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 "
+    "OPERATOR(pg_catalog.+) 1 : t.n OPERATOR(pg_catalog.*) $5] END "
     "FROM (SELECT u.id, u.bias, u.n::pg_catalog.int4 AS n "
     "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), "
     "pg_catalog.unnest($3::pg_catalog.float4[])) WITH ORDINALITY "
     "AS u(id, bias, n)) AS t";
 
+// The slice of row t.n of the flattened array $N, whose rows end at the offsets in $E.
+#define ROW_SLICE(N, E)                                                                            \
+	"COALESCE($" #N "[COALESCE($" #E "[t.n OPERATOR(pg_catalog.-) 1], 0) "                         \
+	"OPERATOR(pg_catalog.+) 1 : $" #E "[t.n]], '{}')"
+
 // User rows add the seen items: flattened, with the end offset of each user's slice.
 static const char *const insert_users_sql =
     "INSERT INTO pgrec.user_factors (model_id, user_id, bias, factors, seen_items) "
-    "SELECT $1, t.id, t.bias, $4[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 "
-    "OPERATOR(pg_catalog.+) 1 : t.n OPERATOR(pg_catalog.*) $5], "
-    "COALESCE($6[COALESCE($7[t.n OPERATOR(pg_catalog.-) 1], 0) "
-    "OPERATOR(pg_catalog.+) 1 : $7[t.n]], '{}') "
-    "FROM (SELECT u.id, u.bias, u.n::pg_catalog.int4 AS n "
-    "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), "
-    "pg_catalog.unnest($3::pg_catalog.float4[])) WITH ORDINALITY "
-    "AS u(id, bias, n)) AS t";
+    "SELECT $1, t.id, t.bias, CASE WHEN $5 OPERATOR(pg_catalog.>) 0 THEN "
+    "$4[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 "
+    "OPERATOR(pg_catalog.+) 1 : t.n OPERATOR(pg_catalog.*) $5] END, " ROW_SLICE(
+        6, 7) " "
+              "FROM (SELECT u.id, u.bias, u.n::pg_catalog.int4 AS n "
+              "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), "
+              "pg_catalog.unnest($3::pg_catalog.float4[])) WITH ORDINALITY "
+              "AS u(id, bias, n)) AS t";
+
+// Neighbour rows: item ids, neighbour ids and weights flattened, with each row's end offset.
+static const char *const insert_neighbors_sql =
+    "INSERT INTO pgrec.item_neighbors (model_id, item_id, neighbor_ids, weights) "
+    "SELECT $1, t.id, " ROW_SLICE(3, 5) ", " ROW_SLICE(
+        4,
+        5) " "
+           "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[])) WITH ORDINALITY AS t(id, n)";
 
 static Datum int8_array(const int64 *values, int count)
 {
@@ -142,7 +157,8 @@ static void insert_batch(SPIPlanPtr plan, int64 model_id, const int64_t *ids, co
 }
 
 ModelRows model_rows(const pgrec::Interactions &data, const float *user_factors,
-                     const float *item_factors, const float *user_bias, const float *item_bias)
+                     const float *item_factors, const float *user_bias, const float *item_bias,
+                     const pgrec::SparseRows *neighbors)
 {
 	return {data.user_ids.data(),
 	        data.users(),
@@ -153,7 +169,8 @@ ModelRows model_rows(const pgrec::Interactions &data, const float *user_factors,
 	        user_bias,
 	        item_bias,
 	        data.by_user.ptr.data(),
-	        data.by_user.index.data()};
+	        data.by_user.index.data(),
+	        neighbors ? pgrec::neighbor_view(*neighbors) : pgrec::NeighborView{}};
 }
 
 bool begin_model_write(const char *name, const char *action, MemoryContext context,
@@ -190,6 +207,43 @@ static void insert_side(SPIPlanPtr plan, int64 model_id, const int64_t *ids, siz
 		CHECK_FOR_INTERRUPTS();
 		int n = (int)Min((size_t)BATCH_ROWS, count - first);
 		insert_batch(plan, model_id, ids, factors, bias, k, first, n, users, rows);
+		MemoryContextReset(batch_context);
+	}
+	MemoryContextSwitchTo(previous);
+	MemoryContextDelete(batch_context);
+}
+
+// Inserts the non-empty neighbour rows in batches of BATCH_ROWS items.
+static void insert_neighbors(int64 model_id, const ModelRows &rows)
+{
+	const pgrec::NeighborView &s = rows.neighbors;
+	Oid types[5] = {INT8OID, INT8ARRAYOID, INT8ARRAYOID, FLOAT4ARRAYOID, INT4ARRAYOID};
+	SPIPlanPtr plan = prepare(insert_neighbors_sql, 5, types);
+	MemoryContext batch_context =
+	    AllocSetContextCreate(CurrentMemoryContext, "pgrec model rows", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext previous = MemoryContextSwitchTo(batch_context);
+	for (size_t first = 0; first < s.rows; first += BATCH_ROWS)
+	{
+		CHECK_FOR_INTERRUPTS();
+		size_t last = Min(s.rows, first + BATCH_ROWS);
+		int64 begin = s.ptr[first], end = s.ptr[last];
+		int64 *ids = (int64 *)palloc(sizeof(int64) * (last - first));
+		int32 *ends = (int32 *)palloc(sizeof(int32) * (last - first));
+		int64 *neighbors = (int64 *)palloc(sizeof(int64) * Max(end - begin, 1));
+		int n = 0;
+		for (size_t r = first; r < last; r++)
+			if (s.ptr[r + 1] > s.ptr[r])
+			{
+				ids[n] = rows.item_ids[r];
+				ends[n++] = (int32)(s.ptr[r + 1] - begin);
+			}
+		for (int64 e = begin; e < end; e++)
+			neighbors[e - begin] = rows.item_ids[s.index[e]];
+		Datum values[5] = {Int64GetDatum(model_id), int8_array(ids, n),
+		                   int8_array(neighbors, (int)(end - begin)),
+		                   float4_array(s.weight + begin, (int)(end - begin)), int4_array(ends, n)};
+		if (n > 0)
+			execute(plan, values, NULL, SPI_OK_INSERT);
 		MemoryContextReset(batch_context);
 	}
 	MemoryContextSwitchTo(previous);
@@ -294,6 +348,8 @@ int64 store_model(const ModelRecord *r, const ModelRows &rows, int32 *version_ou
 	            rows.item_factors, rows.item_bias, r->factors, false, rows);
 	insert_side(prepare(insert_users_sql, 7, user_types), model_id, rows.user_ids, rows.users,
 	            rows.user_factors, rows.user_bias, r->factors, true, rows);
+	if (rows.neighbors.ptr)
+		insert_neighbors(model_id, rows);
 	prune_versions(r->name);
 	leave_rights(&rights);
 	*version_out = version;
@@ -335,6 +391,10 @@ int64 copy_version(int64 from_id, const char *name, int32 *version_out)
 	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT ||
 	    SPI_execute_with_args("INSERT INTO pgrec.user_factors SELECT $2, user_id, bias, factors, "
 	                          "seen_items FROM pgrec.user_factors WHERE model_id "
+	                          "OPERATOR(pg_catalog.=) $1",
+	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT ||
+	    SPI_execute_with_args("INSERT INTO pgrec.item_neighbors SELECT $2, item_id, neighbor_ids, "
+	                          "weights FROM pgrec.item_neighbors WHERE model_id "
 	                          "OPERATOR(pg_catalog.=) $1",
 	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not copy the factors of model version %lld", (long long)from_id);

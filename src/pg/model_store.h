@@ -8,6 +8,7 @@
 #include "model_catalog.h"
 
 #include "../core/interactions.h"
+#include "../core/neighbors.h"
 
 // The catalog row of a new version.
 struct ModelRecord
@@ -30,7 +31,8 @@ struct ModelRecord
 };
 
 // The rows of a new version: ids ascending, factors row-major, biases may be NULL; seen_ptr and
-// seen_index (dense item indices of each user's training items, CSR) may be NULL for none.
+// seen_index (dense item indices of each user's training items, CSR) may be NULL for none;
+// neighbors (one row per item, dense item indices) has a NULL ptr for a factor model.
 struct ModelRows
 {
 	const int64_t *user_ids;
@@ -41,11 +43,13 @@ struct ModelRows
 	const float *user_bias, *item_bias;
 	const int64_t *seen_ptr;
 	const int32_t *seen_index;
+	pgrec::NeighborView neighbors;
 };
 
-// The rows of a model trained on data.
+// The rows of a model trained on data (neighbors may be NULL).
 ModelRows model_rows(const pgrec::Interactions &data, const float *user_factors,
-                     const float *item_factors, const float *user_bias, const float *item_bias);
+                     const float *item_factors, const float *user_bias, const float *item_bias,
+                     const pgrec::SparseRows *neighbors);
 
 // Starts a write of model name (SPI connected): takes its lock, reads its current row into
 // *current (in context) and, if there is one, checks that the current user may `action` it.

@@ -9,6 +9,7 @@
 #include "settings.h"
 
 #include "../core/algorithm_registry.h"
+#include "../core/neighbors.h"
 #include "../core/recommend.h"
 
 extern "C"
@@ -91,6 +92,43 @@ static pgrec::Recommendation *top_items(const pgrec::ItemMatrix &matrix, const f
 	return out;
 }
 
+// True for a model scored by item-item weights rather than factors.
+static bool scored_by_neighbors(const CachedModel *e)
+{
+	return e->model.catalog.algorithm->scorer == pgrec::Scorer::ItemNeighbors;
+}
+
+// Ereports 0A000 for a function that needs the factors of a model that has none.
+static void require_factors(const CachedModel *e, const char *what)
+{
+	if (scored_by_neighbors(e))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("model \"%s\" has no %s vectors", e->name, what),
+		                errdetail("Algorithm %s keeps item-item weights instead of factors.",
+		                          e->model.catalog.algorithm->name),
+		                errhint("Use pgrec.recommend(), pgrec.recommend_for_interactions() or "
+		                        "pgrec.similar_items() with it.")));
+}
+
+// The top k of a neighbourhood model for a history (dense item indices, ascending): every item
+// scored by the sum of the history's weights to it. The result (room for k) is palloc'd.
+static pgrec::Recommendation *top_by_neighbors(const CachedModel *e, pgrec::SortedList history,
+                                               const pgrec::SortedList *excluded, int lists,
+                                               const pgrec::SortedList *candidates, int64 k,
+                                               size_t *count)
+{
+	const LoadedModel *m = &e->model;
+	size_t room = (size_t)Min((uint64)k, (uint64)Max(m->items, 1));
+	float *scores = (float *)palloc(sizeof(float) * Max(m->items, 1));
+	pgrec::Recommendation *out =
+	    (pgrec::Recommendation *)palloc(sizeof(pgrec::Recommendation) * room);
+	CORE_CALL(pgrec::neighbor_scores(m->neighbors, history.items, history.count, m->items, scores);
+	          *count = pgrec::recommend_from_scores(scores, m->items, excluded, lists, candidates,
+	                                                room, out));
+	pfree(scores);
+	return out;
+}
+
 // Returns the rows (id from ids[item], score; score NULL when null_scores) as the set result.
 static Datum return_rows(FunctionCallInfo fcinfo, const pgrec::Recommendation *rows, size_t count,
                          const int64 *ids, bool null_scores)
@@ -169,13 +207,17 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 		}
 		return return_rows(fcinfo, rows, n, m->item_ids, true);
 	}
+	pgrec::SortedList seen = {m->seen_index + m->seen_ptr[user],
+	                          (size_t)(m->seen_ptr[user + 1] - m->seen_ptr[user])};
 	if (exclude_seen)
-		excluded[lists++] = {m->seen_index + m->seen_ptr[user],
-		                     (size_t)(m->seen_ptr[user + 1] - m->seen_ptr[user])};
+		excluded[lists++] = seen;
+	const pgrec::SortedList *candidates = f.has_candidates ? &f.candidates : NULL;
 	size_t count;
 	pgrec::Recommendation *rows =
-	    top_items(item_matrix(e), m->user_factors + user * m->catalog.factors, excluded, lists,
-	              f.has_candidates ? &f.candidates : NULL, k, &count);
+	    scored_by_neighbors(e)
+	        ? top_by_neighbors(e, seen, excluded, lists, candidates, k, &count)
+	        : top_items(item_matrix(e), m->user_factors + user * m->catalog.factors, excluded,
+	                    lists, candidates, k, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }
 
@@ -187,6 +229,7 @@ Datum pgrec_recommend_for_vector(PG_FUNCTION_ARGS)
 		return return_nothing(fcinfo);
 	int64 k = read_k(fcinfo, 2);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	require_factors(e, "item");
 	Embedding *query = PG_GETARG_EMBEDDING_P(1);
 	if (query->dim != e->model.catalog.factors)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
@@ -217,7 +260,27 @@ static Datum similar_rows(FunctionCallInfo fcinfo, const float *factors, const f
 	return return_rows(fcinfo, rows, n, ids, false);
 }
 
-// similar_items(model_name, item_id, k): items by cosine similarity of their factors.
+// The k items a neighbourhood model's item `index` lends the largest weights to.
+static Datum similar_by_weights(FunctionCallInfo fcinfo, const CachedModel *e, int64 index, int64 k)
+{
+	if (index < 0)
+		return return_nothing(fcinfo);
+	const LoadedModel *m = &e->model;
+	const pgrec::NeighborView &s = m->neighbors;
+	size_t n = (size_t)(s.ptr[index + 1] - s.ptr[index]), count;
+	pgrec::Recommendation *rows = (pgrec::Recommendation *)palloc(
+	    sizeof(pgrec::Recommendation) * Max((size_t)Min((uint64)k, (uint64)n), 1));
+	float *weights = (float *)palloc(sizeof(float) * Max(n, 1));
+	memcpy(weights, s.weight + s.ptr[index], sizeof(float) * n);
+	CORE_CALL(count = pgrec::recommend_from_scores(weights, n, NULL, 0, NULL,
+	                                               (size_t)Min((uint64)k, (uint64)n), rows));
+	for (size_t r = 0; r < count; r++)
+		rows[r].item = s.index[s.ptr[index] + rows[r].item];
+	return return_rows(fcinfo, rows, count, m->item_ids, false);
+}
+
+// similar_items(model_name, item_id, k): items by cosine similarity of their factors, or by the
+// weights of a neighbourhood model.
 Datum pgrec_similar_items(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -225,6 +288,9 @@ Datum pgrec_similar_items(PG_FUNCTION_ARGS)
 	int64 k = read_k(fcinfo, 2);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
+	if (scored_by_neighbors(e))
+		return similar_by_weights(fcinfo, e,
+		                          pgrec::dense_index(m->item_ids, m->items, PG_GETARG_INT64(1)), k);
 	return similar_rows(fcinfo, m->item_factors, e->item_inverse_norms, m->items,
 	                    m->catalog.factors, m->item_ids,
 	                    pgrec::dense_index(m->item_ids, m->items, PG_GETARG_INT64(1)), k);
@@ -237,6 +303,7 @@ Datum pgrec_similar_users(PG_FUNCTION_ARGS)
 		return return_nothing(fcinfo);
 	int64 k = read_k(fcinfo, 2);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	require_factors(e, "user");
 	const LoadedModel *m = &e->model;
 	return similar_rows(fcinfo, m->user_factors, e->user_inverse_norms, m->users,
 	                    m->catalog.factors, m->user_ids,
@@ -304,6 +371,18 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 	CORE_CALL(known =
 	              pgrec::merge_repeated(items, values, known, pgrec::duplicate_policy(algorithm)));
 
+	Filters f = read_filters(fcinfo, 4, 5, m);
+	pgrec::SortedList history = {items, known};
+	pgrec::SortedList excluded[2] = {history, f.exclude};
+	const pgrec::SortedList *candidates = f.has_candidates ? &f.candidates : NULL;
+	size_t count;
+	// A neighbourhood model scores the visitor's items directly; a factor model folds them in.
+	if (scored_by_neighbors(e))
+	{
+		pgrec::Recommendation *rows =
+		    top_by_neighbors(e, history, excluded, f.has_exclude ? 2 : 1, candidates, k, &count);
+		return return_rows(fcinfo, rows, count, m->item_ids, false);
+	}
 	const float *gramian = algorithm.needs_gramian ? cached_item_gramian(e) : NULL;
 	float *user = (float *)palloc(sizeof(float) * m->catalog.factors);
 	float bias = 0.0f;
@@ -312,11 +391,7 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 	    matrix, m->catalog.global_mean, m->catalog.hyperparameters, gramian, items, values, known};
 	pgrec::CancelToken cancel = backend_cancel_token();
 	CORE_CALL(pgrec::fold_in_user(algorithm, input, cancel, user, &bias));
-
-	Filters f = read_filters(fcinfo, 4, 5, m);
-	pgrec::SortedList excluded[2] = {{items, known}, f.exclude};
-	size_t count;
-	pgrec::Recommendation *rows = top_items(matrix, user, excluded, f.has_exclude ? 2 : 1,
-	                                        f.has_candidates ? &f.candidates : NULL, k, &count);
+	pgrec::Recommendation *rows =
+	    top_items(matrix, user, excluded, f.has_exclude ? 2 : 1, candidates, k, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }

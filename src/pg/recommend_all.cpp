@@ -7,6 +7,7 @@
 #include "model_cache.h"
 #include "settings.h"
 
+#include "../core/neighbors.h"
 #include "../core/recommend.h"
 
 extern "C"
@@ -62,9 +63,14 @@ Datum pgrec_recommend_all(PG_FUNCTION_ARGS)
 		    (pgrec::Recommendation *)palloc(sizeof(pgrec::Recommendation) * count * k);
 		size_t *counts = (size_t *)palloc(sizeof(size_t) * count);
 		int threads = effective_threads();
-		CORE_CALL(pgrec::recommend_batch(matrix, m->user_factors + first * m->catalog.factors,
-		                                 count, exclude_seen ? seen : NULL, k, threads, cancel, out,
-		                                 counts));
+		if (m->catalog.algorithm->scorer == pgrec::Scorer::ItemNeighbors)
+			CORE_CALL(pgrec::recommend_neighbors_batch(m->neighbors, m->items, seen, count,
+			                                           exclude_seen, k, threads, cancel, out,
+			                                           counts));
+		else
+			CORE_CALL(pgrec::recommend_batch(matrix, m->user_factors + first * m->catalog.factors,
+			                                 count, exclude_seen ? seen : NULL, k, threads, cancel,
+			                                 out, counts));
 		MemoryContextSwitchTo(previous);
 		for (size_t u = 0; u < count; u++)
 			for (size_t r = 0; r < counts[u]; r++)

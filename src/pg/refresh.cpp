@@ -31,6 +31,7 @@ PGREC_FUNCTION(pgrec_refresh)
 struct RefreshData
 {
 	pgrec::Interactions data;
+	pgrec::SparseRows neighbors; // a neighbourhood model's weights, renumbered
 };
 
 // For each id, its index in the ascending old ids, or -1.
@@ -40,6 +41,15 @@ static int64 *old_indices(const std::vector<int64_t> &ids, const int64 *old_ids,
 	for (size_t r = 0; r < ids.size(); r++)
 		out[r] = pgrec::dense_index(old_ids, old_count, ids[r]);
 	return out;
+}
+
+// How many rows are new (old[r] < 0).
+static size_t count_new(const int64 *old, size_t count)
+{
+	size_t n = 0;
+	for (size_t r = 0; r < count; r++)
+		n += old[r] < 0;
+	return n;
 }
 
 // Solves every new row (old[r] < 0) of one side from its interactions in rows, against the
@@ -162,13 +172,31 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 				item_bias[i] = old.item_bias[item_old[i]];
 		}
 
-	// New items against the known users, then new users against all items.
-	pgrec::ItemMatrix known_users = {old.user_factors, old.user_bias, NULL, old.users, k};
-	size_t new_items = fold_in_side(data.by_item, item_old, user_old, known_users, catalog,
-	                                item_factors, item_bias);
-	pgrec::ItemMatrix all_items = {item_factors, item_bias, NULL, data.items(), k};
-	size_t new_users =
-	    fold_in_side(data.by_user, user_old, NULL, all_items, catalog, user_factors, user_bias);
+	size_t new_items, new_users;
+	const pgrec::SparseRows *neighbors = NULL;
+	if (catalog.algorithm->fold_in == nullptr)
+	{
+		// A neighbourhood model: users are their new histories; the known items keep their
+		// weights, new items get none until the next retrain.
+		int64 *new_of_old = (int64 *)palloc(sizeof(int64) * Max(old.items, 1));
+		for (size_t j = 0; j < old.items; j++)
+			new_of_old[j] = pgrec::dense_index(data.item_ids.data(), data.items(), old.item_ids[j]);
+		CORE_CALL(current->neighbors =
+		              pgrec::renumber_rows(old.neighbors, item_old, data.items(), new_of_old));
+		neighbors = &current->neighbors;
+		new_items = count_new(item_old, data.items());
+		new_users = count_new(user_old, data.users());
+	}
+	else
+	{
+		// New items against the known users, then new users against all items.
+		pgrec::ItemMatrix known_users = {old.user_factors, old.user_bias, NULL, old.users, k};
+		new_items = fold_in_side(data.by_item, item_old, user_old, known_users, catalog,
+		                         item_factors, item_bias);
+		pgrec::ItemMatrix all_items = {item_factors, item_bias, NULL, data.items(), k};
+		new_users =
+		    fold_in_side(data.by_user, user_old, NULL, all_items, catalog, user_factors, user_bias);
+	}
 
 	INSTR_TIME_SET_CURRENT(now);
 	INSTR_TIME_SUBTRACT(now, start);
@@ -195,7 +223,8 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	int32 version;
 	SPI_connect();
 	int64 model_id = store_model(
-	    &record, model_rows(data, user_factors, item_factors, user_bias, item_bias), &version);
+	    &record, model_rows(data, user_factors, item_factors, user_bias, item_bias, neighbors),
+	    &version);
 	SPI_finish();
 
 	INSTR_TIME_SET_CURRENT(now);

@@ -45,7 +45,10 @@ enum TrainArg
 	ARG_BIAS_REGULARIZATION,
 	ARG_REGULARIZATION_EXPONENT,
 	ARG_INIT_SCALE,
-	ARG_WARM_START
+	ARG_WARM_START,
+	ARG_NEIGHBORS,
+	ARG_SHRINKAGE,
+	ARG_SIMILARITY
 };
 
 // The hyper-parameter arguments of pgrec.train by position (seed aside).
@@ -60,7 +63,10 @@ static const struct
                         {ARG_LEARNING_RATE, "learning_rate"},
                         {ARG_BIAS_REGULARIZATION, "bias_regularization"},
                         {ARG_REGULARIZATION_EXPONENT, "regularization_exponent"},
-                        {ARG_INIT_SCALE, "init_scale"}};
+                        {ARG_INIT_SCALE, "init_scale"},
+                        {ARG_NEIGHBORS, "neighbors"},
+                        {ARG_SHRINKAGE, "shrinkage"},
+                        {ARG_SIMILARITY, "similarity"}};
 
 // The C++ objects of one training run, owned by the run's memory context (owned_object.h).
 struct TrainingRun
@@ -113,7 +119,14 @@ static pgrec::Hyperparameters read_hyperparameters(FunctionCallInfo fcinfo,
 		if (PG_ARGISNULL(p.argno))
 			continue;
 		const pgrec::ParameterSpec *spec = pgrec::find_parameter(p.name);
-		double value = spec->integer ? (double)PG_GETARG_INT32(p.argno) : PG_GETARG_FLOAT8(p.argno);
+		double value;
+		if (spec->choices)
+		{
+			char *choice = text_to_cstring(PG_GETARG_TEXT_PP(p.argno));
+			CORE_CALL(value = pgrec::parameter_choice(*spec, choice));
+		}
+		else
+			value = spec->integer ? (double)PG_GETARG_INT32(p.argno) : PG_GETARG_FLOAT8(p.argno);
 		CORE_CALL(pgrec::validate_parameter(*spec, value));
 		if ((algorithm->parameters & spec->bit) == 0)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -161,6 +174,13 @@ static void warm_start(const ModelCatalog *current, const TrainingRequest &r,
                        const pgrec::Interactions &data, const pgrec::FactorBuffers &b,
                        MemoryContext context)
 {
+	if (r.algorithm->scorer != pgrec::Scorer::DotProduct)
+	{
+		ereport(NOTICE, (errmsg("algorithm %s is computed in closed form: warm start does not "
+		                        "apply",
+		                        r.algorithm->name)));
+		return;
+	}
 	if (current == NULL || current->algorithm != r.algorithm || current->factors != r.h.factors)
 	{
 		ereport(NOTICE, (errmsg("no current model \"%s\" with algorithm %s and %d factors: "
@@ -247,18 +267,18 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 
 	size_t k = (size_t)h.factors;
 	double factor_bytes = (double)(data.users() + data.items()) * (k + 1) * sizeof(float);
-	size_t scratch = pgrec::trainer_scratch_bytes(h, data);
+	size_t scratch = r.algorithm->scratch_bytes(h, data);
 	if ((double)data.bytes() + factor_bytes + (double)scratch > (double)limit)
 		ereport(ERROR,
 		        (errcode(ERRCODE_OUT_OF_MEMORY),
 		         errmsg("the model needs more memory than pgrec.training_memory_limit allows"),
-		         errdetail("%zu users and %zu items with %d factors need about %s; the "
-		                   "limit is %s.",
-		                   data.users(), data.items(), h.factors,
+		         errdetail("Algorithm %s needs about %s for %zu users and %zu items; the limit "
+		                   "is %s.",
+		                   r.algorithm->name,
 		                   pretty_size((double)data.bytes() + factor_bytes + (double)scratch),
-		                   pretty_size((double)limit)),
-		         errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem), or "
-		                 "lower factors.")));
+		                   data.users(), data.items(), pretty_size((double)limit)),
+		         errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem). %s",
+		                 r.algorithm->memory_hint)));
 	bool biases = r.algorithm->biases;
 	pgrec::FactorBuffers buffers = {zeroed_floats(run_context, data.users() * k),
 	                                zeroed_floats(run_context, data.items() * k),
@@ -315,10 +335,11 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	TrainingResult result;
 	int32 version;
 	SPI_connect();
-	result.model_id = store_model(&record,
-	                              model_rows(data, buffers.user_factors, buffers.item_factors,
-	                                         buffers.user_bias, buffers.item_bias),
-	                              &version);
+	result.model_id =
+	    store_model(&record,
+	                model_rows(data, buffers.user_factors, buffers.item_factors, buffers.user_bias,
+	                           buffers.item_bias, run->trainer->neighbors()),
+	                &version);
 	SPI_finish();
 	result.users = data.users();
 	result.items = data.items();
@@ -404,7 +425,13 @@ Datum pgrec_retrain_model(PG_FUNCTION_ARGS)
 	r.algorithm = current->algorithm;
 	r.h = current->hyperparameters;
 	if (!PG_ARGISNULL(2))
+	{
+		if ((r.algorithm->parameters & pgrec::kEpochs) == 0)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			                errmsg("epochs does not apply to algorithm %s", r.algorithm->name),
+			                errhint("Leave it NULL: the algorithm is computed in closed form.")));
 		r.h.epochs = PG_GETARG_INT32(2);
+	}
 	r.h.threads = effective_threads();
 	CORE_CALL(pgrec::validate(*r.algorithm, r.h));
 	r.user_column = current->user_column;

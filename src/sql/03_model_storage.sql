@@ -45,7 +45,7 @@ CREATE TABLE pgrec.user_factors (
 	model_id bigint NOT NULL REFERENCES pgrec.model_versions ON DELETE CASCADE,
 	user_id bigint NOT NULL,
 	bias real,
-	factors embedding NOT NULL,
+	factors embedding,
 	seen_items bigint[] NOT NULL,
 	PRIMARY KEY (model_id, user_id)
 );
@@ -54,7 +54,16 @@ CREATE TABLE pgrec.item_factors (
 	model_id bigint NOT NULL REFERENCES pgrec.model_versions ON DELETE CASCADE,
 	item_id bigint NOT NULL,
 	bias real,
-	factors embedding NOT NULL,
+	factors embedding,
+	PRIMARY KEY (model_id, item_id)
+);
+
+-- Neighbourhood models (item_knn, ease) keep item-item weights instead of factors.
+CREATE TABLE pgrec.item_neighbors (
+	model_id bigint NOT NULL REFERENCES pgrec.model_versions ON DELETE CASCADE,
+	item_id bigint NOT NULL,
+	neighbor_ids bigint[] NOT NULL,
+	weights real[] NOT NULL,
 	PRIMARY KEY (model_id, item_id)
 );
 
@@ -62,10 +71,12 @@ SELECT pg_catalog.pg_extension_config_dump('pgrec.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.model_versions_model_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.user_factors', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.item_factors', '');
+SELECT pg_catalog.pg_extension_config_dump('pgrec.item_neighbors', '');
 
 -- Writes go through pgrec's functions, which check the model's owner; the catalog is readable
 -- by everyone, as PostgreSQL's own catalogs are; factors are read through the functions.
-REVOKE ALL ON pgrec.model_versions, pgrec.models, pgrec.user_factors, pgrec.item_factors FROM PUBLIC;
+REVOKE ALL ON pgrec.model_versions, pgrec.models, pgrec.user_factors, pgrec.item_factors,
+	pgrec.item_neighbors FROM PUBLIC;
 GRANT SELECT ON pgrec.model_versions, pgrec.models TO PUBLIC;
 
 COMMENT ON SEQUENCE pgrec.model_versions_model_id_seq IS 'model_id of pgrec.model_versions';
@@ -76,8 +87,9 @@ COMMENT ON COLUMN pgrec.model_versions.version IS 'version number of the model, 
 COMMENT ON COLUMN pgrec.model_versions.version_uuid IS 'identity of the version that never repeats, not even after the extension is re-created; model caches are keyed on it';
 COMMENT ON COLUMN pgrec.model_versions.owner IS 'the role that trained or imported the model: only its members (and superusers) may retrain, refresh, drop, roll back, tune or schedule it; stored sources run with its rights';
 COMMENT ON COLUMN pgrec.model_versions.source_search_path IS 'the search_path a query source was trained with, and is re-run with by retrain and refresh (NULL for a table source, stored schema-qualified)';
-COMMENT ON TABLE pgrec.user_factors IS 'user factors, bias and training items of each model';
-COMMENT ON TABLE pgrec.item_factors IS 'item factors and bias of each model';
+COMMENT ON TABLE pgrec.user_factors IS 'user factors, bias and training items of each model (factors NULL for neighbourhood models)';
+COMMENT ON TABLE pgrec.item_factors IS 'item factors and bias of each model (factors NULL for neighbourhood models)';
+COMMENT ON TABLE pgrec.item_neighbors IS 'item-item weights of neighbourhood models: an item lends weights[n] to item neighbor_ids[n] in the score of every user who has it';
 COMMENT ON COLUMN pgrec.models.hyperparameters IS 'every hyper-parameter the training used, defaults included';
 COMMENT ON COLUMN pgrec.models.loss_history IS 'training loss after each epoch: RMSE for als, objective per interaction for ials, -log sigmoid for bpr';
 COMMENT ON COLUMN pgrec.models.metrics IS 'the figures of the last pgrec.evaluate() of this model by its owner';
@@ -105,11 +117,17 @@ CREATE TRIGGER factors_changed AFTER INSERT OR UPDATE OR DELETE ON pgrec.item_fa
 	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
 CREATE TRIGGER factors_truncated AFTER TRUNCATE ON pgrec.item_factors
 	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+CREATE TRIGGER neighbors_changed AFTER INSERT OR UPDATE OR DELETE ON pgrec.item_neighbors
+	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+CREATE TRIGGER neighbors_truncated AFTER TRUNCATE ON pgrec.item_neighbors
+	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
 COMMENT ON TRIGGER served_columns_changed ON pgrec.model_versions IS 'announces hand-made changes of what recommend() serves to the model caches';
 COMMENT ON TRIGGER factors_changed ON pgrec.user_factors IS 'announces hand-made changes of factors to the model caches';
 COMMENT ON TRIGGER factors_truncated ON pgrec.user_factors IS 'announces a truncation to the model caches';
 COMMENT ON TRIGGER factors_changed ON pgrec.item_factors IS 'announces hand-made changes of factors to the model caches';
 COMMENT ON TRIGGER factors_truncated ON pgrec.item_factors IS 'announces a truncation to the model caches';
+COMMENT ON TRIGGER neighbors_changed ON pgrec.item_neighbors IS 'announces hand-made changes of item-item weights to the model caches';
+COMMENT ON TRIGGER neighbors_truncated ON pgrec.item_neighbors IS 'announces a truncation to the model caches';
 
 -- Versions: each training or import publishes a new version; older ones are kept for rollback.
 

@@ -15,7 +15,7 @@ CREATE FUNCTION pgrec.train(
 	item_column name,
 	rating_column name DEFAULT NULL,
 	algorithm text DEFAULT 'als',
-	factors integer DEFAULT 64,
+	factors integer DEFAULT NULL,
 	epochs integer DEFAULT NULL,
 	regularization double precision DEFAULT NULL,
 	alpha double precision DEFAULT NULL,
@@ -25,6 +25,9 @@ CREATE FUNCTION pgrec.train(
 	regularization_exponent double precision DEFAULT NULL,
 	init_scale double precision DEFAULT NULL,
 	warm_start boolean DEFAULT false,
+	neighbors integer DEFAULT NULL,
+	shrinkage double precision DEFAULT NULL,
+	similarity text DEFAULT NULL,
 	OUT model_id bigint, OUT users bigint, OUT items bigint, OUT interactions bigint,
 	OUT skipped_rows bigint, OUT duplicates bigint, OUT seconds double precision,
 	OUT final_loss double precision, OUT peak_memory_mb double precision)
@@ -37,7 +40,7 @@ CREATE FUNCTION pgrec.train(
 	item_column name,
 	rating_column name DEFAULT NULL,
 	algorithm text DEFAULT 'als',
-	factors integer DEFAULT 64,
+	factors integer DEFAULT NULL,
 	epochs integer DEFAULT NULL,
 	regularization double precision DEFAULT NULL,
 	alpha double precision DEFAULT NULL,
@@ -47,14 +50,17 @@ CREATE FUNCTION pgrec.train(
 	regularization_exponent double precision DEFAULT NULL,
 	init_scale double precision DEFAULT NULL,
 	warm_start boolean DEFAULT false,
+	neighbors integer DEFAULT NULL,
+	shrinkage double precision DEFAULT NULL,
+	similarity text DEFAULT NULL,
 	OUT model_id bigint, OUT users bigint, OUT items bigint, OUT interactions bigint,
 	OUT skipped_rows bigint, OUT duplicates bigint, OUT seconds double precision,
 	OUT final_loss double precision, OUT peak_memory_mb double precision)
 	AS 'MODULE_PATHNAME', 'pgrec_train' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION pgrec.train(text, regclass, name, name, name, text, integer, integer, double precision, double precision, double precision, bigint, double precision, double precision, double precision, boolean)
-	IS 'trains a model (als, ials or bpr) on a table of interactions and stores it under model_name, replacing any model of that name at commit';
-COMMENT ON FUNCTION pgrec.train(text, text, name, name, name, text, integer, integer, double precision, double precision, double precision, bigint, double precision, double precision, double precision, boolean)
+COMMENT ON FUNCTION pgrec.train(text, regclass, name, name, name, text, integer, integer, double precision, double precision, double precision, bigint, double precision, double precision, double precision, boolean, integer, double precision, text)
+	IS 'trains a model (see pgrec.algorithms()) on a table of interactions and stores it under model_name, replacing any model of that name at commit';
+COMMENT ON FUNCTION pgrec.train(text, text, name, name, name, text, integer, integer, double precision, double precision, double precision, bigint, double precision, double precision, double precision, boolean, integer, double precision, text)
 	IS 'trains a model on a table name or on a query (text starting with SELECT, WITH, VALUES or TABLE) that returns the named columns';
 
 CREATE FUNCTION pgrec.evaluate(

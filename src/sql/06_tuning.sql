@@ -57,6 +57,8 @@ RETURNS TABLE (trial integer, trial_factors integer, trial_regularization double
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
 	explicit_ratings boolean := (SELECT a.explicit_feedback FROM pgrec.algorithms() a WHERE a.name = tune.algorithm);
+	-- factors has a default grid; an algorithm without factors (neighbourhood models) gets none.
+	has_factors boolean := coalesce((SELECT 'factors' = ANY (a.parameters) FROM pgrec.algorithms() a WHERE a.name = tune.algorithm), true);
 	chosen_metric text := coalesce(metric, CASE WHEN explicit_ratings THEN 'rmse' ELSE 'ndcg_at_k' END);
 	lower_is_better boolean;
 	trial_name text := model_name || ' (tuning trial)';
@@ -87,7 +89,7 @@ BEGIN
 	PERFORM pgrec.drop_model(trial_name, true), pgrec.drop_model(best_name, true);
 	-- Every combination (NULL: the algorithm's default), or a seeded random sample of them.
 	FOR combo IN
-		SELECT f, r, a, ep FROM unnest(coalesce(factors, '{64}')) f,
+		SELECT f, r, a, ep FROM unnest(CASE WHEN has_factors THEN coalesce(factors, '{64}') ELSE ARRAY[NULL::integer] END) f,
 			unnest(coalesce(regularization, ARRAY[NULL::double precision])) r,
 			unnest(coalesce(alpha, ARRAY[NULL::double precision])) a,
 			unnest(coalesce(epochs, ARRAY[NULL::integer])) ep

@@ -1,0 +1,93 @@
+// Neighbourhood models (item_knn, ease): a sparse item-item weight matrix whose row j holds the
+// items that item j lends score to. A user's score for item i is the sum of the weights w_ji over
+// the user's items j; building the rows, scoring with them and the trainer they share.
+#pragma once
+
+#include "cancel_token.h"
+#include "interactions.h"
+#include "recommend.h"
+#include "training.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace pgrec
+{
+
+// The similarity measures of item_knn, by the index Hyperparameters::similarity holds.
+enum Similarity
+{
+	kCosine,
+	kAdjustedCosine,
+	kJaccard,
+	kPearson
+};
+constexpr int kSimilarityCount = 4;
+// Their names, null-terminated (the values of the hyper-parameter "similarity").
+extern const char *const kSimilarityNames[kSimilarityCount + 1];
+
+// Read-only rows of weights: row j holds columns index[ptr[j] .. ptr[j+1]) ascending.
+struct NeighborView
+{
+	const int64_t *ptr;
+	const int32_t *index;
+	const float *weight;
+	size_t rows;
+};
+
+inline NeighborView neighbor_view(const SparseRows &rows)
+{
+	return {rows.ptr.data(), rows.index.data(), rows.value.data(), rows.rows()};
+}
+
+// One row being built: (column, weight) pairs.
+using NeighborRow = std::vector<std::pair<int32_t, float>>;
+
+// Keeps the `keep` largest weights of row (ties: the smaller column), in column order.
+void keep_strongest(NeighborRow &row, size_t keep);
+
+// The CSR matrix of rows (each in column order); the rows are released as they are copied.
+SparseRows assemble_rows(std::vector<NeighborRow> &rows);
+
+// The rows of `old` for a new set of items: new item i gets the row of old item old_of_new[i]
+// (none if -1), with each column c renumbered new_of_old[c] (dropped if -1). Both maps must be
+// increasing where defined (ids of both sets ascending), so rows stay in column order.
+SparseRows renumber_rows(const NeighborView &old, const int64_t *old_of_new, size_t new_items,
+                         const int64_t *new_of_old);
+
+// scores[0, items) = the sum of the rows of the n history items (duplicates count once each).
+void neighbor_scores(const NeighborView &s, const int32_t *history, size_t n, size_t items,
+                     float *scores);
+
+// The k best items of each of `users` histories, excluding the history itself when
+// exclude_history: k slots per user in out, the number filled in counts. Split over threads;
+// throws Cancelled when the token fires.
+void recommend_neighbors_batch(const NeighborView &s, size_t items, const SortedList *histories,
+                               size_t users, bool exclude_history, size_t k, int threads,
+                               const CancelToken &cancel, Recommendation *out, size_t *counts);
+
+// The trainer of a neighbourhood model: its one "epoch" computes the rows; no factors.
+class NeighborTrainer : public Trainer
+{
+  public:
+	NeighborTrainer(const Interactions &data, const Hyperparameters &h, const FactorBuffers &b)
+	    : Trainer(data, h, b)
+	{
+	}
+	void run_epoch(const CancelToken &cancel) override;
+	const SparseRows *neighbors() const override
+	{
+		return &rows_;
+	}
+
+  protected:
+	// The model's rows (one per item).
+	virtual SparseRows compute(const CancelToken &cancel) = 0;
+
+  private:
+	SparseRows rows_;
+};
+
+} // namespace pgrec

@@ -26,7 +26,8 @@ struct MetricSums
 };
 
 // Adds the metrics of one user's top list against its sorted relevant items.
-void score_case(const std::vector<int32_t> &top, const RankingCase &c, int k, MetricSums &sums)
+void score_case(const std::vector<int32_t> &top, const RankingCase &c, int k,
+                RecallDenominator recall, MetricSums &sums)
 {
 	size_t relevant = c.item_count + c.unknown_items;
 	double dcg = 0, ap = 0;
@@ -45,7 +46,8 @@ void score_case(const std::vector<int32_t> &top, const RankingCase &c, int k, Me
 	for (size_t r = 0; r < ideal; r++)
 		idcg += 1.0 / std::log2(static_cast<double>(r) + 2.0);
 	sums.precision += static_cast<double>(hits) / k;
-	sums.recall += static_cast<double>(hits) / static_cast<double>(relevant);
+	sums.recall += static_cast<double>(hits) /
+	               static_cast<double>(recall == RecallDenominator::CappedAtK ? ideal : relevant);
 	sums.ndcg += idcg > 0 ? dcg / idcg : 0;
 	sums.hits += hits > 0 ? 1 : 0;
 	sums.map += ideal > 0 ? ap / static_cast<double>(ideal) : 0;
@@ -99,7 +101,8 @@ static void neighbor_block(const ModelView &m, SparseView train, const RankingCa
 }
 
 RankingMetrics ranking_metrics(const ModelView &m, SparseView train, const RankingCase *cases,
-                               size_t case_count, int k, int threads, const CancelToken &cancel)
+                               size_t case_count, int k, int threads, const CancelToken &cancel,
+                               RecallDenominator recall)
 {
 	const size_t blocks = (case_count + kUserBlock - 1) / kUserBlock;
 	const int workers = std::max(1, threads);
@@ -142,7 +145,7 @@ RankingMetrics ranking_metrics(const ModelView &m, SparseView train, const Ranki
 				    top_k(row, m.items, static_cast<size_t>(k), top);
 				    for (int32_t i : top)
 					    recommended[w][i] = 1;
-				    score_case(top, c, k, sums[w]);
+				    score_case(top, c, k, recall, sums[w]);
 			    }
 		    }
 	    });

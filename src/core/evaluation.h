@@ -68,11 +68,20 @@ struct RankingMetrics
 	size_t users = 0;
 };
 
+// What recall divides the hits by: the user's relevant items (the LightGCN convention) or
+// their number capped at k (Liang et al. 2018, so that a perfect list scores 1).
+enum class RecallDenominator
+{
+	Relevant,
+	CappedAtK
+};
+
 // Ranks, for each case, every item the user has no training interaction with by
 // p_u.q_i + b_i (or the neighbour weights over the user's training items) and compares the top k
-// with the relevant items. Recall is hits / relevant items of the user, averaged over users (the
-// LightGCN convention). Throws Cancelled when the token fires.
+// with the relevant items. Recall is hits over the user's relevant items (or their number capped
+// at k), averaged over users. Throws Cancelled when the token fires.
 RankingMetrics ranking_metrics(const ModelView &model, SparseView train, const RankingCase *cases,
-                               size_t case_count, int k, int threads, const CancelToken &cancel);
+                               size_t case_count, int k, int threads, const CancelToken &cancel,
+                               RecallDenominator recall = RecallDenominator::Relevant);
 
 } // namespace pgrec

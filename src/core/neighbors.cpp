@@ -18,7 +18,10 @@ const char *const kSimilarityNames[kSimilarityCount + 1] = {"cosine", "adjusted_
 void keep_strongest(NeighborRow &row, size_t keep)
 {
 	auto stronger = [](const std::pair<int32_t, float> &a, const std::pair<int32_t, float> &b)
-	{ return a.second > b.second || (a.second == b.second && a.first < b.first); };
+	{
+		float x = std::fabs(a.second), y = std::fabs(b.second);
+		return x > y || (x == y && a.first < b.first);
+	};
 	if (row.size() > keep)
 	{
 		std::nth_element(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(keep), row.end(),

@@ -45,7 +45,8 @@ inline NeighborView neighbor_view(const SparseRows &rows)
 // One row being built: (column, weight) pairs.
 using NeighborRow = std::vector<std::pair<int32_t, float>>;
 
-// Keeps the `keep` largest weights of row (ties: the smaller column), in column order.
+// Keeps the `keep` weights of row largest in magnitude (ties: the smaller column), in column
+// order.
 void keep_strongest(NeighborRow &row, size_t keep);
 
 // The CSR matrix of rows (each in column order); the rows are released as they are copied.

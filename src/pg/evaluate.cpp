@@ -7,6 +7,7 @@
 #include "interaction_source.h"
 #include "jsonb_object.h"
 #include "model_loader.h"
+#include "ranking_cases.h"
 #include "settings.h"
 
 extern "C"
@@ -36,48 +37,6 @@ enum EvaluateArg
 	ARG_K,
 	ARG_RELEVANCE_THRESHOLD
 };
-
-static int compare_dense_rows(const void *a, const void *b)
-{
-	const pgrec::TestRating *x = (const pgrec::TestRating *)a, *y = (const pgrec::TestRating *)b;
-	if (x->user != y->user)
-		return x->user < y->user ? -1 : 1;
-	if (x->item != y->item)
-		return x->item < y->item ? -1 : 1;
-	return 0;
-}
-
-// Groups the held-out rows (sorted by user, item) of known users into ranking cases; items are
-// written to items.
-static size_t build_cases(const pgrec::TestRating *rows, size_t count, bool threshold_set,
-                          double threshold, int32 *items, pgrec::RankingCase *cases)
-{
-	size_t n_cases = 0, n_items = 0;
-	for (size_t r = 0; r < count;)
-	{
-		size_t end = r;
-		while (end < count && rows[end].user == rows[r].user)
-			end++;
-		if (rows[r].user >= 0)
-		{
-			pgrec::RankingCase c = {rows[r].user, items + n_items, 0, 0};
-			for (size_t j = r; j < end; j++)
-			{
-				if (threshold_set && rows[j].rating < threshold)
-					continue;
-				if (rows[j].item < 0)
-					c.unknown_items++;
-				else if (c.item_count == 0 || c.items[c.item_count - 1] != rows[j].item)
-					items[n_items + c.item_count++] = (int32)rows[j].item;
-			}
-			n_items += c.item_count;
-			if (c.item_count + c.unknown_items > 0)
-				cases[n_cases++] = c;
-		}
-		r = end;
-	}
-	return n_cases;
-}
 
 // Stores the metrics of the version model_id in its catalog row (SPI connected).
 static void store_metrics(int64 model_id, Jsonb *metrics)
@@ -165,11 +124,9 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 		CORE_CALL(errors = pgrec::rating_errors(view, rows, test.count, catalog.rating_min,
 		                                        catalog.rating_max));
 	}
-	qsort(rows, test.count, sizeof(pgrec::TestRating), compare_dense_rows);
-	int32 *items = (int32 *)MemoryContextAllocHuge(context, sizeof(int32) * Max(test.count, 1));
-	pgrec::RankingCase *cases = (pgrec::RankingCase *)MemoryContextAllocHuge(
-	    context, sizeof(pgrec::RankingCase) * Max(test.count, 1));
-	size_t n_cases = build_cases(rows, test.count, threshold_set, threshold, items, cases);
+	pgrec::RankingCase *cases;
+	size_t n_cases =
+	    build_ranking_cases(rows, test.count, threshold_set, threshold, context, &cases);
 
 	pgrec::RankingMetrics metrics;
 	pgrec::SparseView train = {model.seen_ptr, model.seen_index};
@@ -199,19 +156,7 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 
-	Datum values[10];
-	bool nulls[10] = {false};
-	values[0] = Float8GetDatum(errors.rmse);
-	values[1] = Float8GetDatum(errors.mae);
-	nulls[0] = nulls[1] = !std::isfinite(errors.rmse);
-	values[2] = Float8GetDatum(metrics.precision);
-	values[3] = Float8GetDatum(metrics.recall);
-	values[4] = Float8GetDatum(metrics.ndcg);
-	values[5] = Float8GetDatum(metrics.hit_rate);
-	values[6] = Float8GetDatum(metrics.map);
-	values[7] = Float8GetDatum(metrics.coverage);
-	values[8] = Int64GetDatum((int64)metrics.users);
-	values[9] = Int64GetDatum((int64)test.count);
+	Datum result = evaluation_result(result_desc, errors, metrics, test.count);
 	MemoryContextDelete(context);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(result_desc), values, nulls)));
+	PG_RETURN_DATUM(result);
 }

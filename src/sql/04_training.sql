@@ -97,3 +97,20 @@ COMMENT ON FUNCTION pgrec.evaluate(text, regclass, name, name, name, integer, do
 	IS 'evaluates a model on held-out interactions: RMSE/MAE (explicit models) and full-ranking metrics at k; stores them in pgrec.models.metrics';
 COMMENT ON FUNCTION pgrec.evaluate(text, text, name, name, name, integer, double precision)
 	IS 'evaluates a model on a table name or on a query returning the named columns';
+
+CREATE FUNCTION pgrec.evaluate_fold_in(
+	model_name text,
+	history_source text,
+	truth_source text,
+	user_column name,
+	item_column name,
+	rating_column name DEFAULT NULL,
+	k integer DEFAULT 20,
+	OUT rmse double precision, OUT mae double precision,
+	OUT precision_at_k double precision, OUT recall_at_k double precision,
+	OUT ndcg_at_k double precision, OUT hit_rate_at_k double precision,
+	OUT map_at_k double precision, OUT coverage double precision,
+	OUT users bigint, OUT test_interactions bigint)
+	AS 'MODULE_PATHNAME', 'pgrec_evaluate_fold_in' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pgrec.evaluate_fold_in(text, text, text, name, name, name, integer)
+	IS 'evaluates users the model has never seen: folds each user of history_source in from their history, ranks every other item and scores the top k against truth_source (recall divides by min(k, relevant), as Liang et al. 2018)';

@@ -47,7 +47,9 @@ CREATE FUNCTION pgrec.tune(
 	metric text DEFAULT NULL,
 	k integer DEFAULT 10,
 	trials integer DEFAULT NULL,
-	seed bigint DEFAULT 42)
+	seed bigint DEFAULT 42,
+	validation text DEFAULT 'known_users',
+	validation_history text DEFAULT NULL)
 RETURNS TABLE (trial integer, trial_factors integer, trial_regularization double precision,
 	trial_alpha double precision, trial_epochs integer, rmse double precision,
 	recall_at_k double precision, ndcg_at_k double precision, seconds double precision,
@@ -79,6 +81,14 @@ BEGIN
 		RAISE EXCEPTION '% needs an algorithm for explicit ratings and a rating column', chosen_metric
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	IF validation IS NULL OR validation NOT IN ('known_users', 'fold_in') THEN
+		RAISE EXCEPTION 'unknown validation "%"', validation USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Use known_users (validation rows of the training users) or fold_in (validation users folded in from validation_history).';
+	END IF;
+	IF (validation = 'fold_in') <> (validation_history IS NOT NULL) THEN
+		RAISE EXCEPTION 'validation_history goes with validation fold_in' USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Give the held-out users'' histories as validation_history and their held-out items as validation_source.';
+	END IF;
 	IF trials IS NOT NULL AND trials < 1 THEN
 		RAISE EXCEPTION 'trials must be positive' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
@@ -100,8 +110,13 @@ BEGIN
 		SELECT * INTO t FROM pgrec.train(trial_name, train_source, user_column, item_column, rating_column,
 			algorithm => algorithm, factors => combo.f, epochs => combo.ep,
 			regularization => combo.r, alpha => combo.a, seed => seed);
-		SELECT * INTO e FROM pgrec.evaluate(trial_name, validation_source, user_column, item_column,
-			CASE WHEN explicit_ratings THEN rating_column END, k => k);
+		IF validation = 'fold_in' THEN
+			SELECT * INTO e FROM pgrec.evaluate_fold_in(trial_name, validation_history, validation_source,
+				user_column, item_column, CASE WHEN explicit_ratings THEN rating_column END, k => k);
+		ELSE
+			SELECT * INTO e FROM pgrec.evaluate(trial_name, validation_source, user_column, item_column,
+				CASE WHEN explicit_ratings THEN rating_column END, k => k);
+		END IF;
 		value := (to_jsonb(e) ->> chosen_metric)::double precision;
 		results := results || jsonb_build_object('trial', n, 'factors', combo.f,
 			'regularization', (SELECT hyperparameters->'regularization' FROM pgrec.models WHERE name = trial_name),
@@ -136,5 +151,5 @@ CREATE FUNCTION pgrec.publish_version(from_model text, to_model text) RETURNS bi
 COMMENT ON FUNCTION pgrec.publish_version(text, text)
 	IS 'copies the current version of from_model as the new current version of to_model, keeping to_model''s history (owner of both only); returns the new model_id';
 
-COMMENT ON FUNCTION pgrec.tune(text, text, text, name, name, name, text, integer[], double precision[], double precision[], integer[], text, integer, integer, bigint)
-	IS 'grid (or, with trials, seeded random) search of hyper-parameters on a validation split; keeps the best model under model_name and returns every trial';
+COMMENT ON FUNCTION pgrec.tune(text, text, text, name, name, name, text, integer[], double precision[], double precision[], integer[], text, integer, integer, bigint, text, text)
+	IS 'grid (or, with trials, seeded random) search of hyper-parameters on a validation split of the training users, or (validation fold_in) on held-out users folded in from validation_history; keeps the best model under model_name and returns every trial';

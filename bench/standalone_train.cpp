@@ -176,7 +176,8 @@ int main(int argc, char **argv)
 		                         trainer->global_mean(),
 		                         data.users(),
 		                         data.items(),
-		                         h.factors};
+		                         h.factors,
+		                         nullptr};
 		double t = now();
 		pgrec::RankingMetrics m = pgrec::ranking_metrics(
 		    view, {data.by_user.ptr.data(), data.by_user.index.data()}, case_list.data(),

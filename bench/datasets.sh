@@ -47,3 +47,32 @@ CREATE TABLE bench_ml100k (user_id int, item_id int, rating real, ts bigint);
 \copy bench_ml100k FROM '$DATA/ml-100k/u.data'
 SQL
 }
+
+# ML-1M under strong generalisation (Liang et al. 2018): ratings >= 4 as positives, users with
+# at least 5; 600 validation and 600 test users drawn by md5 (seed 42) are held out of training,
+# their items restricted to training items and split 80/20 per user (history / truth) by md5.
+# Tables sg_train and sg_heldout; views sg_{valid,test}_{history,truth}.
+load_ml1m_strong() {
+	"${PSQL[@]}" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS sg_pos, sg_users, sg_train, sg_heldout CASCADE;
+CREATE TABLE sg_pos AS SELECT user_id, item_id FROM bench_ml1m WHERE rating >= 4;
+DELETE FROM sg_pos WHERE user_id IN (SELECT user_id FROM sg_pos GROUP BY 1 HAVING count(*) < 5);
+CREATE TABLE sg_users AS
+	SELECT user_id, CASE WHEN r <= 600 THEN 'valid' WHEN r <= 1200 THEN 'test' ELSE 'train' END AS part
+	FROM (SELECT user_id, row_number() OVER (ORDER BY md5('sg42:' || user_id)) AS r
+		FROM (SELECT DISTINCT user_id FROM sg_pos) u) s;
+CREATE TABLE sg_train AS SELECT p.* FROM sg_pos p JOIN sg_users u USING (user_id) WHERE part = 'train';
+CREATE TABLE sg_heldout AS
+	SELECT p.*, u.part,
+		row_number() OVER (PARTITION BY p.user_id ORDER BY md5('sg42:' || p.user_id || ':' || p.item_id)) AS r,
+		count(*) OVER (PARTITION BY p.user_id) AS n
+	FROM sg_pos p JOIN sg_users u USING (user_id)
+	WHERE part <> 'train' AND p.item_id IN (SELECT item_id FROM sg_train);
+CREATE VIEW sg_test_history AS SELECT user_id, item_id FROM sg_heldout WHERE part = 'test' AND r > floor(0.2 * n);
+CREATE VIEW sg_test_truth AS SELECT user_id, item_id FROM sg_heldout WHERE part = 'test' AND r <= floor(0.2 * n);
+CREATE VIEW sg_valid_history AS SELECT user_id, item_id FROM sg_heldout WHERE part = 'valid' AND r > floor(0.2 * n);
+CREATE VIEW sg_valid_truth AS SELECT user_id, item_id FROM sg_heldout WHERE part = 'valid' AND r <= floor(0.2 * n);
+ANALYZE sg_train, sg_heldout;
+SQL
+}

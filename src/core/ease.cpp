@@ -1,23 +1,17 @@
 // ease (Steck 2019, "Embarrassingly Shallow Autoencoders"): the closed-form item-item model
-// B = I - P diag(1 / diag(P)) with P = (X^T X + lambda I)^-1, kept to the `neighbors` largest
-// weights of each item. P comes from a blocked Cholesky factorisation, the inverse of its
-// factor and one product, each split over threads in blocks with a cancel check per block.
+// B = I - P diag(1 / diag(P)) with P = (X^T X + lambda I)^-1, kept to the `neighbors` weights
+// of each item largest in magnitude. P comes from a blocked Cholesky factorisation L L^T, the
+// inverse of L and the lower half of L^-T L^-1, each split over threads in blocks with a cancel
+// check per block, on the dense kernels chosen for the CPU (dense_blocks.h).
 #include "neighbors.h"
 
 #include "core_errors.h"
 #include "parallel.h"
 
-// GCC 12 at -O3 reports false "may be used uninitialized" warnings inside Eigen's products.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <Eigen/Dense>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "dense_blocks.h"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -29,8 +23,8 @@ namespace pgrec
 namespace
 {
 
-using Matrix = Eigen::MatrixXf; // column-major
-using Index = Eigen::Index;
+using Index = ptrdiff_t;
+using Dense = std::vector<float>; // n x n, column-major
 
 // Columns per block of the factorisation, inversion and product.
 constexpr Index kBlock = 128;
@@ -56,19 +50,18 @@ size_t blocks_of(Index n)
 	return static_cast<size_t>((n + kBlock - 1) / kBlock);
 }
 
-// g (items x items) = X^T X + lambda I, column i by the users of item i.
-void gram_matrix(const Interactions &d, double lambda, int threads, const CancelToken &cancel,
-                 Matrix &g)
+// g = X^T X + lambda I, column i by the users of item i.
+Dense gram_matrix(const Interactions &d, double lambda, int threads, const CancelToken &cancel)
 {
 	const Index n = static_cast<Index>(d.items());
-	g.setZero(n, n);
+	Dense g(static_cast<size_t>(n * n), 0.0f);
 	striped(blocks_of(n), threads, cancel,
 	        [&](size_t b)
 	        {
 		        Index last = std::min(n, static_cast<Index>(b + 1) * kBlock);
 		        for (Index i = static_cast<Index>(b) * kBlock; i < last; i++)
 		        {
-			        float *column = g.col(i).data();
+			        float *column = g.data() + i * n;
 			        for (int64_t e = d.by_item.ptr[i]; e < d.by_item.ptr[i + 1]; e++)
 			        {
 				        int32_t u = d.by_item.index[e];
@@ -79,68 +72,70 @@ void gram_matrix(const Interactions &d, double lambda, int threads, const Cancel
 			        column[i] += static_cast<float>(lambda);
 		        }
 	        });
+	return g;
 }
 
-// Overwrites the lower triangle of a (symmetric positive definite) with its Cholesky factor L.
-void cholesky(Matrix &a, int threads, const CancelToken &cancel)
+// Overwrites the lower triangle of a (n x n, symmetric positive definite) with its Cholesky
+// factor L: right-looking, a block column at a time.
+void cholesky(float *a, Index n, int threads, const CancelToken &cancel)
 {
-	const Index n = a.rows();
+	const DenseBlockKernels &kernel = dense_blocks();
 	for (Index k = 0; k < n; k += kBlock)
 	{
 		cancel.check();
 		Index kb = std::min(kBlock, n - k), rest = n - k - kb;
-		Eigen::Ref<Matrix> diagonal = a.block(k, k, kb, kb);
-		Eigen::LLT<Eigen::Ref<Matrix>> llt(diagonal);
-		if (llt.info() != Eigen::Success)
+		float *diagonal = a + k + k * n;
+		if (!kernel.factor_diagonal(diagonal, n, kb))
 			throw NumericDivergence("the Gram matrix is not positive definite: raise "
 			                        "regularization");
 		if (rest == 0)
 			break;
-		// The panel below: A21 := A21 L11^-T, by row blocks.
-		auto l11 = a.block(k, k, kb, kb).triangularView<Eigen::Lower>();
+		// The panel below: A21 := A21 L11^-T, by row blocks; then the trailing matrix:
+		// A22 -= A21 A21^T, lower part, by column blocks.
+		float *panel = a + (k + kb) + k * n;
 		striped(blocks_of(rest), threads, cancel,
 		        [&](size_t b)
 		        {
 			        Index r = static_cast<Index>(b) * kBlock;
-			        auto panel = a.block(k + kb + r, k, std::min(kBlock, rest - r), kb);
-			        l11.transpose().solveInPlace<Eigen::OnTheRight>(panel);
+			        kernel.solve_panel(diagonal, panel + r, n, std::min(kBlock, rest - r), kb);
 		        });
-		// The trailing matrix: A22 -= A21 A21^T, lower part, by column blocks.
-		auto a21 = a.block(k + kb, k, rest, kb);
 		striped(blocks_of(rest), threads, cancel,
 		        [&](size_t b)
 		        {
 			        Index c = static_cast<Index>(b) * kBlock, width = std::min(kBlock, rest - c);
-			        a.block(k + kb + c, k + kb + c, rest - c, width).noalias() -=
-			            a21.bottomRows(rest - c) * a21.middleRows(c, width).transpose();
+			        kernel.subtract_product(a + (k + kb + c) + (k + kb + c) * n, panel + c,
+			                                panel + c, n, rest - c, width, kb);
 		        });
 	}
 }
 
-// p = (L L^T)^-1 = L^-T L^-1 from the factor in the lower triangle of l; l is overwritten.
-void inverse_from_cholesky(Matrix &l, int threads, const CancelToken &cancel, Matrix &p)
+// The lower triangle of P = (L L^T)^-1 = L^-T L^-1 from the factor in the lower triangle of l,
+// which is released.
+Dense inverse_from_cholesky(Dense &l, Index n, int threads, const CancelToken &cancel)
 {
-	const Index n = l.rows();
-	// L^-1 (lower), column block by column block: L[c:, c:] X = I[c:, c:c+w].
-	Matrix inverse = Matrix::Zero(n, n);
+	const DenseBlockKernels &kernel = dense_blocks();
+	// L^-1 (lower), a column block at a time: L[c:, c:] X = I[c:, c:c+w].
+	Dense inverse(static_cast<size_t>(n * n), 0.0f);
 	striped(blocks_of(n), threads, cancel,
 	        [&](size_t b)
 	        {
 		        Index c = static_cast<Index>(b) * kBlock, width = std::min(kBlock, n - c);
-		        auto x = inverse.block(c, c, n - c, width);
-		        x.topRows(width).setIdentity();
-		        l.block(c, c, n - c, n - c).triangularView<Eigen::Lower>().solveInPlace(x);
+		        float *x = inverse.data() + c + c * n;
+		        for (Index j = 0; j < width; j++)
+			        x[j + j * n] = 1.0f;
+		        kernel.solve_lower(l.data() + c + c * n, x, n, n - c, width);
 	        });
-	l.resize(0, 0);
-	// P[:, c:c+w] = (L^-1)[c:, :]^T (L^-1)[c:, c:c+w]: the rows above c are zero.
-	p.resize(n, n);
+	Dense().swap(l);
+	// P[c:, c:c+w] = (L^-1)[c:, c:]^T (L^-1)[c:, c:c+w]: the rows of L^-1 above c are zero.
+	Dense p(static_cast<size_t>(n * n));
 	striped(blocks_of(n), threads, cancel,
 	        [&](size_t b)
 	        {
 		        Index c = static_cast<Index>(b) * kBlock, width = std::min(kBlock, n - c);
-		        p.middleCols(c, width).noalias() =
-		            inverse.bottomRows(n - c).transpose() * inverse.block(c, c, n - c, width);
+		        const float *rows = inverse.data() + c + c * n;
+		        kernel.transposed_product(p.data() + c + c * n, rows, rows, n, n - c, n - c, width);
 	        });
+	return p;
 }
 
 class EaseTrainer : public NeighborTrainer
@@ -151,12 +146,14 @@ class EaseTrainer : public NeighborTrainer
   protected:
 	SparseRows compute(const CancelToken &cancel) override
 	{
-		Matrix g, p;
-		gram_matrix(data_, h_.regularization, h_.threads, cancel, g);
-		cholesky(g, h_.threads, cancel);
-		inverse_from_cholesky(g, h_.threads, cancel, p);
-		// Row i of B: item i lends B_ij = -P_ij / P_jj to item j (P is symmetric: column i).
-		const Index n = p.rows();
+		const Index n = static_cast<Index>(data_.items());
+		Dense g = gram_matrix(data_, h_.regularization, h_.threads, cancel);
+		cholesky(g.data(), n, h_.threads, cancel);
+		Dense p = inverse_from_cholesky(g, n, h_.threads, cancel);
+		// Row i of B: item i lends B_ij = -P_ij / P_jj to item j (P symmetric; its lower
+		// triangle holds P(max(i, j), min(i, j))).
+		auto at = [&](Index i, Index j)
+		{ return p[static_cast<size_t>(std::max(i, j) + std::min(i, j) * n)]; };
 		std::vector<NeighborRow> rows(static_cast<size_t>(n));
 		striped(blocks_of(n), h_.threads, cancel,
 		        [&](size_t b)
@@ -168,7 +165,7 @@ class EaseTrainer : public NeighborTrainer
 				        row.reserve(static_cast<size_t>(n));
 				        for (Index j = 0; j < n; j++)
 					        if (j != i)
-						        row.emplace_back(static_cast<int32_t>(j), -p(j, i) / p(j, j));
+						        row.emplace_back(static_cast<int32_t>(j), -at(i, j) / at(j, j));
 				        keep_strongest(row, static_cast<size_t>(h_.neighbors));
 				        row.shrink_to_fit();
 			        }

@@ -3,6 +3,7 @@
 // capped recall of the fold-in evaluation, thread-count independence and cancel.
 #include "algorithm_registry.h"
 #include "core_errors.h"
+#include "dense_blocks.h"
 #include "evaluation.h"
 #include "factor_init.h"
 #include "interactions.h"
@@ -206,6 +207,41 @@ TEST(Ease, StopsWhenCancelled)
 	static volatile sig_atomic_t flag = 1, never = 0;
 	pgrec::CancelToken cancel = {&flag, &never};
 	EXPECT_THROW(trainer->run_epoch(cancel), pgrec::Cancelled);
+}
+
+TEST(DenseBlocks, EveryBuildFactorsSolvesAndMultiplies)
+{
+	std::vector<const pgrec::DenseBlockKernels *> builds = {&pgrec::generic_dense_blocks()};
+	if (pgrec::avx2_dense_blocks() && __builtin_cpu_supports("avx2") &&
+	    __builtin_cpu_supports("fma"))
+		builds.push_back(pgrec::avx2_dense_blocks());
+	const ptrdiff_t n = 70;
+	Eigen::MatrixXf a = Eigen::MatrixXf::Random(n, n);
+	Eigen::MatrixXf spd = a * a.transpose() + 10.0f * Eigen::MatrixXf::Identity(n, n);
+	Eigen::MatrixXf l = spd.llt().matrixL();
+	for (const pgrec::DenseBlockKernels *k : builds)
+	{
+		Eigen::MatrixXf f = spd;
+		ASSERT_TRUE(k->factor_diagonal(f.data(), n, n)) << k->name;
+		EXPECT_LT((Eigen::MatrixXf(f.triangularView<Eigen::Lower>()) - l).cwiseAbs().maxCoeff(),
+		          1e-3)
+		    << k->name;
+		Eigen::MatrixXf x = Eigen::MatrixXf::Identity(n, n);
+		k->solve_lower(l.data(), x.data(), n, n, n);
+		EXPECT_LT((l * x - Eigen::MatrixXf::Identity(n, n)).cwiseAbs().maxCoeff(), 1e-3) << k->name;
+		Eigen::MatrixXf p(n, n);
+		k->transposed_product(p.data(), a.data(), spd.data(), n, n, n, n);
+		EXPECT_LT((p - a.transpose() * spd).cwiseAbs().maxCoeff(), 1e-2) << k->name;
+		Eigen::MatrixXf panel = a;
+		k->solve_panel(l.data(), panel.data(), n, n, n);
+		EXPECT_LT((panel * l.transpose() - a).cwiseAbs().maxCoeff(), 1e-3) << k->name;
+		Eigen::MatrixXf c = spd;
+		k->subtract_product(c.data(), a.data(), a.data(), n, n, n, n);
+		EXPECT_LT((c - 10.0f * Eigen::MatrixXf::Identity(n, n)).cwiseAbs().maxCoeff(), 1e-2)
+		    << k->name;
+	}
+	EXPECT_EQ(builds.size(),
+	          __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 2u : 1u);
 }
 
 TEST(Neighbors, ScoresAreSumsOfTheHistoryRows)

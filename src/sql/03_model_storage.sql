@@ -66,6 +66,10 @@ CREATE TABLE pgrec.item_neighbors (
 	weights real[] NOT NULL,
 	PRIMARY KEY (model_id, item_id)
 );
+-- Ids and weights hardly compress, and trying costs more than writing them: long rows go
+-- out of line uncompressed (4x faster training of item_knn with 200 neighbours on Gowalla).
+ALTER TABLE pgrec.item_neighbors ALTER COLUMN neighbor_ids SET STORAGE EXTERNAL,
+	ALTER COLUMN weights SET STORAGE EXTERNAL;
 
 SELECT pg_catalog.pg_extension_config_dump('pgrec.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.model_versions_model_id_seq', '');

@@ -136,21 +136,8 @@ fi
 
 step "(b) latency: 1,000,000 items x 64 factors, k = 10"
 [[ $PARTS == *b* ]] || exit 0
-if [ "$("${PSQL[@]}" -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS pgrec" -c "SELECT count(*) FROM pgrec.models WHERE name = 'bench_1m'")" = 0 ]; then
-	"${PSQL[@]}" <<'SQL'
-SET client_min_messages = warning;
-SELECT setseed(0.7);
-DROP TABLE IF EXISTS bench_1m_items, bench_1m_users;
-CREATE TABLE bench_1m_items AS SELECT i AS item_id,
-	ARRAY(SELECT (random() - 0.5)::real FROM generate_series(1, 64) WHERE i > 0) AS f
-	FROM generate_series(1, 1000000) i;
-CREATE TABLE bench_1m_users AS SELECT u AS user_id,
-	ARRAY(SELECT (random() - 0.5)::real FROM generate_series(1, 64) WHERE u > 0) AS f
-	FROM generate_series(1, 1000) u;
-SELECT pgrec.import_model('bench_1m', 'bench_1m_items', 'item_id', 'f', 'bench_1m_users', 'user_id');
-VACUUM ANALYZE pgrec.item_factors;
-SQL
-fi
+source "$PGREC_ROOT/bench/datasets.sh"
+load_bench_1m
 "${PSQL[@]}" >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE TABLE IF NOT EXISTS bench_1m_groups AS SELECT i::bigint AS item_id, i % 1000 AS category FROM generate_series(1, 1000000) i;

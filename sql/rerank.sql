@@ -2,13 +2,14 @@
 -- items, checked against SQL references on planted models; the group source forms; every error.
 SET pgrec.progress = off;
 SET pgrec.threads = 1;
--- A model with small integer factors (exact scores, many ties), as in the recommend test.
-CREATE TABLE rr_items AS
-SELECT i AS item_id, ARRAY[(i * 5) % 7 - 3, (i * 3) % 5 - 2, i % 3]::real[] AS f, ((i % 4) - 1.5)::real AS b
-FROM generate_series(1, 40) i;
-CREATE TABLE rr_users AS
-SELECT u AS user_id, ARRAY[u % 3 - 1, (u * 2) % 5 - 2, u % 2]::real[] AS f
-FROM generate_series(1, 25) u;
+-- A model with small integer factors, so that scores are exact in float and tie often: the
+-- two sides of one table (items on a grid, with biases), imported through views.
+CREATE TABLE rr_vectors AS
+SELECT side, id, ARRAY[id % 6 - 2, id / 6 - 3, CASE side WHEN 'item' THEN (id * 3) % 4 - 1 ELSE 1 - id % 3 END]::real[] AS f,
+	((id % 5 - 2) / 2.0)::real AS b
+FROM (VALUES ('item', 40), ('user', 25)) s(side, n), generate_series(1, n) id;
+CREATE VIEW rr_items AS SELECT id AS item_id, f, b FROM rr_vectors WHERE side = 'item';
+CREATE VIEW rr_users AS SELECT id AS user_id, f FROM rr_vectors WHERE side = 'user';
 SELECT pgrec.import_model('rr_exact', 'rr_items', 'item_id', 'f', 'rr_users', 'user_id', item_bias_column => 'b') > 0 AS imported;
 CREATE VIEW rr_exact_scores AS
 SELECT u.user_id, i.item_id, (-(u.factors <#> i.factors) + i.bias)::real AS score
@@ -33,8 +34,8 @@ FROM (SELECT (SELECT string_agg(item_id || ':' || score, ' ') FROM pgrec.recomme
 		diversity => 0, item_groups => NULL, max_per_group => NULL)) AS c,
 	(SELECT string_agg(item_id || ':' || score, ' ') FROM pgrec.recommend('rr_exact', u.user_id, 7, diversity => NULL)) AS d
 	FROM rr_users u) s;
-SELECT (SELECT array_agg(item_id) FROM pgrec.recommend('rr_exact', 4, 5, false, ARRAY[1, 2, 3, 4, 5, 6, 7], ARRAY[3]))
-	= (SELECT array_agg(item_id) FROM pgrec.recommend('rr_exact', 4, 5, false, ARRAY[1, 2, 3, 4, 5, 6, 7], ARRAY[3], 0)) AS positional_same;
+SELECT (SELECT array_agg(item_id) FROM pgrec.recommend('rr_exact', 17, 5, false, ARRAY[1, 2, 3, 4, 5, 6, 7], ARRAY[3]))
+	= (SELECT array_agg(item_id) FROM pgrec.recommend('rr_exact', 17, 5, false, ARRAY[1, 2, 3, 4, 5, 6, 7], ARRAY[3], 0)) AS positional_same;
 
 -- Caps at diversity 0: exactly the greedy walk down the ranking, i.e. the items whose rank
 -- inside their group is at most the cap (items 1 to 5 have no group and are not capped).
@@ -52,7 +53,7 @@ SELECT count(*) AS users, count(*) FILTER (WHERE rr_rows('rr_exact', user_id, 8,
 	count(*) FILTER (WHERE rr_rows('rr_exact', user_id, 6, 0, 'rr_groups', 1)
 	IS DISTINCT FROM rr_capped_reference(user_id, 6, 1)) AS differing_cap_1
 FROM rr_users;
-SELECT rr_rows('rr_exact', 4, 8, 0, 'rr_groups', 2) AS capped, rr_rows('rr_exact', 4, 8) AS plain;
+SELECT rr_rows('rr_exact', 17, 8, 0, 'rr_groups', 2) AS capped, rr_rows('rr_exact', 17, 8) AS plain;
 -- With diversity too, the caps hold for every user, and k rows come back while the caps allow
 -- them: 5 ungrouped items + 3 groups x 2 = 11 at most.
 SELECT k, d, count(*) AS rows_total, max(per_group) FILTER (WHERE grp IS NOT NULL) AS most_of_one_group,
@@ -66,18 +67,18 @@ GROUP BY k, d ORDER BY k, d;
 -- The forms of a group source: a table (qualified or not), SELECT, WITH, VALUES and TABLE
 -- queries; groups of any type, compared by their text; extra columns ignored; NULL item ids,
 -- NULL groups, unknown items and repeated rows ignored; no rows: nothing capped.
-SELECT source, rr_rows('rr_exact', 4, 8, 0, source, 2) = rr_rows('rr_exact', 4, 8, 0, 'rr_groups', 2) AS same_as_table
+SELECT source, rr_rows('rr_exact', 17, 8, 0, source, 2) = rr_rows('rr_exact', 17, 8, 0, 'rr_groups', 2) AS same_as_table
 FROM unnest(ARRAY['public.rr_groups', '  SELECT * FROM rr_groups', 'select item_id::smallint, grp, 42 AS extra FROM rr_groups',
 	'SELECT item_id::bigint, (item_id % 3) FROM rr_groups', 'SELECT item_id, (item_id % 3)::numeric FROM rr_groups',
 	'WITH g AS (SELECT * FROM rr_groups) SELECT * FROM g', '(TABLE rr_groups)',
 	'SELECT * FROM rr_groups UNION ALL SELECT NULL, ''g0'' UNION ALL SELECT 7, NULL UNION ALL SELECT 999, ''g1''',
 	'SELECT * FROM rr_groups UNION ALL SELECT * FROM rr_groups']) source;
-SELECT rr_rows('rr_exact', 4, 8, 0, 'VALUES (3, ''x''), (23, ''x''), (11, ''y''), (999, ''y'')', 1) AS values_caps,
-	rr_rows('rr_exact', 4, 8, 0, 'SELECT * FROM rr_groups WHERE false', 1) = rr_rows('rr_exact', 4, 8) AS no_rows_caps_nothing;
+SELECT rr_rows('rr_exact', 17, 8, 0, 'VALUES (11, ''x''), (17, ''x''), (16, ''y''), (999, ''y'')', 1) AS values_caps,
+	rr_rows('rr_exact', 17, 8, 0, 'SELECT * FROM rr_groups WHERE false', 1) = rr_rows('rr_exact', 17, 8) AS no_rows_caps_nothing;
 -- Group values of other types, compared by text: booleans.
-SELECT rr_rows('rr_exact', 4, 6, 0, 'SELECT item_id, item_id % 2 = 0 FROM generate_series(1, 40) item_id', 3) AS parity_capped;
+SELECT rr_rows('rr_exact', 17, 6, 0, 'SELECT item_id, item_id % 2 = 0 FROM generate_series(1, 40) item_id', 3) AS parity_capped;
 SELECT count(*) FILTER (WHERE item_id % 2 = 0) AS even, count(*) FILTER (WHERE item_id % 2 = 1) AS odd
-FROM pgrec.recommend('rr_exact', 4, 6, item_groups => 'SELECT item_id, item_id % 2 = 0 FROM generate_series(1, 40) item_id', max_per_group => 3);
+FROM pgrec.recommend('rr_exact', 17, 6, item_groups => 'SELECT item_id, item_id % 2 = 0 FROM generate_series(1, 40) item_id', max_per_group => 3);
 
 -- The pool widens while the caps leave fewer than k: 400 items scored 401 - id; items 1 to 200
 -- share one group, the rest have a group each. With k = 5 the first pool (100 items) holds one
@@ -135,10 +136,10 @@ WHERE (SELECT item_id FROM pgrec.recommend('rr_clusters', u.user_id, 1)) <> (SEL
 SELECT rr_rows('rr_clusters', 1, 6, 0.3, 'SELECT item_id, (item_id - 1) / 10 FROM rr_cluster_items', 2) AS capped_diverse,
 	rr_rows('rr_clusters', 1, 6, 0.3) AS diverse;
 -- The filters apply before re-ranking; k beyond the catalogue gives every item once.
-SELECT array_agg(item_id) AS items FROM pgrec.recommend('rr_exact', 4, 5, candidates => ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+SELECT array_agg(item_id) AS items FROM pgrec.recommend('rr_exact', 17, 5, candidates => ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
 	exclude => ARRAY[3], diversity => 0.5);
 SELECT count(*) AS rows_total, count(DISTINCT item_id) AS distinct_items
-FROM pgrec.recommend('rr_exact', 4, 1000, exclude_seen => false, diversity => 0.5);
+FROM pgrec.recommend('rr_exact', 17, 1000, exclude_seen => false, diversity => 0.5);
 
 -- Trained models, unknown users and cold start.
 CREATE TABLE rr_clicks AS
@@ -180,15 +181,15 @@ SELECT error_of($$SELECT * FROM pgrec.recommend('rr_exact', 1, item_groups => 'S
 SELECT error_of($$SELECT * FROM pgrec.recommend('rr_exact', 1, item_groups => 'SELECT item_id, grp FROM rr_groups WHERE', max_per_group => 2)$$);
 SELECT error_of($$SELECT * FROM pgrec.recommend('rr_exact', 1, item_groups => 'WITH d AS (DELETE FROM rr_groups RETURNING *) SELECT * FROM d', max_per_group => 2)$$);
 SELECT count(*) AS groups_kept FROM rr_groups;
-SELECT error_of($$SELECT * FROM pgrec.recommend('rr_exact', 4, 8, item_groups => 'SELECT * FROM rr_groups UNION ALL SELECT 19, ''other''', max_per_group => 2)$$);
+SELECT error_of($$SELECT * FROM pgrec.recommend('rr_exact', 17, 8, item_groups => 'SELECT * FROM rr_groups UNION ALL SELECT 19, ''other''', max_per_group => 2)$$);
 SELECT error_of($$SELECT * FROM pgrec.recommend_for_interactions('rr_ials', ARRAY[1], k => 5, diversity => 2)$$);
 SELECT error_of($$SELECT * FROM pgrec.recommend_for_interactions('rr_ials', ARRAY[1], k => 5, max_per_group => 1)$$);
 -- The group source is read as the calling user: privileges apply.
 CREATE ROLE pgrec_rerank_reader;
 GRANT USAGE ON SCHEMA pgrec TO pgrec_rerank_reader;
 SET ROLE pgrec_rerank_reader;
-SELECT error_of($$SELECT * FROM pgrec.recommend('rr_exact', 4, 8, item_groups => 'rr_groups', max_per_group => 2)$$);
-SELECT count(*) AS rows_without_groups FROM pgrec.recommend('rr_exact', 4, 8, diversity => 0.5);
+SELECT error_of($$SELECT * FROM pgrec.recommend('rr_exact', 17, 8, item_groups => 'rr_groups', max_per_group => 2)$$);
+SELECT count(*) AS rows_without_groups FROM pgrec.recommend('rr_exact', 17, 8, diversity => 0.5);
 RESET ROLE;
 REVOKE USAGE ON SCHEMA pgrec FROM pgrec_rerank_reader;
 DROP ROLE pgrec_rerank_reader;

@@ -171,7 +171,7 @@ std::unique_ptr<PoolSimilarity> CosineSimilarity::for_pool(const int32_t *items,
 	return std::make_unique<CosineGatherPool>(factors_, inverse_norms_, dim_, items, count);
 }
 
-size_t rerank_pool_size(size_t k, size_t catalogue)
+size_t rerank_pool_size(size_t k, size_t catalogue) noexcept
 {
 	size_t wanted = k > SIZE_MAX / 10 ? SIZE_MAX : std::max<size_t>(10 * k, 100);
 	return std::min(wanted, catalogue);

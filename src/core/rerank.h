@@ -75,7 +75,8 @@ struct RerankOptions
 };
 
 // The candidate pool for k results out of a catalogue of n items: min(max(10 k, 100), n).
-size_t rerank_pool_size(size_t k, size_t catalogue);
+// Never throws: the pg zone calls it outside the core guard.
+size_t rerank_pool_size(size_t k, size_t catalogue) noexcept;
 
 // Writes to out (room for k) up to k items of pool[0 .. count) (best first, as the scan
 // returns it), with their scores, in the order maximal marginal relevance picks them: each

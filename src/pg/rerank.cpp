@@ -22,6 +22,8 @@ extern "C"
 RerankArguments read_rerank_arguments(FunctionCallInfo fcinfo, int argno)
 {
 	RerankArguments a = {0.0, NULL, 0, false};
+	if (PG_NARGS() <= argno + 2)
+		return a; // an older SQL definition without the arguments
 	if (!PG_ARGISNULL(argno))
 		a.diversity = PG_GETARG_FLOAT8(argno);
 	if (std::isnan(a.diversity) || a.diversity < 0.0 || a.diversity > 1.0)

@@ -164,6 +164,20 @@ SELECT count(*) AS rows_total, max(c) AS most_per_group FROM (SELECT item_id % 4
 SELECT bool_and(item_id NOT IN (1, 2, 3)) AS visitor_items_excluded
 FROM pgrec.recommend_for_interactions('rr_ials', ARRAY[1, 2, 3], k => 30, diversity => 0.7);
 
+-- A neighbourhood model (item-item weights, no factors): the plain call at diversity 0, caps as
+-- the greedy walk down its own ranking, the fold-in capped too; diversity needs factors (0A000).
+SELECT users FROM pgrec.train('rr_knn', 'rr_clicks', 'user_id', 'item_id', algorithm => 'item_knn', neighbors => 10);
+SELECT count(*) AS users, count(*) FILTER (WHERE rr_rows('rr_knn', u, 6) IS DISTINCT FROM rr_rows('rr_knn', u, 6, 0)) AS differing_at_0,
+	count(*) FILTER (WHERE (SELECT array_agg(item_id) FROM pgrec.recommend('rr_knn', u, 6, item_groups => 'rr_click_groups', max_per_group => 2))
+		IS DISTINCT FROM (SELECT (array_agg(item_id ORDER BY n))[1:6] FROM (SELECT item_id, n, row_number() OVER (PARTITION BY item_id % 4 ORDER BY n) AS in_group
+			FROM pgrec.recommend('rr_knn', u, 40) WITH ORDINALITY AS r(item_id, score, n)) p WHERE in_group <= 2)) AS differing_capped
+FROM generate_series(1, 60) u;
+SELECT rr_rows('rr_knn', 1, 5, 0, 'rr_click_groups', 1) AS knn_capped, rr_rows('rr_knn', 1, 5) AS knn_plain;
+SELECT count(*) AS rows_total, max(c) AS most_per_group FROM (SELECT count(*) OVER (PARTITION BY item_id % 4) AS c
+	FROM pgrec.recommend_for_interactions('rr_knn', ARRAY[1, 2, 3], k => 6, item_groups => 'rr_click_groups', max_per_group => 2)) s;
+SELECT error_of($$SELECT * FROM pgrec.recommend('rr_knn', 1, 5, diversity => 0.5)$$);
+SELECT error_of($$SELECT * FROM pgrec.recommend_for_interactions('rr_knn', ARRAY[1, 2], k => 5, diversity => 0.5)$$);
+
 -- Errors.
 SELECT error_of($$SELECT * FROM pgrec.recommend('rr_exact', 1, diversity => -0.1)$$);
 SELECT error_of($$SELECT * FROM pgrec.recommend('rr_exact', 1, diversity => 1.5)$$);

@@ -1,6 +1,7 @@
-# Loading the real data sets of ../shared/data into the local cluster for the benchmarks
-# (sourced). Expects PSQL (the psql command as an array), DATA (the data folder) and TMP (a
-# scratch folder readable by all); the pair files written to TMP feed bench/standalone_train.
+# Loading the real data sets of ../shared/data, and a synthetic model of 1M items, into the
+# local cluster for the benchmarks (sourced). Expects PSQL (the psql command as an array), DATA
+# (the data folder) and TMP (a scratch folder readable by all); the pair files written to TMP
+# feed bench/standalone_train.
 
 # ML-1M ratings and a 90/10 random split (setseed 0.42): tables bench_ml1m, bench_ml1m_split;
 # files ml1m_train.txt, ml1m_test.txt (and _bin_ for ratings >= 4).
@@ -74,5 +75,27 @@ CREATE VIEW sg_test_truth AS SELECT user_id, item_id FROM sg_heldout WHERE part 
 CREATE VIEW sg_valid_history AS SELECT user_id, item_id FROM sg_heldout WHERE part = 'valid' AND r > floor(0.2 * n);
 CREATE VIEW sg_valid_truth AS SELECT user_id, item_id FROM sg_heldout WHERE part = 'valid' AND r <= floor(0.2 * n);
 ANALYZE sg_train, sg_heldout;
+SQL
+}
+
+# A synthetic model for latency benchmarks, made once: bench_1m, 1,000,000 items and 1,000 users
+# with 64 random factors (setseed 0.7), imported with pgrec.import_model.
+load_bench_1m() {
+	if [ "$("${PSQL[@]}" -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS pgrec" \
+		-c "SELECT count(*) FROM pgrec.models WHERE name = 'bench_1m'")" != 0 ]; then
+		return
+	fi
+	"${PSQL[@]}" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+SELECT setseed(0.7);
+DROP TABLE IF EXISTS bench_1m_items, bench_1m_users;
+CREATE TABLE bench_1m_items AS SELECT i AS item_id,
+	ARRAY(SELECT (random() - 0.5)::real FROM generate_series(1, 64) WHERE i > 0) AS f
+	FROM generate_series(1, 1000000) i;
+CREATE TABLE bench_1m_users AS SELECT u AS user_id,
+	ARRAY(SELECT (random() - 0.5)::real FROM generate_series(1, 64) WHERE u > 0) AS f
+	FROM generate_series(1, 1000) u;
+SELECT pgrec.import_model('bench_1m', 'bench_1m_items', 'item_id', 'f', 'bench_1m_users', 'user_id');
+VACUUM ANALYZE pgrec.item_factors;
 SQL
 }

@@ -24,22 +24,8 @@ median_ms() {
 }
 
 step "synthetic model: 1,000,000 items x 64 factors, 1,000 users"
-if [ "$("${PSQL[@]}" -c "SELECT count(*) FROM pgrec.models WHERE name = 'bench_1m'")" = 0 ]; then
-	"${PSQL[@]}" <<'SQL'
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgrec;
-SELECT setseed(0.7);
-DROP TABLE IF EXISTS bench_1m_items, bench_1m_users;
-CREATE TABLE bench_1m_items AS SELECT i AS item_id,
-	ARRAY(SELECT (random() - 0.5)::real FROM generate_series(1, 64) WHERE i > 0) AS f
-	FROM generate_series(1, 1000000) i;
-CREATE TABLE bench_1m_users AS SELECT u AS user_id,
-	ARRAY(SELECT (random() - 0.5)::real FROM generate_series(1, 64) WHERE u > 0) AS f
-	FROM generate_series(1, 1000) u;
-SELECT pgrec.import_model('bench_1m', 'bench_1m_items', 'item_id', 'f', 'bench_1m_users', 'user_id');
-VACUUM ANALYZE pgrec.item_factors;
-SQL
-fi
+source "$PGREC_ROOT/bench/datasets.sh"
+load_bench_1m
 model_id=$("${PSQL[@]}" -c "SELECT model_id FROM pgrec.models WHERE name = 'bench_1m'")
 query=$("${PSQL[@]}" -c "SELECT factors FROM pgrec.user_factors WHERE model_id = $model_id AND user_id = 7")
 cold=$("${PSQL[@]}" -c "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) SELECT * FROM pgrec.recommend('bench_1m', 7, 10)" |

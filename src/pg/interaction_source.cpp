@@ -36,6 +36,16 @@ static bool looks_like_query(const char *text)
 	return false;
 }
 
+// The schema-qualified, quoted name of relation relid; ereports 42P01 if there is none.
+static char *qualified_relation_name(Oid relid)
+{
+	char *relname = get_rel_name(relid);
+	if (relname == NULL)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+		                errmsg("relation with OID %u does not exist", relid)));
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), relname);
+}
+
 // The SELECT of the three columns from relation relid, or from the query text when relid is
 // invalid; *description is set to the qualified relation name or the query.
 static char *source_select(Oid relid, const char *query, const char *user_column,
@@ -43,17 +53,7 @@ static char *source_select(Oid relid, const char *query, const char *user_column
 {
 	StringInfoData sql;
 
-	if (OidIsValid(relid))
-	{
-		char *relname = get_rel_name(relid);
-		if (relname == NULL)
-			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-			                errmsg("relation with OID %u does not exist", relid)));
-		*description =
-		    quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), relname);
-	}
-	else
-		*description = pstrdup(query);
+	*description = OidIsValid(relid) ? qualified_relation_name(relid) : pstrdup(query);
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT %s, %s", quote_identifier(user_column),
@@ -78,6 +78,14 @@ char *interaction_query_from_text(const char *source, const char *user_column,
 	return source_select(relid, NULL, user_column, item_column, rating_column, description);
 }
 
+char *source_from_item(const char *source)
+{
+	if (looks_like_query(source))
+		return psprintf("(%s\n)", source);
+	return qualified_relation_name(
+	    DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(source))));
+}
+
 bool interaction_source_is_query(FunctionCallInfo fcinfo, int argno)
 {
 	return !PG_ARGISNULL(argno) && get_fn_expr_argtype(fcinfo->flinfo, argno) != REGCLASSOID &&
@@ -98,8 +106,7 @@ char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *u
 	                                   item_column, rating_column, description);
 }
 
-// Ereports unless column `number` of the result is an integer type (ids).
-static void check_id_column(TupleDesc desc, int number)
+void check_id_column(TupleDesc desc, int number)
 {
 	Oid type = SPI_gettypeid(desc, number);
 	if (type != INT2OID && type != INT4OID && type != INT8OID)
@@ -123,7 +130,7 @@ static void check_rating_column(TupleDesc desc, int number)
 		         errdetail("It has type %s.", format_type_be(type))));
 }
 
-static int64 datum_to_id(Datum d, Oid type)
+int64 datum_to_id(Datum d, Oid type)
 {
 	return type == INT8OID   ? DatumGetInt64(d)
 	       : type == INT4OID ? (int64)DatumGetInt32(d)

@@ -4,6 +4,11 @@
 
 #include "postgres_headers.h"
 
+extern "C"
+{
+#include "access/tupdesc.h"
+}
+
 // The rows read: ids as int64, values as float (1 when there is no rating column).
 struct InteractionArrays
 {
@@ -30,6 +35,17 @@ bool interaction_source_is_query(FunctionCallInfo fcinfo, int argno);
 char *interaction_query_from_text(const char *source, const char *user_column,
                                   const char *item_column, const char *rating_column,
                                   char **description);
+
+// The FROM item of a source text: the query in parentheses when it is one (SELECT, WITH,
+// VALUES, TABLE), else the schema-qualified, quoted name of the relation it names, resolved with
+// the current search_path. May ereport (42P01 and the like); palloc'd.
+char *source_from_item(const char *source);
+
+// Ereports 42804 unless column `number` of a result is smallint, integer or bigint (ids).
+void check_id_column(TupleDesc desc, int number);
+
+// The value of an id column of one of those types.
+int64 datum_to_id(Datum d, Oid type);
 
 // Runs query (SPI must be connected) and appends its rows to *out, allocated in context.
 // Ereports on ids that are not integers, ratings that are not numbers or not finite, and

@@ -6,6 +6,7 @@
 #include "core_guard.h"
 #include "embedding.h"
 #include "model_cache.h"
+#include "rerank.h"
 #include "settings.h"
 
 #include "../core/algorithm_registry.h"
@@ -78,18 +79,56 @@ static pgrec::ItemMatrix item_matrix(const CachedModel *e)
 	        e->model.catalog.factors};
 }
 
+// The first k items of a candidate source (rerank.h), in a palloc'd array. May ereport.
+static pgrec::Recommendation *first_items(CandidateSource source, const void *state,
+                                          size_t catalogue, int64 k, size_t *count)
+{
+	size_t room = (size_t)Min((uint64)k, (uint64)Max(catalogue, 1));
+	pgrec::Recommendation *out =
+	    (pgrec::Recommendation *)palloc(sizeof(pgrec::Recommendation) * room);
+	*count = source(state, room, out);
+	return out;
+}
+
+// The k best items of a source for recommend() and recommend_for_interactions(): re-ranked when
+// the call asks for it, else exactly its first k. palloc'd; may ereport.
+static pgrec::Recommendation *best_items(const RerankArguments *rerank, const CachedModel *e,
+                                         CandidateSource source, const void *state, int64 k,
+                                         size_t *count)
+{
+	if (rerank->active)
+		return rerank_items(rerank, e, source, state, k, count);
+	return first_items(source, state, e->model.items, k, count);
+}
+
+// A top-k scan against query through the exclusion and candidate lists.
+struct ScanRequest
+{
+	pgrec::ItemMatrix matrix;
+	const float *query;
+	const pgrec::SortedList *excluded;
+	int lists;
+	const pgrec::SortedList *candidates;
+};
+
+// The scan as a CandidateSource: the core top `room`. Ereports on core errors.
+static size_t scan_items(const void *state, size_t room, pgrec::Recommendation *out)
+{
+	const ScanRequest *r = (const ScanRequest *)state;
+	size_t count;
+	int threads = effective_threads();
+	CORE_CALL(count = pgrec::recommend_items(r->matrix, r->query, r->excluded, r->lists,
+	                                         r->candidates, room, threads, out));
+	return count;
+}
+
 // Runs the core top-k; the result array (room for k) is palloc'd. Ereports on core errors.
 static pgrec::Recommendation *top_items(const pgrec::ItemMatrix &matrix, const float *query,
                                         const pgrec::SortedList *excluded, int lists,
                                         const pgrec::SortedList *candidates, int64 k, size_t *count)
 {
-	size_t room = (size_t)Min((uint64)k, (uint64)Max(matrix.count, 1));
-	pgrec::Recommendation *out =
-	    (pgrec::Recommendation *)palloc(sizeof(pgrec::Recommendation) * room);
-	int threads = effective_threads();
-	CORE_CALL(*count = pgrec::recommend_items(matrix, query, excluded, lists, candidates, room,
-	                                          threads, out));
-	return out;
+	ScanRequest request = {matrix, query, excluded, lists, candidates};
+	return first_items(scan_items, &request, matrix.count, k, count);
 }
 
 // True for a model scored by item-item weights rather than factors.
@@ -110,23 +149,31 @@ static void require_factors(const CachedModel *e, const char *what)
 		                        "pgrec.similar_items() with it.")));
 }
 
-// The top k of a neighbourhood model for a history (dense item indices, ascending): every item
-// scored by the sum of the history's weights to it. The result (room for k) is palloc'd.
-static pgrec::Recommendation *top_by_neighbors(const CachedModel *e, pgrec::SortedList history,
-                                               const pgrec::SortedList *excluded, int lists,
-                                               const pgrec::SortedList *candidates, int64 k,
-                                               size_t *count)
+// A neighbourhood model's scoring of a history (dense item indices, ascending) through the
+// exclusion and candidate lists.
+struct NeighborRequest
 {
-	const LoadedModel *m = &e->model;
-	size_t room = (size_t)Min((uint64)k, (uint64)Max(m->items, 1));
+	const CachedModel *e;
+	pgrec::SortedList history;
+	const pgrec::SortedList *excluded;
+	int lists;
+	const pgrec::SortedList *candidates;
+};
+
+// The neighbourhood scoring as a CandidateSource: every item scored by the sum of the history's
+// weights to it, then the top `room`. Ereports on core errors.
+static size_t neighbor_items(const void *state, size_t room, pgrec::Recommendation *out)
+{
+	const NeighborRequest *r = (const NeighborRequest *)state;
+	const LoadedModel *m = &r->e->model;
 	float *scores = (float *)palloc(sizeof(float) * Max(m->items, 1));
-	pgrec::Recommendation *out =
-	    (pgrec::Recommendation *)palloc(sizeof(pgrec::Recommendation) * room);
-	CORE_CALL(pgrec::neighbor_scores(m->neighbors, history.items, history.count, m->items, scores);
-	          *count = pgrec::recommend_from_scores(scores, m->items, excluded, lists, candidates,
-	                                                room, out));
+	size_t count;
+	CORE_CALL(
+	    pgrec::neighbor_scores(m->neighbors, r->history.items, r->history.count, m->items, scores);
+	    count = pgrec::recommend_from_scores(scores, m->items, r->excluded, r->lists, r->candidates,
+	                                         room, out));
 	pfree(scores);
-	return out;
+	return count;
 }
 
 // Returns the rows (id from ids[item], score; score NULL when null_scores) as the set result.
@@ -171,14 +218,43 @@ static Filters read_filters(FunctionCallInfo fcinfo, int candidates_arg, int exc
 	return f;
 }
 
-// recommend(model_name, user_id, k, exclude_seen, candidates, exclude): the user's k best
-// items. A user the model does not know gets the most popular items, with NULL scores.
+// The most popular items through the filters of a call, for a user the model does not know.
+struct PopularRequest
+{
+	const CachedModel *e;
+	const Filters *f;
+};
+
+// The popular items as a CandidateSource: in order, scored -rank (so that re-ranking takes
+// popularity for relevance; the rows show NULL scores).
+static size_t popular_items(const void *state, size_t room, pgrec::Recommendation *rows)
+{
+	const CachedModel *e = ((const PopularRequest *)state)->e;
+	const Filters &f = *((const PopularRequest *)state)->f;
+	size_t n = 0;
+	for (size_t p = 0; p < e->model.items && n < room; p++)
+	{
+		int32 item = e->popular_items[p];
+		bool excluded_item = f.has_exclude && bsearch(&item, f.exclude.items, f.exclude.count,
+		                                              sizeof(int32), compare_int32);
+		bool candidate = !f.has_candidates || bsearch(&item, f.candidates.items, f.candidates.count,
+		                                              sizeof(int32), compare_int32);
+		if (!excluded_item && candidate)
+			rows[n++] = {item, -(float)p};
+	}
+	return n;
+}
+
+// recommend(model_name, user_id, k, exclude_seen, candidates, exclude, diversity, item_groups,
+// max_per_group): the user's k best items, re-ranked when asked (rerank.h). A user the model
+// does not know gets the most popular items, with NULL scores.
 Datum pgrec_recommend(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return return_nothing(fcinfo);
 	int64 k = read_k(fcinfo, 2);
 	bool exclude_seen = PG_ARGISNULL(3) || PG_GETARG_BOOL(3);
+	RerankArguments rerank = read_rerank_arguments(fcinfo, 6);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
 	Filters f = read_filters(fcinfo, 4, 5, m);
@@ -191,20 +267,9 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 	if (user < 0)
 	{
 		// Popular items, in order, through the same filters.
-		size_t room = (size_t)Min((uint64)k, (uint64)Max(m->items, 1)), n = 0;
-		pgrec::Recommendation *rows =
-		    (pgrec::Recommendation *)palloc(sizeof(pgrec::Recommendation) * room);
-		for (size_t p = 0; p < m->items && n < room; p++)
-		{
-			int32 item = e->popular_items[p];
-			bool excluded_item = f.has_exclude && bsearch(&item, f.exclude.items, f.exclude.count,
-			                                              sizeof(int32), compare_int32);
-			bool candidate =
-			    !f.has_candidates || bsearch(&item, f.candidates.items, f.candidates.count,
-			                                 sizeof(int32), compare_int32);
-			if (!excluded_item && candidate)
-				rows[n++] = {item, 0.0f};
-		}
+		PopularRequest popular = {e, &f};
+		size_t n;
+		pgrec::Recommendation *rows = best_items(&rerank, e, popular_items, &popular, k, &n);
 		return return_rows(fcinfo, rows, n, m->item_ids, true);
 	}
 	pgrec::SortedList seen = {m->seen_index + m->seen_ptr[user],
@@ -213,11 +278,18 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 		excluded[lists++] = seen;
 	const pgrec::SortedList *candidates = f.has_candidates ? &f.candidates : NULL;
 	size_t count;
-	pgrec::Recommendation *rows =
-	    scored_by_neighbors(e)
-	        ? top_by_neighbors(e, seen, excluded, lists, candidates, k, &count)
-	        : top_items(item_matrix(e), m->user_factors + user * m->catalog.factors, excluded,
-	                    lists, candidates, k, &count);
+	pgrec::Recommendation *rows;
+	if (scored_by_neighbors(e))
+	{
+		NeighborRequest request = {e, seen, excluded, lists, candidates};
+		rows = best_items(&rerank, e, neighbor_items, &request, k, &count);
+	}
+	else
+	{
+		ScanRequest request = {item_matrix(e), m->user_factors + user * m->catalog.factors,
+		                       excluded, lists, candidates};
+		rows = best_items(&rerank, e, scan_items, &request, k, &count);
+	}
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }
 
@@ -310,14 +382,16 @@ Datum pgrec_similar_users(PG_FUNCTION_ARGS)
 	                    pgrec::dense_index(m->user_ids, m->users, PG_GETARG_INT64(1)), k);
 }
 
-// recommend_for_interactions(model_name, item_ids, ratings, k, candidates, exclude): folds in
-// a user who is not in the model from the items they interacted with and recommends for them,
-// excluding those items. Unknown ids are ignored; at least one must be known.
+// recommend_for_interactions(model_name, item_ids, ratings, k, candidates, exclude, diversity,
+// item_groups, max_per_group): folds in a user who is not in the model from the items they
+// interacted with and recommends for them, excluding those items, re-ranked when asked.
+// Unknown ids are ignored; at least one must be known.
 Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3))
 		return return_nothing(fcinfo);
 	int64 k = read_k(fcinfo, 3);
+	RerankArguments rerank = read_rerank_arguments(fcinfo, 6);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
 	ArrayType *ids_array = PG_GETARG_ARRAYTYPE_P(1);
@@ -379,8 +453,8 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 	// A neighbourhood model scores the visitor's items directly; a factor model folds them in.
 	if (scored_by_neighbors(e))
 	{
-		pgrec::Recommendation *rows =
-		    top_by_neighbors(e, history, excluded, f.has_exclude ? 2 : 1, candidates, k, &count);
+		NeighborRequest request = {e, history, excluded, f.has_exclude ? 2 : 1, candidates};
+		pgrec::Recommendation *rows = best_items(&rerank, e, neighbor_items, &request, k, &count);
 		return return_rows(fcinfo, rows, count, m->item_ids, false);
 	}
 	const float *gramian = algorithm.needs_gramian ? cached_item_gramian(e) : NULL;
@@ -391,7 +465,7 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 	    matrix, m->catalog.global_mean, m->catalog.hyperparameters, gramian, items, values, known};
 	pgrec::CancelToken cancel = backend_cancel_token();
 	CORE_CALL(pgrec::fold_in_user(algorithm, input, cancel, user, &bias));
-	pgrec::Recommendation *rows =
-	    top_items(matrix, user, excluded, f.has_exclude ? 2 : 1, candidates, k, &count);
+	ScanRequest request = {matrix, user, excluded, f.has_exclude ? 2 : 1, candidates};
+	pgrec::Recommendation *rows = best_items(&rerank, e, scan_items, &request, k, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }

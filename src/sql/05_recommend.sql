@@ -13,12 +13,15 @@ CREATE FUNCTION pgrec.recommend(
 	k integer DEFAULT 10,
 	exclude_seen boolean DEFAULT true,
 	candidates bigint[] DEFAULT NULL,
-	exclude bigint[] DEFAULT NULL)
+	exclude bigint[] DEFAULT NULL,
+	diversity float8 DEFAULT 0,
+	item_groups text DEFAULT NULL,
+	max_per_group integer DEFAULT NULL)
 	RETURNS TABLE (item_id bigint, score real)
 	AS 'MODULE_PATHNAME', 'pgrec_recommend' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10
 	SUPPORT pgrec.rows_support;
-COMMENT ON FUNCTION pgrec.recommend(text, bigint, integer, boolean, bigint[], bigint[])
-	IS 'the k best items for a user, best first (ties by item id); a user the model does not know gets the most popular items with NULL scores';
+COMMENT ON FUNCTION pgrec.recommend(text, bigint, integer, boolean, bigint[], bigint[], float8, text, integer)
+	IS 'the k best items for a user, best first (ties by item id), or re-ranked for diversity (maximal marginal relevance) and at most max_per_group items per group of item_groups; a user the model does not know gets the most popular items with NULL scores';
 
 CREATE FUNCTION pgrec.recommend_for_vector(
 	model_name text,
@@ -52,12 +55,15 @@ CREATE FUNCTION pgrec.recommend_for_interactions(
 	ratings real[] DEFAULT NULL,
 	k integer DEFAULT 10,
 	candidates bigint[] DEFAULT NULL,
-	exclude bigint[] DEFAULT NULL)
+	exclude bigint[] DEFAULT NULL,
+	diversity float8 DEFAULT 0,
+	item_groups text DEFAULT NULL,
+	max_per_group integer DEFAULT NULL)
 	RETURNS TABLE (item_id bigint, score real)
 	AS 'MODULE_PATHNAME', 'pgrec_recommend_for_interactions' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10
 	SUPPORT pgrec.rows_support;
-COMMENT ON FUNCTION pgrec.recommend_for_interactions(text, bigint[], real[], integer, bigint[], bigint[])
-	IS 'cold start: folds in a user who is not in the model from their items (and ratings) and recommends for them, excluding those items';
+COMMENT ON FUNCTION pgrec.recommend_for_interactions(text, bigint[], real[], integer, bigint[], bigint[], float8, text, integer)
+	IS 'cold start: folds in a user who is not in the model from their items (and ratings) and recommends for them, excluding those items, re-ranked as recommend() does';
 
 CREATE FUNCTION pgrec.recommend_all(model_name text, k integer DEFAULT 10, exclude_seen boolean DEFAULT true)
 	RETURNS TABLE (user_id bigint, item_id bigint, rank integer, score real)

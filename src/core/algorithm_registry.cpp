@@ -1,8 +1,10 @@
 // The table of algorithms and of their hyper-parameters: every place that turns an algorithm
-// name into behaviour (train, evaluate, refresh, recommend, the catalog) looks it up here.
+// name into behaviour (train, evaluate, refresh, recommend, explain, the catalog) looks it up
+// here.
 #include "algorithm_registry.h"
 
 #include "core_errors.h"
+#include "top_k.h"
 
 #include <cmath>
 #include <cstdio>
@@ -27,6 +29,10 @@ void fold_in_als(const FoldInInput &, const CancelToken &, float *, float *);
 void fold_in_ials(const FoldInInput &, const CancelToken &, float *, float *);
 void fold_in_bpr(const FoldInInput &, const CancelToken &, float *, float *);
 void fold_in_svd(const FoldInInput &, const CancelToken &, float *, float *);
+void explain_als(const FoldInInput &, int32_t, const CancelToken &, float *);
+void explain_ials(const FoldInInput &, int32_t, const CancelToken &, float *);
+void explain_bpr(const FoldInInput &, int32_t, const CancelToken &, float *);
+void explain_svd(const FoldInInput &, int32_t, const CancelToken &, float *);
 
 namespace
 {
@@ -89,21 +95,22 @@ constexpr AlgorithmEntry kAlgorithms[] = {
     {"als", "explicit ratings", true, true,
      kFactors | kEpochs | kRegularization | kBiasRegularization | kRegularizationExponent |
          kInitScale,
-     als_defaults(), make_als_trainer, Scorer::DotProduct, fold_in_als, false, "RMSE"},
+     als_defaults(), make_als_trainer, Scorer::DotProduct, fold_in_als, false, "RMSE", explain_als,
+     true},
     {"ials", "implicit feedback", false, false,
      kFactors | kEpochs | kRegularization | kAlpha | kRegularizationExponent | kInitScale |
          kCgSteps,
      ials_defaults(), make_ials_trainer, Scorer::DotProduct, fold_in_ials, true,
-     "objective per interaction"},
+     "objective per interaction", explain_ials, true},
     {"bpr", "implicit feedback, pairwise ranking", false, true,
      kFactors | kEpochs | kRegularization | kLearningRate | kInitScale, bpr_defaults(),
-     make_bpr_trainer, Scorer::DotProduct, fold_in_bpr, false, "-log sigmoid"},
+     make_bpr_trainer, Scorer::DotProduct, fold_in_bpr, false, "-log sigmoid", explain_bpr, true},
     {"svd", "PureSVD: truncated SVD of the interaction matrix", false, false, kFactors,
      svd_defaults(), make_svd_trainer, Scorer::DotProduct, fold_in_svd, true,
-     "relative Frobenius error"},
+     "relative Frobenius error", explain_svd, true},
     {"imported", "factors trained elsewhere", false, false,
      kFactors | kRegularization | kAlpha | kRegularizationExponent, imported_defaults(), nullptr,
-     Scorer::DotProduct, fold_in_ials, true, "none"},
+     Scorer::DotProduct, fold_in_ials, true, "none", explain_ials, true},
 };
 const size_t kAlgorithmCount = sizeof kAlgorithms / sizeof kAlgorithms[0];
 
@@ -220,6 +227,28 @@ void fold_in_user(const AlgorithmEntry &algorithm, const FoldInInput &input,
 	for (int f = 0; f < input.items.dim; f++)
 		if (!std::isfinite(factors[f]))
 			throw NumericDivergence("the folded-in user's factors are not finite");
+}
+
+size_t explain_score(const AlgorithmEntry &algorithm, const FoldInInput &input, int32_t target,
+                     size_t k, const CancelToken &cancel, float *contributions, Recommendation *out)
+{
+	if (algorithm.explain == nullptr)
+		throw InvalidArgument(std::string("algorithm ") + algorithm.name +
+		                      " cannot explain its scores");
+	if (input.n == 0)
+		throw DataError("no known items to explain the score by");
+	algorithm.explain(input, target, cancel, contributions);
+	TopK best(k);
+	for (size_t j = 0; j < input.n; j++)
+	{
+		if (!std::isfinite(contributions[j]))
+			throw NumericDivergence("the contributions to the score are not finite");
+		best.offer(contributions[j], input.item_indices[j]);
+	}
+	size_t count = 0;
+	for (const auto &entry : best.take_sorted())
+		out[count++] = {entry.second, entry.first};
+	return count;
 }
 
 } // namespace pgrec

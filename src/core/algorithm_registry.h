@@ -1,5 +1,6 @@
 // The algorithm registry: one entry per algorithm names its trainer, its hyper-parameters with
-// their defaults and ranges, how it is served and how a new user is folded in.
+// their defaults and ranges, how it is served, how a new user is folded in and how a score is
+// explained.
 #pragma once
 
 #include "cancel_token.h"
@@ -76,6 +77,11 @@ using TrainerFactory = std::unique_ptr<Trainer> (*)(const Interactions &, const 
 using FoldInSolver = void (*)(const FoldInInput &, const CancelToken &, float *factors,
                               float *bias);
 
+// Writes contributions[j] (j < input.n): the share of item input.item_indices[j] in the score of
+// item `target` for the user folded in from input, the same user fold_in solves for.
+using Explainer = void (*)(const FoldInInput &, int32_t target, const CancelToken &,
+                           float *contributions);
+
 struct AlgorithmEntry
 {
 	const char *name;
@@ -89,6 +95,11 @@ struct AlgorithmEntry
 	FoldInSolver fold_in;
 	bool needs_gramian; // fold_in reads FoldInInput::gramian
 	const char *loss;   // what loss_history holds
+	// How a score is explained by the user's items (null: it cannot be), and whether exactly:
+	// the contributions plus the target's item bias add up to the score the folded-in user
+	// gives it (recommend_for_interactions' score); false: an approximation.
+	Explainer explain;
+	bool explain_exact;
 };
 
 // Every algorithm, in the order pgrec.algorithms() lists them.
@@ -126,5 +137,14 @@ std::unique_ptr<Trainer> make_trainer(const AlgorithmEntry &algorithm, const Int
 // not finite.
 void fold_in_user(const AlgorithmEntry &algorithm, const FoldInInput &input,
                   const CancelToken &cancel, float *factors, float *bias);
+
+// Explains the score of item target for the user folded in from input (input.n > 0 distinct
+// items): writes every item's share to contributions (room for input.n) and the k largest to
+// out (room for min(k, input.n)), largest first, ties by the smaller index; returns how many.
+// Throws InvalidArgument if the algorithm cannot explain, NumericDivergence if a share is not
+// finite.
+size_t explain_score(const AlgorithmEntry &algorithm, const FoldInInput &input, int32_t target,
+                     size_t k, const CancelToken &cancel, float *contributions,
+                     Recommendation *out);
 
 } // namespace pgrec

@@ -1,5 +1,6 @@
-// The Gramian in row blocks and the explicit ALS row solve: the design matrix [1, q_j] is
-// gathered in chunks, its normal equations accumulated by rank updates and solved by Cholesky.
+// The Gramian in row blocks, the explicit ALS row solve (the design matrix [1, q_j] gathered
+// in chunks, its normal equations accumulated by rank updates and solved by Cholesky), and the
+// LDLT solve of a fold-in's system with its per-item decomposition.
 #include "normal_equations.h"
 
 #include <algorithm>
@@ -40,9 +41,9 @@ ExplicitRowScratch::ExplicitRowScratch(int dim)
 {
 }
 
-void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameters &h,
-                        const int32_t *index, const float *values, size_t n, ExplicitRowScratch &s,
-                        float *factors, float *bias)
+void explicit_normal_equations(const ItemMatrix &other, double mu, const Hyperparameters &h,
+                               const int32_t *index, const float *values, size_t n,
+                               ExplicitRowScratch &s)
 {
 	const int k = other.dim;
 	s.normal.setZero();
@@ -57,8 +58,7 @@ void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameter
 			s.design(row, 0) = 1.0f;
 			s.design.row(row).tail(k) =
 			    Eigen::Map<const Eigen::RowVectorXf>(other.factors + static_cast<size_t>(c) * k, k);
-			float value = values ? values[start + j] : 1.0f;
-			s.target(row) = value - static_cast<float>(mu) - (other.bias ? other.bias[c] : 0.0f);
+			s.target(row) = explicit_target(other, mu, index, values, start + j);
 		}
 		auto x = s.design.topRows(static_cast<Eigen::Index>(m));
 		s.normal.selfadjointView<Eigen::Lower>().rankUpdate(x.transpose());
@@ -67,9 +67,60 @@ void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameter
 	double count = std::pow(static_cast<double>(n), h.regularization_exponent);
 	s.normal.diagonal().array() += static_cast<float>(h.regularization * count);
 	s.normal(0, 0) += static_cast<float>((h.bias_regularization - h.regularization) * count);
+}
+
+void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameters &h,
+                        const int32_t *index, const float *values, size_t n, ExplicitRowScratch &s,
+                        float *factors, float *bias)
+{
+	explicit_normal_equations(other, mu, h, index, values, n, s);
 	Eigen::VectorXf w = s.normal.selfadjointView<Eigen::Lower>().llt().solve(s.rhs);
 	*bias = w(0);
-	Eigen::Map<Eigen::VectorXf>(factors, k) = w.tail(k);
+	Eigen::Map<Eigen::VectorXf>(factors, other.dim) = w.tail(other.dim);
+}
+
+namespace
+{
+
+// The factors of item c.
+Eigen::Map<const Eigen::VectorXf> factors_of(const ItemMatrix &items, int32_t c)
+{
+	return Eigen::Map<const Eigen::VectorXf>(items.factors + static_cast<size_t>(c) * items.dim,
+	                                         items.dim);
+}
+
+} // namespace
+
+Eigen::VectorXd solve_row_system(const RowSystem &system, const ItemMatrix &items,
+                                 const int32_t *index, size_t n)
+{
+	Eigen::VectorXd b = Eigen::VectorXd::Zero(system.a.rows());
+	for (size_t j = 0; j < n; j++)
+	{
+		double w = system.weights(static_cast<Eigen::Index>(j));
+		if (system.offset)
+			b(0) += w;
+		b.tail(items.dim) += w * factors_of(items, index[j]).cast<double>();
+	}
+	return system.a.selfadjointView<Eigen::Lower>().ldlt().solve(b);
+}
+
+void explain_row_system(const RowSystem &system, const ItemMatrix &items, const int32_t *index,
+                        size_t n, int32_t target, const CancelToken &cancel, float *contributions)
+{
+	Eigen::VectorXd z = Eigen::VectorXd::Zero(system.a.rows());
+	z.tail(items.dim) = factors_of(items, target).cast<double>();
+	Eigen::VectorXd v = system.a.selfadjointView<Eigen::Lower>().ldlt().solve(z);
+	// v . d_j: the offset's coordinate (d_j(0) = 1) plus the factors'.
+	double v0 = system.offset ? v(0) : 0.0;
+	auto v_factors = v.tail(items.dim);
+	for (size_t j = 0; j < n; j++)
+	{
+		if (j % kGramianBlock == 0)
+			cancel.check();
+		double share = v0 + v_factors.dot(factors_of(items, index[j]).cast<double>());
+		contributions[j] = static_cast<float>(system.weights(static_cast<Eigen::Index>(j)) * share);
+	}
 }
 
 } // namespace pgrec

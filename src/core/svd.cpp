@@ -16,6 +16,7 @@
 
 #include "algorithm_registry.h"
 #include "factor_init.h"
+#include "normal_equations.h"
 #include "parallel.h"
 
 #include <algorithm>
@@ -274,22 +275,38 @@ std::unique_ptr<Trainer> make_svd_trainer(const Interactions &data, const Hyperp
 	return std::unique_ptr<Trainer>(new SvdTrainer(data, h, b));
 }
 
+namespace
+{
+
 // The least-squares projection of the row onto the fixed side Y: x = (Y^T Y)^-1 sum_j r_j y_j.
 // For a user against the orthonormal V this is r_u V, PureSVD's projection; for a new item
 // against the user factors U S it is S^-1 U^T r_i, the item's row of V. LDLT leaves the
 // components of zero pivots (columns beyond the rank) at zero.
-void fold_in_svd(const FoldInInput &in, const CancelToken &, float *factors, float *)
+RowSystem projection_system(const FoldInInput &in)
 {
 	const int k = in.items.dim;
-	Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
+	RowSystem system = {Eigen::Map<const RowMatrix>(in.gramian, k, k).cast<double>(),
+	                    Eigen::VectorXd(in.n), false};
 	for (size_t j = 0; j < in.n; j++)
-		b += (in.values ? in.values[j] : 1.0) *
-		     Eigen::Map<const Eigen::VectorXf>(
-		         in.items.factors + static_cast<size_t>(in.item_indices[j]) * k, k)
-		         .cast<double>();
-	Eigen::MatrixXd g = Eigen::Map<const RowMatrix>(in.gramian, k, k).cast<double>();
-	Eigen::VectorXd x = g.ldlt().solve(b);
-	Eigen::Map<Eigen::VectorXf>(factors, k) = x.cast<float>();
+		system.weights(static_cast<Eigen::Index>(j)) = in.values ? in.values[j] : 1.0;
+	return system;
+}
+
+} // namespace
+
+void fold_in_svd(const FoldInInput &in, const CancelToken &, float *factors, float *)
+{
+	Eigen::VectorXd x = solve_row_system(projection_system(in), in.items, in.item_indices, in.n);
+	Eigen::Map<Eigen::VectorXf>(factors, in.items.dim) = x.cast<float>();
+}
+
+// The projection is linear in the row: item j's share of the score is r_j q_t^T G^+ y_j (with
+// an orthonormal V, r_j q_t . q_j).
+void explain_svd(const FoldInInput &in, int32_t target, const CancelToken &cancel,
+                 float *contributions)
+{
+	explain_row_system(projection_system(in), in.items, in.item_indices, in.n, target, cancel,
+	                   contributions);
 }
 
 } // namespace pgrec

@@ -42,8 +42,9 @@ SELECT 'bpr', seconds FROM pgrec.train('bench_explain_bpr', 'bench_explain_ratin
 SELECT 'svd', seconds FROM pgrec.train('bench_explain_svd', 'bench_explain_ratings', 'user_id', 'item_id', algorithm => 'svd');
 SQL
 user=7
-items="ARRAY(SELECT item_id FROM bench_explain_ratings WHERE user_id = $user ORDER BY item_id)"
-ratings="ARRAY(SELECT rating FROM bench_explain_ratings WHERE user_id = $user ORDER BY item_id)"
+# The user's history as array literals, so that the timed queries read no table.
+items="'$("${PSQL[@]}" -c "SELECT array_agg(item_id ORDER BY item_id) FROM bench_explain_ratings WHERE user_id = $user")'::bigint[]"
+ratings="'$("${PSQL[@]}" -c "SELECT array_agg(rating ORDER BY item_id) FROM bench_explain_ratings WHERE user_id = $user")'::real[]"
 seen=$("${PSQL[@]}" -c "SELECT count(*) FROM bench_explain_ratings WHERE user_id = $user")
 target=$("${PSQL[@]}" -c "SELECT item_id FROM pgrec.recommend('bench_explain_ials', $user, 1)")
 
@@ -57,3 +58,4 @@ echo "| \`explain_for_interactions\`, ials, the same $seen items | $(median_ms "
 echo "| \`explain_for_interactions\`, als, the same items and their ratings | **$(median_ms "SELECT * FROM pgrec.explain_for_interactions('bench_explain_als', $items, $ratings, $target)") ms** |"
 echo "| \`recommend_for_interactions(k=10)\`, ials, the same items (for comparison) | $(median_ms "SELECT * FROM pgrec.recommend_for_interactions('bench_explain_ials', $items, k => 10)") ms |"
 echo "| \`recommend_for_interactions(k=10)\`, als, the same items and ratings | $(median_ms "SELECT * FROM pgrec.recommend_for_interactions('bench_explain_als', $items, $ratings, 10)") ms |"
+echo "| \`recommend_for_interactions(k=10)\`, bpr, the same items | $(median_ms "SELECT * FROM pgrec.recommend_for_interactions('bench_explain_bpr', $items, k => 10)") ms |"

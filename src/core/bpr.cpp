@@ -119,6 +119,7 @@ void bpr_fold_in(const FoldInInput &in, const CancelToken &cancel, float *factor
 	{ return Eigen::Map<const Eigen::VectorXf>(m.factors + static_cast<size_t>(i) * k, k); };
 	// As many updates as the user gets over 200 epochs of training.
 	size_t steps = 200 * in.n;
+	Eigen::VectorXf diff(k);
 	for (size_t s = 0; s < steps; s++)
 	{
 		if (s % 4096 == 0)
@@ -128,7 +129,7 @@ void bpr_fold_in(const FoldInInput &in, const CancelToken &cancel, float *factor
 		do
 			j = static_cast<int32_t>(rng.below(m.count));
 		while (std::binary_search(seen, seen_end, j));
-		Eigen::VectorXf diff = row(i) - row(j);
+		diff = row(i) - row(j);
 		float x = p.dot(diff) + (m.bias ? m.bias[i] - m.bias[j] : 0.0f);
 		float grad = 1.0f / (1.0f + std::exp(x));
 		p += lr * (grad * diff - reg * p);

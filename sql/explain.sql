@@ -3,17 +3,13 @@
 -- training items, largest first, n, repeated items, NULLs, unknown ids and every error.
 SET pgrec.progress = off;
 SET pgrec.threads = 1;
--- Planted groups: users 1-30 click items 1-20, users 31-60 items 21-40.
-CREATE TABLE ex_clicks AS
-SELECT u AS user_id, i AS item_id
-FROM generate_series(1, 60) u, generate_series(1, 40) i
-WHERE (u <= 30) = (i <= 20) AND (u * 7 + i * 3) % 4 <> 0;
+-- Planted tastes: user u rates the items of genre u % 2 (item % 2) 4 or 5 and the others 1 to
+-- 3; the clicks are the ratings of 4 and 5, so every user clicks items of one genre only.
+CREATE TABLE ex_stars AS SELECT user_id, item_id, rating FROM pgrec.synthetic_ratings(60, 40, 24, 2);
+CREATE TABLE ex_clicks AS SELECT user_id, item_id FROM ex_stars WHERE rating >= 4;
 SELECT users FROM pgrec.train('ex_ials', 'ex_clicks', 'user_id', 'item_id', algorithm => 'ials', factors => 8, epochs => 10);
 SELECT users FROM pgrec.train('ex_bpr', 'ex_clicks', 'user_id', 'item_id', algorithm => 'bpr', factors => 8, epochs => 40, learning_rate => 0.1);
 SELECT users FROM pgrec.train('ex_svd', 'ex_clicks', 'user_id', 'item_id', algorithm => 'svd', factors => 6);
-CREATE TABLE ex_stars AS
-SELECT u AS user_id, i AS item_id, (1 + (u * 3 + i * 7) % 5)::real AS rating
-FROM generate_series(1, 50) u, generate_series(1, 30) i WHERE (u + i) % 3 <> 0;
 SELECT users FROM pgrec.train('ex_als', 'ex_stars', 'user_id', 'item_id', 'rating', factors => 6, epochs => 10);
 CREATE TABLE ex_items AS
 SELECT i AS item_id, ARRAY[(i * 5) % 7 - 3, (i * 3) % 5 - 2, i % 3]::real[] AS f, ((i % 4) - 1.5)::real AS b
@@ -32,33 +28,33 @@ CREATE FUNCTION explained(model text, items bigint[], ratings real[], target big
 			WHERE model_id = (SELECT model_id FROM pgrec.models WHERE name = model) AND item_id = target), 0),
 		(SELECT count(*) FROM pgrec.explain_for_interactions(model, items, ratings, target, 1000))
 $$;
--- Every algorithm: exact for a mixed visitor (four items of group 1, two of group 2), several
+-- Every algorithm: exact for a mixed visitor (four items of genre 1, two of genre 0), several
 -- targets; one contribution per distinct known item (999 is unknown).
 SELECT model, target, round(e.score::numeric, 3) AS score,
 	abs(e.explained - e.score) < 1e-3 * greatest(1, abs(e.score)) AS adds_up, e.contributions
 FROM (VALUES ('ex_ials'), ('ex_bpr'), ('ex_svd'), ('ex_imported')) m(model),
 	(VALUES (4), (30)) t(target),
-	explained(model, ARRAY[1, 2, 3, 5, 22, 26, 999], NULL, target) e
+	explained(model, ARRAY[1, 3, 5, 7, 22, 26, 999], NULL, target) e
 ORDER BY model, target;
 SELECT target, round(e.score::numeric, 3) AS score,
 	abs(e.explained - e.score) < 1e-3 * greatest(1, abs(e.score)) AS adds_up, e.contributions
 FROM (VALUES (4), (17), (30)) t(target),
-	explained('ex_als', ARRAY[1, 2, 3, 5, 22, 26], ARRAY[5, 4, 1, 2, 5, 3], target) e
+	explained('ex_als', ARRAY[1, 3, 5, 7, 22, 26], ARRAY[5, 4, 5, 5, 1, 2], target) e
 ORDER BY target;
--- Largest first, at most n (default 5); an item of group 2 is explained by the visitor's two
--- group-2 items above the four of group 1, and an item of group 1 the other way round.
+-- Largest first, at most n (default 5); an item of genre 0 is explained by the visitor's two
+-- items of genre 0 above the four of genre 1, and an item of genre 1 the other way round.
 SELECT explaining_item_id, round(contribution::numeric, 3) AS contribution
-FROM pgrec.explain_for_interactions('ex_ials', ARRAY[1, 2, 3, 5, 22, 26], NULL, 30);
+FROM pgrec.explain_for_interactions('ex_ials', ARRAY[1, 3, 5, 7, 22, 26], NULL, 30);
 SELECT array_agg(explaining_item_id) AS top_two
-FROM pgrec.explain_for_interactions('ex_ials', ARRAY[1, 2, 3, 5, 22, 26], NULL, 30, 2);
+FROM pgrec.explain_for_interactions('ex_ials', ARRAY[1, 3, 5, 7, 22, 26], NULL, 30, 2);
 SELECT array_agg(explaining_item_id ORDER BY explaining_item_id) AS top_four
-FROM pgrec.explain_for_interactions('ex_ials', ARRAY[1, 2, 3, 5, 22, 26], NULL, 4, 4);
-SELECT count(*) AS all_rows FROM pgrec.explain_for_interactions('ex_ials', ARRAY[1, 2, 3, 5, 22, 26], NULL, 4, 100);
+FROM pgrec.explain_for_interactions('ex_ials', ARRAY[1, 3, 5, 7, 22, 26], NULL, 9, 4);
+SELECT count(*) AS all_rows FROM pgrec.explain_for_interactions('ex_ials', ARRAY[1, 3, 5, 7, 22, 26], NULL, 4, 100);
 -- The rows are in descending order of contribution, for every target.
 SELECT count(*) AS out_of_order FROM (
 	SELECT contribution, lag(contribution) OVER (PARTITION BY t ORDER BY ordinality) AS previous
 	FROM generate_series(1, 40) t,
-		pgrec.explain_for_interactions('ex_bpr', ARRAY[1, 2, 3, 5, 22, 26], NULL, t, 6) WITH ORDINALITY) r
+		pgrec.explain_for_interactions('ex_bpr', ARRAY[1, 3, 5, 7, 22, 26], NULL, t, 6) WITH ORDINALITY) r
 WHERE contribution > previous;
 -- A known user is explained by their training items, re-solved as a visitor of them (value 1
 -- each): the same rows as explain_for_interactions over them, for every user and model.
@@ -66,7 +62,7 @@ SELECT model, count(*) AS users,
 	count(*) FILTER (WHERE ARRAY(SELECT row(x.*)::text FROM pgrec.explain(model, u.user_id, 7, 1000) x)
 		<> ARRAY(SELECT row(x.*)::text FROM pgrec.explain_for_interactions(model,
 			ARRAY(SELECT item_id FROM ex_clicks c WHERE c.user_id = u.user_id), NULL, 7, 1000) x)) AS differing,
-	sum((SELECT count(*) FROM pgrec.explain(model, u.user_id, 7, 1000))) AS rows
+	sum((SELECT count(*) FROM pgrec.explain(model, u.user_id, 7, 1000))) = (SELECT count(*) FROM ex_clicks) AS one_row_per_click
 FROM (VALUES ('ex_ials'), ('ex_bpr'), ('ex_svd')) m(model), (SELECT DISTINCT user_id FROM ex_clicks) u
 GROUP BY model ORDER BY model;
 SELECT count(*) = (SELECT count(*) FROM ex_clicks WHERE user_id = 3) AS every_seen_item

@@ -117,7 +117,7 @@ void explain_als(const FoldInInput &in, int32_t target, const CancelToken &cance
 	for (size_t j = 0; j < in.n; j++)
 		system.weights(static_cast<Eigen::Index>(j)) =
 		    explicit_target(in.items, in.global_mean, in.item_indices, in.values, j);
-	explain_row_system(system, in.items, in.item_indices, in.n, target, cancel, contributions);
+	explain_row_system(system, in, target, cancel, contributions);
 }
 
 } // namespace pgrec

@@ -148,11 +148,10 @@ namespace
 RowSystem implicit_system(const FoldInInput &in)
 {
 	const int k = in.items.dim;
-	RowSystem system = {Eigen::Map<const RowMatrix>(in.gramian, k, k).cast<double>(),
-	                    Eigen::VectorXd(in.n), false};
+	RowSystem system = projection_system(in);
 	for (size_t j = 0; j < in.n; j++)
 	{
-		double r = in.values ? in.values[j] : 1.0;
+		double r = system.weights(static_cast<Eigen::Index>(j));
 		Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXf>(
 		                        in.items.factors + static_cast<size_t>(in.item_indices[j]) * k, k)
 		                        .cast<double>();
@@ -168,15 +167,13 @@ RowSystem implicit_system(const FoldInInput &in)
 
 void fold_in_ials(const FoldInInput &in, const CancelToken &, float *factors, float *)
 {
-	Eigen::VectorXd x = solve_row_system(implicit_system(in), in.items, in.item_indices, in.n);
-	Eigen::Map<Eigen::VectorXf>(factors, in.items.dim) = x.cast<float>();
+	solve_row_system(implicit_system(in), in, factors);
 }
 
 void explain_ials(const FoldInInput &in, int32_t target, const CancelToken &cancel,
                   float *contributions)
 {
-	explain_row_system(implicit_system(in), in.items, in.item_indices, in.n, target, cancel,
-	                   contributions);
+	explain_row_system(implicit_system(in), in, target, cancel, contributions);
 }
 
 } // namespace pgrec

@@ -91,34 +91,46 @@ Eigen::Map<const Eigen::VectorXf> factors_of(const ItemMatrix &items, int32_t c)
 
 } // namespace
 
-Eigen::VectorXd solve_row_system(const RowSystem &system, const ItemMatrix &items,
-                                 const int32_t *index, size_t n)
+RowSystem projection_system(const FoldInInput &in)
 {
+	const int k = in.items.dim;
+	RowSystem system = {Eigen::Map<const RowMatrix>(in.gramian, k, k).cast<double>(),
+	                    Eigen::VectorXd(in.n), false};
+	for (size_t j = 0; j < in.n; j++)
+		system.weights(static_cast<Eigen::Index>(j)) = in.values ? in.values[j] : 1.0;
+	return system;
+}
+
+void solve_row_system(const RowSystem &system, const FoldInInput &in, float *factors)
+{
+	const int k = in.items.dim;
 	Eigen::VectorXd b = Eigen::VectorXd::Zero(system.a.rows());
-	for (size_t j = 0; j < n; j++)
+	for (size_t j = 0; j < in.n; j++)
 	{
 		double w = system.weights(static_cast<Eigen::Index>(j));
 		if (system.offset)
 			b(0) += w;
-		b.tail(items.dim) += w * factors_of(items, index[j]).cast<double>();
+		b.tail(k) += w * factors_of(in.items, in.item_indices[j]).cast<double>();
 	}
-	return system.a.selfadjointView<Eigen::Lower>().ldlt().solve(b);
+	Eigen::VectorXd x = system.a.selfadjointView<Eigen::Lower>().ldlt().solve(b);
+	Eigen::Map<Eigen::VectorXf>(factors, k) = x.tail(k).cast<float>();
 }
 
-void explain_row_system(const RowSystem &system, const ItemMatrix &items, const int32_t *index,
-                        size_t n, int32_t target, const CancelToken &cancel, float *contributions)
+void explain_row_system(const RowSystem &system, const FoldInInput &in, int32_t target,
+                        const CancelToken &cancel, float *contributions)
 {
+	const ItemMatrix &items = in.items;
 	Eigen::VectorXd z = Eigen::VectorXd::Zero(system.a.rows());
 	z.tail(items.dim) = factors_of(items, target).cast<double>();
 	Eigen::VectorXd v = system.a.selfadjointView<Eigen::Lower>().ldlt().solve(z);
 	// v . d_j: the offset's coordinate (d_j(0) = 1) plus the factors'.
 	double v0 = system.offset ? v(0) : 0.0;
 	auto v_factors = v.tail(items.dim);
-	for (size_t j = 0; j < n; j++)
+	for (size_t j = 0; j < in.n; j++)
 	{
 		if (j % kGramianBlock == 0)
 			cancel.check();
-		double share = v0 + v_factors.dot(factors_of(items, index[j]).cast<double>());
+		double share = v0 + v_factors.dot(factors_of(items, in.item_indices[j]).cast<double>());
 		contributions[j] = static_cast<float>(system.weights(static_cast<Eigen::Index>(j)) * share);
 	}
 }

@@ -2,6 +2,7 @@
 // one row's regularised least-squares problem, and its decomposition into per-item terms.
 #pragma once
 
+#include "algorithm_registry.h"
 #include "cancel_token.h"
 #include "factor_init.h"
 #include "recommend.h"
@@ -57,9 +58,13 @@ struct RowSystem
 	bool offset;
 };
 
-// x, the offset's coordinate first.
-Eigen::VectorXd solve_row_system(const RowSystem &system, const ItemMatrix &items,
-                                 const int32_t *index, size_t n);
+// The least-squares projection of a fold-in's input onto its items, which the algorithms'
+// systems extend: A = G (input.gramian), w_j = r_j (input.values, or 1), no offset.
+RowSystem projection_system(const FoldInInput &in);
+
+// Solves a fold-in's system over its input's items: writes x, without the offset's
+// coordinate, to factors.
+void solve_row_system(const RowSystem &system, const FoldInInput &in, float *factors);
 
 // The per-item terms of the system's solve (the method of the Python library implicit's
 // explain): writes contributions[j] = w_j z^T A^-1 d_j, item j's share of q_t . x, the factor
@@ -67,7 +72,7 @@ Eigen::VectorXd solve_row_system(const RowSystem &system, const ItemMatrix &item
 // coordinate is the same for every item and left out). They add up to q_t . x exactly, as the
 // inverse is symmetric; one solve v = A^-1 z, then w_j (v . d_j). Checks the token between
 // blocks of items.
-void explain_row_system(const RowSystem &system, const ItemMatrix &items, const int32_t *index,
-                        size_t n, int32_t target, const CancelToken &cancel, float *contributions);
+void explain_row_system(const RowSystem &system, const FoldInInput &in, int32_t target,
+                        const CancelToken &cancel, float *contributions);
 
 } // namespace pgrec

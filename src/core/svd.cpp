@@ -275,29 +275,13 @@ std::unique_ptr<Trainer> make_svd_trainer(const Interactions &data, const Hyperp
 	return std::unique_ptr<Trainer>(new SvdTrainer(data, h, b));
 }
 
-namespace
-{
-
 // The least-squares projection of the row onto the fixed side Y: x = (Y^T Y)^-1 sum_j r_j y_j.
 // For a user against the orthonormal V this is r_u V, PureSVD's projection; for a new item
 // against the user factors U S it is S^-1 U^T r_i, the item's row of V. LDLT leaves the
 // components of zero pivots (columns beyond the rank) at zero.
-RowSystem projection_system(const FoldInInput &in)
-{
-	const int k = in.items.dim;
-	RowSystem system = {Eigen::Map<const RowMatrix>(in.gramian, k, k).cast<double>(),
-	                    Eigen::VectorXd(in.n), false};
-	for (size_t j = 0; j < in.n; j++)
-		system.weights(static_cast<Eigen::Index>(j)) = in.values ? in.values[j] : 1.0;
-	return system;
-}
-
-} // namespace
-
 void fold_in_svd(const FoldInInput &in, const CancelToken &, float *factors, float *)
 {
-	Eigen::VectorXd x = solve_row_system(projection_system(in), in.items, in.item_indices, in.n);
-	Eigen::Map<Eigen::VectorXf>(factors, in.items.dim) = x.cast<float>();
+	solve_row_system(projection_system(in), in, factors);
 }
 
 // The projection is linear in the row: item j's share of the score is r_j q_t^T G^+ y_j (with
@@ -305,8 +289,7 @@ void fold_in_svd(const FoldInInput &in, const CancelToken &, float *factors, flo
 void explain_svd(const FoldInInput &in, int32_t target, const CancelToken &cancel,
                  float *contributions)
 {
-	explain_row_system(projection_system(in), in.items, in.item_indices, in.n, target, cancel,
-	                   contributions);
+	explain_row_system(projection_system(in), in, target, cancel, contributions);
 }
 
 } // namespace pgrec

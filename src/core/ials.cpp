@@ -144,13 +144,16 @@ namespace
 {
 
 // A user's normal equations against the fixed items: A = G + sum_j alpha r_j y_j y_j^T +
-// lambda n^e I and weights w_j = 1 + alpha r_j (the confidence of a preference of 1).
-RowSystem implicit_system(const FoldInInput &in)
+// lambda n^e I and weights w_j = 1 + alpha r_j (the confidence of a preference of 1). Checks
+// the token every 4096 items.
+RowSystem implicit_system(const FoldInInput &in, const CancelToken &cancel)
 {
 	const int k = in.items.dim;
 	RowSystem system = projection_system(in);
 	for (size_t j = 0; j < in.n; j++)
 	{
+		if (j % 4096 == 0)
+			cancel.check();
 		double r = system.weights(static_cast<Eigen::Index>(j));
 		Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXf>(
 		                        in.items.factors + static_cast<size_t>(in.item_indices[j]) * k, k)
@@ -165,15 +168,15 @@ RowSystem implicit_system(const FoldInInput &in)
 
 } // namespace
 
-void fold_in_ials(const FoldInInput &in, const CancelToken &, float *factors, float *)
+void fold_in_ials(const FoldInInput &in, const CancelToken &cancel, float *factors, float *)
 {
-	solve_row_system(implicit_system(in), in, factors);
+	solve_row_system(implicit_system(in, cancel), in, factors);
 }
 
 void explain_ials(const FoldInInput &in, int32_t target, const CancelToken &cancel,
                   float *contributions)
 {
-	explain_row_system(implicit_system(in), in, target, cancel, contributions);
+	explain_row_system(implicit_system(in, cancel), in, target, cancel, contributions);
 }
 
 } // namespace pgrec

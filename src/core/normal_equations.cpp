@@ -17,6 +17,9 @@ namespace
 // Rows per block of the Gramian: about 16 MB of factors at 64 dimensions between checks.
 constexpr size_t kGramianBlock = 65536;
 
+// Items between two checks of the token in a fold-in's decomposition.
+constexpr size_t kCheckEvery = 4096;
+
 // Rows of the design matrix gathered at once; bounds the scratch memory per thread.
 constexpr size_t kChunk = 256;
 
@@ -128,7 +131,7 @@ void explain_row_system(const RowSystem &system, const FoldInInput &in, int32_t 
 	auto v_factors = v.tail(items.dim);
 	for (size_t j = 0; j < in.n; j++)
 	{
-		if (j % kGramianBlock == 0)
+		if (j % kCheckEvery == 0)
 			cancel.check();
 		double share = v0 + v_factors.dot(factors_of(items, in.item_indices[j]).cast<double>());
 		contributions[j] = static_cast<float>(system.weights(static_cast<Eigen::Index>(j)) * share);

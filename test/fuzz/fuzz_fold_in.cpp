@@ -62,6 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t a = 0; a < pgrec::kAlgorithmCount; a++)
 	{
 		const pgrec::AlgorithmEntry &algorithm = pgrec::kAlgorithms[a];
+		if (algorithm.fold_in == nullptr)
+			continue; // neighbourhood models score the visitor's items without a fold-in
 		std::vector<int32_t> merged(visited);
 		std::vector<float> merged_values(values);
 		size_t distinct = pgrec::merge_repeated(merged.data(), merged_values.data(), n,
@@ -88,6 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (float f : user)
 			if (!std::isfinite(f))
 				abort();
+		if (algorithm.explain == nullptr)
+			continue;
 		std::vector<float> contributions(distinct);
 		std::vector<pgrec::Recommendation> top(distinct);
 		size_t shown = 0;

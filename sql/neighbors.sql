@@ -67,6 +67,32 @@ SELECT count(*) AS rows, count(DISTINCT user_id) AS users,
 		EXCEPT SELECT u.user_id, r.item_id FROM (SELECT DISTINCT user_id FROM nb_train) u
 		CROSS JOIN LATERAL pgrec.recommend('ease', u.user_id, 5) r) d) AS differing
 FROM pgrec.recommend_all('ease', 5);
+-- explain: the contributions are the weights of the user's items to the item, so they add up to
+-- its score exactly, and leaving out the top explaining item lowers the score the most.
+SELECT m AS model, count(*) AS explaining, round(sum(x.contribution)::numeric, 4) = round(min(r.score)::numeric, 4) AS sums_to_score
+FROM unnest(ARRAY['knn', 'ease']) m, LATERAL pgrec.recommend(m, 3, 1) r,
+	LATERAL pgrec.explain(m, 3, r.item_id, 1000) x GROUP BY m ORDER BY m;
+WITH target AS (SELECT item_id, score FROM pgrec.recommend('ease', 3, 1)),
+history AS (SELECT item_id FROM nb_train WHERE user_id = 3),
+drops AS (
+	SELECT h.item_id, (SELECT score FROM target) - (SELECT r.score FROM pgrec.recommend_for_interactions('ease',
+		ARRAY(SELECT item_id FROM history WHERE item_id <> h.item_id), k => 1,
+		candidates => ARRAY(SELECT item_id FROM target)) r) AS drop
+	FROM history h)
+SELECT (SELECT item_id FROM drops ORDER BY drop DESC, item_id LIMIT 1)
+	= (SELECT explaining_item_id FROM pgrec.explain('ease', 3, (SELECT item_id FROM target), 1)) AS top_explains_most,
+	(SELECT count(*) FROM drops d JOIN pgrec.explain('ease', 3, (SELECT item_id FROM target), 1000) x
+		ON x.explaining_item_id = d.item_id WHERE abs(d.drop - x.contribution) > 1e-5) AS drops_other_than_contributions;
+-- A visitor: the same weights, to the strongest neighbour of item 4.
+SELECT explaining_item_id, round(contribution::numeric, 3) AS contribution,
+	round(contribution::numeric, 5) = round(coalesce(w, 0)::numeric, 5) AS is_the_weight
+FROM pgrec.explain_for_interactions('knn', ARRAY[4, 9, 14], NULL,
+	(SELECT similar_item_id FROM pgrec.similar_items('knn', 4, 1)), 3) x
+LEFT JOIN (SELECT n.item_id, t.w FROM pgrec.item_neighbors n, unnest(n.neighbor_ids, n.weights) AS t(id, w)
+	WHERE n.model_id = (SELECT model_id FROM pgrec.models WHERE name = 'knn')
+		AND t.id = (SELECT similar_item_id FROM pgrec.similar_items('knn', 4, 1))) nw
+	ON nw.item_id = x.explaining_item_id
+ORDER BY contribution DESC, explaining_item_id;
 -- evaluate: ranking metrics of the known users.
 SELECT m AS model, e.rmse IS NULL AS no_rmse, round(e.recall_at_k::numeric, 3) AS recall_at_10,
 	round(e.ndcg_at_k::numeric, 3) AS ndcg_at_10, e.users

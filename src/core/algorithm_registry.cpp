@@ -1,9 +1,11 @@
 // The table of algorithms and of their hyper-parameters: every place that turns an algorithm
-// name into behaviour (train, evaluate, refresh, recommend, the catalog) looks it up here.
+// name into behaviour (train, evaluate, refresh, recommend, explain, the catalog) looks it up
+// here.
 #include "algorithm_registry.h"
 
 #include "core_errors.h"
 #include "neighbors.h"
+#include "top_k.h"
 
 #include <cmath>
 #include <cstdio>
@@ -35,6 +37,11 @@ std::unique_ptr<Trainer> make_ease_trainer(const Interactions &, const Hyperpara
 size_t svd_scratch_bytes(const Hyperparameters &, const Interactions &);
 size_t item_knn_scratch_bytes(const Hyperparameters &, const Interactions &);
 size_t ease_scratch_bytes(const Hyperparameters &, const Interactions &);
+void explain_als(const FoldInInput &, int32_t, const CancelToken &, float *);
+void explain_ials(const FoldInInput &, int32_t, const CancelToken &, float *);
+void explain_bpr(const FoldInInput &, int32_t, const CancelToken &, float *);
+void explain_svd(const FoldInInput &, int32_t, const CancelToken &, float *);
+void explain_neighbors(const FoldInInput &, int32_t, const CancelToken &, float *);
 
 namespace
 {
@@ -112,30 +119,33 @@ constexpr AlgorithmEntry kAlgorithms[] = {
      kFactors | kEpochs | kRegularization | kBiasRegularization | kRegularizationExponent |
          kInitScale,
      als_defaults(), make_als_trainer, Scorer::DotProduct, fold_in_als, false, "RMSE",
-     factor_scratch_bytes, kLowerFactors},
+     factor_scratch_bytes, kLowerFactors, explain_als, true},
     {"ials", "implicit feedback", false, false,
      kFactors | kEpochs | kRegularization | kAlpha | kRegularizationExponent | kInitScale |
          kCgSteps,
      ials_defaults(), make_ials_trainer, Scorer::DotProduct, fold_in_ials, true,
-     "objective per interaction", factor_scratch_bytes, kLowerFactors},
+     "objective per interaction", factor_scratch_bytes, kLowerFactors, explain_ials, true},
     {"bpr", "implicit feedback, pairwise ranking", false, true,
      kFactors | kEpochs | kRegularization | kLearningRate | kInitScale, bpr_defaults(),
      make_bpr_trainer, Scorer::DotProduct, fold_in_bpr, false, "-log sigmoid", factor_scratch_bytes,
-     kLowerFactors},
+     kLowerFactors, explain_bpr, true},
     {"svd", "PureSVD: truncated SVD of the interaction matrix", false, false, kFactors,
      svd_defaults(), make_svd_trainer, Scorer::DotProduct, fold_in_svd, true,
-     "relative Frobenius error", svd_scratch_bytes, kLowerFactors},
+     "relative Frobenius error", svd_scratch_bytes, kLowerFactors, explain_svd, true},
     {"item_knn", "item-based neighbourhood, cosine or other similarities", false, false,
      kNeighbors | kShrinkage | kSimilarity, neighbor_defaults(20, 0.0), make_item_knn_trainer,
-     Scorer::ItemNeighbors, nullptr, false, "none", item_knn_scratch_bytes, "Lower neighbors."},
+     Scorer::ItemNeighbors, nullptr, false, "none", item_knn_scratch_bytes, "Lower neighbors.",
+     explain_neighbors, true},
     {"ease", "EASE: closed-form item-item autoencoder", false, false, kRegularization | kNeighbors,
      neighbor_defaults(500, 500.0), make_ease_trainer, Scorer::ItemNeighbors, nullptr, false,
      "none", ease_scratch_bytes,
      "EASE holds two dense items x items matrices: train it on fewer items (for example the "
-     "most popular ones)."},
+     "most popular ones).",
+     explain_neighbors, true},
     {"imported", "factors trained elsewhere", false, false,
      kFactors | kRegularization | kAlpha | kRegularizationExponent, imported_defaults(), nullptr,
-     Scorer::DotProduct, fold_in_ials, true, "none", factor_scratch_bytes, kLowerFactors},
+     Scorer::DotProduct, fold_in_ials, true, "none", factor_scratch_bytes, kLowerFactors,
+     explain_ials, true},
 };
 const size_t kAlgorithmCount = sizeof kAlgorithms / sizeof kAlgorithms[0];
 
@@ -270,6 +280,28 @@ void fold_in_user(const AlgorithmEntry &algorithm, const FoldInInput &input,
 	for (int f = 0; f < input.items.dim; f++)
 		if (!std::isfinite(factors[f]))
 			throw NumericDivergence("the folded-in user's factors are not finite");
+}
+
+size_t explain_score(const AlgorithmEntry &algorithm, const FoldInInput &input, int32_t target,
+                     size_t k, const CancelToken &cancel, float *contributions, Recommendation *out)
+{
+	if (algorithm.explain == nullptr)
+		throw InvalidArgument(std::string("algorithm ") + algorithm.name +
+		                      " cannot explain its scores");
+	if (input.n == 0)
+		throw DataError("no known items to explain the score by");
+	algorithm.explain(input, target, cancel, contributions);
+	TopK best(k);
+	for (size_t j = 0; j < input.n; j++)
+	{
+		if (!std::isfinite(contributions[j]))
+			throw NumericDivergence("the contributions to the score are not finite");
+		best.offer(contributions[j], input.item_indices[j]);
+	}
+	size_t count = 0;
+	for (const auto &entry : best.take_sorted())
+		out[count++] = {entry.second, entry.first};
+	return count;
 }
 
 } // namespace pgrec

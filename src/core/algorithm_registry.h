@@ -1,8 +1,10 @@
 // The algorithm registry: one entry per algorithm names its trainer, its hyper-parameters with
-// their defaults and ranges, how it is served and how a new user is folded in.
+// their defaults and ranges, how it is served, how a new user is folded in and how a score is
+// explained.
 #pragma once
 
 #include "cancel_token.h"
+#include "neighbors.h"
 #include "recommend.h"
 #include "training.h"
 
@@ -79,6 +81,7 @@ struct FoldInInput
 	const int32_t *item_indices;
 	const float *values;
 	size_t n;
+	const NeighborView *neighbors = nullptr; // the item-item weights of a neighbour scorer
 };
 
 using TrainerFactory = std::unique_ptr<Trainer> (*)(const Interactions &, const Hyperparameters &,
@@ -88,6 +91,11 @@ using ScratchEstimate = size_t (*)(const Hyperparameters &, const Interactions &
 // Writes the user's dim factors and, for algorithms with biases, *bias.
 using FoldInSolver = void (*)(const FoldInInput &, const CancelToken &, float *factors,
                               float *bias);
+
+// Writes contributions[j] (j < input.n): the share of item input.item_indices[j] in the score of
+// item `target` for the user folded in from input, the same user fold_in solves for.
+using Explainer = void (*)(const FoldInInput &, int32_t target, const CancelToken &,
+                           float *contributions);
 
 struct AlgorithmEntry
 {
@@ -104,6 +112,11 @@ struct AlgorithmEntry
 	const char *loss;     // what loss_history holds
 	ScratchEstimate scratch_bytes;
 	const char *memory_hint; // how to need less memory, a full sentence
+	// How a score is explained by the user's items (null: it cannot be), and whether exactly:
+	// the contributions plus the target's item bias add up to the score the folded-in user
+	// gives it (recommend_for_interactions' score); false: an approximation.
+	Explainer explain;
+	bool explain_exact;
 };
 
 // Every algorithm, in the order pgrec.algorithms() lists them.
@@ -141,5 +154,14 @@ std::unique_ptr<Trainer> make_trainer(const AlgorithmEntry &algorithm, const Int
 // not finite.
 void fold_in_user(const AlgorithmEntry &algorithm, const FoldInInput &input,
                   const CancelToken &cancel, float *factors, float *bias);
+
+// Explains the score of item target for the user folded in from input (input.n > 0 distinct
+// items): writes every item's share to contributions (room for input.n) and the k largest to
+// out (room for min(k, input.n)), largest first, ties by the smaller index; returns how many.
+// Throws InvalidArgument if the algorithm cannot explain, NumericDivergence if a share is not
+// finite.
+size_t explain_score(const AlgorithmEntry &algorithm, const FoldInInput &input, int32_t target,
+                     size_t k, const CancelToken &cancel, float *contributions,
+                     Recommendation *out);
 
 } // namespace pgrec

@@ -1,6 +1,7 @@
 // Explicit biased matrix factorisation by alternating least squares: r ~ mu + b_u + b_i + p_u.q_i,
 // each side solved exactly per row (Cholesky) with weighted-lambda regularisation (lambda * n);
-// a new user is folded in by the same row solve against the fixed items.
+// a new user is folded in by the same row solve against the fixed items, and a score explained
+// by that solve's per-item terms.
 #include "algorithm_registry.h"
 #include "normal_equations.h"
 #include "parallel.h"
@@ -102,6 +103,21 @@ void fold_in_als(const FoldInInput &in, const CancelToken &, float *factors, flo
 	ExplicitRowScratch scratch(in.items.dim);
 	solve_explicit_row(in.items, in.global_mean, in.h, in.item_indices, in.values, in.n, scratch,
 	                   factors, bias);
+}
+
+// The fold-in's normal equations over the design rows [1, q_j] with the targets r_j - mu - c_j
+// as weights: the shares of p . q_t (the user bias is the same for every item and left out).
+void explain_als(const FoldInInput &in, int32_t target, const CancelToken &cancel,
+                 float *contributions)
+{
+	ExplicitRowScratch scratch(in.items.dim);
+	explicit_normal_equations(in.items, in.global_mean, in.h, in.item_indices, in.values, in.n,
+	                          scratch);
+	RowSystem system = {scratch.normal.cast<double>(), Eigen::VectorXd(in.n), true};
+	for (size_t j = 0; j < in.n; j++)
+		system.weights(static_cast<Eigen::Index>(j)) =
+		    explicit_target(in.items, in.global_mean, in.item_indices, in.values, j);
+	explain_row_system(system, in, target, cancel, contributions);
 }
 
 } // namespace pgrec

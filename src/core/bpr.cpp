@@ -1,7 +1,8 @@
 // Bayesian Personalised Ranking (Rendle et al. 2009) by SGD: for a sampled interaction (u, i)
 // and a sampled item j the user did not interact with, raise x_uij = p_u.(q_i - q_j) + b_i - b_j.
 // One thread is deterministic for a seed; more threads update shared factors lock-free. A new
-// user is folded in by SGD on their BPR objective with the items fixed.
+// user is folded in by SGD on their BPR objective with the items fixed, and a score explained
+// by following that SGD's updates.
 #include "algorithm_registry.h"
 #include "factor_init.h"
 #include "parallel.h"
@@ -94,7 +95,14 @@ std::unique_ptr<Trainer> make_bpr_trainer(const Interactions &data, const Hyperp
 	return std::unique_ptr<Trainer>(new BprTrainer(data, h, b));
 }
 
-void fold_in_bpr(const FoldInInput &in, const CancelToken &cancel, float *factors, float *)
+namespace
+{
+
+// The fold-in: SGD from p = 0 on the user's BPR objective with the items fixed, 200 n updates
+// p <- (1 - lr reg) p + lr g (q_i - q_j) on a seeded (seen item i, unseen item j) sample each.
+// After each update calls step(position of i in the history, lr g, q_i - q_j).
+template <class Step>
+void bpr_fold_in(const FoldInInput &in, const CancelToken &cancel, float *factors, Step &&step)
 {
 	const ItemMatrix &m = in.items;
 	const int k = m.dim;
@@ -111,19 +119,61 @@ void fold_in_bpr(const FoldInInput &in, const CancelToken &cancel, float *factor
 	{ return Eigen::Map<const Eigen::VectorXf>(m.factors + static_cast<size_t>(i) * k, k); };
 	// As many updates as the user gets over 200 epochs of training.
 	size_t steps = 200 * in.n;
+	Eigen::VectorXf diff(k);
 	for (size_t s = 0; s < steps; s++)
 	{
 		if (s % 4096 == 0)
 			cancel.check();
-		int32_t i = seen[rng.below(in.n)], j;
+		size_t position = rng.below(in.n);
+		int32_t i = seen[position], j;
 		do
 			j = static_cast<int32_t>(rng.below(m.count));
 		while (std::binary_search(seen, seen_end, j));
-		Eigen::VectorXf diff = row(i) - row(j);
+		diff = row(i) - row(j);
 		float x = p.dot(diff) + (m.bias ? m.bias[i] - m.bias[j] : 0.0f);
 		float grad = 1.0f / (1.0f + std::exp(x));
 		p += lr * (grad * diff - reg * p);
+		step(position, static_cast<double>(lr) * grad, diff);
 	}
+}
+
+} // namespace
+
+void fold_in_bpr(const FoldInInput &in, const CancelToken &cancel, float *factors, float *)
+{
+	bpr_fold_in(in, cancel, factors, [](size_t, double, const Eigen::VectorXf &) {});
+}
+
+// p is the sum of its updates, each decayed by the later ones: p = sum_s lr g_s d^(S-s)
+// (q_i(s) - q_j(s)) with d = 1 - lr reg. Update s is credited to its seen item i(s), so the
+// shares q_t . p_i add up to q_t . p (the push away from the sampled unseen item goes to the
+// seen item it was paired with). Kept as share_i / d^s with d^s renormalised before it
+// underflows, so each update costs O(k), not O(n).
+void explain_bpr(const FoldInInput &in, int32_t target, const CancelToken &cancel,
+                 float *contributions)
+{
+	const int k = in.items.dim;
+	Eigen::Map<const Eigen::VectorXf> q(in.items.factors + static_cast<size_t>(target) * k, k);
+	// The factor the update applies, in the precision it is applied in.
+	const double decay = 1.0 - static_cast<double>(static_cast<float>(in.h.learning_rate)) *
+	                               static_cast<float>(in.h.regularization);
+	std::vector<float> p(static_cast<size_t>(k));
+	std::vector<double> share(in.n, 0.0);
+	double scale = 1.0; // the shares are share[i] * scale
+	bpr_fold_in(in, cancel, p.data(),
+	            [&](size_t position, double step, const Eigen::VectorXf &diff)
+	            {
+		            scale *= decay;
+		            if (std::fabs(scale) < 1e-150)
+		            {
+			            for (double &value : share)
+				            value *= scale;
+			            scale = 1.0;
+		            }
+		            share[position] += step * static_cast<double>(q.dot(diff)) / scale;
+	            });
+	for (size_t j = 0; j < in.n; j++)
+		contributions[j] = static_cast<float>(share[j] * scale);
 }
 
 } // namespace pgrec

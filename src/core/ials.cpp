@@ -1,7 +1,8 @@
 // Implicit-feedback ALS (Hu, Koren & Volinsky 2008): confidence c = 1 + alpha * r on observed
 // pairs, weight 1 and preference 0 elsewhere, solved per row by warm-started conjugate gradient
 // on the shared Gramian, so the cost grows with k^2, not k^3 (Takacs et al. 2011). A new user
-// is folded in by an exact (LDLT) solve of the same normal equations.
+// is folded in by an exact (LDLT) solve of the same normal equations, and a score explained by
+// that solve's per-item terms.
 #include "algorithm_registry.h"
 #include "normal_equations.h"
 #include "parallel.h"
@@ -139,24 +140,43 @@ std::unique_ptr<Trainer> make_ials_trainer(const Interactions &data, const Hyper
 	return std::unique_ptr<Trainer>(new IalsTrainer(data, h, b));
 }
 
-void fold_in_ials(const FoldInInput &in, const CancelToken &, float *factors, float *)
+namespace
+{
+
+// A user's normal equations against the fixed items: A = G + sum_j alpha r_j y_j y_j^T +
+// lambda n^e I and weights w_j = 1 + alpha r_j (the confidence of a preference of 1). Checks
+// the token every 4096 items.
+RowSystem implicit_system(const FoldInInput &in, const CancelToken &cancel)
 {
 	const int k = in.items.dim;
-	Eigen::MatrixXd a = Eigen::Map<const RowMatrix>(in.gramian, k, k).cast<double>();
-	Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
+	RowSystem system = projection_system(in);
 	for (size_t j = 0; j < in.n; j++)
 	{
-		double r = in.values ? in.values[j] : 1.0;
+		if (j % 4096 == 0)
+			cancel.check();
+		double r = system.weights(static_cast<Eigen::Index>(j));
 		Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXf>(
 		                        in.items.factors + static_cast<size_t>(in.item_indices[j]) * k, k)
 		                        .cast<double>();
-		a.selfadjointView<Eigen::Lower>().rankUpdate(y, in.h.alpha * r);
-		b += (1.0 + in.h.alpha * r) * y;
+		system.a.selfadjointView<Eigen::Lower>().rankUpdate(y, in.h.alpha * r);
+		system.weights(static_cast<Eigen::Index>(j)) = 1.0 + in.h.alpha * r;
 	}
-	a.diagonal().array() +=
+	system.a.diagonal().array() +=
 	    in.h.regularization * std::pow(static_cast<double>(in.n), in.h.regularization_exponent);
-	Eigen::VectorXd x = a.selfadjointView<Eigen::Lower>().ldlt().solve(b);
-	Eigen::Map<Eigen::VectorXf>(factors, k) = x.cast<float>();
+	return system;
+}
+
+} // namespace
+
+void fold_in_ials(const FoldInInput &in, const CancelToken &cancel, float *factors, float *)
+{
+	solve_row_system(implicit_system(in, cancel), in, factors);
+}
+
+void explain_ials(const FoldInInput &in, int32_t target, const CancelToken &cancel,
+                  float *contributions)
+{
+	explain_row_system(implicit_system(in, cancel), in, target, cancel, contributions);
 }
 
 } // namespace pgrec

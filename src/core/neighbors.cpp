@@ -2,6 +2,8 @@
 // into CSR, scoring a history by sparse accumulation and top-k for blocks of users.
 #include "neighbors.h"
 
+#include "algorithm_registry.h"
+#include "core_errors.h"
 #include "parallel.h"
 
 #include <algorithm>
@@ -68,6 +70,21 @@ SparseRows renumber_rows(const NeighborView &old, const int64_t *old_of_new, siz
 		out.ptr[i + 1] = static_cast<int64_t>(out.index.size());
 	}
 	return out;
+}
+
+void explain_neighbors(const FoldInInput &input, int32_t target, const CancelToken &,
+                       float *contributions)
+{
+	if (input.neighbors == nullptr)
+		throw InvalidArgument("a neighbourhood model is explained by its item-item weights");
+	const NeighborView &s = *input.neighbors;
+	for (size_t j = 0; j < input.n; j++)
+	{
+		size_t row = static_cast<size_t>(input.item_indices[j]);
+		const int32_t *begin = s.index + s.ptr[row], *end = s.index + s.ptr[row + 1];
+		const int32_t *at = std::lower_bound(begin, end, target);
+		contributions[j] = at != end && *at == target ? s.weight[at - s.index] : 0.0f;
+	}
 }
 
 void neighbor_scores(const NeighborView &s, const int32_t *history, size_t n, size_t items,

@@ -58,6 +58,12 @@ SparseRows assemble_rows(std::vector<NeighborRow> &rows);
 SparseRows renumber_rows(const NeighborView &old, const int64_t *old_of_new, size_t new_items,
                          const int64_t *new_of_old);
 
+// The explainer of the neighbour scorers: contributions[j] is the weight history item j lends
+// to target (input.neighbors must be set); they add up to the score exactly.
+struct FoldInInput;
+void explain_neighbors(const FoldInInput &input, int32_t target, const CancelToken &cancel,
+                       float *contributions);
+
 // scores[0, items) = the sum of the rows of the n history items (duplicates count once each).
 void neighbor_scores(const NeighborView &s, const int32_t *history, size_t n, size_t items,
                      float *scores);

@@ -1,5 +1,6 @@
-// The Gramian in row blocks and the explicit ALS row solve: the design matrix [1, q_j] is
-// gathered in chunks, its normal equations accumulated by rank updates and solved by Cholesky.
+// The Gramian in row blocks, the explicit ALS row solve (the design matrix [1, q_j] gathered
+// in chunks, its normal equations accumulated by rank updates and solved by Cholesky), and the
+// LDLT solve of a fold-in's system with its per-item decomposition.
 #include "normal_equations.h"
 
 #include <algorithm>
@@ -15,6 +16,9 @@ namespace
 
 // Rows per block of the Gramian: about 16 MB of factors at 64 dimensions between checks.
 constexpr size_t kGramianBlock = 65536;
+
+// Items between two checks of the token in a fold-in's decomposition.
+constexpr size_t kCheckEvery = 4096;
 
 // Rows of the design matrix gathered at once; bounds the scratch memory per thread.
 constexpr size_t kChunk = 256;
@@ -40,9 +44,9 @@ ExplicitRowScratch::ExplicitRowScratch(int dim)
 {
 }
 
-void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameters &h,
-                        const int32_t *index, const float *values, size_t n, ExplicitRowScratch &s,
-                        float *factors, float *bias)
+void explicit_normal_equations(const ItemMatrix &other, double mu, const Hyperparameters &h,
+                               const int32_t *index, const float *values, size_t n,
+                               ExplicitRowScratch &s)
 {
 	const int k = other.dim;
 	s.normal.setZero();
@@ -57,8 +61,7 @@ void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameter
 			s.design(row, 0) = 1.0f;
 			s.design.row(row).tail(k) =
 			    Eigen::Map<const Eigen::RowVectorXf>(other.factors + static_cast<size_t>(c) * k, k);
-			float value = values ? values[start + j] : 1.0f;
-			s.target(row) = value - static_cast<float>(mu) - (other.bias ? other.bias[c] : 0.0f);
+			s.target(row) = explicit_target(other, mu, index, values, start + j);
 		}
 		auto x = s.design.topRows(static_cast<Eigen::Index>(m));
 		s.normal.selfadjointView<Eigen::Lower>().rankUpdate(x.transpose());
@@ -67,9 +70,72 @@ void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameter
 	double count = std::pow(static_cast<double>(n), h.regularization_exponent);
 	s.normal.diagonal().array() += static_cast<float>(h.regularization * count);
 	s.normal(0, 0) += static_cast<float>((h.bias_regularization - h.regularization) * count);
+}
+
+void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameters &h,
+                        const int32_t *index, const float *values, size_t n, ExplicitRowScratch &s,
+                        float *factors, float *bias)
+{
+	explicit_normal_equations(other, mu, h, index, values, n, s);
 	Eigen::VectorXf w = s.normal.selfadjointView<Eigen::Lower>().llt().solve(s.rhs);
 	*bias = w(0);
-	Eigen::Map<Eigen::VectorXf>(factors, k) = w.tail(k);
+	Eigen::Map<Eigen::VectorXf>(factors, other.dim) = w.tail(other.dim);
+}
+
+namespace
+{
+
+// The factors of item c.
+Eigen::Map<const Eigen::VectorXf> factors_of(const ItemMatrix &items, int32_t c)
+{
+	return Eigen::Map<const Eigen::VectorXf>(items.factors + static_cast<size_t>(c) * items.dim,
+	                                         items.dim);
+}
+
+} // namespace
+
+RowSystem projection_system(const FoldInInput &in)
+{
+	const int k = in.items.dim;
+	RowSystem system = {Eigen::Map<const RowMatrix>(in.gramian, k, k).cast<double>(),
+	                    Eigen::VectorXd(in.n), false};
+	for (size_t j = 0; j < in.n; j++)
+		system.weights(static_cast<Eigen::Index>(j)) = in.values ? in.values[j] : 1.0;
+	return system;
+}
+
+void solve_row_system(const RowSystem &system, const FoldInInput &in, float *factors)
+{
+	const int k = in.items.dim;
+	Eigen::VectorXd b = Eigen::VectorXd::Zero(system.a.rows());
+	for (size_t j = 0; j < in.n; j++)
+	{
+		double w = system.weights(static_cast<Eigen::Index>(j));
+		if (system.offset)
+			b(0) += w;
+		b.tail(k) += w * factors_of(in.items, in.item_indices[j]).cast<double>();
+	}
+	Eigen::VectorXd x = system.a.selfadjointView<Eigen::Lower>().ldlt().solve(b);
+	Eigen::Map<Eigen::VectorXf>(factors, k) = x.tail(k).cast<float>();
+}
+
+void explain_row_system(const RowSystem &system, const FoldInInput &in, int32_t target,
+                        const CancelToken &cancel, float *contributions)
+{
+	const ItemMatrix &items = in.items;
+	Eigen::VectorXd z = Eigen::VectorXd::Zero(system.a.rows());
+	z.tail(items.dim) = factors_of(items, target).cast<double>();
+	Eigen::VectorXd v = system.a.selfadjointView<Eigen::Lower>().ldlt().solve(z);
+	// v . d_j: the offset's coordinate (d_j(0) = 1) plus the factors'.
+	double v0 = system.offset ? v(0) : 0.0;
+	auto v_factors = v.tail(items.dim);
+	for (size_t j = 0; j < in.n; j++)
+	{
+		if (j % kCheckEvery == 0)
+			cancel.check();
+		double share = v0 + v_factors.dot(factors_of(items, in.item_indices[j]).cast<double>());
+		contributions[j] = static_cast<float>(system.weights(static_cast<Eigen::Index>(j)) * share);
+	}
 }
 
 } // namespace pgrec

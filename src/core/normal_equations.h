@@ -1,7 +1,8 @@
-// The linear algebra the ALS family shares: the Gramian of a factor matrix and the exact
-// solve of one row's regularised least-squares problem of explicit (biased) ALS.
+// The linear algebra the ALS family shares: the Gramian of a factor matrix, the exact solve of
+// one row's regularised least-squares problem, and its decomposition into per-item terms.
 #pragma once
 
+#include "algorithm_registry.h"
 #include "cancel_token.h"
 #include "factor_init.h"
 #include "recommend.h"
@@ -23,6 +24,20 @@ struct ExplicitRowScratch
 	Eigen::MatrixXf normal;
 };
 
+// The target of entry j of an explicit ALS row: r_j - mu - c_j (values null: r_j = 1).
+inline float explicit_target(const ItemMatrix &other, double mu, const int32_t *index,
+                             const float *values, size_t j)
+{
+	float value = values ? values[j] : 1.0f;
+	return value - static_cast<float>(mu) - (other.bias ? other.bias[index[j]] : 0.0f);
+}
+
+// Accumulates into scratch.normal (lower triangle) and scratch.rhs the regularised normal
+// equations of the row solve below, for the design rows [1, q_j] and targets explicit_target.
+void explicit_normal_equations(const ItemMatrix &other, double mu, const Hyperparameters &h,
+                               const int32_t *index, const float *values, size_t n,
+                               ExplicitRowScratch &scratch);
+
 // One row of explicit ALS: the bias b and factors p minimising
 //   sum_j (r_j - mu - c_j - b - p.q_j)^2 + lambda n^e |p|^2 + lambda_b n^e b^2
 // over the row's n entries (columns index[j] of the other side, values r_j; values null: all
@@ -31,5 +46,33 @@ struct ExplicitRowScratch
 void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameters &h,
                         const int32_t *index, const float *values, size_t n,
                         ExplicitRowScratch &scratch, float *factors, float *bias);
+
+// A row's least-squares system as a fold-in builds it: x = A^-1 sum_j w_j d_j over the row's n
+// items, d_j the factors of item index[j] preceded by a 1 when `offset` (the bias coordinate
+// of explicit ALS). A is symmetric positive semi-definite, its lower triangle read, solved by
+// LDLT (which leaves the components of zero pivots at zero).
+struct RowSystem
+{
+	Eigen::MatrixXd a;
+	Eigen::VectorXd weights;
+	bool offset;
+};
+
+// The least-squares projection of a fold-in's input onto its items, which the algorithms'
+// systems extend: A = G (input.gramian), w_j = r_j (input.values, or 1), no offset.
+RowSystem projection_system(const FoldInInput &in);
+
+// Solves a fold-in's system over its input's items: writes x, without the offset's
+// coordinate, to factors.
+void solve_row_system(const RowSystem &system, const FoldInInput &in, float *factors);
+
+// The per-item terms of the system's solve (the method of the Python library implicit's
+// explain): writes contributions[j] = w_j z^T A^-1 d_j, item j's share of q_t . x, the factor
+// part of the score of item `target` (z = q_t, preceded by a 0 when offset: the bias
+// coordinate is the same for every item and left out). They add up to q_t . x exactly, as the
+// inverse is symmetric; one solve v = A^-1 z, then w_j (v . d_j). Checks the token between
+// blocks of items.
+void explain_row_system(const RowSystem &system, const FoldInInput &in, int32_t target,
+                        const CancelToken &cancel, float *contributions);
 
 } // namespace pgrec

@@ -16,6 +16,7 @@
 
 #include "algorithm_registry.h"
 #include "factor_init.h"
+#include "normal_equations.h"
 #include "parallel.h"
 
 #include <algorithm>
@@ -291,16 +292,15 @@ size_t svd_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 // components of zero pivots (columns beyond the rank) at zero.
 void fold_in_svd(const FoldInInput &in, const CancelToken &, float *factors, float *)
 {
-	const int k = in.items.dim;
-	Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
-	for (size_t j = 0; j < in.n; j++)
-		b += (in.values ? in.values[j] : 1.0) *
-		     Eigen::Map<const Eigen::VectorXf>(
-		         in.items.factors + static_cast<size_t>(in.item_indices[j]) * k, k)
-		         .cast<double>();
-	Eigen::MatrixXd g = Eigen::Map<const RowMatrix>(in.gramian, k, k).cast<double>();
-	Eigen::VectorXd x = g.ldlt().solve(b);
-	Eigen::Map<Eigen::VectorXf>(factors, k) = x.cast<float>();
+	solve_row_system(projection_system(in), in, factors);
+}
+
+// The projection is linear in the row: item j's share of the score is r_j q_t^T G^+ y_j (with
+// an orthonormal V, r_j q_t . q_j).
+void explain_svd(const FoldInInput &in, int32_t target, const CancelToken &cancel,
+                 float *contributions)
+{
+	explain_row_system(projection_system(in), in, target, cancel, contributions);
 }
 
 } // namespace pgrec

@@ -7,6 +7,7 @@
 #include "embedding.h"
 #include "model_cache.h"
 #include "rerank.h"
+#include "serving.h"
 #include "settings.h"
 
 #include "../core/algorithm_registry.h"
@@ -29,16 +30,6 @@ PGREC_FUNCTION(pgrec_recommend_for_vector)
 PGREC_FUNCTION(pgrec_similar_items)
 PGREC_FUNCTION(pgrec_similar_users)
 PGREC_FUNCTION(pgrec_recommend_for_interactions)
-
-// Reads k (argument argno), ereporting 22023 unless it is positive.
-static int64 read_k(FunctionCallInfo fcinfo, int argno)
-{
-	int32 k = PG_GETARG_INT32(argno);
-	if (k <= 0)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("k must be positive, not %d", k)));
-	return k;
-}
 
 static int compare_int32(const void *a, const void *b)
 {
@@ -70,13 +61,6 @@ static pgrec::SortedList known_items(FunctionCallInfo fcinfo, int argno, const L
 		if (distinct == 0 || items[distinct - 1] != items[i])
 			items[distinct++] = items[i];
 	return {items, distinct};
-}
-
-// The item matrix of a model for scoring by dot product plus item bias.
-static pgrec::ItemMatrix item_matrix(const CachedModel *e)
-{
-	return {e->model.item_factors, e->model.item_bias, NULL, e->model.items,
-	        e->model.catalog.factors};
 }
 
 // The first k items of a candidate source (rerank.h), in a palloc'd array. May ereport.
@@ -176,28 +160,6 @@ static size_t neighbor_items(const void *state, size_t room, pgrec::Recommendati
 	return count;
 }
 
-// Returns the rows (id from ids[item], score; score NULL when null_scores) as the set result.
-static Datum return_rows(FunctionCallInfo fcinfo, const pgrec::Recommendation *rows, size_t count,
-                         const int64 *ids, bool null_scores)
-{
-	InitMaterializedSRF(fcinfo, 0);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
-	for (size_t r = 0; r < count; r++)
-	{
-		Datum values[2] = {Int64GetDatum(ids[rows[r].item]), Float4GetDatum(rows[r].score)};
-		bool nulls[2] = {false, null_scores};
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	return (Datum)0;
-}
-
-// Returns no rows, for a NULL model, id or k (the functions behave as if STRICT on those).
-static Datum return_nothing(FunctionCallInfo fcinfo)
-{
-	InitMaterializedSRF(fcinfo, 0);
-	return (Datum)0;
-}
-
 // Optional bigint[] filters at arguments candidates_arg and exclude_arg (-1: none).
 struct Filters
 {
@@ -252,7 +214,7 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return return_nothing(fcinfo);
-	int64 k = read_k(fcinfo, 2);
+	int64 k = read_positive(fcinfo, 2, "k");
 	bool exclude_seen = PG_ARGISNULL(3) || PG_GETARG_BOOL(3);
 	RerankArguments rerank = read_rerank_arguments(fcinfo, 6);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
@@ -286,7 +248,7 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		ScanRequest request = {item_matrix(e), m->user_factors + user * m->catalog.factors,
+		ScanRequest request = {model_items(e), m->user_factors + user * m->catalog.factors,
 		                       excluded, lists, candidates};
 		rows = best_items(&rerank, e, scan_items, &request, k, &count);
 	}
@@ -299,7 +261,7 @@ Datum pgrec_recommend_for_vector(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return return_nothing(fcinfo);
-	int64 k = read_k(fcinfo, 2);
+	int64 k = read_positive(fcinfo, 2, "k");
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	require_factors(e, "item");
 	Embedding *query = PG_GETARG_EMBEDDING_P(1);
@@ -310,7 +272,7 @@ Datum pgrec_recommend_for_vector(PG_FUNCTION_ARGS)
 	Filters f = read_filters(fcinfo, 3, 4, &e->model);
 	size_t count;
 	pgrec::Recommendation *rows =
-	    top_items(item_matrix(e), query->x, f.has_exclude ? &f.exclude : NULL,
+	    top_items(model_items(e), query->x, f.has_exclude ? &f.exclude : NULL,
 	              f.has_exclude ? 1 : 0, f.has_candidates ? &f.candidates : NULL, k, &count);
 	return return_rows(fcinfo, rows, count, e->model.item_ids, false);
 }
@@ -357,7 +319,7 @@ Datum pgrec_similar_items(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return return_nothing(fcinfo);
-	int64 k = read_k(fcinfo, 2);
+	int64 k = read_positive(fcinfo, 2, "k");
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
 	if (scored_by_neighbors(e))
@@ -373,7 +335,7 @@ Datum pgrec_similar_users(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return return_nothing(fcinfo);
-	int64 k = read_k(fcinfo, 2);
+	int64 k = read_positive(fcinfo, 2, "k");
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	require_factors(e, "user");
 	const LoadedModel *m = &e->model;
@@ -390,63 +352,15 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3))
 		return return_nothing(fcinfo);
-	int64 k = read_k(fcinfo, 3);
+	int64 k = read_positive(fcinfo, 3, "k");
 	RerankArguments rerank = read_rerank_arguments(fcinfo, 6);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
-	ArrayType *ids_array = PG_GETARG_ARRAYTYPE_P(1);
-	Datum *ids, *ratings = NULL;
-	bool *id_nulls, *rating_nulls = NULL;
-	int n_ids, n_ratings = 0;
-	deconstruct_array(ids_array, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ids, &id_nulls,
-	                  &n_ids);
-	if (!PG_ARGISNULL(2))
-	{
-		deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), FLOAT4OID, 4, true, TYPALIGN_INT, &ratings,
-		                  &rating_nulls, &n_ratings);
-		if (n_ratings != n_ids)
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			                errmsg("%d ratings for %d items", n_ratings, n_ids),
-			                errdetail("Give one rating per item, or NULL for none.")));
-	}
-	const pgrec::AlgorithmEntry &algorithm = *m->catalog.algorithm;
-	if (algorithm.explicit_feedback && ratings == NULL)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("model \"%s\" was trained on explicit ratings", e->name),
-		                errhint("Give the visitor's ratings as the third argument.")));
-
-	int32 *items = (int32 *)palloc(sizeof(int32) * Max(n_ids, 1));
-	float *values = (float *)palloc(sizeof(float) * Max(n_ids, 1));
-	size_t known = 0;
-	for (int i = 0; i < n_ids; i++)
-	{
-		if (id_nulls[i] || (ratings && rating_nulls[i]))
-			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-			                errmsg("item ids and ratings must not contain NULLs")));
-		int64 index = pgrec::dense_index(m->item_ids, m->items, DatumGetInt64(ids[i]));
-		if (index < 0)
-			continue;
-		items[known] = (int32)index;
-		values[known] = ratings ? DatumGetFloat4(ratings[i]) : 1.0f;
-		if (!std::isfinite(values[known]))
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			                errmsg("rating %g of item %lld is not finite", (double)values[known],
-			                       (long long)DatumGetInt64(ids[i]))));
-		known++;
-	}
-	if (known == 0)
-		ereport(
-		    ERROR,
-		    (errcode(ERRCODE_DATA_EXCEPTION),
-		     errmsg("none of the %d items is in model \"%s\"", n_ids, e->name),
-		     errhint(
-		         "Recommend popular items instead, e.g. pgrec.recommend() for an unknown user.")));
-	// Repeated items merge as in training (mean rating, or summed implicit values).
-	CORE_CALL(known =
-	              pgrec::merge_repeated(items, values, known, pgrec::duplicate_policy(algorithm)));
-
+	Visitor v = read_visitor(
+	    fcinfo, 1, 2, e,
+	    "Recommend popular items instead, e.g. pgrec.recommend() for an unknown user.");
 	Filters f = read_filters(fcinfo, 4, 5, m);
-	pgrec::SortedList history = {items, known};
+	pgrec::SortedList history = {v.items, v.count};
 	pgrec::SortedList excluded[2] = {history, f.exclude};
 	const pgrec::SortedList *candidates = f.has_candidates ? &f.candidates : NULL;
 	size_t count;
@@ -457,14 +371,12 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 		pgrec::Recommendation *rows = best_items(&rerank, e, neighbor_items, &request, k, &count);
 		return return_rows(fcinfo, rows, count, m->item_ids, false);
 	}
-	const float *gramian = algorithm.needs_gramian ? cached_item_gramian(e) : NULL;
+	pgrec::ItemMatrix matrix = model_items(e);
+	pgrec::FoldInInput input = fold_in_input(e, matrix, v.items, v.values, v.count);
 	float *user = (float *)palloc(sizeof(float) * m->catalog.factors);
 	float bias = 0.0f;
-	pgrec::ItemMatrix matrix = item_matrix(e);
-	pgrec::FoldInInput input = {
-	    matrix, m->catalog.global_mean, m->catalog.hyperparameters, gramian, items, values, known};
 	pgrec::CancelToken cancel = backend_cancel_token();
-	CORE_CALL(pgrec::fold_in_user(algorithm, input, cancel, user, &bias));
+	CORE_CALL(pgrec::fold_in_user(*m->catalog.algorithm, input, cancel, user, &bias));
 	ScanRequest request = {matrix, user, excluded, f.has_exclude ? 2 : 1, candidates};
 	pgrec::Recommendation *rows = best_items(&rerank, e, scan_items, &request, k, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);

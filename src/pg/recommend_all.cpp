@@ -90,7 +90,8 @@ Datum pgrec_recommend_all(PG_FUNCTION_ARGS)
 	return (Datum)0;
 }
 
-// Position of the argument named "k" of function funcid, or -1.
+// Position of the argument named "k" (or "n", the explanation functions' row count) of function
+// funcid, or -1.
 static int k_argument(Oid funcid)
 {
 	HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
@@ -101,13 +102,13 @@ static int k_argument(Oid funcid)
 	int count = get_func_arg_info(tuple, &types, &names, &modes);
 	int position = -1;
 	for (int i = 0; i < count && names; i++)
-		if (names[i] && strcmp(names[i], "k") == 0)
+		if (names[i] && (strcmp(names[i], "k") == 0 || strcmp(names[i], "n") == 0))
 			position = i;
 	ReleaseSysCache(tuple);
 	return position;
 }
 
-// Planner support: a call with a constant k returns about k rows.
+// Planner support: a call with a constant k (or n) returns about k rows.
 Datum pgrec_rows_support(PG_FUNCTION_ARGS)
 {
 	Node *raw = (Node *)PG_GETARG_POINTER(0);

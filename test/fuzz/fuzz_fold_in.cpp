@@ -1,7 +1,8 @@
 // libFuzzer target of the fold-in inputs: a visitor's item indices and values (repeated, out of
 // order, extreme) merged as recommend_for_interactions() merges them, then folded in by every
-// algorithm of the registry against a small item matrix. No input may crash, read or write out
-// of bounds, or return factors that are not finite without throwing.
+// algorithm of the registry against a small item matrix, and a score explained by them. No
+// input may crash, read or write out of bounds, or return factors or contributions that are not
+// finite without throwing.
 #include "algorithm_registry.h"
 #include "core_errors.h"
 #include "interactions.h"
@@ -61,6 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t a = 0; a < pgrec::kAlgorithmCount; a++)
 	{
 		const pgrec::AlgorithmEntry &algorithm = pgrec::kAlgorithms[a];
+		if (algorithm.fold_in == nullptr)
+			continue; // neighbourhood models score the visitor's items without a fold-in
 		std::vector<int32_t> merged(visited);
 		std::vector<float> merged_values(values);
 		size_t distinct = pgrec::merge_repeated(merged.data(), merged_values.data(), n,
@@ -86,6 +89,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		for (float f : user)
 			if (!std::isfinite(f))
+				abort();
+		if (algorithm.explain == nullptr)
+			continue;
+		std::vector<float> contributions(distinct);
+		std::vector<pgrec::Recommendation> top(distinct);
+		size_t shown = 0;
+		try
+		{
+			shown =
+			    pgrec::explain_score(algorithm, input, static_cast<int32_t>(items - 1), distinct,
+			                         pgrec::no_cancel(), contributions.data(), top.data());
+		}
+		catch (const pgrec::NumericDivergence &)
+		{
+			continue;
+		}
+		if (shown != distinct)
+			abort(); // every item has a contribution
+		for (size_t r = 0; r < shown; r++)
+			if (!std::isfinite(top[r].score) || (r > 0 && top[r].score > top[r - 1].score))
 				abort();
 	}
 	return 0;

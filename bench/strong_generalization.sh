@@ -79,8 +79,8 @@ The protocol of Liang et al. 2018 (Mult-VAE) on ML-1M: ratings >= 4 are positive
 least 5 of them are kept; 600 validation and 600 test users (drawn by md5 with seed 42) are held
 out of training; each held-out user's items (restricted to items seen in training) are split 80/20
 into a history, folded in, and a truth, scored by \`pgrec.evaluate_fold_in\` over every item
-outside the history. Recall@k divides by min(k, relevant). Training time is the whole of
-\`pgrec.train\` before the rows are stored.
+outside the history. Recall@k divides by min(k, relevant). Training time is the whole
+\`pgrec.train\` call, reading the source and storing the model included.
 
 | model | Recall@20 | Recall@50 | NDCG@100 | training |
 |---|---|---|---|---|

@@ -7,7 +7,7 @@ SET pgrec.threads = 1;
 -- 3; the clicks are the ratings of 4 and 5, so every user clicks items of one genre only.
 CREATE TABLE ex_stars AS SELECT user_id, item_id, rating FROM pgrec.synthetic_ratings(60, 40, 24, 2);
 CREATE TABLE ex_clicks AS SELECT user_id, item_id FROM ex_stars WHERE rating >= 4;
-SELECT users FROM pgrec.train('ex_ials', 'ex_clicks', 'user_id', 'item_id', algorithm => 'ials', factors => 8, epochs => 10);
+SELECT users FROM pgrec.train('ex_ials', 'ex_clicks', 'user_id', 'item_id', algorithm => 'ials', factors => 8, epochs => 10, alpha => 40);
 SELECT users FROM pgrec.train('ex_bpr', 'ex_clicks', 'user_id', 'item_id', algorithm => 'bpr', factors => 8, epochs => 40, learning_rate => 0.1);
 SELECT users FROM pgrec.train('ex_svd', 'ex_clicks', 'user_id', 'item_id', algorithm => 'svd', factors => 6);
 SELECT users FROM pgrec.train('ex_als', 'ex_stars', 'user_id', 'item_id', 'rating', factors => 6, epochs => 10);

@@ -55,7 +55,7 @@ CREATE TABLE rec_clicks AS
 SELECT u AS user_id, i AS item_id
 FROM generate_series(1, 60) u, generate_series(1, 40) i
 WHERE (u <= 30) = (i <= 20) AND (u * 7 + i * 3) % 4 <> 0 AND (i <> 7 OR u % 2 = 0);
-SELECT users FROM pgrec.train('rec_ials', 'rec_clicks', 'user_id', 'item_id', algorithm => 'ials', factors => 8, epochs => 10);
+SELECT users FROM pgrec.train('rec_ials', 'rec_clicks', 'user_id', 'item_id', algorithm => 'ials', factors => 8, epochs => 10, alpha => 40);
 SELECT item_id, score FROM pgrec.recommend('rec_ials', 12345, 3);
 -- exclude_seen: by default the user's training items are left out.
 SELECT count(*) FILTER (WHERE r.item_id = ANY (SELECT item_id FROM rec_clicks WHERE user_id = 1)) AS seen_listed

@@ -18,6 +18,11 @@ FROM pgrec.train('clicks_ials', 'clicks_train', 'user_id', 'item_id', algorithm 
 SELECT round(recall_at_k::numeric, 2) AS recall_at_10, round(hit_rate_at_k::numeric, 2) AS hit_rate,
 	rmse IS NULL AS no_rmse_for_implicit, users, test_interactions
 FROM pgrec.evaluate('clicks_ials', 'clicks_test', 'user_id', 'item_id', k => 10);
+-- alpha, not given, follows the data: 1 / sqrt(density), rounded to 0.1, within [1, 100].
+SELECT (hyperparameters->>'alpha')::float8 AS alpha,
+	(hyperparameters->>'alpha')::float8 = least(100, greatest(1,
+		round(10 / sqrt(interactions::float8 / (users * items)))::float8 / 10)) AS from_density
+FROM pgrec.models WHERE name = 'clicks_ials';
 -- Items of the user's own group score higher than items of the other group for every user.
 SELECT count(*) FILTER (WHERE own > other) AS users_preferring_own_group, count(*) AS users
 FROM (SELECT uf.user_id,

@@ -28,6 +28,7 @@ std::unique_ptr<Trainer> make_svd_trainer(const Interactions &, const Hyperparam
                                           const FactorBuffers &);
 void fold_in_als(const FoldInInput &, const CancelToken &, float *, float *);
 void fold_in_ials(const FoldInInput &, const CancelToken &, float *, float *);
+void ials_data_defaults(Hyperparameters *, unsigned, const Interactions &);
 void fold_in_bpr(const FoldInInput &, const CancelToken &, float *, float *);
 void fold_in_svd(const FoldInInput &, const CancelToken &, float *, float *);
 std::unique_ptr<Trainer> make_item_knn_trainer(const Interactions &, const Hyperparameters &,
@@ -119,33 +120,34 @@ constexpr AlgorithmEntry kAlgorithms[] = {
      kFactors | kEpochs | kRegularization | kBiasRegularization | kRegularizationExponent |
          kInitScale,
      als_defaults(), make_als_trainer, Scorer::DotProduct, fold_in_als, false, "RMSE",
-     factor_scratch_bytes, kLowerFactors, explain_als, true},
+     factor_scratch_bytes, kLowerFactors, explain_als, true, nullptr},
     {"ials", "implicit feedback", false, false,
      kFactors | kEpochs | kRegularization | kAlpha | kRegularizationExponent | kInitScale |
          kCgSteps,
      ials_defaults(), make_ials_trainer, Scorer::DotProduct, fold_in_ials, true,
-     "objective per interaction", factor_scratch_bytes, kLowerFactors, explain_ials, true},
+     "objective per interaction", factor_scratch_bytes, kLowerFactors, explain_ials, true,
+     ials_data_defaults},
     {"bpr", "implicit feedback, pairwise ranking", false, true,
      kFactors | kEpochs | kRegularization | kLearningRate | kInitScale, bpr_defaults(),
      make_bpr_trainer, Scorer::DotProduct, fold_in_bpr, false, "-log sigmoid", factor_scratch_bytes,
-     kLowerFactors, explain_bpr, true},
+     kLowerFactors, explain_bpr, true, nullptr},
     {"svd", "PureSVD: truncated SVD of the interaction matrix", false, false, kFactors,
      svd_defaults(), make_svd_trainer, Scorer::DotProduct, fold_in_svd, true,
-     "relative Frobenius error", svd_scratch_bytes, kLowerFactors, explain_svd, true},
+     "relative Frobenius error", svd_scratch_bytes, kLowerFactors, explain_svd, true, nullptr},
     {"item_knn", "item-based neighbourhood, cosine or other similarities", false, false,
      kNeighbors | kShrinkage | kSimilarity, neighbor_defaults(20, 0.0), make_item_knn_trainer,
      Scorer::ItemNeighbors, nullptr, false, "none", item_knn_scratch_bytes, "Lower neighbors.",
-     explain_neighbors, true},
+     explain_neighbors, true, nullptr},
     {"ease", "EASE: closed-form item-item autoencoder", false, false, kRegularization | kNeighbors,
      neighbor_defaults(500, 500.0), make_ease_trainer, Scorer::ItemNeighbors, nullptr, false,
      "none", ease_scratch_bytes,
      "EASE holds two dense items x items matrices: train it on fewer items (for example the "
      "most popular ones).",
-     explain_neighbors, true},
+     explain_neighbors, true, nullptr},
     {"imported", "factors trained elsewhere", false, false,
      kFactors | kRegularization | kAlpha | kRegularizationExponent, imported_defaults(), nullptr,
      Scorer::DotProduct, fold_in_ials, true, "none", factor_scratch_bytes, kLowerFactors,
-     explain_ials, true},
+     explain_ials, true, nullptr},
 };
 const size_t kAlgorithmCount = sizeof kAlgorithms / sizeof kAlgorithms[0];
 
@@ -268,6 +270,13 @@ std::unique_ptr<Trainer> make_trainer(const AlgorithmEntry &algorithm, const Int
 		throw InvalidArgument(std::string("algorithm ") + algorithm.name + " cannot be trained");
 	validate(algorithm, h);
 	return algorithm.make_trainer(data, h, buffers);
+}
+
+void apply_data_defaults(const AlgorithmEntry &algorithm, Hyperparameters *h, unsigned given,
+                         const Interactions &data)
+{
+	if (algorithm.data_defaults)
+		algorithm.data_defaults(h, given, data);
 }
 
 void fold_in_user(const AlgorithmEntry &algorithm, const FoldInInput &input,

@@ -88,6 +88,9 @@ using TrainerFactory = std::unique_ptr<Trainer> (*)(const Interactions &, const 
                                                     const FactorBuffers &);
 // Bytes of scratch memory the trainer takes beyond the data and the factor buffers.
 using ScratchEstimate = size_t (*)(const Hyperparameters &, const Interactions &);
+// Sets the defaults that depend on the data, for the parameters not in `given` (a ParameterBit
+// mask of those the caller set).
+using DataDefaults = void (*)(Hyperparameters *h, unsigned given, const Interactions &data);
 // Writes the user's dim factors and, for algorithms with biases, *bias.
 using FoldInSolver = void (*)(const FoldInInput &, const CancelToken &, float *factors,
                               float *bias);
@@ -117,6 +120,7 @@ struct AlgorithmEntry
 	// gives it (recommend_for_interactions' score); false: an approximation.
 	Explainer explain;
 	bool explain_exact;
+	DataDefaults data_defaults; // null: the defaults do not depend on the data
 };
 
 // Every algorithm, in the order pgrec.algorithms() lists them.
@@ -149,6 +153,10 @@ void validate(const AlgorithmEntry &algorithm, const Hyperparameters &h);
 // InvalidArgument for an algorithm that cannot be trained. data and buffers must outlive it.
 std::unique_ptr<Trainer> make_trainer(const AlgorithmEntry &algorithm, const Interactions &data,
                                       const Hyperparameters &h, const FactorBuffers &buffers);
+
+// Applies the algorithm's data-dependent defaults to h for the parameters not in given.
+void apply_data_defaults(const AlgorithmEntry &algorithm, Hyperparameters *h, unsigned given,
+                         const Interactions &data);
 
 // Folds one user in (input.n > 0 distinct items); throws NumericDivergence if the result is
 // not finite.

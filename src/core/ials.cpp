@@ -7,6 +7,7 @@
 #include "normal_equations.h"
 #include "parallel.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core_only.h"
@@ -167,6 +168,18 @@ RowSystem implicit_system(const FoldInInput &in, const CancelToken &cancel)
 }
 
 } // namespace
+
+// alpha, unless given: 1 / sqrt(density), rounded to 0.1 and kept in [1, 100]. The rarer the
+// interactions, the more one observed interaction should outweigh the unobserved ones: about 39
+// on Gowalla (density 0.00066), 6 on MovieLens-1M (0.027); bench/README.md has the numbers.
+void ials_data_defaults(Hyperparameters *h, unsigned given, const Interactions &data)
+{
+	if ((given & kAlpha) || data.users() == 0 || data.items() == 0)
+		return;
+	double density = static_cast<double>(data.nnz()) /
+	                 (static_cast<double>(data.users()) * static_cast<double>(data.items()));
+	h->alpha = std::min(100.0, std::max(1.0, std::round(10.0 / std::sqrt(density)) / 10.0));
+}
 
 void fold_in_ials(const FoldInInput &in, const CancelToken &cancel, float *factors, float *)
 {

@@ -87,6 +87,7 @@ struct TrainingRequest
 	const char *user_column, *item_column, *rating_column;
 	bool warm_start;
 	Oid source_role; // InvalidOid: read the source as the caller; else as this role (SRO)
+	unsigned given;  // ParameterBit mask of the hyper-parameters set by the caller or stored
 };
 
 // What a training reports.
@@ -111,9 +112,11 @@ static char *required_string(FunctionCallInfo fcinfo, int argno, const char *wha
 // The hyper-parameters from the algorithm's defaults and the arguments given; a given value
 // must be in its range and apply to the algorithm.
 static pgrec::Hyperparameters read_hyperparameters(FunctionCallInfo fcinfo,
-                                                   const pgrec::AlgorithmEntry *algorithm)
+                                                   const pgrec::AlgorithmEntry *algorithm,
+                                                   unsigned *given)
 {
 	pgrec::Hyperparameters h = algorithm->defaults;
+	*given = 0;
 	for (const auto &p : train_parameters)
 	{
 		if (PG_ARGISNULL(p.argno))
@@ -133,6 +136,7 @@ static pgrec::Hyperparameters read_hyperparameters(FunctionCallInfo fcinfo,
 			                errmsg("%s does not apply to algorithm %s", p.name, algorithm->name),
 			                errhint("Leave it NULL, or choose an algorithm that uses it.")));
 		pgrec::set_parameter(*spec, &h, value);
+		*given |= spec->bit;
 	}
 	if (!PG_ARGISNULL(ARG_SEED))
 		h.seed = (uint64_t)PG_GETARG_INT64(ARG_SEED);
@@ -227,7 +231,7 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	MemoryContext run_context =
 	    AllocSetContextCreate(CurrentMemoryContext, "pgrec training", ALLOCSET_DEFAULT_SIZES);
 	size_t limit = training_memory_limit_bytes();
-	const pgrec::Hyperparameters &h = r.h;
+	pgrec::Hyperparameters h = r.h;
 	pgrec::CancelToken cancel = backend_cancel_token();
 	InteractionArrays rows = {};
 	ereport(DEBUG1, (errmsg("reading the interactions of model \"%s\"", r.name)));
@@ -259,6 +263,8 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	                                                r.rating_column ? rows.values : NULL,
 	                                                rows.count, policy, cancel));
 	const pgrec::Interactions &data = run->data;
+	pgrec::apply_data_defaults(*r.algorithm, &h, r.given, data);
+	CORE_CALL(pgrec::validate(*r.algorithm, h));
 	double reading_peak = (double)MemoryContextMemAllocated(run_context, true) +
 	                      (double)rows.count * pgrec::kInteractionPeakBytesPerRow;
 	pfree(rows.users);
@@ -391,7 +397,7 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 	                      : pstrdup(NameStr(*PG_GETARG_NAME(ARG_RATING_COLUMN)));
 	r.algorithm =
 	    lookup_algorithm(required_string(fcinfo, ARG_ALGORITHM, "algorithm", false), true);
-	r.h = read_hyperparameters(fcinfo, r.algorithm);
+	r.h = read_hyperparameters(fcinfo, r.algorithm, &r.given);
 	char *description;
 	r.query = interaction_source_query(fcinfo, ARG_SOURCE, r.user_column, r.item_column,
 	                                   r.rating_column, &description);
@@ -424,6 +430,7 @@ Datum pgrec_retrain_model(PG_FUNCTION_ARGS)
 	r.name = name;
 	r.algorithm = current->algorithm;
 	r.h = current->hyperparameters;
+	r.given = ~0u; // the stored values, data-dependent defaults included
 	if (!PG_ARGISNULL(2))
 	{
 		if ((r.algorithm->parameters & pgrec::kEpochs) == 0)

@@ -186,11 +186,10 @@ size_t ease_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 {
 	size_t items = data.items();
 	// Two dense items x items matrices at the peak (the factor and its inverse, then the
-	// inverse and P), a full row per thread while pruning, and the kept rows twice.
+	// inverse and P), a full row per thread while pruning, and the kept rows.
 	return 2 * items * items * sizeof(float) +
 	       static_cast<size_t>(h.threads) * items * sizeof(std::pair<int32_t, float>) +
-	       items * static_cast<size_t>(h.neighbors) *
-	           (sizeof(std::pair<int32_t, float>) + sizeof(int32_t) + sizeof(float));
+	       kept_rows_bytes(h, items);
 }
 
 } // namespace pgrec

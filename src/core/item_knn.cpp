@@ -158,12 +158,9 @@ std::unique_ptr<Trainer> make_item_knn_trainer(const Interactions &data, const H
 size_t item_knn_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 {
 	size_t items = data.items();
-	size_t kept = items * static_cast<size_t>(h.neighbors);
-	// Per thread: a dense accumulator and marks; shared: norms, means, the rows twice (built
-	// and assembled).
+	// Per thread: a dense accumulator and marks; shared: norms, means and the kept rows.
 	return static_cast<size_t>(h.threads) * items * (sizeof(double) + 1 + sizeof(int32_t)) +
-	       (data.users() + 2 * items) * sizeof(double) +
-	       kept * (sizeof(std::pair<int32_t, float>) + sizeof(int32_t) + sizeof(float));
+	       (data.users() + 2 * items) * sizeof(double) + kept_rows_bytes(h, items);
 }
 
 } // namespace pgrec

@@ -49,6 +49,13 @@ using NeighborRow = std::vector<std::pair<int32_t, float>>;
 // order.
 void keep_strongest(NeighborRow &row, size_t keep);
 
+// Bytes of `neighbors` kept weights per item, twice: as rows being built and assembled.
+inline size_t kept_rows_bytes(const Hyperparameters &h, size_t items)
+{
+	return items * static_cast<size_t>(h.neighbors) *
+	       (sizeof(std::pair<int32_t, float>) + sizeof(int32_t) + sizeof(float));
+}
+
 // The CSR matrix of rows (each in column order); the rows are released as they are copied.
 SparseRows assemble_rows(std::vector<NeighborRow> &rows);
 

@@ -20,6 +20,9 @@ struct DenseBlockKernels
 	// c (rows x width) -= a (rows x kb) b^T, b being width x kb.
 	void (*subtract_product)(float *c, const float *a, const float *b, ptrdiff_t ld, ptrdiff_t rows,
 	                         ptrdiff_t width, ptrdiff_t kb);
+	// c (rows x width) -= a (rows x inner) b, b being inner x width.
+	void (*subtract_plain_product)(float *c, const float *a, const float *b, ptrdiff_t ld,
+	                               ptrdiff_t rows, ptrdiff_t width, ptrdiff_t inner);
 	// x (rows x width) := L^-1 x, L the lower triangle of the rows x rows block at l.
 	void (*solve_lower)(const float *l, float *x, ptrdiff_t ld, ptrdiff_t rows, ptrdiff_t width);
 	// out (cols x width) = a^T b: a is rows x cols, b rows x width; out has leading dimension ld.

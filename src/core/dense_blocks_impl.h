@@ -55,6 +55,12 @@ void subtract_product(float *c, const float *a, const float *b, ptrdiff_t ld, pt
 	    block(a, ld, rows, kb) * block(b, ld, width, kb).transpose();
 }
 
+void subtract_plain_product(float *c, const float *a, const float *b, ptrdiff_t ld, ptrdiff_t rows,
+                            ptrdiff_t width, ptrdiff_t inner)
+{
+	block(c, ld, rows, width).noalias() -= block(a, ld, rows, inner) * block(b, ld, inner, width);
+}
+
 void solve_lower(const float *l, float *x, ptrdiff_t ld, ptrdiff_t rows, ptrdiff_t width)
 {
 	Block target = block(x, ld, rows, width);
@@ -72,8 +78,8 @@ void transposed_product(float *out, const float *a, const float *b, ptrdiff_t ld
 
 const pgrec::DenseBlockKernels *DENSE_BLOCKS_TABLE() noexcept
 {
-	static const pgrec::DenseBlockKernels table = {DENSE_BLOCKS_NAME, factor_diagonal,
-	                                               solve_panel,       subtract_product,
-	                                               solve_lower,       transposed_product};
+	static const pgrec::DenseBlockKernels table = {
+	    DENSE_BLOCKS_NAME,      factor_diagonal, solve_panel,       subtract_product,
+	    subtract_plain_product, solve_lower,     transposed_product};
 	return &table;
 }

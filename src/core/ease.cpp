@@ -11,6 +11,7 @@
 #include "dense_blocks.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -110,30 +111,46 @@ void cholesky(float *a, Index n, int threads, const CancelToken &cancel)
 }
 
 // The lower triangle of P = (L L^T)^-1 = L^-T L^-1 from the factor in the lower triangle of l,
-// which is released.
+// which is released. Every step works on panels of at most kBlock x n x kBlock, with a cancel
+// check before each.
 Dense inverse_from_cholesky(Dense &l, Index n, int threads, const CancelToken &cancel)
 {
 	const DenseBlockKernels &kernel = dense_blocks();
-	// L^-1 (lower), a column block at a time: L[c:, c:] X = I[c:, c:c+w].
+	// L^-1 (lower), a column block at a time: L[c:, c:] X = I[c:, c:c+w] by forward
+	// substitution over row panels, X_r = L_rr^-1 (I_r - L[r, c:r] X[c:r]).
 	Dense inverse(static_cast<size_t>(n * n), 0.0f);
 	striped(blocks_of(n), threads, cancel,
 	        [&](size_t b)
 	        {
 		        Index c = static_cast<Index>(b) * kBlock, width = std::min(kBlock, n - c);
-		        float *x = inverse.data() + c + c * n;
+		        float *x = inverse.data() + c * n; // the block's columns, from row 0
 		        for (Index j = 0; j < width; j++)
-			        x[j + j * n] = 1.0f;
-		        kernel.solve_lower(l.data() + c + c * n, x, n, n - c, width);
+			        x[c + j + j * n] = 1.0f;
+		        for (Index r = c; r < n; r += kBlock)
+		        {
+			        cancel.check();
+			        Index rows = std::min(kBlock, n - r);
+			        if (r > c)
+				        kernel.subtract_plain_product(x + r, l.data() + r + c * n, x + c, n, rows,
+				                                      width, r - c);
+			        kernel.solve_lower(l.data() + r + r * n, x + r, n, rows, width);
+		        }
 	        });
 	Dense().swap(l);
-	// P[c:, c:c+w] = (L^-1)[c:, c:]^T (L^-1)[c:, c:c+w]: the rows of L^-1 above c are zero.
+	// P[r:r+b, c:c+w] = (L^-1)[r:, r:r+b]^T (L^-1)[r:, c:c+w] for r >= c: the rows of L^-1
+	// above a column are zero.
 	Dense p(static_cast<size_t>(n * n));
 	striped(blocks_of(n), threads, cancel,
 	        [&](size_t b)
 	        {
 		        Index c = static_cast<Index>(b) * kBlock, width = std::min(kBlock, n - c);
-		        const float *rows = inverse.data() + c + c * n;
-		        kernel.transposed_product(p.data() + c + c * n, rows, rows, n, n - c, n - c, width);
+		        for (Index r = c; r < n; r += kBlock)
+		        {
+			        cancel.check();
+			        kernel.transposed_product(p.data() + r + c * n, inverse.data() + r + r * n,
+			                                  inverse.data() + r + c * n, n, n - r,
+			                                  std::min(kBlock, n - r), width);
+		        }
 	        });
 	return p;
 }
@@ -166,8 +183,11 @@ class EaseTrainer : public NeighborTrainer
 				        for (Index j = 0; j < n; j++)
 					        if (j != i)
 						        row.emplace_back(static_cast<int32_t>(j), -at(i, j) / at(j, j));
+				        for (const auto &entry : row)
+					        if (!std::isfinite(entry.second))
+						        throw NumericDivergence("the EASE weights are not finite: raise "
+						                                "regularization");
 				        keep_strongest(row, static_cast<size_t>(h_.neighbors));
-				        row.shrink_to_fit();
 			        }
 		        });
 		return assemble_rows(rows);

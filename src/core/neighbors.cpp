@@ -30,6 +30,7 @@ void keep_strongest(NeighborRow &row, size_t keep)
 		                 stronger);
 		row.resize(keep);
 	}
+	row.shrink_to_fit(); // rows are kept until all are assembled: only their kept entries
 	std::sort(row.begin(), row.end());
 }
 

@@ -46,7 +46,7 @@ inline NeighborView neighbor_view(const SparseRows &rows)
 using NeighborRow = std::vector<std::pair<int32_t, float>>;
 
 // Keeps the `keep` weights of row largest in magnitude (ties: the smaller column), in column
-// order.
+// order, releasing the memory of the others.
 void keep_strongest(NeighborRow &row, size_t keep);
 
 // Bytes of `neighbors` kept weights per item, twice: as rows being built and assembled.

@@ -45,6 +45,17 @@ struct Histories
 	std::vector<float> value;
 };
 
+// The matrix's item indices are its own: maps them back to the model's (may throw bad_alloc).
+static void model_indices(Histories *h)
+{
+	const pgrec::SparseRows &by_user = h->data.by_user;
+	h->ptr = by_user.ptr;
+	h->index.resize(by_user.index.size());
+	for (size_t e = 0; e < by_user.index.size(); e++)
+		h->index[e] = (int32_t)h->data.item_ids[by_user.index[e]];
+	h->value = by_user.value;
+}
+
 // Builds the histories from the rows read: items the model does not know are dropped, repeated
 // items merged as training merges them.
 static void build_histories(const InteractionArrays &rows, const LoadedModel *m,
@@ -68,14 +79,8 @@ static void build_histories(const InteractionArrays &rows, const LoadedModel *m,
 		                errmsg("no history item is in model \"%s\"", m->catalog.name)));
 	pgrec::CancelToken cancel = backend_cancel_token();
 	CORE_CALL(out->data = pgrec::build_interactions(users, items, has_rating ? values : NULL, n,
-	                                                policy, cancel));
-	// The matrix's item indices are its own: map them back to the model's.
-	const pgrec::SparseRows &by_user = out->data.by_user;
-	out->ptr = by_user.ptr;
-	out->index.resize(by_user.index.size());
-	for (size_t e = 0; e < by_user.index.size(); e++)
-		out->index[e] = (int32_t)out->data.item_ids[by_user.index[e]];
-	out->value = by_user.value;
+	                                                policy, cancel);
+	          model_indices(out));
 }
 
 // Folds every held-out user in (factor models): users x factors, and their biases.
@@ -116,14 +121,6 @@ Datum pgrec_evaluate_fold_in(PG_FUNCTION_ARGS)
 	if (k < 1 || k > 10000)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("k must be between 1 and 10000, not %d", k)));
-	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(ARG_MODEL_NAME)));
-	const LoadedModel *m = &e->model;
-	const pgrec::AlgorithmEntry &algorithm = *m->catalog.algorithm;
-	if (algorithm.explicit_feedback && rating_column == NULL)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("model \"%s\" was trained on explicit ratings", e->name),
-		                errhint("Give the rating column: the histories are folded in from their "
-		                        "ratings.")));
 	char *description;
 	char *history_query = interaction_source_query(fcinfo, ARG_HISTORY_SOURCE, user_column,
 	                                               item_column, rating_column, &description);
@@ -144,6 +141,16 @@ Datum pgrec_evaluate_fold_in(PG_FUNCTION_ARGS)
 	                  sizeof(pgrec::TestRating) + sizeof(int32), context, &truth);
 	SPI_finish();
 
+	// The model is looked up after the sources ran (they may use pgrec themselves): the entry
+	// stays valid until the next lookup.
+	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(ARG_MODEL_NAME)));
+	const LoadedModel *m = &e->model;
+	const pgrec::AlgorithmEntry &algorithm = *m->catalog.algorithm;
+	if (algorithm.explicit_feedback && rating_column == NULL)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("model \"%s\" was trained on explicit ratings", e->name),
+		                errhint("Give the rating column: the histories are folded in from their "
+		                        "ratings.")));
 	Histories *h = new_owned_by<Histories>(context);
 	build_histories(history, m, pgrec::duplicate_policy(algorithm), rating_column != NULL, h);
 	size_t users = h->data.users();

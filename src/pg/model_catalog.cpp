@@ -83,7 +83,7 @@ Jsonb *hyperparameters_jsonb(const pgrec::AlgorithmEntry *algorithm,
 	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
 }
 
-// The number stored under key, or NULL when there is none; ereports 22000 for a value that is
+// The number stored under key, or NULL when there is none; ereports XX001 for a value that is
 // not a number.
 static Numeric json_number(Jsonb *json, const char *key, const char *model_name)
 {
@@ -97,7 +97,7 @@ static Numeric json_number(Jsonb *json, const char *key, const char *model_name)
 	return v->val.numeric;
 }
 
-// Sets the parameter with choices from the name stored under its key (if any); ereports 22000
+// Sets the parameter with choices from the name stored under its key (if any); ereports XX001
 // for a value that is not one of its choices.
 static void read_choice(Jsonb *json, const pgrec::ParameterSpec &spec, pgrec::Hyperparameters *h,
                         const char *model_name)

@@ -210,8 +210,10 @@ static void load_neighbors(LoadedModel *m, MemoryContext context)
 				corrupted(m, "neighbour row", id, "is not an item of the model");
 			for (; next_item <= (size_t)item; next_item++)
 				ptr[next_item + 1] = (int64)used;
-			ArrayType *ids = DatumGetArrayTypeP(SPI_getbinval(row, desc, 2, &isnull));
-			ArrayType *weights = DatumGetArrayTypeP(SPI_getbinval(row, desc, 3, &isnull));
+			Datum ids_datum = SPI_getbinval(row, desc, 2, &isnull);
+			Datum weights_datum = SPI_getbinval(row, desc, 3, &isnull);
+			ArrayType *ids = DatumGetArrayTypeP(ids_datum);
+			ArrayType *weights = DatumGetArrayTypeP(weights_datum);
 			int n = 0, n_weights = 0;
 			const int64 *neighbor_ids = (const int64 *)array_elements(ids, &n);
 			const float *values = (const float *)array_elements(weights, &n_weights);
@@ -229,10 +231,17 @@ static void load_neighbors(LoadedModel *m, MemoryContext context)
 				if (neighbor < 0 || !std::isfinite(values[j]))
 					corrupted(m, "item", id,
 					          "has an unknown neighbour or a weight that is not finite");
+				if (used > (size_t)ptr[item] && neighbor <= index[used - 1])
+					corrupted(m, "item", id, "has neighbours out of order or repeated");
 				index[used] = (int32)neighbor;
 				weight[used++] = values[j];
 			}
 			ptr[item + 1] = (int64)used;
+			// Rows stored out of line are copies: freed as they are read.
+			if ((Pointer)ids != DatumGetPointer(ids_datum))
+				pfree(ids);
+			if ((Pointer)weights != DatumGetPointer(weights_datum))
+				pfree(weights);
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}

@@ -18,6 +18,8 @@ extern "C"
 }
 
 #define BATCH_ROWS 4096
+// Weights per batch of neighbour rows: their arrays stay far below MaxAllocSize.
+#define BATCH_WEIGHTS (4 << 20)
 
 // The next version number, the first creation time and the owner of the current version.
 static const char *const next_version_sql =
@@ -222,10 +224,14 @@ static void insert_neighbors(int64 model_id, const ModelRows &rows)
 	MemoryContext batch_context =
 	    AllocSetContextCreate(CurrentMemoryContext, "pgrec model rows", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext previous = MemoryContextSwitchTo(batch_context);
-	for (size_t first = 0; first < s.rows; first += BATCH_ROWS)
+	for (size_t first = 0, last; first < s.rows; first = last)
 	{
 		CHECK_FOR_INTERRUPTS();
-		size_t last = Min(s.rows, first + BATCH_ROWS);
+		// At most BATCH_ROWS items and BATCH_WEIGHTS weights (and one item at least).
+		last = first + 1;
+		while (last < s.rows && last - first < BATCH_ROWS &&
+		       s.ptr[last + 1] - s.ptr[first] <= BATCH_WEIGHTS)
+			last++;
 		int64 begin = s.ptr[first], end = s.ptr[last];
 		int64 *ids = (int64 *)palloc(sizeof(int64) * (last - first));
 		int32 *ends = (int32 *)palloc(sizeof(int32) * (last - first));

@@ -165,7 +165,8 @@ SELECT bool_and(item_id NOT IN (1, 2, 3)) AS visitor_items_excluded
 FROM pgrec.recommend_for_interactions('rr_ials', ARRAY[1, 2, 3], k => 30, diversity => 0.7);
 
 -- A neighbourhood model (item-item weights, no factors): the plain call at diversity 0, caps as
--- the greedy walk down its own ranking, the fold-in capped too; diversity needs factors (0A000).
+-- the greedy walk down its own ranking, the fold-in capped too; diversity by its weights (item_knn's
+-- are cosine similarities), refused where they are not similarities (ease: 0A000).
 SELECT users FROM pgrec.train('rr_knn', 'rr_clicks', 'user_id', 'item_id', algorithm => 'item_knn', neighbors => 10);
 SELECT count(*) AS users, count(*) FILTER (WHERE rr_rows('rr_knn', u, 6) IS DISTINCT FROM rr_rows('rr_knn', u, 6, 0)) AS differing_at_0,
 	count(*) FILTER (WHERE (SELECT array_agg(item_id) FROM pgrec.recommend('rr_knn', u, 6, item_groups => 'rr_click_groups', max_per_group => 2))
@@ -175,8 +176,24 @@ FROM generate_series(1, 60) u;
 SELECT rr_rows('rr_knn', 1, 5, 0, 'rr_click_groups', 1) AS knn_capped, rr_rows('rr_knn', 1, 5) AS knn_plain;
 SELECT count(*) AS rows_total, max(c) AS most_per_group FROM (SELECT count(*) OVER (PARTITION BY item_id % 4) AS c
 	FROM pgrec.recommend_for_interactions('rr_knn', ARRAY[1, 2, 3], k => 6, item_groups => 'rr_click_groups', max_per_group => 2)) s;
-SELECT error_of($$SELECT * FROM pgrec.recommend('rr_knn', 1, 5, diversity => 0.5)$$);
-SELECT error_of($$SELECT * FROM pgrec.recommend_for_interactions('rr_knn', ARRAY[1, 2], k => 5, diversity => 0.5)$$);
+CREATE FUNCTION rr_weight_ils(model text, u bigint, d float8) RETURNS numeric LANGUAGE sql AS $f$
+	WITH l AS (SELECT item_id FROM pgrec.recommend(model, u, 6, diversity => d)),
+	w AS (SELECT n.item_id AS a, t.id AS b, t.w FROM pgrec.item_neighbors n, unnest(n.neighbor_ids, n.weights) t(id, w)
+		WHERE n.model_id = (SELECT model_id FROM pgrec.models WHERE name = model))
+	SELECT round(avg(coalesce(greatest((SELECT w FROM w WHERE a = x.item_id AND b = y.item_id),
+		(SELECT w FROM w WHERE a = y.item_id AND b = x.item_id)), 0))::numeric, 4)
+	FROM l x, l y WHERE x.item_id < y.item_id
+$f$;
+SELECT u, rr_weight_ils('rr_knn', u, 0) AS at_0, rr_weight_ils('rr_knn', u, 0.5) AS at_half,
+	rr_weight_ils('rr_knn', u, 1) AS at_1,
+	rr_weight_ils('rr_knn', u, 0) >= rr_weight_ils('rr_knn', u, 0.5)
+		AND rr_weight_ils('rr_knn', u, 0.5) >= rr_weight_ils('rr_knn', u, 1) AS falls
+FROM unnest(ARRAY[1, 31]) u;
+SELECT (SELECT item_id FROM pgrec.recommend('rr_knn', 1, 1)) = (SELECT item_id FROM pgrec.recommend('rr_knn', 1, 5, diversity => 0.5) LIMIT 1) AS same_first,
+	(SELECT count(*) FROM pgrec.recommend_for_interactions('rr_knn', ARRAY[1, 2], k => 5, diversity => 0.5)) AS fold_in_rows;
+SELECT users FROM pgrec.train('rr_ease', 'rr_clicks', 'user_id', 'item_id', algorithm => 'ease', regularization => 10);
+SELECT error_of($$SELECT * FROM pgrec.recommend('rr_ease', 1, 5, diversity => 0.5)$$);
+SELECT error_of($$SELECT * FROM pgrec.recommend_for_interactions('rr_ease', ARRAY[1, 2], k => 5, diversity => 0.5)$$);
 
 -- Errors.
 SELECT error_of($$SELECT * FROM pgrec.recommend('rr_exact', 1, diversity => -0.1)$$);

@@ -121,6 +121,9 @@ struct AlgorithmEntry
 	Explainer explain;
 	bool explain_exact;
 	DataDefaults data_defaults; // null: the defaults do not depend on the data
+	// Neighbour scorers: the stored weights are similarities in [0, 1] (item_knn), so they
+	// measure diversity; false where they have no fixed scale (ease).
+	bool weights_are_similarities;
 };
 
 // Every algorithm, in the order pgrec.algorithms() lists them.

@@ -157,6 +157,19 @@ std::unique_ptr<PoolSimilarity> ItemSimilarity::for_pool(const int32_t *items, s
 	return std::make_unique<PairwisePool>(*this, items, count);
 }
 
+float WeightSimilarity::weight(int32_t from, int32_t to) const
+{
+	const int32_t *begin = weights_.index + weights_.ptr[from],
+	              *end = weights_.index + weights_.ptr[from + 1];
+	const int32_t *at = std::lower_bound(begin, end, to);
+	return at != end && *at == to ? weights_.weight[at - weights_.index] : 0.0f;
+}
+
+float WeightSimilarity::similarity(int32_t a, int32_t b) const
+{
+	return std::max(weight(a, b), weight(b, a));
+}
+
 float CosineSimilarity::similarity(int32_t a, int32_t b) const
 {
 	return dot_product(factors_ + static_cast<size_t>(a) * dim_,

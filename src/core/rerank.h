@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cancel_token.h"
+#include "neighbors.h"
 #include "recommend.h"
 
 #include <cstddef>
@@ -32,6 +33,21 @@ class ItemSimilarity
 	// The similarities among items[0 .. count) (the array must outlive the result). The default
 	// calls similarity() for each pair asked for; an implementation may precompute instead.
 	virtual std::unique_ptr<PoolSimilarity> for_pool(const int32_t *items, size_t count) const;
+};
+
+// The stored weights of a neighbourhood model as a similarity: the larger of w_ab and w_ba (0
+// when neither item keeps the other). The view must outlive the object.
+class WeightSimilarity final : public ItemSimilarity
+{
+  public:
+	explicit WeightSimilarity(const NeighborView &weights) : weights_(weights)
+	{
+	}
+	float similarity(int32_t a, int32_t b) const override;
+
+  private:
+	float weight(int32_t from, int32_t to) const;
+	NeighborView weights_;
 };
 
 // Pools of at most this many floats (4 MB) get a contiguous block of normalised rows.

@@ -172,16 +172,18 @@ static bool has_item_similarity(const CachedModel *e)
 	{
 	case pgrec::Scorer::DotProduct:
 		return true;
-	case pgrec::Scorer::ItemNeighbors: // its weights are not yet a similarity on a fixed scale
-		return false;
+	case pgrec::Scorer::ItemNeighbors: // where its weights are similarities (item_knn)
+		return e->model.catalog.algorithm->weights_are_similarities;
 	}
 	return false;
 }
 
 // The similarity of the model's items for diversity (has_item_similarity): the cosine of their
-// factors. Calls no PostgreSQL function: it runs inside the core guard.
+// factors, or the stored weights. Calls no PostgreSQL function: it runs inside the core guard.
 static std::unique_ptr<pgrec::ItemSimilarity> item_similarity(const CachedModel *e)
 {
+	if (e->model.catalog.algorithm->scorer == pgrec::Scorer::ItemNeighbors)
+		return std::make_unique<pgrec::WeightSimilarity>(e->model.neighbors);
 	return std::make_unique<pgrec::CosineSimilarity>(e->model.item_factors, e->item_inverse_norms,
 	                                                 e->model.catalog.factors);
 }
@@ -196,7 +198,7 @@ pgrec::Recommendation *rerank_items(const RerankArguments *arguments, const Cach
 		    ERROR,
 		    (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		     errmsg("model \"%s\" has no item similarity for diversity", e->name),
-		     errdetail("Algorithm %s keeps item-item weights instead of factors.",
+		     errdetail("Algorithm %s keeps item-item weights that are not similarities.",
 		               e->model.catalog.algorithm->name),
 		     errhint("Cap the groups of its items with item_groups and max_per_group instead.")));
 	size_t catalogue = e->model.items;

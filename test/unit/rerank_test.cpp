@@ -233,6 +233,29 @@ std::vector<pgrec::Recommendation> random_pool(size_t n, std::mt19937 &rng)
 	return pool;
 }
 
+TEST(Rerank, WeightSimilarityIsTheLargerStoredWeight)
+{
+	// Item 0 keeps 1 (0.5) and 2 (0.25); item 1 keeps 0 (0.75); item 2 keeps nothing.
+	pgrec::SparseRows s;
+	s.ptr = {0, 2, 3, 3};
+	s.index = {1, 2, 0};
+	s.value = {0.5f, 0.25f, 0.75f};
+	pgrec::WeightSimilarity similarity(pgrec::neighbor_view(s));
+	EXPECT_FLOAT_EQ(similarity.similarity(0, 1), 0.75f);
+	EXPECT_FLOAT_EQ(similarity.similarity(1, 0), 0.75f);
+	EXPECT_FLOAT_EQ(similarity.similarity(0, 2), 0.25f);
+	EXPECT_FLOAT_EQ(similarity.similarity(2, 0), 0.25f);
+	EXPECT_FLOAT_EQ(similarity.similarity(1, 2), 0.0f);
+	// MMR with it: at diversity 1 the second pick is the item least like the first.
+	std::vector<pgrec::Recommendation> pool = {{0, 3.0f}, {1, 2.0f}, {2, 1.0f}};
+	std::vector<pgrec::Recommendation> out(2);
+	pgrec::RerankOptions options = {1.0, &similarity, nullptr};
+	ASSERT_EQ(pgrec::rerank(pool.data(), pool.size(), 2, options, pgrec::no_cancel(), out.data()),
+	          2u);
+	EXPECT_EQ(out[0].item, 0);
+	EXPECT_EQ(out[1].item, 2);
+}
+
 TEST(Rerank, MatchesTheNaiveFormula)
 {
 	std::mt19937 rng(17);

@@ -2,7 +2,7 @@
 // extension runs, evaluates, and prints timings; the baseline for the in-database overhead.
 // Usage: standalone_train --train F --test F [--format triples|lines] [--algorithm als|ials|bpr]
 //        [--factors N] [--epochs N] [--regularization X] [--alpha X] [--learning-rate X]
-//        [--threads N] [--seed N] [--k N] [--min-rating X] [--every N]
+//        [--threads N] [--seed N] [--k N] [--min-rating X] [--every N] [--normalization X]
 #include "algorithm_registry.h"
 #include "evaluation.h"
 
@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 	                                          {"--init-scale", "0.1"},
 	                                          {"--cg-steps", "3"},
 	                                          {"--bias-regularization", "0.05"},
-	                                          {"--regularization-exponent", "1"}};
+	                                          {"--regularization-exponent", "1"},
+	                                          {"--normalization", "0"}};
 	for (int a = 1; a + 1 < argc; a += 2)
 		opt[argv[a]] = argv[a + 1];
 	if (!opt.count("--train") || !opt.count("--test"))
@@ -122,6 +123,7 @@ int main(int argc, char **argv)
 	h.seed = std::strtoull(opt["--seed"].c_str(), nullptr, 10);
 	h.init_scale = std::atof(opt["--init-scale"].c_str());
 	h.cg_steps = std::atoi(opt["--cg-steps"].c_str());
+	h.normalization = std::atof(opt["--normalization"].c_str());
 	int k = std::atoi(opt["--k"].c_str()), every = std::atoi(opt["--every"].c_str());
 	bool lines = opt["--format"] == "lines";
 	double min_rating = std::atof(opt["--min-rating"].c_str());

@@ -1,5 +1,6 @@
--- The 'svd' algorithm (PureSVD, the truncated SVD of the interaction matrix) through the
--- registry: train, recommend, similar items, fold-in, recommend_all, evaluate, refresh, errors.
+-- The 'svd' algorithm (the truncated SVD of the degree-normalised interaction matrix, PureSVD
+-- with normalization 0) through the registry: train, recommend, similar items, fold-in,
+-- recommend_all, evaluate, refresh, errors.
 SET pgrec.progress = off;
 SET pgrec.threads = 1;
 -- Planted taste groups: user u likes (rates 4 or 5) only items of genre u % 5 = item % 5.
@@ -11,9 +12,9 @@ SELECT users, items, interactions, duplicates, round(final_loss::numeric, 3) AS 
 FROM pgrec.train('svd_likes', 'SELECT * FROM svd_train', 'user_id', 'item_id',
 	algorithm => 'svd', factors => 5);
 SELECT algorithm, factors, hyperparameters->>'factors' AS stored_factors,
-	array_length(loss_history, 1) AS epochs, global_mean
+	hyperparameters->>'normalization' AS normalization, array_length(loss_history, 1) AS epochs, global_mean
 FROM pgrec.models WHERE name = 'svd_likes';
--- No biases; each user row is the projection r_u V (an item factor column has unit norm).
+-- No biases; each user row is the projection r_u D_i^-1/2 V.
 SELECT count(*) FILTER (WHERE bias IS NOT NULL) AS user_biases FROM pgrec.user_factors
 WHERE model_id = (SELECT model_id FROM pgrec.models WHERE name = 'svd_likes');
 -- recommend: every user's top 5 is of their own genre.
@@ -25,8 +26,9 @@ WHERE r.item_id IN (SELECT item_id FROM svd_train WHERE user_id = 3);
 -- similar_items: the neighbours of an item share its genre.
 SELECT count(*) FILTER (WHERE similar_item_id % 5 = 7 % 5) AS same_genre, count(*) AS listed
 FROM pgrec.similar_items('svd_likes', 7, 10);
--- recommend_for_interactions: a visitor with user 3's items gets user 3's list (the fold-in
--- r V is the trained row), and a visitor who likes genre 4 gets genre 4.
+-- recommend_for_interactions: a visitor with user 3's items gets user 3's list (the fold-in,
+-- weighing each item by its degree, is the trained row), and a visitor who likes genre 4 gets
+-- genre 4.
 SELECT count(*) AS same_items, max(abs(a.score - b.score)) < 1e-4 AS same_scores
 FROM pgrec.recommend('svd_likes', 3, 10) a
 JOIN pgrec.recommend_for_interactions('svd_likes',
@@ -44,10 +46,17 @@ SELECT rmse IS NULL AS no_rmse, round(recall_at_k::numeric, 2) AS recall_at_10,
 	round(ndcg_at_k::numeric, 2) AS ndcg_at_10, round(hit_rate_at_k::numeric, 2) AS hit_rate,
 	users, test_interactions
 FROM pgrec.evaluate('svd_likes', 'svd_test', 'user_id', 'item_id', k => 10);
--- With a rating column the ratings are the matrix entries: the 1-5 ratings of every pair.
+-- With a rating column the ratings are the matrix entries: the 1-5 ratings of every pair;
+-- PureSVD of them (normalization 0), the same fold-in equality.
 SELECT users, items, round(final_loss::numeric, 3) AS loss
 FROM pgrec.train('svd_stars', 'SELECT user_id, item_id, rating FROM pgrec.synthetic_ratings(300, 200, 40, 5)',
-	'user_id', 'item_id', 'rating', algorithm => 'svd', factors => 6);
+	'user_id', 'item_id', 'rating', algorithm => 'svd', factors => 6, normalization => 0);
+SELECT count(*) AS same_items, max(abs(a.score - b.score)) < 1e-4 AS same_scores
+FROM pgrec.recommend('svd_stars', 3, 10) a
+JOIN pgrec.recommend_for_interactions('svd_stars',
+	ARRAY(SELECT item_id FROM pgrec.synthetic_ratings(300, 200, 40, 5) WHERE user_id = 3 ORDER BY item_id),
+	ARRAY(SELECT rating FROM pgrec.synthetic_ratings(300, 200, 40, 5) WHERE user_id = 3 ORDER BY item_id),
+	k => 10) b USING (item_id);
 SELECT round(avg((r.item_id % 5 = u % 5)::int), 3) AS own_genre_share
 FROM generate_series(1, 300) u CROSS JOIN LATERAL pgrec.recommend('svd_stars', u, 5) r;
 -- The same seed gives the same model: retraining stores identical factors.
@@ -58,7 +67,8 @@ SELECT count(*) AS changed_items FROM svd_first f JOIN pgrec.item_factors i USIN
 WHERE i.model_id = (SELECT model_id FROM pgrec.models WHERE name = 'svd_likes')
   AND i.factors::text <> f.factors::text;
 -- refresh: a new user and a new item are folded in; the new item (liked by genre-2 users)
--- gets the scale of the other items (q = (P^T P)^-1 P^T r, its row of V) and genre-2 neighbours.
+-- gets genre-2 neighbours and a norm of the order of sqrt(its 60 users) (q = (P^T W P)^-1
+-- P^T W r with W = D_u^-1, about its row of D_i^1/2 V).
 INSERT INTO svd_train VALUES (5001, 2), (5001, 7), (5001, 12), (5001, 17);
 INSERT INTO svd_train SELECT user_id, 9002 FROM generate_series(2, 297, 5) user_id;
 SELECT new_users, new_items FROM pgrec.refresh('svd_likes');
@@ -77,6 +87,8 @@ SELECT error_of($$SELECT pgrec.train('e', 'svd_train', 'user_id', 'item_id', alg
 SELECT error_of($$SELECT pgrec.train('e', 'svd_train', 'user_id', 'item_id', algorithm => 'svd', factors => 5000)$$);
 SELECT error_of($$SELECT pgrec.train('e', 'svd_train', 'user_id', 'item_id', algorithm => 'svd', epochs => 5)$$);
 SELECT error_of($$SELECT pgrec.train('e', 'svd_train', 'user_id', 'item_id', algorithm => 'svd', regularization => 0.1)$$);
+SELECT error_of($$SELECT pgrec.train('e', 'svd_train', 'user_id', 'item_id', algorithm => 'svd', normalization => 1.5)$$);
+SELECT error_of($$SELECT pgrec.train('e', 'svd_train', 'user_id', 'item_id', algorithm => 'als', normalization => 0.5)$$);
 SELECT error_of($$SELECT pgrec.train('e', 'SELECT user_id, item_id, -1::real AS r FROM svd_train', 'user_id', 'item_id', 'r', algorithm => 'svd')$$);
 \set VERBOSITY default
 SELECT count(*) AS models_named_e FROM pgrec.models WHERE name = 'e';

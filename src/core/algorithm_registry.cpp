@@ -5,12 +5,14 @@
 
 #include "core_errors.h"
 #include "neighbors.h"
+#include "normal_equations.h"
 #include "top_k.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "core_only.h"
 
@@ -42,6 +44,7 @@ void explain_als(const FoldInInput &, int32_t, const CancelToken &, float *);
 void explain_ials(const FoldInInput &, int32_t, const CancelToken &, float *);
 void explain_bpr(const FoldInInput &, int32_t, const CancelToken &, float *);
 void explain_svd(const FoldInInput &, int32_t, const CancelToken &, float *);
+double svd_fold_in_weight(const Hyperparameters &, double);
 void explain_neighbors(const FoldInInput &, int32_t, const CancelToken &, float *);
 
 namespace
@@ -86,6 +89,7 @@ constexpr Hyperparameters svd_defaults()
 	Hyperparameters h;
 	h.factors = 64;
 	h.epochs = 1;
+	h.normalization = 0.5;
 	return h;
 }
 
@@ -120,35 +124,35 @@ constexpr AlgorithmEntry kAlgorithms[] = {
      kFactors | kEpochs | kRegularization | kBiasRegularization | kRegularizationExponent |
          kInitScale,
      als_defaults(), make_als_trainer, Scorer::DotProduct, fold_in_als, false, "RMSE",
-     factor_scratch_bytes, kLowerFactors, explain_als, true, nullptr, false},
+     factor_scratch_bytes, kLowerFactors, explain_als, true, nullptr, false, nullptr},
     {"ials", "implicit feedback", false, false,
      kFactors | kEpochs | kRegularization | kAlpha | kRegularizationExponent | kInitScale |
          kCgSteps,
      ials_defaults(), make_ials_trainer, Scorer::DotProduct, fold_in_ials, true,
      "objective per interaction", factor_scratch_bytes, kLowerFactors, explain_ials, true,
-     ials_data_defaults, false},
+     ials_data_defaults, false, nullptr},
     {"bpr", "implicit feedback, pairwise ranking", false, true,
      kFactors | kEpochs | kRegularization | kLearningRate | kInitScale, bpr_defaults(),
      make_bpr_trainer, Scorer::DotProduct, fold_in_bpr, false, "-log sigmoid", factor_scratch_bytes,
-     kLowerFactors, explain_bpr, true, nullptr, false},
-    {"svd", "PureSVD: truncated SVD of the interaction matrix", false, false, kFactors,
-     svd_defaults(), make_svd_trainer, Scorer::DotProduct, fold_in_svd, true,
-     "relative Frobenius error", svd_scratch_bytes, kLowerFactors, explain_svd, true, nullptr,
-     false},
+     kLowerFactors, explain_bpr, true, nullptr, false, nullptr},
+    {"svd", "truncated SVD of the degree-normalised interaction matrix", false, false,
+     kFactors | kNormalization, svd_defaults(), make_svd_trainer, Scorer::DotProduct, fold_in_svd,
+     true, "relative Frobenius error", svd_scratch_bytes, kLowerFactors, explain_svd, true, nullptr,
+     false, svd_fold_in_weight},
     {"item_knn", "item-based neighbourhood, cosine or other similarities", false, false,
      kNeighbors | kShrinkage | kSimilarity, neighbor_defaults(20, 0.0), make_item_knn_trainer,
      Scorer::ItemNeighbors, nullptr, false, "none", item_knn_scratch_bytes, "Lower neighbors.",
-     explain_neighbors, true, nullptr, true},
+     explain_neighbors, true, nullptr, true, nullptr},
     {"ease", "EASE: closed-form item-item autoencoder", false, false, kRegularization | kNeighbors,
      neighbor_defaults(500, 500.0), make_ease_trainer, Scorer::ItemNeighbors, nullptr, false,
      "none", ease_scratch_bytes,
      "EASE holds two dense items x items matrices: train it on fewer items (for example the "
      "most popular ones).",
-     explain_neighbors, true, nullptr, false},
+     explain_neighbors, true, nullptr, false, nullptr},
     {"imported", "factors trained elsewhere", false, false,
      kFactors | kRegularization | kAlpha | kRegularizationExponent, imported_defaults(), nullptr,
      Scorer::DotProduct, fold_in_ials, true, "none", factor_scratch_bytes, kLowerFactors,
-     explain_ials, true, nullptr, false},
+     explain_ials, true, nullptr, false, nullptr},
 };
 const size_t kAlgorithmCount = sizeof kAlgorithms / sizeof kAlgorithms[0];
 
@@ -170,6 +174,8 @@ constexpr ParameterSpec kParameterSpecs[] = {
     {"shrinkage", kShrinkage, &Hyperparameters::shrinkage, nullptr, 0, kUnbounded, false, nullptr},
     {"similarity", kSimilarity, nullptr, &Hyperparameters::similarity, 0, kSimilarityCount - 1,
      false, kSimilarityNames},
+    {"normalization", kNormalization, &Hyperparameters::normalization, nullptr, 0, 1, false,
+     nullptr},
 };
 const size_t kParameterSpecCount = sizeof kParameterSpecs / sizeof kParameterSpecs[0];
 static_assert(sizeof kParameterSpecs / sizeof kParameterSpecs[0] <= kParameterSpecCountMax,
@@ -278,6 +284,21 @@ void apply_data_defaults(const AlgorithmEntry &algorithm, Hyperparameters *h, un
 {
 	if (algorithm.data_defaults)
 		algorithm.data_defaults(h, given, data);
+}
+
+void fold_in_gramian(const AlgorithmEntry &algorithm, const Hyperparameters &h,
+                     const ItemMatrix &fixed, const float *degrees, float *out,
+                     const CancelToken &cancel)
+{
+	if (algorithm.fold_in_weight == nullptr || degrees == nullptr)
+	{
+		gramian(fixed.factors, fixed.count, fixed.dim, out, cancel);
+		return;
+	}
+	std::vector<float> weights(fixed.count);
+	for (size_t i = 0; i < fixed.count; i++)
+		weights[i] = static_cast<float>(algorithm.fold_in_weight(h, degrees[i]));
+	gramian(fixed.factors, fixed.count, fixed.dim, out, cancel, weights.data());
 }
 
 void fold_in_user(const AlgorithmEntry &algorithm, const FoldInInput &input,

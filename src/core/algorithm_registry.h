@@ -29,7 +29,8 @@ enum ParameterBit : unsigned
 	kCgSteps = 1u << 8,
 	kNeighbors = 1u << 9,
 	kShrinkage = 1u << 10,
-	kSimilarity = 1u << 11
+	kSimilarity = 1u << 11,
+	kNormalization = 1u << 12
 };
 
 // One hyper-parameter: its name (the argument of pgrec.train and the key in the stored JSON),
@@ -70,8 +71,9 @@ enum class Scorer
 };
 
 // What a fold-in solve gets: the fixed item side, the model's global mean, its
-// hyper-parameters, the Gramian of the items (for algorithms that say needs_gramian), and the
-// user's distinct items with their values (values null: all 1).
+// hyper-parameters, the Gramian of the items (for algorithms that say needs_gramian, made by
+// fold_in_gramian), the user's distinct items with their values (values null: all 1) and the
+// items' degrees (their interaction counts in the model; null: all 1).
 struct FoldInInput
 {
 	const ItemMatrix &items;
@@ -82,6 +84,7 @@ struct FoldInInput
 	const float *values;
 	size_t n;
 	const NeighborView *neighbors = nullptr; // the item-item weights of a neighbour scorer
+	const float *degrees = nullptr;
 };
 
 using TrainerFactory = std::unique_ptr<Trainer> (*)(const Interactions &, const Hyperparameters &,
@@ -97,6 +100,9 @@ using FoldInSolver = void (*)(const FoldInInput &, const CancelToken &, float *f
 
 // Writes contributions[j] (j < input.n): the share of item input.item_indices[j] in the score of
 // item `target` for the user folded in from input, the same user fold_in solves for.
+// The weight a fold-in's least squares gives a row of the fixed side of the given degree.
+using RowWeight = double (*)(const Hyperparameters &, double degree);
+
 using Explainer = void (*)(const FoldInInput &, int32_t target, const CancelToken &,
                            float *contributions);
 
@@ -124,6 +130,7 @@ struct AlgorithmEntry
 	// Neighbour scorers: the stored weights are similarities in [0, 1] (item_knn), so they
 	// measure diversity; false where they have no fixed scale (ease).
 	bool weights_are_similarities;
+	RowWeight fold_in_weight; // null: every row of the fixed side weighs 1
 };
 
 // Every algorithm, in the order pgrec.algorithms() lists them.
@@ -160,6 +167,13 @@ std::unique_ptr<Trainer> make_trainer(const AlgorithmEntry &algorithm, const Int
 // Applies the algorithm's data-dependent defaults to h for the parameters not in given.
 void apply_data_defaults(const AlgorithmEntry &algorithm, Hyperparameters *h, unsigned given,
                          const Interactions &data);
+
+// The Gramian sum_i w_i y_i y_i^T of the fixed side y for the algorithm's fold-in (dim x dim
+// floats to out), w_i its fold_in_weight of degrees[i] (every w_i 1 without a fold_in_weight
+// or degrees).
+void fold_in_gramian(const AlgorithmEntry &algorithm, const Hyperparameters &h,
+                     const ItemMatrix &fixed, const float *degrees, float *out,
+                     const CancelToken &cancel);
 
 // Folds one user in (input.n > 0 distinct items); throws NumericDivergence if the result is
 // not finite.

@@ -25,7 +25,8 @@ constexpr size_t kChunk = 256;
 
 } // namespace
 
-void gramian(const float *factors, size_t count, int dim, float *out, const CancelToken &cancel)
+void gramian(const float *factors, size_t count, int dim, float *out, const CancelToken &cancel,
+             const float *weights)
 {
 	Eigen::Map<RowMatrix> g(out, dim, dim);
 	g.setZero();
@@ -35,7 +36,14 @@ void gramian(const float *factors, size_t count, int dim, float *out, const Canc
 		size_t rows = std::min(kGramianBlock, count - first);
 		Eigen::Map<const RowMatrix> y(factors + first * static_cast<size_t>(dim),
 		                              static_cast<Eigen::Index>(rows), dim);
-		g.noalias() += y.transpose() * y;
+		if (weights)
+			g.noalias() +=
+			    y.transpose() *
+			    Eigen::Map<const Eigen::VectorXf>(weights + first, static_cast<Eigen::Index>(rows))
+			        .asDiagonal() *
+			    y;
+		else
+			g.noalias() += y.transpose() * y;
 	}
 }
 

@@ -11,9 +11,11 @@
 namespace pgrec
 {
 
-// out (dim x dim, row-major) = factors^T factors of a row-major count x dim matrix, summed in
-// blocks of rows so that the token is checked between blocks.
-void gramian(const float *factors, size_t count, int dim, float *out, const CancelToken &cancel);
+// out (dim x dim, row-major) = factors^T W factors of a row-major count x dim matrix (W the
+// diagonal of row weights, or I when weights is null), summed in blocks of rows so that the
+// token is checked between blocks.
+void gramian(const float *factors, size_t count, int dim, float *out, const CancelToken &cancel,
+             const float *weights = nullptr);
 
 // Scratch of solve_explicit_row for one thread, sized for dim factors.
 struct ExplicitRowScratch

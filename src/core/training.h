@@ -22,11 +22,12 @@ struct Hyperparameters
 	double learning_rate = 0.05;          // bpr
 	uint64_t seed = 42;
 	int threads = 1;
-	int cg_steps = 3;        // ials: conjugate-gradient steps per solve
-	double init_scale = 0.1; // standard deviation of the initial factors
-	int neighbors = 100;     // item_knn, ease: weights kept per item
-	double shrinkage = 0.0;  // item_knn: added to the similarity's denominator
-	int similarity = 0;      // item_knn: index in kSimilarityNames (neighbors.h)
+	int cg_steps = 3;           // ials: conjugate-gradient steps per solve
+	double init_scale = 0.1;    // standard deviation of the initial factors
+	int neighbors = 100;        // item_knn, ease: weights kept per item
+	double shrinkage = 0.0;     // item_knn: added to the similarity's denominator
+	int similarity = 0;         // item_knn: index in kSimilarityNames (neighbors.h)
+	double normalization = 0.0; // svd: exponent b of the degree normalisation D^-b R D^-b
 };
 
 // Row-major buffers of the model, allocated by the caller: users x factors, items x factors,

@@ -98,9 +98,15 @@ static void fold_in_users(CachedModel *e, const Histories &h, float *factors, fl
 		if (u % 64 == 0)
 			CHECK_FOR_INTERRUPTS();
 		size_t begin = (size_t)h.ptr[u], n = (size_t)(h.ptr[u + 1] - h.ptr[u]);
-		pgrec::FoldInInput input = {items,   m->catalog.global_mean, m->catalog.hyperparameters,
-		                            gramian, h.index.data() + begin, h.value.data() + begin,
-		                            n};
+		pgrec::FoldInInput input = {items,
+		                            m->catalog.global_mean,
+		                            m->catalog.hyperparameters,
+		                            gramian,
+		                            h.index.data() + begin,
+		                            h.value.data() + begin,
+		                            n,
+		                            NULL,
+		                            e->item_degrees};
 		CORE_CALL(pgrec::fold_in_user(algorithm, input, cancel, factors + u * k, bias + u));
 	}
 }

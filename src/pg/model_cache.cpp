@@ -165,6 +165,9 @@ static CachedModel *load_entry(const char *name)
 	int64 *counts = (int64 *)palloc0(sizeof(int64) * Max(m.items, 1));
 	for (int64 s = 0; s < m.seen_ptr[m.users]; s++)
 		counts[m.seen_index[s]]++;
+	e->item_degrees = (float *)MemoryContextAllocHuge(context, sizeof(float) * Max(m.items, 1));
+	for (size_t i = 0; i < m.items; i++)
+		e->item_degrees[i] = (float)counts[i];
 	e->popular_items = (int32 *)MemoryContextAllocHuge(context, sizeof(int32) * Max(m.items, 1));
 	for (size_t i = 0; i < m.items; i++)
 		e->popular_items[i] = (int32)i;
@@ -266,7 +269,10 @@ const float *cached_item_gramian(CachedModel *e)
 		int k = e->model.catalog.factors;
 		float *g = (float *)MemoryContextAlloc(e->context, sizeof(float) * k * k);
 		pgrec::CancelToken cancel = backend_cancel_token();
-		CORE_CALL(pgrec::gramian(e->model.item_factors, e->model.items, k, g, cancel));
+		const LoadedModel &m = e->model;
+		pgrec::ItemMatrix items = {m.item_factors, m.item_bias, NULL, m.items, k};
+		CORE_CALL(pgrec::fold_in_gramian(*m.catalog.algorithm, m.catalog.hyperparameters, items,
+		                                 e->item_degrees, g, cancel));
 		e->item_gramian = g;
 	}
 	return e->item_gramian;

@@ -16,6 +16,7 @@ struct CachedModel
 	float *user_inverse_norms;
 	float *item_gramian;  // items^T items, made on the first fold-in that needs it
 	int32 *popular_items; // dense item indices by training interactions, most first
+	float *item_degrees;  // each item's training interactions (its users' seen items)
 	MemoryContext context;
 	uint64 last_used;
 	uint64 generation; // announcements counted when it was loaded (or one less: reload)
@@ -32,5 +33,5 @@ struct CachedModel
 // is no such model. The result stays valid until the next call of cached_model.
 CachedModel *cached_model(const char *name);
 
-// The Gramian of the model's items (made once, kept in the entry).
+// The Gramian of the model's items for its fold-in (made once, kept in the entry).
 const float *cached_item_gramian(CachedModel *entry);

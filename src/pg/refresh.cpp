@@ -54,10 +54,11 @@ static size_t count_new(const int64 *old, size_t count)
 
 // Solves every new row (old[r] < 0) of one side from its interactions in rows, against the
 // other side `against`, whose index for a neighbour column c is map[c] (or c when map is NULL;
-// neighbours mapped to -1 are skipped). Returns how many rows were new.
+// neighbours mapped to -1 are skipped) and whose rows have the interaction counts degrees.
+// Returns how many rows were new.
 static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, const int64 *map,
-                           const pgrec::ItemMatrix &against, const ModelCatalog &model,
-                           float *factors, float *bias)
+                           const pgrec::ItemMatrix &against, const float *degrees,
+                           const ModelCatalog &model, float *factors, float *bias)
 {
 	const pgrec::AlgorithmEntry &algorithm = *model.algorithm;
 	pgrec::CancelToken cancel = backend_cancel_token();
@@ -65,7 +66,8 @@ static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, cons
 	if (algorithm.needs_gramian)
 	{
 		float *g = (float *)palloc(sizeof(float) * against.dim * against.dim);
-		CORE_CALL(pgrec::gramian(against.factors, against.count, against.dim, g, cancel));
+		CORE_CALL(
+		    pgrec::fold_in_gramian(algorithm, model.hyperparameters, against, degrees, g, cancel));
 		gramian = g;
 	}
 	int32 *neighbours = (int32 *)palloc(sizeof(int32) * Max(against.count, 1));
@@ -89,7 +91,8 @@ static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, cons
 		if (n == 0)
 			continue; // only new neighbours: left at zero until the next retrain
 		pgrec::FoldInInput input = {
-		    against, model.global_mean, model.hyperparameters, gramian, neighbours, values, n};
+		    against, model.global_mean, model.hyperparameters, gramian, neighbours, values, n, NULL,
+		    degrees};
 		CORE_CALL(pgrec::fold_in_user(algorithm, input, cancel, factors + r * against.dim,
 		                              bias ? bias + r : NULL));
 	}
@@ -189,13 +192,24 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		// New items against the known users, then new users against all items.
+		// New items against the known users, then new users against all items, each side
+		// weighed by its interaction counts in the refreshed data (a known user gone from
+		// the source keeps its old count).
+		float *user_degrees = (float *)palloc(sizeof(float) * Max(old.users, 1));
+		for (size_t u = 0; u < old.users; u++)
+			user_degrees[u] = (float)(old.seen_ptr[u + 1] - old.seen_ptr[u]);
+		for (size_t u = 0; u < data.users(); u++)
+			if (user_old[u] >= 0)
+				user_degrees[user_old[u]] = (float)(data.by_user.ptr[u + 1] - data.by_user.ptr[u]);
+		float *item_degrees = (float *)palloc(sizeof(float) * Max(data.items(), 1));
+		for (size_t i = 0; i < data.items(); i++)
+			item_degrees[i] = (float)(data.by_item.ptr[i + 1] - data.by_item.ptr[i]);
 		pgrec::ItemMatrix known_users = {old.user_factors, old.user_bias, NULL, old.users, k};
-		new_items = fold_in_side(data.by_item, item_old, user_old, known_users, catalog,
-		                         item_factors, item_bias);
+		new_items = fold_in_side(data.by_item, item_old, user_old, known_users, user_degrees,
+		                         catalog, item_factors, item_bias);
 		pgrec::ItemMatrix all_items = {item_factors, item_bias, NULL, data.items(), k};
-		new_users =
-		    fold_in_side(data.by_user, user_old, NULL, all_items, catalog, user_factors, user_bias);
+		new_users = fold_in_side(data.by_user, user_old, NULL, all_items, item_degrees, catalog,
+		                         user_factors, user_bias);
 	}
 
 	INSTR_TIME_SET_CURRENT(now);

@@ -89,8 +89,8 @@ pgrec::FoldInInput fold_in_input(CachedModel *e, const pgrec::ItemMatrix &matrix
 	const ModelCatalog &catalog = e->model.catalog;
 	const float *gramian = catalog.algorithm->needs_gramian ? cached_item_gramian(e) : NULL;
 	const pgrec::NeighborView *neighbors = e->model.neighbors.ptr ? &e->model.neighbors : NULL;
-	return {matrix,   catalog.global_mean, catalog.hyperparameters, gramian, items, values, count,
-	        neighbors};
+	return {matrix, catalog.global_mean, catalog.hyperparameters, gramian, items, values,
+	        count,  neighbors,           e->item_degrees};
 }
 
 Datum return_rows(FunctionCallInfo fcinfo, const pgrec::Recommendation *rows, size_t count,

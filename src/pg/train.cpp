@@ -48,7 +48,8 @@ enum TrainArg
 	ARG_WARM_START,
 	ARG_NEIGHBORS,
 	ARG_SHRINKAGE,
-	ARG_SIMILARITY
+	ARG_SIMILARITY,
+	ARG_NORMALIZATION
 };
 
 // The hyper-parameter arguments of pgrec.train by position (seed aside).
@@ -66,7 +67,8 @@ static const struct
                         {ARG_INIT_SCALE, "init_scale"},
                         {ARG_NEIGHBORS, "neighbors"},
                         {ARG_SHRINKAGE, "shrinkage"},
-                        {ARG_SIMILARITY, "similarity"}};
+                        {ARG_SIMILARITY, "similarity"},
+                        {ARG_NORMALIZATION, "normalization"}};
 
 // The C++ objects of one training run, owned by the run's memory context (owned_object.h).
 struct TrainingRun

@@ -1,5 +1,6 @@
-// Unit tests of the 'svd' algorithm (PureSVD) against a dense JacobiSVD of the same matrix on
-// small awkward shapes: scores, subspace, loss, determinism, fold-in, limits and cancel.
+// Unit tests of the 'svd' algorithm against a dense JacobiSVD of the same (normalised) matrix
+// on small awkward shapes: scores, subspace, loss, the randomized solver's accuracy,
+// determinism, fold-in, limits and cancel.
 #include "algorithm_registry.h"
 #include "core_errors.h"
 #include "factor_init.h"
@@ -74,14 +75,17 @@ struct Model
 	}
 };
 
-// Trains 'svd' with k factors (and the given seed and threads); returns the trainer's loss.
-double train(const pgrec::Interactions &d, Model &m, int k, uint64_t seed = 42, int threads = 1)
+// Trains 'svd' with k factors (and the given seed, threads and normalisation exponent);
+// returns the trainer's loss.
+double train(const pgrec::Interactions &d, Model &m, int k, uint64_t seed = 42, int threads = 1,
+             double normalization = 0.0)
 {
 	const pgrec::AlgorithmEntry &svd = *pgrec::find_algorithm("svd");
 	pgrec::Hyperparameters h = svd.defaults;
 	h.factors = k;
 	h.seed = seed;
 	h.threads = threads;
+	h.normalization = normalization;
 	auto trainer = pgrec::make_trainer(svd, d, h, m.buffers);
 	for (int e = 0; e < h.epochs; e++)
 		trainer->run_epoch(pgrec::no_cancel());
@@ -112,6 +116,30 @@ void expect_matches_reference(const pgrec::Interactions &d, const Model &m, int 
 	EXPECT_NEAR(loss, std::sqrt(rest / s.squaredNorm()), 1e-6);
 }
 
+// The randomized solver on a matrix whose spectrum it cannot capture exactly: P = R Q still
+// holds exactly and Q is orthonormal; the leading singular values are found within tolerance
+// (relative), no larger than the true ones; the loss is at least the optimum and within
+// tolerance of it.
+void expect_close_to_reference(const pgrec::Interactions &d, const Model &m, int k, double loss,
+                               double tolerance)
+{
+	Eigen::MatrixXd r = dense(d);
+	Eigen::JacobiSVD<Eigen::MatrixXd> svd(r);
+	const Eigen::VectorXd &s = svd.singularValues();
+	Eigen::MatrixXd p = m.users(k), q = m.items(k);
+	double scale = s(0);
+	EXPECT_LT((q.transpose() * q - Eigen::MatrixXd::Identity(k, k)).cwiseAbs().maxCoeff(), 1e-5);
+	EXPECT_LT((p - r * q).cwiseAbs().maxCoeff(), 1e-5 * scale);
+	for (int f = 0; f < k / 2; f++)
+	{
+		EXPECT_NEAR(p.col(f).norm(), s(f), tolerance * s(f)) << "component " << f;
+		EXPECT_LE(p.col(f).norm(), s(f) * (1 + 1e-6)) << "component " << f;
+	}
+	double optimum = std::sqrt(s.tail(s.size() - k).squaredNorm() / s.squaredNorm());
+	EXPECT_GE(loss, optimum - 1e-6);
+	EXPECT_LT(loss, optimum + tolerance);
+}
+
 // The gap after the k-th singular value, relative to the largest: the subspace is unique and
 // well conditioned only with a clear gap.
 double gap_after(const pgrec::Interactions &d, int k)
@@ -124,7 +152,7 @@ double gap_after(const pgrec::Interactions &d, int k)
 TEST(Svd, RegistryEntryIsClosedFormAndRanksOnly)
 {
 	const pgrec::AlgorithmEntry &svd = *pgrec::find_algorithm("svd");
-	EXPECT_EQ(svd.parameters, static_cast<unsigned>(pgrec::kFactors));
+	EXPECT_EQ(svd.parameters, static_cast<unsigned>(pgrec::kFactors | pgrec::kNormalization));
 	EXPECT_EQ(svd.defaults.epochs, 1);
 	EXPECT_FALSE(svd.explicit_feedback);
 	EXPECT_FALSE(svd.biases);
@@ -143,32 +171,54 @@ TEST(Svd, DenseSideMatchesJacobiSvd)
 	expect_matches_reference(d, m, 3, train(d, m, 3));
 }
 
-TEST(Svd, LanczosOnTheItemSideMatchesJacobiSvd)
+TEST(Svd, RandomizedOnTheItemSideIsCloseToJacobiSvd)
 {
-	// 83 users x 61 items: the item side (61) is the smaller, and 5 + 20 < 61 takes Lanczos.
+	// 83 users x 61 items: the item side (61) is the smaller, and a sample of 5 + 20 < 61
+	// columns takes the randomized solver.
 	Triples t(83, 61, 0.12, 11, false);
 	pgrec::Interactions d = t.build();
 	ASSERT_EQ(d.users(), 83u);
 	ASSERT_EQ(d.items(), 61u);
-	ASSERT_GT(gap_after(d, 5), 1e-3);
 	Model m(d, 5);
-	expect_matches_reference(d, m, 5, train(d, m, 5));
+	expect_close_to_reference(d, m, 5, train(d, m, 5), 0.02);
 }
 
-TEST(Svd, LanczosOnTheUserSideMatchesJacobiSvd)
+TEST(Svd, RandomizedOnTheUserSideIsCloseToJacobiSvd)
 {
 	// 47 users x 90 items, binary: the user side; V comes from R^T U S^-1.
 	Triples t(47, 90, 0.1, 5, true);
 	pgrec::Interactions d = t.build();
-	ASSERT_GT(gap_after(d, 4), 1e-3);
 	Model m(d, 4);
-	expect_matches_reference(d, m, 4, train(d, m, 4));
+	expect_close_to_reference(d, m, 4, train(d, m, 4), 0.02);
+}
+
+TEST(Svd, NormalisedMatrixMatchesJacobiSvd)
+{
+	// 9 x 7 (dense side): A = D_u^-1/2 R D_i^-1/2 ~ U S V^T; the item factors are D_i^1/2 V,
+	// the user factors R D_i^-1/2 V, so the scores are R D_i^-1/2 V V^T D_i^1/2.
+	Triples t(9, 7, 0.45, 3, false);
+	pgrec::Interactions d = t.build();
+	Eigen::MatrixXd r = dense(d), ones = (r.array() != 0).cast<double>().matrix();
+	Eigen::VectorXd du = ones.rowwise().sum(), di = ones.colwise().sum().transpose();
+	Eigen::MatrixXd a =
+	    du.cwiseSqrt().cwiseInverse().asDiagonal() * r * di.cwiseSqrt().cwiseInverse().asDiagonal();
+	Eigen::JacobiSVD<Eigen::MatrixXd> svd(a, Eigen::ComputeThinV);
+	const int k = 3;
+	Eigen::MatrixXd vk = svd.matrixV().leftCols(k);
+	Eigen::MatrixXd expected = r * di.cwiseSqrt().cwiseInverse().asDiagonal() * vk *
+	                           vk.transpose() * di.cwiseSqrt().asDiagonal();
+	Model m(d, k);
+	double loss = train(d, m, k, 42, 1, 0.5);
+	const Eigen::VectorXd &s = svd.singularValues();
+	EXPECT_NEAR(loss, std::sqrt(s.tail(s.size() - k).squaredNorm() / s.squaredNorm()), 1e-6);
+	EXPECT_LT((m.users(k) * m.items(k).transpose() - expected).cwiseAbs().maxCoeff(), 1e-5);
 }
 
 TEST(Svd, RankDeficientMatrixIsReproducedExactly)
 {
 	// 60 users, each a copy of one of 3 patterns over 50 items: rank 3, asked for 6 factors
-	// (Lanczos) and for 50 (dense, all of the side). Components beyond the rank are zero.
+	// (randomized: the sample holds the whole range) and for 50 (dense, all of the side).
+	// Components beyond the rank are zero.
 	std::vector<int64_t> users, items;
 	for (int u = 0; u < 60; u++)
 		for (int i = 0; i < 50; i++)
@@ -196,7 +246,8 @@ TEST(Svd, RankDeficientMatrixIsReproducedExactly)
 TEST(Svd, RepeatedSingularValuesAreAllFound)
 {
 	// Two disjoint copies of one block: every singular value twice, which a single-vector
-	// Krylov space cannot see in exact arithmetic; the top 6 are s1 s1 s2 s2 s3 s3.
+	// Krylov space cannot see in exact arithmetic but a block can; the top 6 are s1 s1 s2 s2
+	// s3 s3.
 	Triples block(30, 25, 0.2, 13, false);
 	std::vector<int64_t> users, items;
 	std::vector<float> values;
@@ -210,9 +261,12 @@ TEST(Svd, RepeatedSingularValuesAreAllFound)
 	pgrec::Interactions d = pgrec::build_interactions(users.data(), items.data(), values.data(),
 	                                                  users.size(), pgrec::DuplicatePolicy::Sum);
 	ASSERT_EQ(d.items(), 50u);
-	ASSERT_GT(gap_after(d, 6), 1e-3);
 	Model m(d, 6);
-	expect_matches_reference(d, m, 6, train(d, m, 6));
+	expect_close_to_reference(d, m, 6, train(d, m, 6), 0.02);
+	Eigen::JacobiSVD<Eigen::MatrixXd> svd(dense(d));
+	for (int f = 0; f < 6; f += 2)
+		EXPECT_NEAR(m.users(6).col(f).norm(), m.users(6).col(f + 1).norm(),
+		            0.02 * svd.singularValues()(f));
 }
 
 TEST(Svd, DeterministicForASeedAndAnyThreadCount)
@@ -227,10 +281,10 @@ TEST(Svd, DeterministicForASeedAndAnyThreadCount)
 	EXPECT_EQ(a.itf, b.itf);
 	EXPECT_EQ(a.uf, c.uf) << "the thread count must not change the factors";
 	EXPECT_EQ(a.itf, c.itf);
-	// Another start vector converges to the same decomposition (signs are canonical).
-	train(d, other, 8, 12345, 1);
-	ASSERT_GT(gap_after(d, 8), 1e-3);
-	EXPECT_LT((a.items(8) - other.items(8)).cwiseAbs().maxCoeff(), 1e-4);
+	// Another start block gives other factors, of about the same accuracy.
+	double loss = train(d, a, 8), other_loss = train(d, other, 8, 12345, 1);
+	EXPECT_NE(a.itf, other.itf);
+	EXPECT_NEAR(loss, other_loss, 0.01);
 }
 
 TEST(Svd, LaterEpochsKeepTheDecomposition)
@@ -253,22 +307,40 @@ TEST(Svd, LaterEpochsKeepTheDecomposition)
 
 TEST(Svd, FoldInIsTheTrainedRowForUsersAndItems)
 {
-	for (bool wide : {false, true})
+	// Both sides' trainings (items smaller: the solver on V; users smaller), randomized and
+	// dense, raw and with the degrees normalised: the fold-in weighs the fixed side's rows by
+	// degree^-2b. A new user's fold-in is the trained projection whatever the solver; a new
+	// item's is its trained row when the decomposition is exact (the dense side: 6 + 20 >= 24).
+	struct Shape
 	{
-		// Both sides' trainings: items smaller (Lanczos on V) and users smaller.
-		Triples t(wide ? 40 : 90, wide ? 90 : 40, 0.1, 21, false);
+		int users, items;
+		double b;
+	};
+	for (Shape shape : {Shape{90, 40, 0.0}, Shape{40, 90, 0.0}, Shape{90, 40, 0.5},
+	                    Shape{40, 90, 0.5}, Shape{30, 24, 0.0}, Shape{24, 30, 0.5}})
+	{
+		double b = shape.b;
+		Triples t(shape.users, shape.items, 0.1, 21, false);
 		pgrec::Interactions d = t.build();
 		const int k = 6;
 		Model m(d, k);
-		train(d, m, k);
+		train(d, m, k, 42, 1, b);
 		const pgrec::AlgorithmEntry &svd = *pgrec::find_algorithm("svd");
 		pgrec::Hyperparameters h = svd.defaults;
 		h.factors = k;
+		h.normalization = b;
+		std::vector<float> user_degrees(d.users()), item_degrees(d.items());
+		for (size_t u = 0; u < d.users(); u++)
+			user_degrees[u] = static_cast<float>(d.by_user.ptr[u + 1] - d.by_user.ptr[u]);
+		for (size_t i = 0; i < d.items(); i++)
+			item_degrees[i] = static_cast<float>(d.by_item.ptr[i + 1] - d.by_item.ptr[i]);
 		pgrec::ItemMatrix items = {m.itf.data(), nullptr, nullptr, d.items(), k};
 		pgrec::ItemMatrix users = {m.uf.data(), nullptr, nullptr, d.users(), k};
 		std::vector<float> item_gramian(k * k), user_gramian(k * k), x(k);
-		pgrec::gramian(m.itf.data(), d.items(), k, item_gramian.data(), pgrec::no_cancel());
-		pgrec::gramian(m.uf.data(), d.users(), k, user_gramian.data(), pgrec::no_cancel());
+		pgrec::fold_in_gramian(svd, h, items, item_degrees.data(), item_gramian.data(),
+		                       pgrec::no_cancel());
+		pgrec::fold_in_gramian(svd, h, users, user_degrees.data(), user_gramian.data(),
+		                       pgrec::no_cancel());
 		for (size_t u : {size_t(0), size_t(7), d.users() - 1})
 		{
 			int64_t first = d.by_user.ptr[u];
@@ -278,12 +350,15 @@ TEST(Svd, FoldInIsTheTrainedRowForUsersAndItems)
 			                         item_gramian.data(),
 			                         d.by_user.index.data() + first,
 			                         d.by_user.value.data() + first,
-			                         static_cast<size_t>(d.by_user.ptr[u + 1] - first)};
+			                         static_cast<size_t>(d.by_user.ptr[u + 1] - first),
+			                         nullptr,
+			                         item_degrees.data()};
 			pgrec::fold_in_user(svd, in, pgrec::no_cancel(), x.data(), nullptr);
-			// p = sum_j r_j v_j, PureSVD's projection, which is the trained row.
+			// p = sum_j r_j d_j^-2b q_j (with q_j = d_j^b v_j), which is the trained row.
 			Eigen::VectorXd projection = Eigen::VectorXd::Zero(k);
 			for (size_t j = 0; j < in.n; j++)
-				projection += in.values[j] * m.items(k).row(in.item_indices[j]).transpose();
+				projection += in.values[j] * std::pow(item_degrees[in.item_indices[j]], -2 * b) *
+				              m.items(k).row(in.item_indices[j]).transpose();
 			for (int f = 0; f < k; f++)
 			{
 				EXPECT_NEAR(x[f], m.uf[u * k + f], 1e-4 * (1 + std::fabs(m.uf[u * k + f])))
@@ -291,7 +366,10 @@ TEST(Svd, FoldInIsTheTrainedRowForUsersAndItems)
 				EXPECT_NEAR(x[f], projection(f), 1e-4 * (1 + std::fabs(projection(f))));
 			}
 		}
-		// A new item against the user factors U S: its row of V (refresh folds items so).
+		// A new item against the user factors D_u^b U S: its row of D_i^b V (refresh folds
+		// items so).
+		if (std::min(d.users(), d.items()) > 24)
+			continue;
 		for (size_t i : {size_t(0), size_t(5), d.items() - 1})
 		{
 			int64_t first = d.by_item.ptr[i];
@@ -301,10 +379,13 @@ TEST(Svd, FoldInIsTheTrainedRowForUsersAndItems)
 			                         user_gramian.data(),
 			                         d.by_item.index.data() + first,
 			                         d.by_item.value.data() + first,
-			                         static_cast<size_t>(d.by_item.ptr[i + 1] - first)};
+			                         static_cast<size_t>(d.by_item.ptr[i + 1] - first),
+			                         nullptr,
+			                         user_degrees.data()};
 			pgrec::fold_in_user(svd, in, pgrec::no_cancel(), x.data(), nullptr);
 			for (int f = 0; f < k; f++)
-				EXPECT_NEAR(x[f], m.itf[i * k + f], 1e-4) << "item " << i << " factor " << f;
+				EXPECT_NEAR(x[f], m.itf[i * k + f], 1e-4 * (1 + std::fabs(m.itf[i * k + f])))
+				    << "item " << i << " factor " << f << " b " << b;
 		}
 	}
 }

@@ -290,8 +290,9 @@ TEST(Registry, EveryAlgorithmValidatesItsOwnParametersOnly)
 	EXPECT_STREQ(names,
 	             "'als' (explicit ratings), 'ials' (implicit feedback), 'bpr' (implicit feedback, "
 	             "pairwise ranking), 'svd' (PureSVD: truncated SVD of the interaction matrix), "
-	             "'item_knn' (item-based neighbourhood, cosine or other similarities) or 'ease' "
-	             "(EASE: closed-form item-item autoencoder)");
+	             "'item_knn' (item-based neighbourhood, cosine or other similarities), 'user_knn' "
+	             "(user-based neighbourhood, cosine or other similarities) or 'ease' (EASE: "
+	             "closed-form item-item autoencoder)");
 }
 
 TEST(Interactions, MergeRepeatedFollowsTheTrainingPolicy)

@@ -12,29 +12,10 @@
 namespace pgrec
 {
 
-namespace
-{
-
-class ItemKnnTrainer : public NeighborTrainer
-{
-  public:
-	using NeighborTrainer::NeighborTrainer;
-
-  protected:
-	SparseRows compute(const CancelToken &cancel) override
-	{
-		RowSimilarity s(neighbor_view(data_.by_item), neighbor_view(data_.by_user), h_.similarity,
-		                h_.shrinkage);
-		return similar_rows(s, static_cast<size_t>(h_.neighbors), h_.threads, cancel);
-	}
-};
-
-} // namespace
-
 std::unique_ptr<Trainer> make_item_knn_trainer(const Interactions &data, const Hyperparameters &h,
                                                const FactorBuffers &b)
 {
-	return std::make_unique<ItemKnnTrainer>(data, h, b);
+	return make_similarity_trainer(data, h, b, false);
 }
 
 size_t item_knn_scratch_bytes(const Hyperparameters &h, const Interactions &data)

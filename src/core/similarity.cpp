@@ -154,6 +154,39 @@ SparseRows similar_rows(const RowSimilarity &s, size_t keep, int threads, const 
 	return assemble_rows(out);
 }
 
+namespace
+{
+
+class SimilarityTrainer : public NeighborTrainer
+{
+  public:
+	SimilarityTrainer(const Interactions &data, const Hyperparameters &h, const FactorBuffers &b,
+	                  bool of_users)
+	    : NeighborTrainer(data, h, b), of_users_(of_users)
+	{
+	}
+
+  protected:
+	SparseRows compute(const CancelToken &cancel) override
+	{
+		NeighborView users = neighbor_view(data_.by_user), items = neighbor_view(data_.by_item);
+		RowSimilarity s(of_users_ ? users : items, of_users_ ? items : users, h_.similarity,
+		                h_.shrinkage);
+		return similar_rows(s, static_cast<size_t>(h_.neighbors), h_.threads, cancel);
+	}
+
+  private:
+	bool of_users_;
+};
+
+} // namespace
+
+std::unique_ptr<Trainer> make_similarity_trainer(const Interactions &data, const Hyperparameters &h,
+                                                 const FactorBuffers &b, bool of_users)
+{
+	return std::make_unique<SimilarityTrainer>(data, h, b, of_users);
+}
+
 SparseRows transpose(const NeighborView &rows, size_t columns)
 {
 	SparseRows out;

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace pgrec
@@ -72,6 +73,11 @@ inline size_t similarity_scratch_bytes(const Hyperparameters &h, size_t rows, si
 	return static_cast<size_t>(h.threads) * rows * (sizeof(double) + 1 + sizeof(int32_t)) +
 	       (columns + 2 * rows) * sizeof(double) + kept_rows_bytes(h, rows);
 }
+
+// The trainer of item_knn (of_users false: rows are items) and user_knn (rows are users): its
+// rows are similar_rows with the model's similarity, shrinkage and neighbors.
+std::unique_ptr<Trainer> make_similarity_trainer(const Interactions &data, const Hyperparameters &h,
+                                                 const FactorBuffers &b, bool of_users);
 
 // The transpose of rows (`columns` columns): row c lists the rows with column c, ascending.
 SparseRows transpose(const NeighborView &rows, size_t columns);

@@ -19,20 +19,6 @@ namespace pgrec
 namespace
 {
 
-class UserKnnTrainer : public NeighborTrainer
-{
-  public:
-	using NeighborTrainer::NeighborTrainer;
-
-  protected:
-	SparseRows compute(const CancelToken &cancel) override
-	{
-		RowSimilarity s(neighbor_view(data_.by_user), neighbor_view(data_.by_item), h_.similarity,
-		                h_.shrinkage);
-		return similar_rows(s, static_cast<size_t>(h_.neighbors), h_.threads, cancel);
-	}
-};
-
 // The value of row r at column c, or null if it has none.
 const float *entry(const NeighborView &s, int32_t r, int32_t c)
 {
@@ -46,7 +32,7 @@ const float *entry(const NeighborView &s, int32_t r, int32_t c)
 std::unique_ptr<Trainer> make_user_knn_trainer(const Interactions &data, const Hyperparameters &h,
                                                const FactorBuffers &b)
 {
-	return std::make_unique<UserKnnTrainer>(data, h, b);
+	return make_similarity_trainer(data, h, b, true);
 }
 
 size_t user_knn_scratch_bytes(const Hyperparameters &h, const Interactions &data)

@@ -179,6 +179,7 @@ int main(int argc, char **argv)
 		                         data.users(),
 		                         data.items(),
 		                         h.factors,
+		                         nullptr,
 		                         nullptr};
 		double t = now();
 		pgrec::RankingMetrics m = pgrec::ranking_metrics(

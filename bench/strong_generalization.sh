@@ -45,6 +45,7 @@ rows=""
 rows+=$(sg "ease (defaults: regularization 500, neighbors 500)" ease "")$'\n'
 rows+=$(sg "ease, all weights kept (neighbors 4000)" ease ", neighbors => 4000")$'\n'
 rows+=$(sg "item_knn (defaults: cosine, neighbors 20)" item_knn "")$'\n'
+rows+=$(sg "user_knn (defaults: cosine, neighbors 100)" user_knn "")$'\n'
 rows+=$(sg "svd (defaults: 64 factors)" svd "")$'\n'
 rows+=$(sg "ials (defaults: alpha from the density, 6.1 here; regularization 3)" ials "")$'\n'
 rows+=$(sg "ials, alpha 40 (Gowalla's)" ials ", alpha => 40")$'\n'

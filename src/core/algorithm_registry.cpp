@@ -19,7 +19,8 @@
 namespace pgrec
 {
 
-// Each algorithm's own file (als_explicit.cpp, ials.cpp, bpr.cpp, svd.cpp) defines these.
+// Each algorithm's own file (als_explicit.cpp, ials.cpp, bpr.cpp, svd.cpp, item_knn.cpp,
+// user_knn.cpp, ease.cpp) defines these.
 std::unique_ptr<Trainer> make_als_trainer(const Interactions &, const Hyperparameters &,
                                           const FactorBuffers &);
 std::unique_ptr<Trainer> make_ials_trainer(const Interactions &, const Hyperparameters &,
@@ -35,10 +36,13 @@ void fold_in_bpr(const FoldInInput &, const CancelToken &, float *, float *);
 void fold_in_svd(const FoldInInput &, const CancelToken &, float *, float *);
 std::unique_ptr<Trainer> make_item_knn_trainer(const Interactions &, const Hyperparameters &,
                                                const FactorBuffers &);
+std::unique_ptr<Trainer> make_user_knn_trainer(const Interactions &, const Hyperparameters &,
+                                               const FactorBuffers &);
 std::unique_ptr<Trainer> make_ease_trainer(const Interactions &, const Hyperparameters &,
                                            const FactorBuffers &);
 size_t svd_scratch_bytes(const Hyperparameters &, const Interactions &);
 size_t item_knn_scratch_bytes(const Hyperparameters &, const Interactions &);
+size_t user_knn_scratch_bytes(const Hyperparameters &, const Interactions &);
 size_t ease_scratch_bytes(const Hyperparameters &, const Interactions &);
 void explain_als(const FoldInInput &, int32_t, const CancelToken &, float *);
 void explain_ials(const FoldInInput &, int32_t, const CancelToken &, float *);
@@ -46,6 +50,7 @@ void explain_bpr(const FoldInInput &, int32_t, const CancelToken &, float *);
 void explain_svd(const FoldInInput &, int32_t, const CancelToken &, float *);
 double svd_fold_in_weight(const Hyperparameters &, double);
 void explain_neighbors(const FoldInInput &, int32_t, const CancelToken &, float *);
+void explain_user_neighbors(const FoldInInput &, int32_t, const CancelToken &, float *);
 
 namespace
 {
@@ -143,6 +148,10 @@ constexpr AlgorithmEntry kAlgorithms[] = {
      kNeighbors | kShrinkage | kSimilarity, neighbor_defaults(20, 0.0), make_item_knn_trainer,
      Scorer::ItemNeighbors, nullptr, false, "none", item_knn_scratch_bytes, "Lower neighbors.",
      explain_neighbors, true, nullptr, true, nullptr},
+    {"user_knn", "user-based neighbourhood, cosine or other similarities", false, false,
+     kNeighbors | kShrinkage | kSimilarity, neighbor_defaults(100, 0.0), make_user_knn_trainer,
+     Scorer::UserNeighbors, nullptr, false, "none", user_knn_scratch_bytes, "Lower neighbors.",
+     explain_user_neighbors, true, nullptr, false, nullptr},
     {"ease", "EASE: closed-form item-item autoencoder", false, false, kRegularization | kNeighbors,
      neighbor_defaults(500, 500.0), make_ease_trainer, Scorer::ItemNeighbors, nullptr, false,
      "none", ease_scratch_bytes,

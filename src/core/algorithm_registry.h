@@ -66,9 +66,12 @@ void set_parameter(const ParameterSpec &spec, Hyperparameters *h, double value);
 // How recommend() scores items for a user of the model.
 enum class Scorer
 {
-	DotProduct,   // p_u . q_i + b_i over the item factors: the SIMD scan
-	ItemNeighbors // the sum of the stored item-item weights over the user's items (neighbors.h)
+	DotProduct,    // p_u . q_i + b_i over the item factors: the SIMD scan
+	ItemNeighbors, // the sum of the stored item-item weights over the user's items (neighbors.h)
+	UserNeighbors  // the neighbours' interactions weighted by their similarity (user_knn.h)
 };
+
+struct UserNeighbors;
 
 // What a fold-in solve gets: the fixed item side, the model's global mean, its
 // hyper-parameters, the Gramian of the items (for algorithms that say needs_gramian, made by
@@ -83,8 +86,9 @@ struct FoldInInput
 	const int32_t *item_indices;
 	const float *values;
 	size_t n;
-	const NeighborView *neighbors = nullptr; // the item-item weights of a neighbour scorer
+	const NeighborView *neighbors = nullptr; // the item-item weights of ItemNeighbors
 	const float *degrees = nullptr;
+	const UserNeighbors *user_neighbors = nullptr; // the user's neighbours, UserNeighbors
 };
 
 using TrainerFactory = std::unique_ptr<Trainer> (*)(const Interactions &, const Hyperparameters &,
@@ -127,8 +131,9 @@ struct AlgorithmEntry
 	Explainer explain;
 	bool explain_exact;
 	DataDefaults data_defaults; // null: the defaults do not depend on the data
-	// Neighbour scorers: the stored weights are similarities in [0, 1] (item_knn), so they
-	// measure diversity; false where they have no fixed scale (ease).
+	// Item neighbour scorers: the stored weights are similarities in [0, 1] (item_knn), so
+	// they measure diversity; false where they have no fixed scale (ease) or are not item-item
+	// (user_knn).
 	bool weights_are_similarities;
 	RowWeight fold_in_weight; // null: every row of the fixed side weighs 1
 };
@@ -142,6 +147,13 @@ constexpr size_t kParameterSpecCountMax = 32;
 
 // The entry called name, or null.
 const AlgorithmEntry *find_algorithm(const char *name) noexcept;
+
+// Whether the model stores its users' training values with their items (user_knn scores with
+// its neighbours' values).
+inline bool keeps_seen_values(const AlgorithmEntry &algorithm)
+{
+	return algorithm.scorer == Scorer::UserNeighbors;
+}
 
 // Repeated (user, item) rows: explicit ratings average, implicit feedback adds up.
 inline DuplicatePolicy duplicate_policy(const AlgorithmEntry &algorithm)

@@ -86,7 +86,7 @@ RatingErrors rating_errors(const ModelView &m, const TestRating *test, size_t co
 	return e;
 }
 
-// The scores of a block of cases by the neighbour weights of their training items.
+// The scores of a block of cases by their weighted neighbour rows.
 static void neighbor_block(const ModelView &m, SparseView train, const RankingCase *cases,
                            size_t count, RowMatrix &scores)
 {
@@ -94,9 +94,11 @@ static void neighbor_block(const ModelView &m, SparseView train, const RankingCa
 	for (size_t j = 0; j < count; j++)
 	{
 		int64_t u = cases[j].user;
-		neighbor_scores(*m.neighbors, train.index + train.ptr[u],
-		                static_cast<size_t>(train.ptr[u + 1] - train.ptr[u]), m.items,
-		                scores.data() + j * m.items);
+		WeightedRows rows =
+		    m.user_rows ? m.user_rows[u]
+		                : WeightedRows{train.index + train.ptr[u], nullptr,
+		                               static_cast<size_t>(train.ptr[u + 1] - train.ptr[u])};
+		neighbor_scores(*m.neighbors, rows, m.items, scores.data() + j * m.items);
 	}
 }
 

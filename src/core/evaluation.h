@@ -22,7 +22,9 @@ struct ModelView
 	double global_mean;
 	size_t users, items;
 	int factors;
-	const NeighborView *neighbors; // non-null: scored by neighbour weights, not factors
+	const NeighborView *neighbors; // non-null: a neighbour scorer's rows, not factors
+	// Per user, the rows of neighbors its scores add up (null: its training items, weight 1).
+	const WeightedRows *user_rows;
 };
 
 // One held-out rating: dense indices, -1 for a user or item the model does not know.
@@ -77,7 +79,7 @@ enum class RecallDenominator
 };
 
 // Ranks, for each case, every item the user has no training interaction with by
-// p_u.q_i + b_i (or the neighbour weights over the user's training items) and compares the top k
+// p_u.q_i + b_i (or the sum of its weighted neighbour rows) and compares the top k
 // with the relevant items. Recall is hits over the user's relevant items (or their number capped
 // at k), averaged over users. Throws Cancelled when the token fires.
 RankingMetrics ranking_metrics(const ModelView &model, SparseView train, const RankingCase *cases,

@@ -1,5 +1,5 @@
 // What the neighbourhood models share: pruning rows to their strongest weights, assembling them
-// into CSR, scoring a history by sparse accumulation and top-k for blocks of users.
+// into CSR, scoring by sparse accumulation of weighted rows and top-k for blocks of users.
 #include "neighbors.h"
 
 #include "algorithm_registry.h"
@@ -88,22 +88,22 @@ void explain_neighbors(const FoldInInput &input, int32_t target, const CancelTok
 	}
 }
 
-void neighbor_scores(const NeighborView &s, const int32_t *history, size_t n, size_t items,
-                     float *scores)
+void neighbor_scores(const NeighborView &s, const WeightedRows &rows, size_t columns, float *scores)
 {
-	std::fill(scores, scores + items, 0.0f);
-	for (size_t h = 0; h < n; h++)
+	std::fill(scores, scores + columns, 0.0f);
+	for (size_t h = 0; h < rows.n; h++)
 	{
-		size_t j = static_cast<size_t>(history[h]);
+		size_t j = static_cast<size_t>(rows.rows[h]);
 		if (j >= s.rows)
 			continue;
+		float w = rows.weights ? rows.weights[h] : 1.0f;
 		for (int64_t e = s.ptr[j]; e < s.ptr[j + 1]; e++)
-			scores[s.index[e]] += s.weight[e];
+			scores[s.index[e]] += w * s.weight[e];
 	}
 }
 
-void recommend_neighbors_batch(const NeighborView &s, size_t items, const SortedList *histories,
-                               size_t users, bool exclude_history, size_t k, int threads,
+void recommend_neighbors_batch(const NeighborView &s, size_t items, const WeightedRows *rows,
+                               const SortedList *excluded, size_t users, size_t k, int threads,
                                const CancelToken &cancel, Recommendation *out, size_t *counts)
 {
 	constexpr size_t kUsersPerCheck = 64;
@@ -118,11 +118,10 @@ void recommend_neighbors_batch(const NeighborView &s, size_t items, const Sorted
 			             size_t last = std::min(users, (b + 1) * kUsersPerCheck);
 			             for (size_t u = b * kUsersPerCheck; u < last; u++)
 			             {
-				             const SortedList &history = histories[u];
-				             neighbor_scores(s, history.items, history.count, items, scores.data());
+				             neighbor_scores(s, rows[u], items, scores.data());
 				             counts[u] = recommend_from_scores(
-				                 scores.data(), items, exclude_history ? &history : nullptr,
-				                 exclude_history ? 1 : 0, nullptr, k, out + u * k);
+				                 scores.data(), items, excluded ? excluded + u : nullptr,
+				                 excluded ? 1 : 0, nullptr, k, out + u * k);
 			             }
 		             }
 	             });

@@ -1,6 +1,7 @@
-// Neighbourhood models (item_knn, ease): a sparse item-item weight matrix whose row j holds the
-// items that item j lends score to. A user's score for item i is the sum of the weights w_ji over
-// the user's items j; building the rows, scoring with them and the trainer they share.
+// Neighbourhood models: a user's scores are a weighted sum of sparse rows. Item-based (item_knn,
+// ease): the rows of the item-item weights of the user's items, weight 1 each; user-based
+// (user_knn): the interaction rows of the user's neighbours, by their similarity. Building the
+// rows, scoring with them and the trainer they share.
 #pragma once
 
 #include "cancel_token.h"
@@ -16,7 +17,7 @@
 namespace pgrec
 {
 
-// The similarity measures of item_knn, by the index Hyperparameters::similarity holds.
+// The similarity measures of item_knn and user_knn, by the index Hyperparameters::similarity holds.
 enum Similarity
 {
 	kCosine,
@@ -28,7 +29,8 @@ constexpr int kSimilarityCount = 4;
 // Their names, null-terminated (the values of the hyper-parameter "similarity").
 extern const char *const kSimilarityNames[kSimilarityCount + 1];
 
-// Read-only rows of weights: row j holds columns index[ptr[j] .. ptr[j+1]) ascending.
+// Read-only sparse rows with values (neighbour weights, or interactions): row j holds columns
+// index[ptr[j] .. ptr[j+1]) ascending.
 struct NeighborView
 {
 	const int64_t *ptr;
@@ -71,15 +73,24 @@ struct FoldInInput;
 void explain_neighbors(const FoldInInput &input, int32_t target, const CancelToken &cancel,
                        float *contributions);
 
-// scores[0, items) = the sum of the rows of the n history items (duplicates count once each).
-void neighbor_scores(const NeighborView &s, const int32_t *history, size_t n, size_t items,
+// The rows one user's scores add up: rows[0, n) of a neighbour scorer's matrix, each times its
+// weight (weights null: 1 each; item-based scoring sums the rows of the user's items).
+struct WeightedRows
+{
+	const int32_t *rows;
+	const float *weights;
+	size_t n;
+};
+
+// scores[0, columns) = the sum of the weighted rows of s (rows s does not have are skipped).
+void neighbor_scores(const NeighborView &s, const WeightedRows &rows, size_t columns,
                      float *scores);
 
-// The k best items of each of `users` histories, excluding the history itself when
-// exclude_history: k slots per user in out, the number filled in counts. Split over threads;
-// throws Cancelled when the token fires.
-void recommend_neighbors_batch(const NeighborView &s, size_t items, const SortedList *histories,
-                               size_t users, bool exclude_history, size_t k, int threads,
+// The k best items of each of `users` users scored by their weighted rows of s, excluding
+// excluded[u] (excluded null: none): k slots per user in out, the number filled in counts.
+// Split over threads; throws Cancelled when the token fires.
+void recommend_neighbors_batch(const NeighborView &s, size_t items, const WeightedRows *rows,
+                               const SortedList *excluded, size_t users, size_t k, int threads,
                                const CancelToken &cancel, Recommendation *out, size_t *counts);
 
 // The trainer of a neighbourhood model: its one "epoch" computes the rows; no factors.

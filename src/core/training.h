@@ -24,9 +24,9 @@ struct Hyperparameters
 	int threads = 1;
 	int cg_steps = 3;           // ials: conjugate-gradient steps per solve
 	double init_scale = 0.1;    // standard deviation of the initial factors
-	int neighbors = 100;        // item_knn, ease: weights kept per item
-	double shrinkage = 0.0;     // item_knn: added to the similarity's denominator
-	int similarity = 0;         // item_knn: index in kSimilarityNames (neighbors.h)
+	int neighbors = 100;        // item_knn, ease: weights kept per item; user_knn: per user
+	double shrinkage = 0.0;     // item_knn, user_knn: added to the similarity's denominator
+	int similarity = 0;         // item_knn, user_knn: index in kSimilarityNames (neighbors.h)
 	double normalization = 0.0; // svd: exponent b of the degree normalisation D^-b R D^-b
 };
 

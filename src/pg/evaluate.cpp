@@ -117,6 +117,14 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 		rows[r].rating = test.values[r];
 	}
 	pgrec::ModelView view = model_view(&model);
+	if (view.neighbors)
+	{
+		pgrec::WeightedRows *rows = (pgrec::WeightedRows *)MemoryContextAllocHuge(
+		    context, sizeof(pgrec::WeightedRows) * Max(model.users, 1));
+		for (size_t u = 0; u < model.users; u++)
+			rows[u] = stored_user_rows(&model, u);
+		view.user_rows = rows;
+	}
 	bool explicit_model = catalog.algorithm->explicit_feedback;
 	pgrec::RatingErrors errors = {NAN, NAN, 0};
 	if (explicit_model && rating_column != NULL)

@@ -1,5 +1,6 @@
 // pgrec.evaluate_fold_in(): how well users the model has never seen are served. Each held-out
-// user is folded in from their history (a neighbourhood model scores the history directly),
+// user is folded in from their history (a neighbourhood model scores the history, or for
+// user_knn the history's neighbours among the training users, directly),
 // then every item outside the history is ranked and the top k compared with their truth.
 #include "postgres_headers.h"
 
@@ -8,6 +9,7 @@
 #include "model_cache.h"
 #include "owned_object.h"
 #include "ranking_cases.h"
+#include "serving.h"
 #include "settings.h"
 
 #include "../core/algorithm_registry.h"
@@ -81,6 +83,23 @@ static void build_histories(const InteractionArrays &rows, const LoadedModel *m,
 	CORE_CALL(out->data = pgrec::build_interactions(users, items, has_rating ? values : NULL, n,
 	                                                policy, cancel);
 	          model_indices(out));
+}
+
+// The neighbours of every held-out user among the training users (user_knn), in context.
+static pgrec::WeightedRows *user_neighbor_rows(CachedModel *e, const Histories &h,
+                                               MemoryContext context)
+{
+	size_t users = h.data.users();
+	pgrec::WeightedRows *rows = (pgrec::WeightedRows *)MemoryContextAllocHuge(
+	    context, sizeof(pgrec::WeightedRows) * Max(users, 1));
+	for (size_t u = 0; u < users; u++)
+	{
+		if (u % 64 == 0)
+			CHECK_FOR_INTERRUPTS();
+		size_t begin = (size_t)h.ptr[u], n = (size_t)(h.ptr[u + 1] - h.ptr[u]);
+		rows[u] = visitor_rows(e, h.index.data() + begin, h.value.data() + begin, n);
+	}
+	return rows;
 }
 
 // Folds every held-out user in (factor models): users x factors, and their biases.
@@ -171,6 +190,8 @@ Datum pgrec_evaluate_fold_in(PG_FUNCTION_ARGS)
 		view.user_factors = factors;
 		view.user_bias = algorithm.biases ? bias : NULL;
 	}
+	else if (algorithm.scorer == pgrec::Scorer::UserNeighbors)
+		view.user_rows = user_neighbor_rows(e, *h, context);
 
 	// The truth of the users with a history: dense user indices of the histories.
 	pgrec::TestRating *rows = (pgrec::TestRating *)MemoryContextAllocHuge(

@@ -26,10 +26,10 @@ static void require_explainer(const CachedModel *e)
 }
 
 // Returns as the set result the at most n of the count history items (values null: all 1)
-// that contribute most to the score of item item_id for the user folded in from them; no rows
-// for an item the model does not know or an empty history. Ereports on core errors; the rows
-// are palloc'd.
-static Datum explain_rows(FunctionCallInfo fcinfo, CachedModel *e, const int32 *items,
+// that contribute most to the score of item item_id for the user folded in from them (user_knn:
+// user `user`'s stored neighbours, or -1: the visitor's); no rows for an item the model does not
+// know or an empty history. Ereports on core errors; the rows are palloc'd.
+static Datum explain_rows(FunctionCallInfo fcinfo, CachedModel *e, int64 user, const int32 *items,
                           const float *values, size_t count, int64 item_id, int64 n)
 {
 	const LoadedModel *m = &e->model;
@@ -37,7 +37,7 @@ static Datum explain_rows(FunctionCallInfo fcinfo, CachedModel *e, const int32 *
 	if (target < 0 || count == 0)
 		return return_nothing(fcinfo);
 	pgrec::ItemMatrix matrix = model_items(e);
-	pgrec::FoldInInput input = fold_in_input(e, matrix, items, values, count);
+	pgrec::FoldInInput input = fold_in_input(e, matrix, items, values, count, user);
 	size_t room = (size_t)Min((uint64)n, (uint64)count), written;
 	float *contributions = (float *)palloc(sizeof(float) * count);
 	pgrec::Recommendation *rows =
@@ -48,9 +48,10 @@ static Datum explain_rows(FunctionCallInfo fcinfo, CachedModel *e, const int32 *
 	return return_rows(fcinfo, rows, written, m->item_ids, false);
 }
 
-// explain(model_name, user_id, item_id, n): the user's training items (value 1 each) that
-// contribute most to the item's score, re-solved from them. No rows for an unknown user or
-// item; 0A000 for models trained on explicit ratings, which do not keep the ratings.
+// explain(model_name, user_id, item_id, n): the user's training items (value 1 each, or their
+// stored values for user_knn) that contribute most to the item's score, re-solved from them
+// (user_knn: shared over the user's stored neighbours). No rows for an unknown user or item;
+// 0A000 for models trained on explicit ratings, which do not keep the ratings.
 Datum pgrec_explain(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
@@ -70,7 +71,8 @@ Datum pgrec_explain(PG_FUNCTION_ARGS)
 	int64 user = pgrec::dense_index(m->user_ids, m->users, PG_GETARG_INT64(1));
 	if (user < 0)
 		return return_nothing(fcinfo);
-	return explain_rows(fcinfo, e, m->seen_index + m->seen_ptr[user], NULL,
+	return explain_rows(fcinfo, e, user, m->seen_index + m->seen_ptr[user],
+	                    m->seen_values ? m->seen_values + m->seen_ptr[user] : NULL,
 	                    (size_t)(m->seen_ptr[user + 1] - m->seen_ptr[user]), PG_GETARG_INT64(2), n);
 }
 
@@ -84,5 +86,5 @@ Datum pgrec_explain_for_interactions(PG_FUNCTION_ARGS)
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	require_explainer(e);
 	Visitor v = read_visitor(fcinfo, 1, 2, e, NULL);
-	return explain_rows(fcinfo, e, v.items, v.values, v.count, PG_GETARG_INT64(3), n);
+	return explain_rows(fcinfo, e, -1, v.items, v.values, v.count, PG_GETARG_INT64(3), n);
 }

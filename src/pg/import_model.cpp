@@ -120,17 +120,12 @@ Datum pgrec_store_imported_model(PG_FUNCTION_ARGS)
 	record.source = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	record.user_column = NameStr(*PG_GETARG_NAME(2));
 	record.item_column = NameStr(*PG_GETARG_NAME(3));
-	ModelRows rows = {users.ids,
-	                  (size_t)users.count,
-	                  items.ids,
-	                  (size_t)items.count,
-	                  users.factors,
-	                  items.factors,
-	                  users.bias,
-	                  items.bias,
-	                  NULL,
-	                  NULL,
-	                  {}};
+	ModelRows rows = {users.ids,     (size_t)users.count,
+	                  items.ids,     (size_t)items.count,
+	                  users.factors, items.factors,
+	                  users.bias,    items.bias,
+	                  NULL,          NULL,
+	                  NULL,          {}};
 	SPI_connect();
 	ModelCatalog current;
 	(void)begin_model_write(name, "replace", CurrentMemoryContext, &current);

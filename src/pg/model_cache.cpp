@@ -9,6 +9,7 @@
 #include "cache_invalidation.h"
 #include "catalog_access.h"
 #include "core_guard.h"
+#include "owned_object.h"
 #include "settings.h"
 
 #include "../core/normal_equations.h"
@@ -276,4 +277,25 @@ const float *cached_item_gramian(CachedModel *e)
 		e->item_gramian = g;
 	}
 	return e->item_gramian;
+}
+
+// A user index in a memory context: built inside the core guard after the holder is owned.
+struct UserIndexHolder
+{
+	std::unique_ptr<pgrec::UserIndex> index;
+};
+
+const pgrec::UserIndex *new_user_index(const LoadedModel *m, MemoryContext context)
+{
+	UserIndexHolder *holder = new_owned_by<UserIndexHolder>(context);
+	CORE_CALL(holder->index = std::make_unique<pgrec::UserIndex>(m->seen, m->items,
+	                                                             m->catalog.hyperparameters));
+	return holder->index.get();
+}
+
+const pgrec::UserIndex *cached_user_index(CachedModel *e)
+{
+	if (e->user_index == NULL)
+		e->user_index = new_user_index(&e->model, e->context);
+	return e->user_index;
 }

@@ -7,6 +7,8 @@
 
 #include "model_loader.h"
 
+#include "../core/user_knn.h"
+
 // A model ready for scoring; lives in its own memory context under TopMemoryContext.
 struct CachedModel
 {
@@ -14,7 +16,9 @@ struct CachedModel
 	LoadedModel model;
 	float *item_inverse_norms; // 1 / |q_i| (0 for a zero vector), for cosine similarity
 	float *user_inverse_norms;
-	float *item_gramian;  // items^T items, made on the first fold-in that needs it
+	float *item_gramian; // items^T items, made on the first fold-in that needs it
+	// user_knn: the training users that visitors' neighbours are found in, made on first use.
+	const pgrec::UserIndex *user_index;
 	int32 *popular_items; // dense item indices by training interactions, most first
 	float *item_degrees;  // each item's training interactions (its users' seen items)
 	MemoryContext context;
@@ -35,3 +39,10 @@ CachedModel *cached_model(const char *name);
 
 // The Gramian of the model's items for its fold-in (made once, kept in the entry).
 const float *cached_item_gramian(CachedModel *entry);
+
+// The user index of a user_knn model (made once, kept in the entry). May ereport.
+const pgrec::UserIndex *cached_user_index(CachedModel *entry);
+
+// A user index owned by a memory context (owned_object.h) over the interactions of model m.
+// May ereport.
+const pgrec::UserIndex *new_user_index(const LoadedModel *m, MemoryContext context);

@@ -23,9 +23,38 @@ extern "C"
 
 pgrec::ModelView model_view(const LoadedModel *m)
 {
-	return {m->user_factors, m->item_factors,        m->user_bias,
-	        m->item_bias,    m->catalog.global_mean, m->users,
-	        m->items,        m->catalog.factors,     m->neighbors.ptr ? &m->neighbors : NULL};
+	return {m->user_factors,
+	        m->item_factors,
+	        m->user_bias,
+	        m->item_bias,
+	        m->catalog.global_mean,
+	        m->users,
+	        m->items,
+	        m->catalog.factors,
+	        scorer_rows(m),
+	        NULL};
+}
+
+const pgrec::NeighborView *scorer_rows(const LoadedModel *m)
+{
+	switch (m->catalog.algorithm->scorer)
+	{
+	case pgrec::Scorer::ItemNeighbors:
+		return &m->neighbors;
+	case pgrec::Scorer::UserNeighbors:
+		return &m->seen;
+	case pgrec::Scorer::DotProduct:
+		break;
+	}
+	return NULL;
+}
+
+pgrec::WeightedRows stored_user_rows(const LoadedModel *m, size_t u)
+{
+	if (m->catalog.algorithm->scorer == pgrec::Scorer::UserNeighbors)
+		return {m->neighbors.index + m->neighbors.ptr[u], m->neighbors.weight + m->neighbors.ptr[u],
+		        (size_t)(m->neighbors.ptr[u + 1] - m->neighbors.ptr[u])};
+	return {m->seen_index + m->seen_ptr[u], NULL, (size_t)(m->seen_ptr[u + 1] - m->seen_ptr[u])};
 }
 
 float *zeroed_floats(MemoryContext context, size_t count)
@@ -181,17 +210,88 @@ static const char *array_elements(ArrayType *a, int *count)
 	return ARR_DATA_PTR(a);
 }
 
-// Reads the item-item weights of a neighbourhood model into m->neighbors (CSR over all items;
-// items without a row have none). Every id must be an item of the model and every weight finite.
+// Reads the seen items of user u (row r of SPI_tuptable, id id) into the model's CSR, growing it
+// (*capacity entries). Without values unknown items are dropped and unsorted or repeated ones
+// repaired; with values (user_knn, which trains them) the items must be known, ascending and
+// distinct, and the values one per item and finite.
+static void read_seen_row(LoadedModel *out, uint64 r, size_t u, int64 id, bool values,
+                          size_t *capacity)
+{
+	bool isnull, values_null;
+	HeapTuple tuple = SPI_tuptable->vals[r];
+	Datum d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &isnull);
+	Datum v = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 5, &values_null);
+	ArrayType *seen = DatumGetArrayTypeP(d);
+	int count = 0, n_values = 0;
+	const int64 *ids = (const int64 *)array_elements(seen, &count);
+	if (ids == NULL)
+		corrupted(out, "user", id, "has NULL or nested seen items");
+	ArrayType *seen_values = values && !values_null ? DatumGetArrayTypeP(v) : NULL;
+	const float *given = seen_values ? (const float *)array_elements(seen_values, &n_values) : NULL;
+	if (values && (given == NULL || n_values != count))
+		corrupted(out, "user", id, "has NULL, nested or unmatched seen values");
+	size_t end = out->seen_ptr[u];
+	if (end + count > *capacity)
+	{
+		*capacity = Max(*capacity * 2, end + count);
+		out->seen_index = (int32 *)repalloc_huge(out->seen_index, sizeof(int32) * *capacity);
+		if (values)
+			out->seen_values = (float *)repalloc_huge(out->seen_values, sizeof(float) * *capacity);
+	}
+	size_t first = end;
+	bool sorted = true;
+	for (int j = 0; j < count; j++)
+	{
+		int64 index = pgrec::dense_index(out->item_ids, out->items, ids[j]);
+		if (index >= 0 && values && !std::isfinite(given[j]))
+			corrupted(out, "user", id, "has a seen value that is not finite");
+		if (index < 0 && values)
+			corrupted(out, "user", id, "has a seen item that is not an item of the model");
+		if (index < 0)
+			continue;
+		sorted = sorted && (end == first || out->seen_index[end - 1] < index);
+		if (values)
+			out->seen_values[end] = given[j];
+		out->seen_index[end++] = (int32)index;
+	}
+	if (!sorted && values)
+		corrupted(out, "user", id, "has seen items out of order or repeated");
+	if (!sorted)
+	{
+		qsort(out->seen_index + first, end - first, sizeof(int32), compare_int32);
+		size_t distinct = first;
+		for (size_t j = first; j < end; j++)
+			if (distinct == first || out->seen_index[distinct - 1] != out->seen_index[j])
+				out->seen_index[distinct++] = out->seen_index[j];
+		end = distinct;
+	}
+	out->seen_ptr[u + 1] = end;
+	if ((Pointer)seen != DatumGetPointer(d))
+		pfree(seen);
+	if (seen_values && (Pointer)seen_values != DatumGetPointer(v))
+		pfree(seen_values);
+}
+
+// Reads the weights of a neighbourhood model into m->neighbors (CSR over all items, or all users
+// for user_knn; rows not stored have none). Every id must be a row of the model and every
+// weight finite.
 static void load_neighbors(LoadedModel *m, MemoryContext context)
 {
-	int64 *ptr = (int64 *)MemoryContextAllocHuge(context, sizeof(int64) * (m->items + 1));
+	bool of_users = m->catalog.algorithm->scorer == pgrec::Scorer::UserNeighbors;
+	const char *side = of_users ? "user" : "item";
+	const int64 *row_ids = of_users ? m->user_ids : m->item_ids;
+	size_t rows = of_users ? m->users : m->items;
+	int64 *ptr = (int64 *)MemoryContextAllocHuge(context, sizeof(int64) * (rows + 1));
 	size_t capacity = 1024, used = 0, next_item = 0;
 	int32 *index = (int32 *)MemoryContextAllocHuge(context, sizeof(int32) * capacity);
 	float *weight = (float *)MemoryContextAllocHuge(context, sizeof(float) * capacity);
 	ptr[0] = 0;
-	Portal portal = open_side("SELECT item_id, neighbor_ids, weights FROM pgrec.item_neighbors "
-	                          "WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY item_id",
+	Portal portal = open_side(of_users ? "SELECT user_id, neighbor_ids, weights FROM "
+	                                     "pgrec.user_neighbors WHERE model_id "
+	                                     "OPERATOR(pg_catalog.=) $1 ORDER BY user_id"
+	                                   : "SELECT item_id, neighbor_ids, weights FROM "
+	                                     "pgrec.item_neighbors WHERE model_id "
+	                                     "OPERATOR(pg_catalog.=) $1 ORDER BY item_id",
 	                          m->catalog);
 	for (;;)
 	{
@@ -205,9 +305,10 @@ static void load_neighbors(LoadedModel *m, MemoryContext context)
 			TupleDesc desc = SPI_tuptable->tupdesc;
 			bool isnull;
 			int64 id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
-			int64 item = pgrec::dense_index(m->item_ids, m->items, id);
+			int64 item = pgrec::dense_index(row_ids, rows, id);
 			if (item < 0 || (size_t)item < next_item)
-				corrupted(m, "neighbour row", id, "is not an item of the model");
+				corrupted(m, "neighbour row", id,
+				          of_users ? "is not a user of the model" : "is not an item of the model");
 			for (; next_item <= (size_t)item; next_item++)
 				ptr[next_item + 1] = (int64)used;
 			Datum ids_datum = SPI_getbinval(row, desc, 2, &isnull);
@@ -218,7 +319,7 @@ static void load_neighbors(LoadedModel *m, MemoryContext context)
 			const int64 *neighbor_ids = (const int64 *)array_elements(ids, &n);
 			const float *values = (const float *)array_elements(weights, &n_weights);
 			if (neighbor_ids == NULL || values == NULL || n != n_weights)
-				corrupted(m, "item", id, "has NULL, nested or unmatched neighbours and weights");
+				corrupted(m, side, id, "has NULL, nested or unmatched neighbours and weights");
 			if (used + n > capacity)
 			{
 				capacity = Max(capacity * 2, used + n);
@@ -227,12 +328,12 @@ static void load_neighbors(LoadedModel *m, MemoryContext context)
 			}
 			for (int j = 0; j < n; j++)
 			{
-				int64 neighbor = pgrec::dense_index(m->item_ids, m->items, neighbor_ids[j]);
+				int64 neighbor = pgrec::dense_index(row_ids, rows, neighbor_ids[j]);
 				if (neighbor < 0 || !std::isfinite(values[j]))
-					corrupted(m, "item", id,
+					corrupted(m, side, id,
 					          "has an unknown neighbour or a weight that is not finite");
 				if (used > (size_t)ptr[item] && neighbor <= index[used - 1])
-					corrupted(m, "item", id, "has neighbours out of order or repeated");
+					corrupted(m, side, id, "has neighbours out of order or repeated");
 				index[used] = (int32)neighbor;
 				weight[used++] = values[j];
 			}
@@ -246,10 +347,10 @@ static void load_neighbors(LoadedModel *m, MemoryContext context)
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
-	for (; next_item < m->items; next_item++)
+	for (; next_item < rows; next_item++)
 		ptr[next_item + 1] = (int64)used;
-	count_bytes(m, (m->items + 1) * sizeof(int64) + capacity * (sizeof(int32) + sizeof(float)));
-	m->neighbors = {ptr, index, weight, m->items};
+	count_bytes(m, (rows + 1) * sizeof(int64) + capacity * (sizeof(int32) + sizeof(float)));
+	m->neighbors = {ptr, index, weight, rows};
 }
 
 void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel *out)
@@ -272,56 +373,23 @@ void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel 
 	out->item_bias = items.bias;
 
 	Side users = {"user", (size_t)catalog->users, NULL, NULL, NULL};
+	bool values = pgrec::keeps_seen_values(*catalog->algorithm);
 	out->seen_ptr = (int64 *)MemoryContextAllocHuge(context, sizeof(int64) * (users.count + 1));
 	out->seen_ptr[0] = 0;
 	size_t seen_capacity = 1024;
 	out->seen_index = (int32 *)MemoryContextAllocHuge(context, sizeof(int32) * seen_capacity);
+	if (values)
+		out->seen_values = (float *)MemoryContextAllocHuge(context, sizeof(float) * seen_capacity);
 	read_side(out, &users,
-	          "SELECT user_id, bias, factors, seen_items FROM pgrec.user_factors "
+	          "SELECT user_id, bias, factors, seen_items, seen_values FROM pgrec.user_factors "
 	          "WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY user_id",
 	          context,
 	          [&](uint64 r, size_t u)
-	          {
-		          bool isnull;
-		          Datum d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 4, &isnull);
-		          ArrayType *seen = DatumGetArrayTypeP(d);
-		          if (ARR_NDIM(seen) > 1 || ARR_HASNULL(seen))
-			          corrupted(out, "user", users.ids[u], "has NULL or nested seen items");
-		          int count = ArrayGetNItems(ARR_NDIM(seen), ARR_DIMS(seen));
-		          const int64 *ids = (const int64 *)ARR_DATA_PTR(seen);
-		          size_t end = out->seen_ptr[u];
-		          if (end + count > seen_capacity)
-		          {
-			          seen_capacity = Max(seen_capacity * 2, end + count);
-			          out->seen_index =
-			              (int32 *)repalloc_huge(out->seen_index, sizeof(int32) * seen_capacity);
-		          }
-		          // Unknown items are dropped; unsorted or repeated ones are repaired.
-		          size_t first = end;
-		          bool sorted = true;
-		          for (int j = 0; j < count; j++)
-		          {
-			          int64 index = pgrec::dense_index(out->item_ids, out->items, ids[j]);
-			          if (index < 0)
-				          continue;
-			          sorted = sorted && (end == first || out->seen_index[end - 1] < index);
-			          out->seen_index[end++] = (int32)index;
-		          }
-		          if (!sorted)
-		          {
-			          qsort(out->seen_index + first, end - first, sizeof(int32), compare_int32);
-			          size_t distinct = first;
-			          for (size_t j = first; j < end; j++)
-				          if (distinct == first ||
-				              out->seen_index[distinct - 1] != out->seen_index[j])
-					          out->seen_index[distinct++] = out->seen_index[j];
-			          end = distinct;
-		          }
-		          out->seen_ptr[u + 1] = end;
-		          if ((Pointer)seen != DatumGetPointer(d))
-			          pfree(seen);
-	          });
-	count_bytes(out, (users.count + 1) * sizeof(int64) + seen_capacity * sizeof(int32));
+	          { read_seen_row(out, r, u, users.ids[u], values, &seen_capacity); });
+	count_bytes(out, (users.count + 1) * sizeof(int64) +
+	                     seen_capacity * (sizeof(int32) + (values ? sizeof(float) : 0)));
+	if (values)
+		out->seen = {out->seen_ptr, out->seen_index, out->seen_values, users.count};
 	leave_rights(&rights);
 	out->users = users.count;
 	out->user_ids = users.ids;
@@ -329,7 +397,7 @@ void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel 
 	out->user_bias = users.bias;
 	if (catalog->algorithm->biases && (out->item_bias == NULL))
 		corrupted(out, "model", catalog->model_id, "has no item biases but its algorithm has");
-	if (catalog->algorithm->scorer == pgrec::Scorer::ItemNeighbors)
+	if (catalog->algorithm->scorer != pgrec::Scorer::DotProduct)
 	{
 		enter_catalog_rights(&rights);
 		load_neighbors(out, context);

@@ -17,10 +17,14 @@ struct LoadedModel
 	int64 *item_ids; // ascending
 	float *user_factors, *item_factors;
 	float *user_bias, *item_bias; // NULL when the model has no biases
-	int64 *seen_ptr;   // training items of user u: seen_index[seen_ptr[u] .. seen_ptr[u+1])
-	int32 *seen_index; // dense item indices, ascending, distinct
-	// Neighbourhood models: item j lends neighbors.weight[e] to item neighbors.index[e] for e
-	// in [neighbors.ptr[j], neighbors.ptr[j+1]); ptr is NULL for a factor model.
+	int64 *seen_ptr;    // training items of user u: seen_index[seen_ptr[u] .. seen_ptr[u+1])
+	int32 *seen_index;  // dense item indices, ascending, distinct
+	float *seen_values; // their training values (user_knn), else NULL
+	// The users' training interactions as rows with values (user_knn), else a NULL ptr.
+	pgrec::NeighborView seen;
+	// Neighbourhood models: row j lends neighbors.weight[e] to neighbors.index[e] for e in
+	// [neighbors.ptr[j], neighbors.ptr[j+1]): item j to an item (item_knn, ease), or user j's
+	// neighbour's interactions to user j (user_knn); ptr is NULL for a factor model.
 	pgrec::NeighborView neighbors;
 	size_t bytes; // what the arrays take
 };
@@ -28,12 +32,20 @@ struct LoadedModel
 // Loads the factors (and neighbour weights) of the version catalog describes (SPI connected,
 // with the rights of pgrec's tables) into *out. Ereports XX001 on rows it cannot trust
 // (dimensions other than the catalog's, non-finite values, NULL or unknown seen items or
-// neighbours, row counts other than the catalog's) and 53200 when the arrays would pass
-// pgrec.training_memory_limit.
+// neighbours, seen values that do not match the seen items, row counts other than the catalog's)
+// and 53200 when the arrays would pass pgrec.training_memory_limit.
 void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel *out);
 
-// The core's view of a loaded model.
+// The core's view of a loaded model (user_rows left NULL).
 pgrec::ModelView model_view(const LoadedModel *model);
+
+// The matrix a neighbour scorer sums rows of: the item-item weights, or the users' interactions
+// (user_knn); NULL for a factor model.
+const pgrec::NeighborView *scorer_rows(const LoadedModel *model);
+
+// The rows of scorer_rows() that user u's scores add up: its training items (item-based) or its
+// stored neighbours with their weights (user_knn). Points into the model.
+pgrec::WeightedRows stored_user_rows(const LoadedModel *model, size_t u);
 
 // count zeroed floats in context (huge allocations allowed, at least one float). May ereport.
 float *zeroed_floats(MemoryContext context, size_t count);

@@ -63,25 +63,30 @@ static const char *const insert_items_sql =
 	"COALESCE($" #N "[COALESCE($" #E "[t.n OPERATOR(pg_catalog.-) 1], 0) "                         \
 	"OPERATOR(pg_catalog.+) 1 : $" #E "[t.n]], '{}')"
 
-// User rows add the seen items: flattened, with the end offset of each user's slice.
-static const char *const insert_users_sql =
-    "INSERT INTO pgrec.user_factors (model_id, user_id, bias, factors, seen_items) "
-    "SELECT $1, t.id, t.bias, CASE WHEN $5 OPERATOR(pg_catalog.>) 0 THEN "
-    "$4[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 "
-    "OPERATOR(pg_catalog.+) 1 : t.n OPERATOR(pg_catalog.*) $5] END, " ROW_SLICE(
-        6, 7) " "
-              "FROM (SELECT u.id, u.bias, u.n::pg_catalog.int4 AS n "
-              "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), "
-              "pg_catalog.unnest($3::pg_catalog.float4[])) WITH ORDINALITY "
-              "AS u(id, bias, n)) AS t";
+// User rows add the seen items and, when $8 is not NULL, their values: flattened, with the end
+// offset of each user's slice.
+static const char
+    *const insert_users_sql = "INSERT INTO pgrec.user_factors (model_id, user_id, bias, factors, "
+                              "seen_items, seen_values) "
+                              "SELECT $1, t.id, t.bias, CASE WHEN $5 OPERATOR(pg_catalog.>) 0 THEN "
+                              "$4[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 "
+                              "OPERATOR(pg_catalog.+) 1 : t.n OPERATOR(pg_catalog.*) $5] "
+                              "END, " ROW_SLICE(6, 7) ", CASE WHEN $8 IS NOT NULL THEN " ROW_SLICE(
+                                  8,
+                                  7) " END "
+                                     "FROM (SELECT u.id, u.bias, u.n::pg_catalog.int4 AS n "
+                                     "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), "
+                                     "pg_catalog.unnest($3::pg_catalog.float4[])) WITH ORDINALITY "
+                                     "AS u(id, bias, n)) AS t";
 
-// Neighbour rows: item ids, neighbour ids and weights flattened, with each row's end offset.
-static const char *const insert_neighbors_sql =
-    "INSERT INTO pgrec.item_neighbors (model_id, item_id, neighbor_ids, weights) "
-    "SELECT $1, t.id, " ROW_SLICE(3, 5) ", " ROW_SLICE(
-        4,
-        5) " "
-           "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[])) WITH ORDINALITY AS t(id, n)";
+// Neighbour rows (of items or users, by the table named): ids, neighbour ids and weights
+// flattened, with each row's end offset.
+#define INSERT_NEIGHBORS_SQL(TABLE, ID)                                                            \
+	"INSERT INTO pgrec." TABLE " (model_id, " ID ", neighbor_ids, weights) "                       \
+	"SELECT $1, t.id, " ROW_SLICE(3, 5) ", " ROW_SLICE(4,                                          \
+	                                                   5) " FROM ROWS FROM "                       \
+	                                                      "(pg_catalog.unnest($2::pg_catalog."     \
+	                                                      "int8[])) WITH ORDINALITY AS t(id, n)"
 
 static Datum int8_array(const int64 *values, int count)
 {
@@ -122,14 +127,14 @@ static void execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expec
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 }
 
-// Inserts the rows [first, first + count) of one side (users when seen_ptr is not NULL; an
-// empty seen list each when seen_index is NULL).
+// Inserts the rows [first, first + count) of one side (users when `users`: an empty seen list
+// each when seen_ptr is NULL; their values when seen_values is not NULL).
 static void insert_batch(SPIPlanPtr plan, int64 model_id, const int64_t *ids, const float *factors,
                          const float *bias, int k, size_t first, int count, bool users,
                          const ModelRows &rows)
 {
-	Datum values[7];
-	char nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum values[8];
+	char nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', 'n'};
 
 	values[0] = Int64GetDatum(model_id);
 	values[1] = int8_array(ids + first, count);
@@ -154,14 +159,20 @@ static void insert_batch(SPIPlanPtr plan, int64 model_id, const int64_t *ids, co
 			ends[r] = rows.seen_ptr ? (int32)(rows.seen_ptr[first + r + 1] - begin) : 0;
 		values[5] = int8_array(flat, (int)(end - begin));
 		values[6] = int4_array(ends, count);
+		if (rows.seen_values)
+		{
+			values[7] = float4_array(rows.seen_values + begin, (int)(end - begin));
+			nulls[7] = ' ';
+		}
 	}
 	execute(plan, values, nulls, SPI_OK_INSERT);
 }
 
-ModelRows model_rows(const pgrec::Interactions &data, const float *user_factors,
-                     const float *item_factors, const float *user_bias, const float *item_bias,
-                     const pgrec::SparseRows *neighbors)
+ModelRows model_rows(const pgrec::AlgorithmEntry &algorithm, const pgrec::Interactions &data,
+                     const float *user_factors, const float *item_factors, const float *user_bias,
+                     const float *item_bias, const pgrec::SparseRows *neighbors)
 {
+	bool keeps_values = pgrec::keeps_seen_values(algorithm);
 	return {data.user_ids.data(),
 	        data.users(),
 	        data.item_ids.data(),
@@ -172,6 +183,7 @@ ModelRows model_rows(const pgrec::Interactions &data, const float *user_factors,
 	        item_bias,
 	        data.by_user.ptr.data(),
 	        data.by_user.index.data(),
+	        keeps_values ? data.by_user.value.data() : NULL,
 	        neighbors ? pgrec::neighbor_view(*neighbors) : pgrec::NeighborView{}};
 }
 
@@ -215,12 +227,16 @@ static void insert_side(SPIPlanPtr plan, int64 model_id, const int64_t *ids, siz
 	MemoryContextDelete(batch_context);
 }
 
-// Inserts the non-empty neighbour rows in batches of BATCH_ROWS items.
-static void insert_neighbors(int64 model_id, const ModelRows &rows)
+// Inserts the non-empty neighbour rows in batches of BATCH_ROWS rows: of items (ids: the item
+// ids) into pgrec.item_neighbors, or of users into pgrec.user_neighbors.
+static void insert_neighbors(int64 model_id, const ModelRows &rows, bool of_users)
 {
 	const pgrec::NeighborView &s = rows.neighbors;
+	const int64_t *row_ids = of_users ? rows.user_ids : rows.item_ids;
 	Oid types[5] = {INT8OID, INT8ARRAYOID, INT8ARRAYOID, FLOAT4ARRAYOID, INT4ARRAYOID};
-	SPIPlanPtr plan = prepare(insert_neighbors_sql, 5, types);
+	SPIPlanPtr plan = prepare(of_users ? INSERT_NEIGHBORS_SQL("user_neighbors", "user_id")
+	                                   : INSERT_NEIGHBORS_SQL("item_neighbors", "item_id"),
+	                          5, types);
 	MemoryContext batch_context =
 	    AllocSetContextCreate(CurrentMemoryContext, "pgrec model rows", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext previous = MemoryContextSwitchTo(batch_context);
@@ -240,11 +256,11 @@ static void insert_neighbors(int64 model_id, const ModelRows &rows)
 		for (size_t r = first; r < last; r++)
 			if (s.ptr[r + 1] > s.ptr[r])
 			{
-				ids[n] = rows.item_ids[r];
+				ids[n] = row_ids[r];
 				ends[n++] = (int32)(s.ptr[r + 1] - begin);
 			}
 		for (int64 e = begin; e < end; e++)
-			neighbors[e - begin] = rows.item_ids[s.index[e]];
+			neighbors[e - begin] = row_ids[s.index[e]];
 		Datum values[5] = {Int64GetDatum(model_id), int8_array(ids, n),
 		                   int8_array(neighbors, (int)(end - begin)),
 		                   float4_array(s.weight + begin, (int)(end - begin)), int4_array(ends, n)};
@@ -348,14 +364,14 @@ int64 store_model(const ModelRecord *r, const ModelRows &rows, int32 *version_ou
 	    DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
 	Oid item_types[5] = {INT8OID, INT8ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4OID};
-	Oid user_types[7] = {INT8OID, INT8ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID,
-	                     INT4OID, INT8ARRAYOID, INT4ARRAYOID};
+	Oid user_types[8] = {INT8OID, INT8ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID,
+	                     INT4OID, INT8ARRAYOID, INT4ARRAYOID,   FLOAT4ARRAYOID};
 	insert_side(prepare(insert_items_sql, 5, item_types), model_id, rows.item_ids, rows.items,
 	            rows.item_factors, rows.item_bias, r->factors, false, rows);
-	insert_side(prepare(insert_users_sql, 7, user_types), model_id, rows.user_ids, rows.users,
+	insert_side(prepare(insert_users_sql, 8, user_types), model_id, rows.user_ids, rows.users,
 	            rows.user_factors, rows.user_bias, r->factors, true, rows);
 	if (rows.neighbors.ptr)
-		insert_neighbors(model_id, rows);
+		insert_neighbors(model_id, rows, r->algorithm->scorer == pgrec::Scorer::UserNeighbors);
 	prune_versions(r->name);
 	leave_rights(&rights);
 	*version_out = version;
@@ -396,11 +412,15 @@ int64 copy_version(int64 from_id, const char *name, int32 *version_out)
 	                          "FROM pgrec.item_factors WHERE model_id OPERATOR(pg_catalog.=) $1",
 	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT ||
 	    SPI_execute_with_args("INSERT INTO pgrec.user_factors SELECT $2, user_id, bias, factors, "
-	                          "seen_items FROM pgrec.user_factors WHERE model_id "
+	                          "seen_items, seen_values FROM pgrec.user_factors WHERE model_id "
 	                          "OPERATOR(pg_catalog.=) $1",
 	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT ||
 	    SPI_execute_with_args("INSERT INTO pgrec.item_neighbors SELECT $2, item_id, neighbor_ids, "
 	                          "weights FROM pgrec.item_neighbors WHERE model_id "
+	                          "OPERATOR(pg_catalog.=) $1",
+	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT ||
+	    SPI_execute_with_args("INSERT INTO pgrec.user_neighbors SELECT $2, user_id, neighbor_ids, "
+	                          "weights FROM pgrec.user_neighbors WHERE model_id "
 	                          "OPERATOR(pg_catalog.=) $1",
 	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not copy the factors of model version %lld", (long long)from_id);

@@ -7,6 +7,7 @@
 
 #include "model_catalog.h"
 
+#include "../core/algorithm_registry.h"
 #include "../core/interactions.h"
 #include "../core/neighbors.h"
 
@@ -31,8 +32,9 @@ struct ModelRecord
 };
 
 // The rows of a new version: ids ascending, factors row-major, biases may be NULL; seen_ptr and
-// seen_index (dense item indices of each user's training items, CSR) may be NULL for none;
-// neighbors (one row per item, dense item indices) has a NULL ptr for a factor model.
+// seen_index (dense item indices of each user's training items, CSR) may be NULL for none, and
+// seen_values (their values) is NULL unless the algorithm keeps them; neighbors (one row per
+// item, or per user for user_knn, of dense indices) has a NULL ptr for a factor model.
 struct ModelRows
 {
 	const int64_t *user_ids;
@@ -43,13 +45,14 @@ struct ModelRows
 	const float *user_bias, *item_bias;
 	const int64_t *seen_ptr;
 	const int32_t *seen_index;
+	const float *seen_values;
 	pgrec::NeighborView neighbors;
 };
 
-// The rows of a model trained on data (neighbors may be NULL).
-ModelRows model_rows(const pgrec::Interactions &data, const float *user_factors,
-                     const float *item_factors, const float *user_bias, const float *item_bias,
-                     const pgrec::SparseRows *neighbors);
+// The rows of a model of algorithm trained on data (neighbors may be NULL).
+ModelRows model_rows(const pgrec::AlgorithmEntry &algorithm, const pgrec::Interactions &data,
+                     const float *user_factors, const float *item_factors, const float *user_bias,
+                     const float *item_bias, const pgrec::SparseRows *neighbors);
 
 // Starts a write of model name (SPI connected): takes its lock, reads its current row into
 // *current (in context) and, if there is one, checks that the current user may `action` it.

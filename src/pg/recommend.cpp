@@ -115,47 +115,51 @@ static pgrec::Recommendation *top_items(const pgrec::ItemMatrix &matrix, const f
 	return first_items(scan_items, &request, matrix.count, k, count);
 }
 
-// True for a model scored by item-item weights rather than factors.
+// True for a model scored by neighbour weights rather than factors.
 static bool scored_by_neighbors(const CachedModel *e)
 {
-	return e->model.catalog.algorithm->scorer == pgrec::Scorer::ItemNeighbors;
+	return e->model.catalog.algorithm->scorer != pgrec::Scorer::DotProduct;
 }
 
-// Ereports 0A000 for a function that needs the factors of a model that has none.
+// Ereports 0A000 for a function that needs vectors of a model that has none (`what`: "item" or
+// "user"), naming the functions that serve it.
 static void require_factors(const CachedModel *e, const char *what)
 {
-	if (scored_by_neighbors(e))
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("model \"%s\" has no %s vectors", e->name, what),
-		                errdetail("Algorithm %s keeps item-item weights instead of factors.",
-		                          e->model.catalog.algorithm->name),
-		                errhint("Use pgrec.recommend(), pgrec.recommend_for_interactions() or "
-		                        "pgrec.similar_items() with it.")));
+	if (!scored_by_neighbors(e))
+		return;
+	bool of_users = e->model.catalog.algorithm->scorer == pgrec::Scorer::UserNeighbors;
+	ereport(ERROR,
+	        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+	         errmsg("model \"%s\" has no %s vectors", e->name, what),
+	         errdetail("Algorithm %s keeps %s weights instead of factors.",
+	                   e->model.catalog.algorithm->name, of_users ? "user-user" : "item-item"),
+	         errhint("Use pgrec.recommend(), pgrec.recommend_for_interactions() or "
+	                 "pgrec.%s() with it.",
+	                 of_users ? "similar_users" : "similar_items")));
 }
 
-// A neighbourhood model's scoring of a history (dense item indices, ascending) through the
-// exclusion and candidate lists.
+// A neighbourhood model's scoring of a user's weighted rows through the exclusion and
+// candidate lists.
 struct NeighborRequest
 {
 	const CachedModel *e;
-	pgrec::SortedList history;
+	pgrec::WeightedRows rows;
 	const pgrec::SortedList *excluded;
 	int lists;
 	const pgrec::SortedList *candidates;
 };
 
-// The neighbourhood scoring as a CandidateSource: every item scored by the sum of the history's
-// weights to it, then the top `room`. Ereports on core errors.
+// The neighbourhood scoring as a CandidateSource: every item scored by the sum of the user's
+// weighted rows, then the top `room`. Ereports on core errors.
 static size_t neighbor_items(const void *state, size_t room, pgrec::Recommendation *out)
 {
 	const NeighborRequest *r = (const NeighborRequest *)state;
 	const LoadedModel *m = &r->e->model;
 	float *scores = (float *)palloc(sizeof(float) * Max(m->items, 1));
 	size_t count;
-	CORE_CALL(
-	    pgrec::neighbor_scores(m->neighbors, r->history.items, r->history.count, m->items, scores);
-	    count = pgrec::recommend_from_scores(scores, m->items, r->excluded, r->lists, r->candidates,
-	                                         room, out));
+	CORE_CALL(pgrec::neighbor_scores(*scorer_rows(m), r->rows, m->items, scores);
+	          count = pgrec::recommend_from_scores(scores, m->items, r->excluded, r->lists,
+	                                               r->candidates, room, out));
 	pfree(scores);
 	return count;
 }
@@ -243,7 +247,8 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 	pgrec::Recommendation *rows;
 	if (scored_by_neighbors(e))
 	{
-		NeighborRequest request = {e, seen, excluded, lists, candidates};
+		NeighborRequest request = {e, stored_user_rows(m, (size_t)user), excluded, lists,
+		                           candidates};
 		rows = best_items(&rerank, e, neighbor_items, &request, k, &count);
 	}
 	else
@@ -294,13 +299,13 @@ static Datum similar_rows(FunctionCallInfo fcinfo, const float *factors, const f
 	return return_rows(fcinfo, rows, n, ids, false);
 }
 
-// The k items a neighbourhood model's item `index` lends the largest weights to.
-static Datum similar_by_weights(FunctionCallInfo fcinfo, const CachedModel *e, int64 index, int64 k)
+// The k rows (ids: of items or of users) that row `index` of a neighbourhood model's weights s
+// gives the largest weights to.
+static Datum similar_by_weights(FunctionCallInfo fcinfo, const pgrec::NeighborView &s,
+                                const int64 *ids, int64 index, int64 k)
 {
 	if (index < 0)
 		return return_nothing(fcinfo);
-	const LoadedModel *m = &e->model;
-	const pgrec::NeighborView &s = m->neighbors;
 	size_t n = (size_t)(s.ptr[index + 1] - s.ptr[index]), count;
 	pgrec::Recommendation *rows = (pgrec::Recommendation *)palloc(
 	    sizeof(pgrec::Recommendation) * Max((size_t)Min((uint64)k, (uint64)n), 1));
@@ -310,11 +315,11 @@ static Datum similar_by_weights(FunctionCallInfo fcinfo, const CachedModel *e, i
 	                                               (size_t)Min((uint64)k, (uint64)n), rows));
 	for (size_t r = 0; r < count; r++)
 		rows[r].item = s.index[s.ptr[index] + rows[r].item];
-	return return_rows(fcinfo, rows, count, m->item_ids, false);
+	return return_rows(fcinfo, rows, count, ids, false);
 }
 
 // similar_items(model_name, item_id, k): items by cosine similarity of their factors, or by the
-// weights of a neighbourhood model.
+// weights of an item neighbourhood model; 0A000 for user_knn, which has no item-item weights.
 Datum pgrec_similar_items(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -322,23 +327,28 @@ Datum pgrec_similar_items(PG_FUNCTION_ARGS)
 	int64 k = read_positive(fcinfo, 2, "k");
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
-	if (scored_by_neighbors(e))
-		return similar_by_weights(fcinfo, e,
+	if (m->catalog.algorithm->scorer == pgrec::Scorer::ItemNeighbors)
+		return similar_by_weights(fcinfo, m->neighbors, m->item_ids,
 		                          pgrec::dense_index(m->item_ids, m->items, PG_GETARG_INT64(1)), k);
+	require_factors(e, "item");
 	return similar_rows(fcinfo, m->item_factors, e->item_inverse_norms, m->items,
 	                    m->catalog.factors, m->item_ids,
 	                    pgrec::dense_index(m->item_ids, m->items, PG_GETARG_INT64(1)), k);
 }
 
-// similar_users(model_name, user_id, k): users by cosine similarity of their factors.
+// similar_users(model_name, user_id, k): users by cosine similarity of their factors, or the
+// stored neighbours of a user_knn user; 0A000 for item neighbourhood models.
 Datum pgrec_similar_users(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return return_nothing(fcinfo);
 	int64 k = read_positive(fcinfo, 2, "k");
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	require_factors(e, "user");
 	const LoadedModel *m = &e->model;
+	if (m->catalog.algorithm->scorer == pgrec::Scorer::UserNeighbors)
+		return similar_by_weights(fcinfo, m->neighbors, m->user_ids,
+		                          pgrec::dense_index(m->user_ids, m->users, PG_GETARG_INT64(1)), k);
+	require_factors(e, "user");
 	return similar_rows(fcinfo, m->user_factors, e->user_inverse_norms, m->users,
 	                    m->catalog.factors, m->user_ids,
 	                    pgrec::dense_index(m->user_ids, m->users, PG_GETARG_INT64(1)), k);
@@ -364,15 +374,17 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 	pgrec::SortedList excluded[2] = {history, f.exclude};
 	const pgrec::SortedList *candidates = f.has_candidates ? &f.candidates : NULL;
 	size_t count;
-	// A neighbourhood model scores the visitor's items directly; a factor model folds them in.
+	// A neighbourhood model scores the visitor's items (or their neighbours) directly; a factor
+	// model folds them in.
 	if (scored_by_neighbors(e))
 	{
-		NeighborRequest request = {e, history, excluded, f.has_exclude ? 2 : 1, candidates};
+		NeighborRequest request = {e, visitor_rows(e, v.items, v.values, v.count), excluded,
+		                           f.has_exclude ? 2 : 1, candidates};
 		pgrec::Recommendation *rows = best_items(&rerank, e, neighbor_items, &request, k, &count);
 		return return_rows(fcinfo, rows, count, m->item_ids, false);
 	}
 	pgrec::ItemMatrix matrix = model_items(e);
-	pgrec::FoldInInput input = fold_in_input(e, matrix, v.items, v.values, v.count);
+	pgrec::FoldInInput input = fold_in_input(e, matrix, v.items, v.values, v.count, -1);
 	float *user = (float *)palloc(sizeof(float) * m->catalog.factors);
 	float bias = 0.0f;
 	pgrec::CancelToken cancel = backend_cancel_token();

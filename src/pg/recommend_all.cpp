@@ -56,17 +56,22 @@ Datum pgrec_recommend_all(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		size_t count = Min(block, m->users - first);
 		pgrec::SortedList *seen = (pgrec::SortedList *)palloc(sizeof(pgrec::SortedList) * count);
+		pgrec::WeightedRows *rows =
+		    (pgrec::WeightedRows *)palloc(sizeof(pgrec::WeightedRows) * count);
 		for (size_t u = 0; u < count; u++)
+		{
 			seen[u] = {m->seen_index + m->seen_ptr[first + u],
 			           (size_t)(m->seen_ptr[first + u + 1] - m->seen_ptr[first + u])};
+			rows[u] = stored_user_rows(m, first + u);
+		}
 		pgrec::Recommendation *out =
 		    (pgrec::Recommendation *)palloc(sizeof(pgrec::Recommendation) * count * k);
 		size_t *counts = (size_t *)palloc(sizeof(size_t) * count);
 		int threads = effective_threads();
-		if (m->catalog.algorithm->scorer == pgrec::Scorer::ItemNeighbors)
-			CORE_CALL(pgrec::recommend_neighbors_batch(m->neighbors, m->items, seen, count,
-			                                           exclude_seen, k, threads, cancel, out,
-			                                           counts));
+		if (scorer_rows(m) != NULL)
+			CORE_CALL(pgrec::recommend_neighbors_batch(*scorer_rows(m), m->items, rows,
+			                                           exclude_seen ? seen : NULL, count, k,
+			                                           threads, cancel, out, counts));
 		else
 			CORE_CALL(pgrec::recommend_batch(matrix, m->user_factors + first * m->catalog.factors,
 			                                 count, exclude_seen ? seen : NULL, k, threads, cancel,

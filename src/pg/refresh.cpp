@@ -1,11 +1,12 @@
 // pgrec.refresh(): between full retrains, folds the users and items that appeared in the
 // model's source into a new version, solving their factors against the fixed other side, and
-// updates every user's seen items; known users and items keep their factors.
+// updates every user's seen items; known users and items keep their factors (or neighbours).
 #include "postgres_headers.h"
 
 #include "catalog_access.h"
 #include "core_guard.h"
 #include "interaction_source.h"
+#include "model_cache.h"
 #include "model_loader.h"
 #include "model_store.h"
 #include "owned_object.h"
@@ -31,7 +32,7 @@ PGREC_FUNCTION(pgrec_refresh)
 struct RefreshData
 {
 	pgrec::Interactions data;
-	pgrec::SparseRows neighbors; // a neighbourhood model's weights, renumbered
+	pgrec::SparseRows neighbors; // a neighbourhood model's weights, renumbered or refreshed
 };
 
 // For each id, its index in the ascending old ids, or -1.
@@ -177,7 +178,22 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 
 	size_t new_items, new_users;
 	const pgrec::SparseRows *neighbors = NULL;
-	if (catalog.algorithm->fold_in == nullptr)
+	if (catalog.algorithm->scorer == pgrec::Scorer::UserNeighbors)
+	{
+		// user_knn: users are their new interactions; known users keep their neighbours, new
+		// ones get theirs among the old users, as a visitor would.
+		const pgrec::UserIndex *index = new_user_index(&old, context);
+		int64 *new_of_old = (int64 *)palloc(sizeof(int64) * Max(old.users, 1));
+		for (size_t v = 0; v < old.users; v++)
+			new_of_old[v] = pgrec::dense_index(data.user_ids.data(), data.users(), old.user_ids[v]);
+		CORE_CALL(current->neighbors = pgrec::refreshed_user_rows(
+		              *index, old.neighbors, user_old, pgrec::neighbor_view(data.by_user), item_old,
+		              new_of_old, cancel));
+		neighbors = &current->neighbors;
+		new_items = count_new(item_old, data.items());
+		new_users = count_new(user_old, data.users());
+	}
+	else if (catalog.algorithm->fold_in == nullptr)
 	{
 		// A neighbourhood model: users are their new histories; the known items keep their
 		// weights, new items get none until the next retrain.
@@ -236,9 +252,10 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	record.epochs = 0;
 	int32 version;
 	SPI_connect();
-	int64 model_id = store_model(
-	    &record, model_rows(data, user_factors, item_factors, user_bias, item_bias, neighbors),
-	    &version);
+	int64 model_id = store_model(&record,
+	                             model_rows(*catalog.algorithm, data, user_factors, item_factors,
+	                                        user_bias, item_bias, neighbors),
+	                             &version);
 	SPI_finish();
 
 	INSTR_TIME_SET_CURRENT(now);

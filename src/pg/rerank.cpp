@@ -174,6 +174,8 @@ static bool has_item_similarity(const CachedModel *e)
 		return true;
 	case pgrec::Scorer::ItemNeighbors: // where its weights are similarities (item_knn)
 		return e->model.catalog.algorithm->weights_are_similarities;
+	case pgrec::Scorer::UserNeighbors: // user-user weights say nothing of two items
+		return false;
 	}
 	return false;
 }
@@ -198,7 +200,9 @@ pgrec::Recommendation *rerank_items(const RerankArguments *arguments, const Cach
 		    ERROR,
 		    (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		     errmsg("model \"%s\" has no item similarity for diversity", e->name),
-		     errdetail("Algorithm %s keeps item-item weights that are not similarities.",
+		     errdetail(e->model.catalog.algorithm->scorer == pgrec::Scorer::UserNeighbors
+		                   ? "Algorithm %s keeps user-user weights, not item similarities."
+		                   : "Algorithm %s keeps item-item weights that are not similarities.",
 		               e->model.catalog.algorithm->name),
 		     errhint("Cap the groups of its items with item_groups and max_per_group instead.")));
 	size_t catalogue = e->model.items;

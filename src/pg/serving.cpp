@@ -83,14 +83,39 @@ Visitor read_visitor(FunctionCallInfo fcinfo, int ids_arg, int ratings_arg, Cach
 	return v;
 }
 
+pgrec::WeightedRows visitor_rows(CachedModel *e, const int32 *items, const float *values,
+                                 size_t count)
+{
+	if (e->model.catalog.algorithm->scorer != pgrec::Scorer::UserNeighbors)
+		return {items, NULL, count};
+	const pgrec::UserIndex *index = cached_user_index(e);
+	size_t room = (size_t)Max(e->model.catalog.hyperparameters.neighbors, 1);
+	int32 *rows = (int32 *)palloc(sizeof(int32) * room);
+	float *weights = (float *)palloc(sizeof(float) * room);
+	size_t n;
+	CORE_CALL(n = index->visitor_neighbors(items, values, count, rows, weights));
+	return {rows, weights, n};
+}
+
 pgrec::FoldInInput fold_in_input(CachedModel *e, const pgrec::ItemMatrix &matrix,
-                                 const int32 *items, const float *values, size_t count)
+                                 const int32 *items, const float *values, size_t count, int64 user)
 {
 	const ModelCatalog &catalog = e->model.catalog;
 	const float *gramian = catalog.algorithm->needs_gramian ? cached_item_gramian(e) : NULL;
-	const pgrec::NeighborView *neighbors = e->model.neighbors.ptr ? &e->model.neighbors : NULL;
-	return {matrix, catalog.global_mean, catalog.hyperparameters, gramian, items, values,
-	        count,  neighbors,           e->item_degrees};
+	pgrec::FoldInInput input = {
+	    matrix,  catalog.global_mean, catalog.hyperparameters, gramian, items, values, count,
+	    nullptr, e->item_degrees};
+	if (catalog.algorithm->scorer == pgrec::Scorer::ItemNeighbors)
+		input.neighbors = &e->model.neighbors;
+	else if (catalog.algorithm->scorer == pgrec::Scorer::UserNeighbors)
+	{
+		pgrec::UserNeighbors *neighbors = (pgrec::UserNeighbors *)palloc(sizeof(*neighbors));
+		neighbors->index = cached_user_index(e);
+		neighbors->row = user >= 0 ? stored_user_rows(&e->model, (size_t)user)
+		                           : visitor_rows(e, items, values, count);
+		input.user_neighbors = neighbors;
+	}
+	return input;
 }
 
 Datum return_rows(FunctionCallInfo fcinfo, const pgrec::Recommendation *rows, size_t count,

@@ -33,10 +33,17 @@ struct Visitor
 Visitor read_visitor(FunctionCallInfo fcinfo, int ids_arg, int ratings_arg, CachedModel *e,
                      const char *none_known_hint);
 
+// The rows a neighbour scorer sums for a visitor of model e with count items (ascending; values
+// null: all 1): the items themselves (item-based) or their neighbours among the training users
+// (user_knn, palloc'd). May ereport.
+pgrec::WeightedRows visitor_rows(CachedModel *e, const int32 *items, const float *values,
+                                 size_t count);
+
 // The fold-in input of count items (values null: all 1) against the model's items `matrix`,
-// which must outlive it; makes the model's Gramian if its algorithm needs one. May ereport.
+// which must outlive it; makes the model's Gramian if its algorithm needs one, and for user_knn
+// the neighbours of user `user` (stored; -1: a visitor's, found). May ereport; palloc'd.
 pgrec::FoldInInput fold_in_input(CachedModel *e, const pgrec::ItemMatrix &matrix,
-                                 const int32 *items, const float *values, size_t count);
+                                 const int32 *items, const float *values, size_t count, int64 user);
 
 // Returns the rows (id from ids[item], score; score NULL when null_scores) as the set result.
 Datum return_rows(FunctionCallInfo fcinfo, const pgrec::Recommendation *rows, size_t count,

@@ -345,8 +345,8 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	SPI_connect();
 	result.model_id =
 	    store_model(&record,
-	                model_rows(data, buffers.user_factors, buffers.item_factors, buffers.user_bias,
-	                           buffers.item_bias, run->trainer->neighbors()),
+	                model_rows(*r.algorithm, data, buffers.user_factors, buffers.item_factors,
+	                           buffers.user_bias, buffers.item_bias, run->trainer->neighbors()),
 	                &version);
 	SPI_finish();
 	result.users = data.users();

@@ -47,6 +47,7 @@ CREATE TABLE pgrec.user_factors (
 	bias real,
 	factors embedding,
 	seen_items bigint[] NOT NULL,
+	seen_values real[],
 	PRIMARY KEY (model_id, user_id)
 );
 
@@ -58,7 +59,8 @@ CREATE TABLE pgrec.item_factors (
 	PRIMARY KEY (model_id, item_id)
 );
 
--- Neighbourhood models (item_knn, ease) keep item-item weights instead of factors.
+-- Neighbourhood models keep weights instead of factors: item-item (item_knn, ease) or user-user
+-- (user_knn).
 CREATE TABLE pgrec.item_neighbors (
 	model_id bigint NOT NULL REFERENCES pgrec.model_versions ON DELETE CASCADE,
 	item_id bigint NOT NULL,
@@ -71,16 +73,28 @@ CREATE TABLE pgrec.item_neighbors (
 ALTER TABLE pgrec.item_neighbors ALTER COLUMN neighbor_ids SET STORAGE EXTERNAL,
 	ALTER COLUMN weights SET STORAGE EXTERNAL;
 
+-- user_knn keeps user-user weights (the users' seen_values are what they lend).
+CREATE TABLE pgrec.user_neighbors (
+	model_id bigint NOT NULL REFERENCES pgrec.model_versions ON DELETE CASCADE,
+	user_id bigint NOT NULL,
+	neighbor_ids bigint[] NOT NULL,
+	weights real[] NOT NULL,
+	PRIMARY KEY (model_id, user_id)
+);
+ALTER TABLE pgrec.user_neighbors ALTER COLUMN neighbor_ids SET STORAGE EXTERNAL,
+	ALTER COLUMN weights SET STORAGE EXTERNAL;
+
 SELECT pg_catalog.pg_extension_config_dump('pgrec.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.model_versions_model_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.user_factors', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.item_factors', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.item_neighbors', '');
+SELECT pg_catalog.pg_extension_config_dump('pgrec.user_neighbors', '');
 
 -- Writes go through pgrec's functions, which check the model's owner; the catalog is readable
 -- by everyone, as PostgreSQL's own catalogs are; factors are read through the functions.
 REVOKE ALL ON pgrec.model_versions, pgrec.models, pgrec.user_factors, pgrec.item_factors,
-	pgrec.item_neighbors FROM PUBLIC;
+	pgrec.item_neighbors, pgrec.user_neighbors FROM PUBLIC;
 GRANT SELECT ON pgrec.model_versions, pgrec.models TO PUBLIC;
 
 COMMENT ON SEQUENCE pgrec.model_versions_model_id_seq IS 'model_id of pgrec.model_versions';
@@ -94,10 +108,12 @@ COMMENT ON COLUMN pgrec.model_versions.source_search_path IS 'the search_path a 
 COMMENT ON TABLE pgrec.user_factors IS 'user factors, bias and training items of each model (factors NULL for neighbourhood models)';
 COMMENT ON TABLE pgrec.item_factors IS 'item factors and bias of each model (factors NULL for neighbourhood models)';
 COMMENT ON TABLE pgrec.item_neighbors IS 'item-item weights of neighbourhood models: an item lends weights[n] to item neighbor_ids[n] in the score of every user who has it';
+COMMENT ON TABLE pgrec.user_neighbors IS 'user-user weights of user_knn models: a user''s score for an item is the sum over neighbor_ids[n] of weights[n] times that neighbour''s seen_values for the item';
 COMMENT ON COLUMN pgrec.models.hyperparameters IS 'every hyper-parameter the training used, defaults included';
 COMMENT ON COLUMN pgrec.models.loss_history IS 'training loss after each epoch: RMSE for als, objective per interaction for ials, -log sigmoid for bpr';
 COMMENT ON COLUMN pgrec.models.metrics IS 'the figures of the last pgrec.evaluate() of this model by its owner';
 COMMENT ON COLUMN pgrec.user_factors.seen_items IS 'items of the user in the training data, ascending';
+COMMENT ON COLUMN pgrec.user_factors.seen_values IS 'the values of seen_items in the training data, in the same order (user_knn only; NULL for other algorithms)';
 
 -- Model caches: a statement sees a new version by its version_uuid; a change made by hand to
 -- factors or to the served columns of the catalog is announced through PostgreSQL's cache
@@ -125,6 +141,10 @@ CREATE TRIGGER neighbors_changed AFTER INSERT OR UPDATE OR DELETE ON pgrec.item_
 	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
 CREATE TRIGGER neighbors_truncated AFTER TRUNCATE ON pgrec.item_neighbors
 	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+CREATE TRIGGER neighbors_changed AFTER INSERT OR UPDATE OR DELETE ON pgrec.user_neighbors
+	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+CREATE TRIGGER neighbors_truncated AFTER TRUNCATE ON pgrec.user_neighbors
+	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
 COMMENT ON TRIGGER served_columns_changed ON pgrec.model_versions IS 'announces hand-made changes of what recommend() serves to the model caches';
 COMMENT ON TRIGGER factors_changed ON pgrec.user_factors IS 'announces hand-made changes of factors to the model caches';
 COMMENT ON TRIGGER factors_truncated ON pgrec.user_factors IS 'announces a truncation to the model caches';
@@ -132,6 +152,8 @@ COMMENT ON TRIGGER factors_changed ON pgrec.item_factors IS 'announces hand-made
 COMMENT ON TRIGGER factors_truncated ON pgrec.item_factors IS 'announces a truncation to the model caches';
 COMMENT ON TRIGGER neighbors_changed ON pgrec.item_neighbors IS 'announces hand-made changes of item-item weights to the model caches';
 COMMENT ON TRIGGER neighbors_truncated ON pgrec.item_neighbors IS 'announces a truncation to the model caches';
+COMMENT ON TRIGGER neighbors_changed ON pgrec.user_neighbors IS 'announces hand-made changes of user-user weights to the model caches';
+COMMENT ON TRIGGER neighbors_truncated ON pgrec.user_neighbors IS 'announces a truncation to the model caches';
 
 -- Versions: each training or import publishes a new version; older ones are kept for rollback.
 

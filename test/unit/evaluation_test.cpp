@@ -41,7 +41,8 @@ TEST(RankingMetrics, HandComputedExample)
 	// 1-d factors: item scores are the item factors for a user factor of 1.
 	std::vector<float> users = {1.0f, 1.0f};
 	std::vector<float> items = {5, 4, 3, 2, 1, 0};
-	pgrec::ModelView m = {users.data(), items.data(), nullptr, nullptr, 0.0, 2, 6, 1, nullptr};
+	pgrec::ModelView m = {users.data(), items.data(), nullptr, nullptr, 0.0, 2, 6, 1,
+	                      nullptr,      nullptr};
 	// User 0 trained on item 0, user 1 on nothing.
 	std::vector<int64_t> ptr = {0, 1, 1};
 	std::vector<int32_t> index = {0};
@@ -66,7 +67,8 @@ TEST(RankingMetrics, HandComputedExample)
 TEST(RatingErrors, ClipsAndFallsBackToBiases)
 {
 	std::vector<float> uf = {1, 0}, itf = {2, 0}, ub = {0.5f}, ib = {-0.25f};
-	pgrec::ModelView m = {uf.data(), itf.data(), ub.data(), ib.data(), 3.0, 1, 1, 2, nullptr};
+	pgrec::ModelView m = {uf.data(), itf.data(), ub.data(), ib.data(), 3.0,
+	                      1,         1,          2,         nullptr,   nullptr};
 	std::vector<pgrec::TestRating> test = {
 	    {0, 0, 5.0f},  // 3 + 0.5 - 0.25 + 2 = 5.25, clipped to 5: error 0
 	    {0, -1, 3.0f}, // unknown item: 3 + 0.5: error 0.5

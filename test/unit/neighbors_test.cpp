@@ -256,7 +256,7 @@ TEST(Neighbors, ScoresAreSumsOfTheHistoryRows)
 	pgrec::NeighborView view = pgrec::neighbor_view(s);
 	std::vector<int32_t> history = {1, 4, 7};
 	std::vector<float> scores(20);
-	pgrec::neighbor_scores(view, history.data(), history.size(), 20, scores.data());
+	pgrec::neighbor_scores(view, {history.data(), nullptr, history.size()}, 20, scores.data());
 	for (int i = 0; i < 20; i++)
 		EXPECT_FLOAT_EQ(scores[i], weight(s, 1, i) + weight(s, 4, i) + weight(s, 7, i));
 
@@ -264,8 +264,9 @@ TEST(Neighbors, ScoresAreSumsOfTheHistoryRows)
 	pgrec::SortedList list = {history.data(), history.size()};
 	std::vector<pgrec::Recommendation> out(5);
 	size_t count = 0;
-	pgrec::recommend_neighbors_batch(view, 20, &list, 1, true, 5, 2, pgrec::no_cancel(), out.data(),
-	                                 &count);
+	pgrec::WeightedRows rows = {history.data(), nullptr, history.size()};
+	pgrec::recommend_neighbors_batch(view, 20, &rows, &list, 1, 5, 2, pgrec::no_cancel(),
+	                                 out.data(), &count);
 	ASSERT_EQ(count, 5u);
 	for (size_t r = 0; r < count; r++)
 	{
@@ -303,7 +304,7 @@ TEST(Evaluation, CappedRecallDividesByMinOfKAndRelevant)
 	s.index = {0, 1, 2, 3, 4};
 	s.value = {10, 9, 8, 7, 6};
 	pgrec::NeighborView view = pgrec::neighbor_view(s);
-	pgrec::ModelView m = {nullptr, nullptr, nullptr, nullptr, 0, 1, 5, 0, &view};
+	pgrec::ModelView m = {nullptr, nullptr, nullptr, nullptr, 0, 1, 5, 0, &view, nullptr};
 	std::vector<int64_t> ptr = {0, 1};
 	std::vector<int32_t> seen = {0}; // item 0 is the history: masked
 	std::vector<int32_t> relevant = {1, 3, 4};

@@ -289,10 +289,10 @@ TEST(Registry, EveryAlgorithmValidatesItsOwnParametersOnly)
 	pgrec::trainable_algorithm_list(names, sizeof names);
 	EXPECT_STREQ(names,
 	             "'als' (explicit ratings), 'ials' (implicit feedback), 'bpr' (implicit feedback, "
-	             "pairwise ranking), 'svd' (truncated SVD of the degree-normalised interaction "
-	             "matrix), "
-	             "'item_knn' (item-based neighbourhood, cosine or other similarities) or 'ease' "
-	             "(EASE: closed-form item-item autoencoder)");
+	             "pairwise ranking), 'svd' (truncated SVD of the degree-normalised interaction matrix), "
+	             "'item_knn' (item-based neighbourhood, cosine or other similarities), 'user_knn' "
+	             "(user-based neighbourhood, cosine or other similarities) or 'ease' (EASE: "
+	             "closed-form item-item autoencoder)");
 }
 
 TEST(Interactions, MergeRepeatedFollowsTheTrainingPolicy)

@@ -2,7 +2,7 @@
 # Users the model has never seen (issue 12): every algorithm on ML-1M under strong
 # generalisation (bench/datasets.sh, load_ml1m_strong), scored by pgrec.evaluate_fold_in
 # (Recall@20, Recall@50, NDCG@100, recall over min(k, relevant)), and the neighbourhood models
-# on Gowalla (LightGCN split). Writes bench/results/strong_generalization.md.
+# and svd on Gowalla (LightGCN split). Writes bench/results/strong_generalization.md.
 # Usage: bench/strong_generalization.sh [DATA_DIR]. Run it on an idle machine: it reports times.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
@@ -46,7 +46,9 @@ rows+=$(sg "ease (defaults: regularization 500, neighbors 500)" ease "")$'\n'
 rows+=$(sg "ease, all weights kept (neighbors 4000)" ease ", neighbors => 4000")$'\n'
 rows+=$(sg "item_knn (defaults: cosine, neighbors 20)" item_knn "")$'\n'
 rows+=$(sg "user_knn (defaults: cosine, neighbors 100)" user_knn "")$'\n'
-rows+=$(sg "svd (defaults: 64 factors)" svd "")$'\n'
+rows+=$(sg "svd (defaults: 64 factors, normalization 0.5)" svd "")$'\n'
+rows+=$(sg "svd, 128 factors" svd ", factors => 128")$'\n'
+rows+=$(sg "svd, normalization 0 (PureSVD)" svd ", normalization => 0")$'\n'
 rows+=$(sg "ials (defaults: alpha from the density, 6.1 here; regularization 3)" ials "")$'\n'
 rows+=$(sg "ials, alpha 40 (Gowalla's)" ials ", alpha => 40")$'\n'
 rows+=$(sg "ials, alpha 3, regularization 3" ials ", alpha => 3, regularization => 3")$'\n'
@@ -67,6 +69,10 @@ step "Gowalla, LightGCN split"
 gowalla_rows=""
 gowalla_rows+=$(gowalla "item_knn (defaults: cosine, neighbors 20)" item_knn "")$'\n'
 gowalla_rows+=$(gowalla "item_knn, neighbors 200" item_knn ", neighbors => 200")$'\n'
+gowalla_rows+=$(gowalla "user_knn (defaults: cosine, neighbors 100)" user_knn "")$'\n'
+gowalla_rows+=$(gowalla "svd (defaults: 64 factors, normalization 0.5)" svd "")$'\n'
+gowalla_rows+=$(gowalla "svd, 256 factors" svd ", factors => 256")$'\n'
+gowalla_rows+=$(gowalla "svd, 256 factors, normalization 0 (PureSVD)" svd ", factors => 256, normalization => 0")$'\n'
 
 OUT=$PGREC_ROOT/bench/results/strong_generalization.md
 cat >"$OUT" <<REPORT

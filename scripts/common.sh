@@ -5,7 +5,7 @@ PGREC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=15
 PG_BINDIR=/usr/lib/postgresql/$PG_MAJOR/bin
 PGREC_PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-cron
-	libeigen3-dev cmake g++ make libgtest-dev clang libclang-rt-dev acl bc sqlsmith libspectra-dev"
+	libeigen3-dev cmake g++ make libgtest-dev clang libclang-rt-dev acl bc sqlsmith"
 
 # Prints a step header.
 step() {

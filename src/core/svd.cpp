@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <vector>
 
 #include "core_only.h"
@@ -42,9 +43,14 @@ using DenseMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen:
 // time, with Gowalla's Recall@20 above the exact decomposition's (bench/README.md).
 constexpr int kPowerIterations = 5;
 
-// Below this ratio of the smallest to the largest pivot of the Cholesky factor, a block is
-// orthonormalised by Householder QR instead.
-constexpr double kConditionLimit = 1e-6;
+// Below this ratio of the smallest to the largest pivot of its Cholesky factor a block counts
+// as ill-conditioned (one pass of Cholesky QR would leave errors above 1e-8); its Gram matrix is
+// then shifted by kShift times its largest diagonal entry.
+constexpr double kConditionLimit = 1e-4;
+constexpr double kShift = 1e-12;
+
+// Rows per block of the dense block products, between two cancel checks (a few ms each).
+constexpr Eigen::Index kRowBlock = 4096;
 
 // Columns the randomized solver samples beyond the k it keeps: a quarter more, at least 20.
 constexpr int kMinOversampling = 20;
@@ -109,26 +115,48 @@ void dense_eigenpairs(const SparseRows &a, const SparseRows &at, int k, const Ca
 	*vectors = solver.eigenvectors().rightCols(k).rowwise().reverse();
 }
 
-// Makes the columns of y orthonormal, spanning the same space: by the Cholesky factor of
-// y^T y (two products of y's size), or by Householder QR when y is too ill-conditioned for it.
+// y^T y (its lower triangle), summed over blocks of rows with the token checked between them.
+Eigen::MatrixXd gram_of_rows(const DenseMatrix &y, const CancelToken &cancel)
+{
+	Eigen::MatrixXd g = Eigen::MatrixXd::Zero(y.cols(), y.cols());
+	for (Eigen::Index first = 0; first < y.rows(); first += kRowBlock)
+	{
+		cancel.check();
+		Eigen::Index rows = std::min(kRowBlock, y.rows() - first);
+		g.selfadjointView<Eigen::Lower>().rankUpdate(y.middleRows(first, rows).transpose());
+	}
+	return g;
+}
+
+// Makes the columns of y orthonormal, spanning the same space, by Cholesky QR: y U^-1 with U
+// the Cholesky factor of y^T y, in blocks of rows. When y is ill-conditioned (the rounding
+// error of one pass grows with its condition number squared) the factor is taken with a tiny
+// shift and the pass repeated; columns that depend on earlier ones (a rank-deficient block)
+// then come out near zero rather than orthonormal, and their Ritz values near zero.
 void orthonormalise(DenseMatrix *y, const CancelToken &cancel)
 {
-	const Eigen::Index l = y->cols();
-	Eigen::MatrixXd g = Eigen::MatrixXd::Zero(l, l);
-	g.selfadjointView<Eigen::Lower>().rankUpdate(y->transpose());
-	cancel.check();
-	Eigen::LLT<Eigen::MatrixXd> cholesky(g);
-	bool conditioned = cholesky.info() == Eigen::Success &&
-	                   cholesky.matrixLLT().diagonal().minCoeff() >
-	                       kConditionLimit * cholesky.matrixLLT().diagonal().maxCoeff();
-	if (conditioned)
-		cholesky.matrixU().solveInPlace<Eigen::OnTheRight>(*y); // y U^-1
-	else
+	for (int pass = 0; pass < 2; pass++)
 	{
-		Eigen::HouseholderQR<DenseMatrix> qr(*y);
-		*y = qr.householderQ() * DenseMatrix::Identity(y->rows(), l);
+		Eigen::MatrixXd g = gram_of_rows(*y, cancel);
+		Eigen::LLT<Eigen::MatrixXd> cholesky(g);
+		bool conditioned = cholesky.info() == Eigen::Success &&
+		                   cholesky.matrixLLT().diagonal().minCoeff() >
+		                       kConditionLimit * cholesky.matrixLLT().diagonal().maxCoeff();
+		if (!conditioned)
+		{
+			double largest = std::max(g.diagonal().maxCoeff(), std::numeric_limits<double>::min());
+			g.diagonal().array() += kShift * largest;
+			cholesky.compute(g);
+		}
+		for (Eigen::Index first = 0; first < y->rows(); first += kRowBlock)
+		{
+			cancel.check();
+			auto rows = y->middleRows(first, std::min(kRowBlock, y->rows() - first));
+			cholesky.matrixU().solveInPlace<Eigen::OnTheRight>(rows);
+		}
+		if (conditioned)
+			return;
 	}
-	cancel.check();
 }
 
 // The same by randomized subspace iteration (Halko, Martinsson & Tropp 2011): a seeded block
@@ -153,15 +181,18 @@ void randomized_eigenpairs(const SparseRows &a, const SparseRows &at, const Hype
 	}
 	// Q^T A A^T Q = T^T T with T = A^T Q.
 	gather(at, q.data(), l, t.data(), h.threads, cancel);
-	Eigen::MatrixXd g = Eigen::MatrixXd::Zero(l, l);
-	g.selfadjointView<Eigen::Lower>().rankUpdate(t.transpose());
-	cancel.check();
-	Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(g); // reads the lower triangle
+	Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(gram_of_rows(t, cancel)); // lower
 	if (solver.info() != Eigen::Success)
 		throw DataError("the eigen-decomposition of the truncated SVD did not converge");
 	*values = solver.eigenvalues().tail(k).reverse();
-	*vectors = q * solver.eigenvectors().rightCols(k).rowwise().reverse();
-	cancel.check();
+	const Eigen::MatrixXd z = solver.eigenvectors().rightCols(k).rowwise().reverse();
+	vectors->resize(n, k);
+	for (Eigen::Index first = 0; first < n; first += kRowBlock)
+	{
+		cancel.check();
+		Eigen::Index rows = std::min(kRowBlock, n - first);
+		vectors->middleRows(first, rows).noalias() = q.middleRows(first, rows) * z;
+	}
 }
 
 class SvdTrainer : public Trainer

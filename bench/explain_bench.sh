@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # explain() benchmark: the warm latency of explaining a score by a user's 500 training items
-# (64 factors) for every algorithm, beside recommend_for_interactions() over the same items.
+# (64 factors for the factor models) for every algorithm, beside recommend_for_interactions() over the same items.
 # Synthetic data (pgrec.synthetic_ratings: 2,000 users x 4,000 items, 500 ratings each), so it
 # needs no data set. Usage: bench/explain_bench.sh. Uses the local cluster of
 # scripts/cluster.sh (pgrec installed into the system's PostgreSQL), or with PGHOST set the
@@ -40,6 +40,9 @@ SELECT 'ials', seconds FROM pgrec.train('bench_explain_ials', 'bench_explain_rat
 SELECT 'als', seconds FROM pgrec.train('bench_explain_als', 'bench_explain_ratings', 'user_id', 'item_id', 'rating');
 SELECT 'bpr', seconds FROM pgrec.train('bench_explain_bpr', 'bench_explain_ratings', 'user_id', 'item_id', algorithm => 'bpr', epochs => 5);
 SELECT 'svd', seconds FROM pgrec.train('bench_explain_svd', 'bench_explain_ratings', 'user_id', 'item_id', algorithm => 'svd');
+SELECT 'item_knn', seconds FROM pgrec.train('bench_explain_item_knn', 'bench_explain_ratings', 'user_id', 'item_id', algorithm => 'item_knn');
+SELECT 'user_knn', seconds FROM pgrec.train('bench_explain_user_knn', 'bench_explain_ratings', 'user_id', 'item_id', algorithm => 'user_knn');
+SELECT 'ease', seconds FROM pgrec.train('bench_explain_ease', 'bench_explain_ratings', 'user_id', 'item_id', algorithm => 'ease');
 SQL
 user=7
 # The user's history as array literals, so that the timed queries read no table.
@@ -51,7 +54,7 @@ target=$("${PSQL[@]}" -c "SELECT item_id FROM pgrec.recommend('bench_explain_ial
 echo
 echo "| user $user ($seen training items), 64 factors, item $target, n = 5 | warm, median of $RUNS |"
 echo "|---|---:|"
-for algorithm in ials bpr svd; do
+for algorithm in ials bpr svd item_knn user_knn ease; do
 	echo "| \`explain\`, $algorithm | **$(median_ms "SELECT * FROM pgrec.explain('bench_explain_$algorithm', $user, $target)") ms** |"
 done
 echo "| \`explain_for_interactions\`, ials, the same $seen items | $(median_ms "SELECT * FROM pgrec.explain_for_interactions('bench_explain_ials', $items, NULL, $target)") ms |"

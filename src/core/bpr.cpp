@@ -98,7 +98,11 @@ std::unique_ptr<Trainer> make_bpr_trainer(const Interactions &data, const Hyperp
 namespace
 {
 
-// The fold-in: SGD from p = 0 on the user's BPR objective with the items fixed, 200 n updates
+// The most SGD updates of one fold-in: a few milliseconds at 64 factors.
+constexpr size_t kFoldInSteps = 20000;
+
+// The fold-in: SGD from p = 0 on the user's BPR objective with the items fixed, min(200 n,
+// kFoldInSteps) updates
 // p <- (1 - lr reg) p + lr g (q_i - q_j) on a seeded (seen item i, unseen item j) sample each.
 // After each update calls step(position of i in the history, lr g, q_i - q_j).
 template <class Step>
@@ -117,8 +121,8 @@ void bpr_fold_in(const FoldInInput &in, const CancelToken &cancel, float *factor
 	            reg = static_cast<float>(in.h.regularization);
 	auto row = [&](int32_t i)
 	{ return Eigen::Map<const Eigen::VectorXf>(m.factors + static_cast<size_t>(i) * k, k); };
-	// As many updates as the user gets over 200 epochs of training.
-	size_t steps = 200 * in.n;
+	// As many updates as the user gets over 200 epochs of training, at most kFoldInSteps.
+	size_t steps = std::min(200 * in.n, kFoldInSteps);
 	Eigen::VectorXf diff(k);
 	for (size_t s = 0; s < steps; s++)
 	{

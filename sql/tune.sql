@@ -25,6 +25,7 @@ SELECT count(*) FILTER (WHERE best) AS best_trials,
 SELECT m.factors = g.trial_factors AND (m.hyperparameters->>'regularization')::float8 = g.trial_regularization AS model_is_best_trial
 FROM pgrec.models m, grid g WHERE m.name = 'tuned' AND g.best;
 SELECT count(*) AS leftover_trial_models FROM pgrec.models WHERE name LIKE 'tuned (%';
+SELECT DISTINCT trial_parameters AS trial_parameters_without_grid FROM grid;
 SELECT round(rmse::numeric, 6) = (SELECT round(rmse::numeric, 6) FROM grid WHERE best) AS same_rmse_as_reported
 FROM pgrec.evaluate('tuned', 'tune_validation', 'user_id', 'item_id', 'rating');
 -- Tuning into an existing model publishes a new version and keeps the older ones.

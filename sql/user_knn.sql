@@ -140,8 +140,8 @@ SELECT (SELECT array_agg(item_id) FROM pgrec.recommend('uknn', 3, 5))
 	= (SELECT array_agg(item_id) FROM pgrec.recommend('uknn_copy', 3, 5)) AS same_lists,
 	(SELECT count(*) FROM pgrec.user_factors WHERE seen_values IS NOT NULL AND model_id =
 		(SELECT model_id FROM pgrec.models WHERE name = 'uknn_copy')) > 0 AS values_copied;
--- tune, validated on folded-in users: user_knn has none of tune's grids (factors,
--- regularization, alpha, epochs), so one trial with its defaults.
+-- tune, validated on folded-in users: user_knn takes none of tune's lists (factors,
+-- regularization, alpha, epochs), so without grid (see tune.sql) one trial with its defaults.
 SELECT trial, trial_factors, ndcg_at_k > 0 AS scored, best
 FROM pgrec.tune('uknn_tuned', 'SELECT * FROM uk_likes WHERE user_id < 250',
 	'SELECT * FROM uk_heldout WHERE is_truth', 'user_id', 'item_id', algorithm => 'user_knn',

@@ -49,11 +49,12 @@ CREATE FUNCTION pgrec.tune(
 	trials integer DEFAULT NULL,
 	seed bigint DEFAULT 42,
 	validation text DEFAULT 'known_users',
-	validation_history text DEFAULT NULL)
+	validation_history text DEFAULT NULL,
+	grid jsonb DEFAULT NULL)
 RETURNS TABLE (trial integer, trial_factors integer, trial_regularization double precision,
 	trial_alpha double precision, trial_epochs integer, rmse double precision,
 	recall_at_k double precision, ndcg_at_k double precision, seconds double precision,
-	best boolean)
+	best boolean, trial_parameters jsonb)
 -- No fixed search_path: the sources are resolved as the caller names them; every object of
 -- pgrec is schema-qualified below.
 LANGUAGE plpgsql VOLATILE AS $$
@@ -68,10 +69,24 @@ DECLARE
 	best_value double precision;
 	value double precision;
 	combo record;
+	value_json jsonb;
 	t record;
 	e record;
 	n integer := 0;
 	results jsonb := '[]';
+	-- grid: its keys in order, the argument types pgrec.train gives them, and the cross product
+	-- of its arrays (one object per combination; a single empty object without a grid).
+	entry record;
+	tunable text[];
+	-- pgrec.train's input arguments (the text-source form) and their types, from the catalog.
+	train_arguments jsonb := (SELECT jsonb_object_agg(arg.name, pg_catalog.format_type(arg.type, NULL))
+		FROM pg_catalog.pg_proc p, unnest(p.proargnames, p.proallargtypes, p.proargmodes) arg(name, type, mode)
+		WHERE p.pronamespace = 'pgrec'::regnamespace AND p.proname = 'train'
+			AND p.proargtypes[1] = 'text'::regtype AND arg.mode = 'i');
+	grid_keys text[] := '{}';
+	grid_combos jsonb[] := ARRAY['{}'::jsonb];
+	train_call text;
+	hint text;
 BEGIN
 	IF chosen_metric NOT IN ('rmse', 'mae', 'precision_at_k', 'recall_at_k', 'ndcg_at_k', 'hit_rate_at_k', 'map_at_k') THEN
 		RAISE EXCEPTION 'unknown metric "%"', chosen_metric USING ERRCODE = 'invalid_parameter_value',
@@ -95,21 +110,110 @@ BEGIN
 	IF NOT coalesce(pg_has_role((SELECT m.owner FROM pgrec.models m WHERE m.name = model_name), 'USAGE'), true) THEN
 		RAISE EXCEPTION 'must be owner of model "%"', model_name USING ERRCODE = 'insufficient_privilege';
 	END IF;
+	IF grid IS NOT NULL THEN
+		IF jsonb_typeof(grid) <> 'object' THEN
+			RAISE EXCEPTION 'grid must be a JSON object, not %', jsonb_typeof(grid) USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Map each hyper-parameter to the array of values to try, for example {"neighbors": [20, 100]}.';
+		END IF;
+		IF NOT EXISTS (SELECT FROM pgrec.algorithms() a WHERE a.name = tune.algorithm AND a.trainable) THEN
+			RAISE EXCEPTION 'unknown algorithm "%"', algorithm USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Use one of ' || (SELECT string_agg(a.name, ', ' ORDER BY a.name) FROM pgrec.algorithms() a WHERE a.trainable) || '.';
+		END IF;
+		-- The keys a grid may hold: the algorithm's hyper-parameters that pgrec.train takes by
+		-- name. Only these names (and their catalog types) ever reach the SQL built below.
+		SELECT array_agg(ap.name ORDER BY ap.ord) INTO tunable
+		FROM pgrec.algorithms() a, unnest(a.parameters) WITH ORDINALITY ap(name, ord)
+		WHERE a.name = tune.algorithm AND train_arguments ? ap.name;
+		FOR entry IN
+			SELECT gk.grid_key, gk.grid_values,
+				CASE WHEN gk.grid_key = ANY (tunable) THEN train_arguments ->> gk.grid_key END AS arg_type,
+				ap.name IS NOT NULL AS is_parameter
+			FROM jsonb_each(grid) gk(grid_key, grid_values)
+				LEFT JOIN (SELECT unnest(a.parameters) AS name FROM pgrec.algorithms() a WHERE a.name = tune.algorithm) ap
+					ON ap.name = gk.grid_key
+			ORDER BY gk.grid_key COLLATE "C"
+		LOOP
+			IF entry.arg_type IS NULL THEN
+				hint := CASE WHEN tunable IS NULL THEN format('%s takes no hyper-parameter that tune can search.', algorithm)
+					ELSE format('The hyper-parameters of %s are %s.', algorithm,
+						CASE WHEN cardinality(tunable) = 1 THEN tunable[1]
+							ELSE array_to_string(tunable[1:cardinality(tunable) - 1], ', ') || ' and ' || tunable[cardinality(tunable)] END) END;
+				IF entry.is_parameter THEN
+					RAISE EXCEPTION 'hyper-parameter "%" of % cannot be tuned', entry.grid_key, algorithm
+						USING ERRCODE = 'invalid_parameter_value', HINT = hint,
+						DETAIL = format('pgrec.train takes no %s argument, so every trial uses its default.', entry.grid_key);
+				END IF;
+				RAISE EXCEPTION '"%" is not a hyper-parameter of %', entry.grid_key, algorithm
+					USING ERRCODE = 'invalid_parameter_value', HINT = hint;
+			END IF;
+			-- factors' default list cannot be told from the same list given: grid replaces it.
+			IF (entry.grid_key = 'factors' AND factors IS NOT NULL AND factors <> '{32,64}')
+				OR (entry.grid_key = 'regularization' AND regularization IS NOT NULL)
+				OR (entry.grid_key = 'alpha' AND alpha IS NOT NULL)
+				OR (entry.grid_key = 'epochs' AND epochs IS NOT NULL) THEN
+				RAISE EXCEPTION '% is given both in grid and as its own argument', entry.grid_key
+					USING ERRCODE = 'invalid_parameter_value',
+					HINT = format('Give the values of %s in one place.', entry.grid_key);
+			END IF;
+			IF jsonb_typeof(entry.grid_values) <> 'array' THEN
+				RAISE EXCEPTION 'grid entry "%" must be an array, not %', entry.grid_key, jsonb_typeof(entry.grid_values)
+					USING ERRCODE = 'invalid_parameter_value',
+					HINT = format('Give the values to try as an array, for example {"%s": [%s]}.', entry.grid_key, entry.grid_values);
+			END IF;
+			IF jsonb_array_length(entry.grid_values) = 0 THEN
+				RAISE EXCEPTION 'grid entry "%" is an empty array', entry.grid_key USING ERRCODE = 'invalid_parameter_value',
+					HINT = format('Give at least one value of %s, or leave it out of grid for the algorithm''s default.', entry.grid_key);
+			END IF;
+			-- Each value has the JSON type of the argument: a string for a named choice, a
+			-- number otherwise, an integral one for an integer argument.
+			SELECT gv.v INTO value_json FROM jsonb_array_elements(entry.grid_values) gv(v)
+			WHERE CASE WHEN entry.arg_type = 'text' THEN jsonb_typeof(gv.v) <> 'string'
+				WHEN jsonb_typeof(gv.v) <> 'number' THEN true
+				WHEN entry.arg_type = 'integer' THEN (gv.v)::numeric <> trunc((gv.v)::numeric) OR abs((gv.v)::numeric) > 2147483647
+				ELSE false END
+			LIMIT 1;
+			IF FOUND THEN
+				RAISE EXCEPTION 'grid values of "%" must be %', entry.grid_key,
+					CASE entry.arg_type WHEN 'text' THEN 'strings' WHEN 'integer' THEN 'integers' ELSE 'numbers' END
+					USING ERRCODE = 'invalid_parameter_value',
+					DETAIL = format('The value %s is not one.', value_json);
+			END IF;
+			grid_keys := grid_keys || entry.grid_key;
+			grid_combos := ARRAY(SELECT gc.c || jsonb_build_object(entry.grid_key, gv.v)
+				FROM unnest(grid_combos) WITH ORDINALITY gc(c, i), jsonb_array_elements(entry.grid_values) WITH ORDINALITY gv(v, j)
+				ORDER BY gc.i, gv.j);
+			-- The key is a vetted argument name and its type comes from the catalog; the
+			-- value travels as a parameter ($12, the trial's combination), never as SQL text.
+			train_call := coalesce(train_call, '') || format(', %I => ($12 ->> %L)::%s', entry.grid_key, entry.grid_key, entry.arg_type);
+		END LOOP;
+	END IF;
+	-- The dedicated grids that grid does not replace, then grid's own arguments.
+	train_call := 'SELECT * FROM pgrec.train($1, $2, $3, $4, $5, algorithm => $6, seed => $11'
+		|| CASE WHEN 'factors' = ANY (grid_keys) THEN '' ELSE ', factors => $7' END
+		|| CASE WHEN 'epochs' = ANY (grid_keys) THEN '' ELSE ', epochs => $8' END
+		|| CASE WHEN 'regularization' = ANY (grid_keys) THEN '' ELSE ', regularization => $9' END
+		|| CASE WHEN 'alpha' = ANY (grid_keys) THEN '' ELSE ', alpha => $10' END
+		|| coalesce(train_call, '') || ')';
 	lower_is_better := chosen_metric IN ('rmse', 'mae');
 	PERFORM pgrec.drop_model(trial_name, true), pgrec.drop_model(best_name, true);
 	-- Every combination (NULL: the algorithm's default), or a seeded random sample of them.
 	FOR combo IN
-		SELECT f, r, a, ep FROM unnest(CASE WHEN has_factors THEN coalesce(factors, '{64}') ELSE ARRAY[NULL::integer] END) f,
+		SELECT f, r, a, ep, g FROM unnest(CASE WHEN has_factors AND NOT 'factors' = ANY (grid_keys) THEN coalesce(factors, '{64}') ELSE ARRAY[NULL::integer] END) f,
 			unnest(coalesce(regularization, ARRAY[NULL::double precision])) r,
 			unnest(coalesce(alpha, ARRAY[NULL::double precision])) a,
-			unnest(coalesce(epochs, ARRAY[NULL::integer])) ep
-		ORDER BY CASE WHEN trials IS NULL THEN '' ELSE md5(seed || ':' || f || ':' || r || ':' || a || ':' || ep) END, f, r, a, ep
+			unnest(coalesce(epochs, ARRAY[NULL::integer])) ep,
+			unnest(grid_combos) WITH ORDINALITY gc(g, gi)
+		-- Without grid, tune's original sample key (a seed keeps picking the same trials; it is
+		-- NULL, so no sample, when a list is NULL); with grid, one that also hashes the grid's
+		-- values and renders a NULL list as an empty field.
+		ORDER BY CASE WHEN trials IS NULL THEN ''
+			WHEN grid IS NULL THEN md5(seed || ':' || f || ':' || r || ':' || a || ':' || ep)
+			ELSE md5(format('%s:%s:%s:%s:%s:%s', seed, f, r, a, ep, g)) END, f, r, a, ep, gi
 		LIMIT trials
 	LOOP
 		n := n + 1;
-		SELECT * INTO t FROM pgrec.train(trial_name, train_source, user_column, item_column, rating_column,
-			algorithm => algorithm, factors => combo.f, epochs => combo.ep,
-			regularization => combo.r, alpha => combo.a, seed => seed);
+		EXECUTE train_call INTO t USING trial_name, train_source, user_column, item_column, rating_column,
+			algorithm, combo.f, combo.ep, combo.r, combo.a, seed, combo.g;
 		IF validation = 'fold_in' THEN
 			SELECT * INTO e FROM pgrec.evaluate_fold_in(trial_name, validation_history, validation_source,
 				user_column, item_column, CASE WHEN explicit_ratings THEN rating_column END, k => k);
@@ -118,12 +222,12 @@ BEGIN
 				CASE WHEN explicit_ratings THEN rating_column END, k => k);
 		END IF;
 		value := (to_jsonb(e) ->> chosen_metric)::double precision;
-		results := results || jsonb_build_object('trial', n, 'factors', combo.f,
+		results := results || jsonb_build_object('trial', n, 'factors', coalesce(combo.f, (combo.g ->> 'factors')::integer),
 			'regularization', (SELECT hyperparameters->'regularization' FROM pgrec.models WHERE name = trial_name),
 			'alpha', (SELECT hyperparameters->'alpha' FROM pgrec.models WHERE name = trial_name),
 			'epochs', (SELECT hyperparameters->'epochs' FROM pgrec.models WHERE name = trial_name),
 			'rmse', e.rmse, 'recall_at_k', e.recall_at_k, 'ndcg_at_k', e.ndcg_at_k, 'seconds', t.seconds,
-			'value', value);
+			'value', value, 'parameters', combo.g);
 		IF best_value IS NULL OR (lower_is_better AND value < best_value) OR (NOT lower_is_better AND value > best_value) THEN
 			best_value := value;
 			PERFORM pgrec.drop_model(best_name, true);
@@ -141,7 +245,7 @@ BEGIN
 		SELECT (r->>'trial')::integer, (r->>'factors')::integer, (r->>'regularization')::double precision,
 			(r->>'alpha')::double precision, (r->>'epochs')::integer, (r->>'rmse')::double precision,
 			(r->>'recall_at_k')::double precision, (r->>'ndcg_at_k')::double precision,
-			(r->>'seconds')::double precision, (r->>'value')::double precision = best_value
+			(r->>'seconds')::double precision, (r->>'value')::double precision = best_value, r->'parameters'
 		FROM jsonb_array_elements(results) r
 		ORDER BY (r->>'trial')::integer;
 END
@@ -151,5 +255,5 @@ CREATE FUNCTION pgrec.publish_version(from_model text, to_model text) RETURNS bi
 COMMENT ON FUNCTION pgrec.publish_version(text, text)
 	IS 'copies the current version of from_model as the new current version of to_model, keeping to_model''s history (owner of both only); returns the new model_id';
 
-COMMENT ON FUNCTION pgrec.tune(text, text, text, name, name, name, text, integer[], double precision[], double precision[], integer[], text, integer, integer, bigint, text, text)
-	IS 'grid (or, with trials, seeded random) search of hyper-parameters on a validation split of the training users, or (validation fold_in) on held-out users folded in from validation_history; keeps the best model under model_name and returns every trial';
+COMMENT ON FUNCTION pgrec.tune(text, text, text, name, name, name, text, integer[], double precision[], double precision[], integer[], text, integer, integer, bigint, text, text, jsonb)
+	IS 'grid (or, with trials, seeded random) search of hyper-parameters (the listed ones, and any of the algorithm''s in grid) on a validation split of the training users, or (validation fold_in) on held-out users folded in from validation_history; keeps the best model under model_name and returns every trial';

@@ -203,11 +203,9 @@ BEGIN
 			unnest(coalesce(alpha, ARRAY[NULL::double precision])) a,
 			unnest(coalesce(epochs, ARRAY[NULL::integer])) ep,
 			unnest(grid_combos) WITH ORDINALITY gc(g, gi)
-		-- Without grid, tune's original sample key (a seed keeps picking the same trials; it is
-		-- NULL, so no sample, when a list is NULL); with grid, one that also hashes the grid's
-		-- values and renders a NULL list as an empty field.
+		-- The sample key hashes the seed and the trial's values (a NULL list an empty field), so
+		-- a seed keeps picking the same trials.
 		ORDER BY CASE WHEN trials IS NULL THEN ''
-			WHEN grid IS NULL THEN md5(seed || ':' || f || ':' || r || ':' || a || ':' || ep)
 			ELSE md5(format('%s:%s:%s:%s:%s:%s', seed, f, r, a, ep, g)) END, f, r, a, ep, gi
 		LIMIT trials
 	LOOP

@@ -76,6 +76,17 @@ SELECT count(*) FILTER (WHERE item_id % 5 = 2) AS own_genre, count(*) AS listed
 FROM pgrec.recommend('svd_likes', 5001, 6);
 SELECT count(*) FILTER (WHERE similar_item_id % 5 = 2) AS same_genre, count(*) AS listed
 FROM pgrec.similar_items('svd_likes', 9002, 10);
+-- The refreshed version's fold-in is the least squares against its items (the new one
+-- included) weighed by its degrees, which refresh used for the new user: a visitor with the
+-- new user's items gets the new user's list. For a known user, whose row refresh keeps, it is
+-- close: user 3's items did not change.
+SELECT count(*) AS same_items, max(abs(a.score - b.score)) < 1e-4 AS same_scores
+FROM pgrec.recommend('svd_likes', 3, 10) a
+JOIN pgrec.recommend_for_interactions('svd_likes',
+	ARRAY(SELECT item_id FROM svd_train WHERE user_id = 3), k => 10) b USING (item_id);
+SELECT count(*) AS same_items, max(abs(a.score - b.score)) < 1e-4 AS same_scores
+FROM pgrec.recommend('svd_likes', 5001, 10) a
+JOIN pgrec.recommend_for_interactions('svd_likes', ARRAY[2, 7, 12, 17], k => 10) b USING (item_id);
 SELECT round((SELECT sqrt(sum(x * x)) FROM unnest(factors::real[]) x)::numeric, 1) AS new_item_norm
 FROM pgrec.item_factors
 WHERE model_id = (SELECT model_id FROM pgrec.models WHERE name = 'svd_likes') AND item_id = 9002;

@@ -102,11 +102,11 @@ using DataDefaults = void (*)(Hyperparameters *h, unsigned given, const Interact
 using FoldInSolver = void (*)(const FoldInInput &, const CancelToken &, float *factors,
                               float *bias);
 
-// Writes contributions[j] (j < input.n): the share of item input.item_indices[j] in the score of
-// item `target` for the user folded in from input, the same user fold_in solves for.
 // The weight a fold-in's least squares gives a row of the fixed side of the given degree.
 using RowWeight = double (*)(const Hyperparameters &, double degree);
 
+// Writes contributions[j] (j < input.n): the share of item input.item_indices[j] in the score of
+// item `target` for the user folded in from input, the same user fold_in solves for.
 using Explainer = void (*)(const FoldInInput &, int32_t target, const CancelToken &,
                            float *contributions);
 

@@ -95,9 +95,34 @@ double RowSimilarity::denominator(double query_norm, int32_t r, double dot) cons
 	       shrinkage_;
 }
 
+namespace
+{
+
+// Entries transposed between two checks of the token.
+constexpr int64_t kTransposeCheckEvery = 1 << 20;
+
+// Clears the marks and sums of the listed rows when similar() returns or throws, so that a
+// scratch kept across calls is clean even after an allocation failure.
+struct ScratchReset
+{
+	SimilarityScratch &s;
+	~ScratchReset()
+	{
+		for (int32_t r : s.list)
+		{
+			s.dot[static_cast<size_t>(r)] = 0.0;
+			s.touched[static_cast<size_t>(r)] = 0;
+		}
+		s.list.clear();
+	}
+};
+
+} // namespace
+
 void RowSimilarity::similar(const int32_t *columns, const float *values, size_t n, int64_t self,
                             size_t keep, SimilarityScratch &scratch, NeighborRow &out) const
 {
+	ScratchReset reset{scratch};
 	std::vector<float> x(n);
 	query_values(columns, values, n, x.data());
 	double query_norm = norm(x.data(), n);
@@ -116,8 +141,8 @@ void RowSimilarity::similar(const int32_t *columns, const float *values, size_t 
 				continue;
 			if (!touched[r])
 			{
+				list.push_back(r); // first: a failed push leaves no mark unlisted
 				touched[r] = 1;
-				list.push_back(r);
 			}
 			dot[r] += xq * value(r, c, columns_.weight[f]);
 		}
@@ -129,8 +154,6 @@ void RowSimilarity::similar(const int32_t *columns, const float *values, size_t 
 		double s = d > 0 ? dot[r] / d : 0.0;
 		if (s > 0)
 			out.emplace_back(r, static_cast<float>(s));
-		dot[r] = 0.0;
-		touched[r] = 0;
 	}
 	keep_strongest(out, keep);
 }
@@ -187,7 +210,7 @@ std::unique_ptr<Trainer> make_similarity_trainer(const Interactions &data, const
 	return std::make_unique<SimilarityTrainer>(data, h, b, of_users);
 }
 
-SparseRows transpose(const NeighborView &rows, size_t columns)
+SparseRows transpose(const NeighborView &rows, size_t columns, const CancelToken &cancel)
 {
 	SparseRows out;
 	out.ptr.assign(columns + 1, 0);
@@ -202,6 +225,8 @@ SparseRows transpose(const NeighborView &rows, size_t columns)
 	for (size_t r = 0; r < rows.rows; r++)
 		for (int64_t e = rows.ptr[r]; e < rows.ptr[r + 1]; e++)
 		{
+			if (e % kTransposeCheckEvery == 0)
+				cancel.check();
 			int64_t at = next[static_cast<size_t>(rows.index[e])]++;
 			out.index[static_cast<size_t>(at)] = static_cast<int32_t>(r);
 			out.value[static_cast<size_t>(at)] = rows.weight[e];

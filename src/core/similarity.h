@@ -80,6 +80,7 @@ std::unique_ptr<Trainer> make_similarity_trainer(const Interactions &data, const
                                                  const FactorBuffers &b, bool of_users);
 
 // The transpose of rows (`columns` columns): row c lists the rows with column c, ascending.
-SparseRows transpose(const NeighborView &rows, size_t columns);
+// Checks the token between blocks of rows.
+SparseRows transpose(const NeighborView &rows, size_t columns, const CancelToken &cancel);
 
 } // namespace pgrec

@@ -219,8 +219,18 @@ class SvdTrainer : public Trainer
 	{
 		const int k = h_.factors;
 		const double b = h_.normalization;
-		const SparseRows by_user = normalised(data_.by_user, data_.by_item, b);
-		const SparseRows by_item = normalised(data_.by_item, data_.by_user, b);
+		const std::vector<double> user_scale = degree_powers(data_.by_user, -b),
+		                          item_scale = degree_powers(data_.by_item, -b);
+		SparseRows user_copy, item_copy; // the normalised matrix, unless b = 0
+		const SparseRows *normal_users = &data_.by_user, *normal_items = &data_.by_item;
+		if (b != 0.0)
+		{
+			user_copy = scaled(data_.by_user, user_scale, item_scale, cancel);
+			item_copy = scaled(data_.by_item, item_scale, user_scale, cancel);
+			normal_users = &user_copy;
+			normal_items = &item_copy;
+		}
+		const SparseRows &by_user = *normal_users, &by_item = *normal_items;
 		double total = 0.0; // |A|_F^2
 		for (float v : by_user.value)
 			total += static_cast<double>(v) * v;
@@ -276,11 +286,11 @@ class SvdTrainer : public Trainer
 		// User factors R D_i^-b V: each user's row projected, exactly as a new user is folded
 		// in; item factors D_i^b V.
 		for (size_t i = 0; i < data_.items(); i++)
-			v.row(static_cast<Eigen::Index>(i)) *= degree_power(data_.by_item, i, -b);
+			v.row(static_cast<Eigen::Index>(i)) *= item_scale[i];
 		DenseMatrix p(static_cast<Eigen::Index>(data_.users()), k);
 		gather(data_.by_user, v.data(), k, p.data(), h_.threads, cancel);
 		for (size_t i = 0; i < data_.items(); i++)
-			v.row(static_cast<Eigen::Index>(i)) *= degree_power(data_.by_item, i, 2.0 * b);
+			v.row(static_cast<Eigen::Index>(i)) *= 1.0 / (item_scale[i] * item_scale[i]);
 		MatrixMap(b_.item_factors, v.rows(), k) = v.cast<float>();
 		MatrixMap(b_.user_factors, p.rows(), k) = p.cast<float>();
 
@@ -290,27 +300,34 @@ class SvdTrainer : public Trainer
 		return std::sqrt(std::max(0.0, 1.0 - kept / total));
 	}
 
-	// The row's interaction count to the power e.
-	static double degree_power(const SparseRows &rows, size_t r, double e)
+	// Each row's interaction count to the power e.
+	static std::vector<double> degree_powers(const SparseRows &rows, double e)
 	{
-		return e == 0.0 ? 1.0 : std::pow(static_cast<double>(rows.ptr[r + 1] - rows.ptr[r]), e);
+		std::vector<double> out(rows.rows(), 1.0);
+		if (e != 0.0)
+			for (size_t r = 0; r < rows.rows(); r++)
+				out[r] = std::pow(static_cast<double>(rows.ptr[r + 1] - rows.ptr[r]), e);
+		return out;
 	}
 
-	// rows with each value r_ij divided by (d_i d_j)^b, the degrees counted in rows and in
-	// their transpose.
-	static SparseRows normalised(const SparseRows &rows, const SparseRows &transposed, double b)
+	// rows with each value r_ij times row_scale[i] column_scale[j], split over threads.
+	SparseRows scaled(const SparseRows &rows, const std::vector<double> &row_scale,
+	                  const std::vector<double> &column_scale, const CancelToken &cancel) const
 	{
 		SparseRows out = rows;
-		if (b == 0.0)
-			return out;
-		for (size_t r = 0; r < rows.rows(); r++)
-		{
-			double row_scale = degree_power(rows, r, -b);
-			for (int64_t e = rows.ptr[r]; e < rows.ptr[r + 1]; e++)
-				out.value[e] = static_cast<float>(
-				    rows.value[e] * row_scale *
-				    degree_power(transposed, static_cast<size_t>(rows.index[e]), -b));
-		}
+		parallel_for(rows.rows(), h_.threads,
+		             [&](size_t begin, size_t end, int)
+		             {
+			             for (size_t r = begin; r < end; r++)
+			             {
+				             if ((r - begin) % kCheckEvery == 0)
+					             cancel.check();
+				             for (int64_t e = rows.ptr[r]; e < rows.ptr[r + 1]; e++)
+					             out.value[e] = static_cast<float>(
+					                 rows.value[e] * row_scale[r] *
+					                 column_scale[static_cast<size_t>(rows.index[e])]);
+			             }
+		             });
 		return out;
 	}
 

@@ -40,8 +40,9 @@ size_t user_knn_scratch_bytes(const Hyperparameters &h, const Interactions &data
 	return similarity_scratch_bytes(h, data.users(), data.items());
 }
 
-UserIndex::UserIndex(const NeighborView &interactions, size_t items, const Hyperparameters &h)
-    : by_item_(transpose(interactions, items)),
+UserIndex::UserIndex(const NeighborView &interactions, size_t items, const Hyperparameters &h,
+                     const CancelToken &cancel)
+    : by_item_(transpose(interactions, items, cancel)),
       similarity_(interactions, neighbor_view(by_item_), h.similarity, h.shrinkage),
       keep_(static_cast<size_t>(h.neighbors)), scratch_(interactions.rows)
 {

@@ -19,7 +19,9 @@ namespace pgrec
 class UserIndex
 {
   public:
-	UserIndex(const NeighborView &interactions, size_t items, const Hyperparameters &h);
+	// Throws Cancelled when the token fires while the index is built.
+	UserIndex(const NeighborView &interactions, size_t items, const Hyperparameters &h,
+	          const CancelToken &cancel);
 	const RowSimilarity &similarity() const
 	{
 		return similarity_;

@@ -288,8 +288,9 @@ struct UserIndexHolder
 const pgrec::UserIndex *new_user_index(const LoadedModel *m, MemoryContext context)
 {
 	UserIndexHolder *holder = new_owned_by<UserIndexHolder>(context);
-	CORE_CALL(holder->index = std::make_unique<pgrec::UserIndex>(m->seen, m->items,
-	                                                             m->catalog.hyperparameters));
+	pgrec::CancelToken cancel = backend_cancel_token();
+	CORE_CALL(holder->index = std::make_unique<pgrec::UserIndex>(
+	              m->seen, m->items, m->catalog.hyperparameters, cancel));
 	return holder->index.get();
 }
 

@@ -208,15 +208,12 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		// New items against the known users, then new users against all items, each side
-		// weighed by its interaction counts in the refreshed data (a known user gone from
-		// the source keeps its old count).
+		// New items against the known users, weighed by the degrees the old version gives
+		// them (those their factors were made with); then new users against all items,
+		// weighed by the refreshed degrees, which the new version's fold-ins use too.
 		float *user_degrees = (float *)palloc(sizeof(float) * Max(old.users, 1));
 		for (size_t u = 0; u < old.users; u++)
 			user_degrees[u] = (float)(old.seen_ptr[u + 1] - old.seen_ptr[u]);
-		for (size_t u = 0; u < data.users(); u++)
-			if (user_old[u] >= 0)
-				user_degrees[user_old[u]] = (float)(data.by_user.ptr[u + 1] - data.by_user.ptr[u]);
 		float *item_degrees = (float *)palloc(sizeof(float) * Max(data.items(), 1));
 		for (size_t i = 0; i < data.items(); i++)
 			item_degrees[i] = (float)(data.by_item.ptr[i + 1] - data.by_item.ptr[i]);

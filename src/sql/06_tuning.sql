@@ -213,8 +213,9 @@ BEGIN
 		EXECUTE train_call INTO t USING trial_name, train_source, user_column, item_column, rating_column,
 			algorithm, combo.f, combo.ep, combo.r, combo.a, seed, combo.g;
 		IF validation = 'fold_in' THEN
+			-- The histories fold in with the values the model was trained on.
 			SELECT * INTO e FROM pgrec.evaluate_fold_in(trial_name, validation_history, validation_source,
-				user_column, item_column, CASE WHEN explicit_ratings THEN rating_column END, k => k);
+				user_column, item_column, rating_column, k => k);
 		ELSE
 			SELECT * INTO e FROM pgrec.evaluate(trial_name, validation_source, user_column, item_column,
 				CASE WHEN explicit_ratings THEN rating_column END, k => k);

@@ -421,7 +421,7 @@ TEST(Svd, CancelStopsTheDecomposition)
 	token.cancel = &cancel;
 	token.terminate = &terminate;
 	const pgrec::AlgorithmEntry &svd = *pgrec::find_algorithm("svd");
-	for (int users : {9, 120}) // the dense and the Lanczos path
+	for (int users : {9, 120}) // the dense and the randomized path
 	{
 		Triples t(users, 70, 0.1, 4, true);
 		pgrec::Interactions d = t.build();

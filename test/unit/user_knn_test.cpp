@@ -2,6 +2,7 @@
 // (user_knn's rows are item_knn's on the transposed matrix), top-K and shrinkage, visitors found
 // as training finds neighbours, scoring by weighted rows, exact explanations and refresh rows.
 #include "algorithm_registry.h"
+#include "core_errors.h"
 #include "interactions.h"
 #include "neighbors.h"
 #include "user_knn.h"
@@ -9,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <csignal>
 #include <vector>
 
 namespace
@@ -163,7 +165,7 @@ TEST(UserKnn, VisitorsFindTheirNeighboursAsTrainingDoes)
 	{
 		pgrec::Hyperparameters h = defaults(similarity, 0.5, 1000);
 		pgrec::SparseRows s = train("user_knn", d, h);
-		pgrec::UserIndex index(pgrec::neighbor_view(d.by_user), d.items(), h);
+		pgrec::UserIndex index(pgrec::neighbor_view(d.by_user), d.items(), h, pgrec::no_cancel());
 		std::vector<int32_t> rows(d.users());
 		std::vector<float> weights(d.users());
 		for (size_t u = 0; u < d.users(); u++)
@@ -195,7 +197,7 @@ TEST(UserKnn, ScoresAreWeightedSumsAndExplanationsAddUp)
 		pgrec::Hyperparameters h = defaults(similarity, 0.5, 4);
 		pgrec::SparseRows s = train("user_knn", d, h);
 		pgrec::NeighborView interactions = pgrec::neighbor_view(d.by_user);
-		pgrec::UserIndex index(interactions, d.items(), h);
+		pgrec::UserIndex index(interactions, d.items(), h, pgrec::no_cancel());
 		for (int u = 0; u < 30; u += 7)
 		{
 			pgrec::WeightedRows row = {s.index.data() + s.ptr[u], s.value.data() + s.ptr[u],
@@ -233,7 +235,7 @@ TEST(UserKnn, RefreshKeepsKnownRowsAndFindsNewUsers)
 	pgrec::Interactions d = tiny();
 	pgrec::Hyperparameters h = defaults(pgrec::kCosine, 0.0, 100);
 	pgrec::SparseRows s = train("user_knn", d, h);
-	pgrec::UserIndex index(pgrec::neighbor_view(d.by_user), d.items(), h);
+	pgrec::UserIndex index(pgrec::neighbor_view(d.by_user), d.items(), h, pgrec::no_cancel());
 	// New users: old u1 dropped, old u0 and u2 become 0 and 2, new user 1 has i0 = 1 and an item
 	// unknown to the old model (-1).
 	pgrec::SparseRows current;
@@ -251,6 +253,18 @@ TEST(UserKnn, RefreshKeepsKnownRowsAndFindsNewUsers)
 	EXPECT_FLOAT_EQ(r.value[0], static_cast<float>(weight(s, 0, 2)));
 	EXPECT_NEAR(r.value[1], 1 / std::sqrt(5.0), 1e-6);
 	EXPECT_FLOAT_EQ(r.value[2], static_cast<float>(weight(s, 2, 0)));
+}
+
+TEST(UserKnn, CancelStopsBuildingTheVisitorIndex)
+{
+	pgrec::Interactions d = tiny();
+	pgrec::Hyperparameters h = defaults(pgrec::kCosine, 0.0, 100);
+	volatile sig_atomic_t cancel = 1, terminate = 0;
+	pgrec::CancelToken token;
+	token.cancel = &cancel;
+	token.terminate = &terminate;
+	EXPECT_THROW(pgrec::UserIndex(pgrec::neighbor_view(d.by_user), d.items(), h, token),
+	             pgrec::Cancelled);
 }
 
 } // namespace

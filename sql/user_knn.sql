@@ -79,11 +79,21 @@ SELECT count(*) AS rows, count(DISTINCT user_id) AS users,
 		EXCEPT SELECT u.user_id, r.item_id, r.score FROM (SELECT DISTINCT user_id FROM uk_train) u
 		CROSS JOIN LATERAL pgrec.recommend('uknn', u.user_id, 5) r) d) AS differing
 FROM pgrec.recommend_all('uknn', 5);
--- similar_users: the stored neighbours, strongest first; similar_items has no item weights.
+-- similar_users: the stored neighbours, strongest first.
 SELECT count(*) AS listed, bool_and(s.similarity = n.w) AS stored_weights,
 	min(s.similarity) >= (SELECT min(w) FROM uk_neighbors_of_3) AS strongest
 FROM pgrec.similar_users('uknn', 3, 5) s JOIN uk_neighbors_of_3 n ON n.user_id = s.similar_user_id;
 SELECT count(*) AS unknown_user_rows FROM pgrec.similar_users('uknn', 999999, 5);
+-- similar_items: item_knn's similarity over the training users' values, computed from them: the
+-- list of an item_knn model trained on the same rows, same order and weights.
+SELECT pgrec.train('uk_items', 'uk_train', 'user_id', 'item_id', algorithm => 'item_knn',
+	neighbors => 200) IS NOT NULL AS trained;
+SELECT count(*) AS listed, count(*) FILTER (WHERE a.similar_item_id = b.similar_item_id
+	AND abs(a.similarity - b.similarity) < 1e-6) AS same, count(*) FILTER (WHERE a.similar_item_id % 5 = 7 % 5) AS same_genre
+FROM (SELECT row_number() OVER () AS n, * FROM pgrec.similar_items('uknn', 7, 10)) a
+JOIN (SELECT row_number() OVER () AS n, * FROM pgrec.similar_items('uk_items', 7, 10)) b USING (n);
+SELECT count(*) AS unknown_item_rows FROM pgrec.similar_items('uknn', 999999, 5);
+SELECT pgrec.drop_model('uk_items');
 -- explain: each of the user's items gets its share of every neighbour's weight (by its product
 -- in the cosine), so the contributions add up to the score exactly, for a known user (its stored
 -- neighbours) and for a visitor (the neighbours found for it).
@@ -158,7 +168,6 @@ SELECT error_of($$SELECT * FROM pgrec.retrain_model('uknn', epochs => 3)$$);
 SET pgrec.training_memory_limit = '300kB';
 SELECT error_of($$SELECT pgrec.train('e', 'uk_train', 'user_id', 'item_id', algorithm => 'user_knn')$$);
 RESET pgrec.training_memory_limit;
-SELECT error_of($$SELECT * FROM pgrec.similar_items('uknn', 7, 5)$$);
 SELECT error_of($$SELECT * FROM pgrec.recommend_for_vector('uknn', '[1,2]', 5)$$);
 SELECT error_of($$SELECT * FROM pgrec.recommend('uknn', 3, 5, diversity => 0.5)$$);
 SELECT error_of($$SELECT * FROM pgrec.recommend_for_interactions('uknn', ARRAY[999999], k => 5)$$);

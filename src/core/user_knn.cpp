@@ -44,9 +44,27 @@ UserIndex::UserIndex(const NeighborView &interactions, size_t items, const Hyper
                      const CancelToken &cancel)
     : by_item_(transpose(interactions, items, cancel)),
       similarity_(interactions, neighbor_view(by_item_), h.similarity, h.shrinkage),
-      keep_(static_cast<size_t>(h.neighbors)), scratch_(interactions.rows)
+      keep_(static_cast<size_t>(h.neighbors)), scratch_(interactions.rows),
+      item_similarity_(neighbor_view(by_item_), interactions, h.similarity, h.shrinkage),
+      item_scratch_(items)
 {
 }
+
+namespace
+{
+
+// Copies a similarity row to rows and weights; returns its size.
+size_t copy_row(const NeighborRow &row, int32_t *rows, float *weights)
+{
+	for (size_t r = 0; r < row.size(); r++)
+	{
+		rows[r] = row[r].first;
+		weights[r] = row[r].second;
+	}
+	return row.size();
+}
+
+} // namespace
 
 size_t UserIndex::visitor_neighbors(const int32_t *items, const float *values, size_t n,
                                     int32_t *rows, float *weights) const
@@ -54,12 +72,18 @@ size_t UserIndex::visitor_neighbors(const int32_t *items, const float *values, s
 	std::vector<float> ones(values ? 0 : n, 1.0f);
 	NeighborRow row;
 	similarity_.similar(items, values ? values : ones.data(), n, -1, keep_, scratch_, row);
-	for (size_t r = 0; r < row.size(); r++)
-	{
-		rows[r] = row[r].first;
-		weights[r] = row[r].second;
-	}
-	return row.size();
+	return copy_row(row, rows, weights);
+}
+
+size_t UserIndex::similar_items(int32_t item, size_t keep, int32_t *rows, float *weights) const
+{
+	const NeighborView &items = item_similarity_.rows();
+	int64_t begin = items.ptr[item];
+	NeighborRow row;
+	item_similarity_.similar(items.index + begin, items.weight + begin,
+	                         static_cast<size_t>(items.ptr[item + 1] - begin), item, keep,
+	                         item_scratch_, row);
+	return copy_row(row, rows, weights);
 }
 
 // contributions[j] = the sum over the user's neighbours v of w_uv r_v,target shared among the

@@ -31,12 +31,18 @@ class UserIndex
 	// user order; returns how many. The same similarity as training, with no user skipped.
 	size_t visitor_neighbors(const int32_t *items, const float *values, size_t n, int32_t *rows,
 	                         float *weights) const;
+	// Writes to rows and weights (room for keep) the items most similar to `item` by
+	// item_knn's form of the model's similarity over the training users' values, itself left
+	// out, the keep strongest in item order; returns how many.
+	size_t similar_items(int32_t item, size_t keep, int32_t *rows, float *weights) const;
 
   private:
 	SparseRows by_item_;
 	RowSimilarity similarity_;
 	size_t keep_;
 	mutable SimilarityScratch scratch_;
+	RowSimilarity item_similarity_; // item_knn's measure between the items' users
+	mutable SimilarityScratch item_scratch_;
 };
 
 // What the user_knn explainer reads (FoldInInput::user_neighbors): the training users and the

@@ -133,9 +133,9 @@ static void require_factors(const CachedModel *e, const char *what)
 	         errmsg("model \"%s\" has no %s vectors", e->name, what),
 	         errdetail("Algorithm %s keeps %s weights instead of factors.",
 	                   e->model.catalog.algorithm->name, of_users ? "user-user" : "item-item"),
-	         errhint("Use pgrec.recommend(), pgrec.recommend_for_interactions() or "
-	                 "pgrec.%s() with it.",
-	                 of_users ? "similar_users" : "similar_items")));
+	         errhint("Use pgrec.recommend(), pgrec.recommend_for_interactions()%s or "
+	                 "pgrec.similar_items() with it.",
+	                 of_users ? ", pgrec.similar_users()" : "")));
 }
 
 // A neighbourhood model's scoring of a user's weighted rows through the exclusion and
@@ -299,6 +299,23 @@ static Datum similar_rows(FunctionCallInfo fcinfo, const float *factors, const f
 	return return_rows(fcinfo, rows, n, ids, false);
 }
 
+// The k of n neighbours (dense indices `neighbors`, ids: of items or of users) with the largest
+// weights, largest first.
+static Datum strongest_neighbors(FunctionCallInfo fcinfo, const int32 *neighbors,
+                                 const float *weights, size_t n, const int64 *ids, int64 k)
+{
+	size_t count;
+	pgrec::Recommendation *rows = (pgrec::Recommendation *)palloc(
+	    sizeof(pgrec::Recommendation) * Max((size_t)Min((uint64)k, (uint64)n), 1));
+	float *scores = (float *)palloc(sizeof(float) * Max(n, 1));
+	memcpy(scores, weights, sizeof(float) * n);
+	CORE_CALL(count = pgrec::recommend_from_scores(scores, n, NULL, 0, NULL,
+	                                               (size_t)Min((uint64)k, (uint64)n), rows));
+	for (size_t r = 0; r < count; r++)
+		rows[r].item = neighbors[rows[r].item];
+	return return_rows(fcinfo, rows, count, ids, false);
+}
+
 // The k rows (ids: of items or of users) that row `index` of a neighbourhood model's weights s
 // gives the largest weights to.
 static Datum similar_by_weights(FunctionCallInfo fcinfo, const pgrec::NeighborView &s,
@@ -306,20 +323,27 @@ static Datum similar_by_weights(FunctionCallInfo fcinfo, const pgrec::NeighborVi
 {
 	if (index < 0)
 		return return_nothing(fcinfo);
-	size_t n = (size_t)(s.ptr[index + 1] - s.ptr[index]), count;
-	pgrec::Recommendation *rows = (pgrec::Recommendation *)palloc(
-	    sizeof(pgrec::Recommendation) * Max((size_t)Min((uint64)k, (uint64)n), 1));
-	float *weights = (float *)palloc(sizeof(float) * Max(n, 1));
-	memcpy(weights, s.weight + s.ptr[index], sizeof(float) * n);
-	CORE_CALL(count = pgrec::recommend_from_scores(weights, n, NULL, 0, NULL,
-	                                               (size_t)Min((uint64)k, (uint64)n), rows));
-	for (size_t r = 0; r < count; r++)
-		rows[r].item = s.index[s.ptr[index] + rows[r].item];
-	return return_rows(fcinfo, rows, count, ids, false);
+	return strongest_neighbors(fcinfo, s.index + s.ptr[index], s.weight + s.ptr[index],
+	                           (size_t)(s.ptr[index + 1] - s.ptr[index]), ids, k);
 }
 
-// similar_items(model_name, item_id, k): items by cosine similarity of their factors, or by the
-// weights of an item neighbourhood model; 0A000 for user_knn, which has no item-item weights.
+// The k items most similar to item `index` of a user_knn model by its similarity measure over
+// the training users, computed from their interactions.
+static Datum similar_by_users(FunctionCallInfo fcinfo, CachedModel *e, int64 index, int64 k)
+{
+	if (index < 0)
+		return return_nothing(fcinfo);
+	const pgrec::UserIndex *users = cached_user_index(e);
+	size_t room = (size_t)Min((uint64)k, (uint64)e->model.items), n;
+	int32 *neighbors = (int32 *)palloc(sizeof(int32) * Max(room, 1));
+	float *weights = (float *)palloc(sizeof(float) * Max(room, 1));
+	CORE_CALL(n = users->similar_items((int32)index, room, neighbors, weights));
+	return strongest_neighbors(fcinfo, neighbors, weights, n, e->model.item_ids, k);
+}
+
+// similar_items(model_name, item_id, k): items by cosine similarity of their factors, by the
+// weights of an item neighbourhood model, or for user_knn by its similarity between items over
+// the training users.
 Datum pgrec_similar_items(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -327,13 +351,14 @@ Datum pgrec_similar_items(PG_FUNCTION_ARGS)
 	int64 k = read_positive(fcinfo, 2, "k");
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
+	int64 item = pgrec::dense_index(m->item_ids, m->items, PG_GETARG_INT64(1));
 	if (m->catalog.algorithm->scorer == pgrec::Scorer::ItemNeighbors)
-		return similar_by_weights(fcinfo, m->neighbors, m->item_ids,
-		                          pgrec::dense_index(m->item_ids, m->items, PG_GETARG_INT64(1)), k);
+		return similar_by_weights(fcinfo, m->neighbors, m->item_ids, item, k);
+	if (m->catalog.algorithm->scorer == pgrec::Scorer::UserNeighbors)
+		return similar_by_users(fcinfo, e, item, k);
 	require_factors(e, "item");
 	return similar_rows(fcinfo, m->item_factors, e->item_inverse_norms, m->items,
-	                    m->catalog.factors, m->item_ids,
-	                    pgrec::dense_index(m->item_ids, m->items, PG_GETARG_INT64(1)), k);
+	                    m->catalog.factors, m->item_ids, item, k);
 }
 
 // similar_users(model_name, user_id, k): users by cosine similarity of their factors, or the

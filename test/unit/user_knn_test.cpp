@@ -267,4 +267,33 @@ TEST(UserKnn, CancelStopsBuildingTheVisitorIndex)
 	             pgrec::Cancelled);
 }
 
+TEST(UserKnn, SimilarItemsAreItemKnnRows)
+{
+	// similar_items of a user_knn model is item_knn's similarity over the same values: for
+	// every measure, each item's list is item_knn's trained row (all neighbours kept).
+	pgrec::Interactions d = matrix({0, 0, 0, 1, 1, 2, 2, 2, 3, 3}, {0, 1, 3, 0, 2, 1, 2, 3, 0, 3},
+	                               {1, 2, 4, 2, 1, 1, 3, 5, 4, 2});
+	for (int similarity = 0; similarity < pgrec::kSimilarityCount; similarity++)
+	{
+		pgrec::Hyperparameters h = defaults(similarity, 0.5, 100);
+		pgrec::SparseRows expected = train("item_knn", d, h);
+		pgrec::UserIndex index(pgrec::neighbor_view(d.by_user), d.items(), h, pgrec::no_cancel());
+		for (size_t i = 0; i < d.items(); i++)
+		{
+			std::vector<int32_t> rows(d.items());
+			std::vector<float> weights(d.items());
+			size_t n = index.similar_items(static_cast<int32_t>(i), d.items(), rows.data(),
+			                               weights.data());
+			ASSERT_EQ(n, static_cast<size_t>(expected.ptr[i + 1] - expected.ptr[i]))
+			    << similarity << " " << i;
+			for (size_t r = 0; r < n; r++)
+			{
+				EXPECT_EQ(rows[r], expected.index[expected.ptr[i] + r]) << similarity << " " << i;
+				EXPECT_EQ(weights[r], expected.value[expected.ptr[i] + r])
+				    << similarity << " " << i;
+			}
+		}
+	}
+}
+
 } // namespace

@@ -69,27 +69,6 @@ std::vector<uint32_t> row_major_order(const std::vector<int32_t> &u, const std::
 	return order;
 }
 
-// The transpose of a CSR matrix with `columns` columns.
-SparseRows transpose(const SparseRows &m, size_t columns)
-{
-	SparseRows t;
-	t.ptr.assign(columns + 1, 0);
-	for (int32_t c : m.index)
-		t.ptr[c + 1]++;
-	std::partial_sum(t.ptr.begin(), t.ptr.end(), t.ptr.begin());
-	t.index.resize(m.index.size());
-	t.value.resize(m.value.size());
-	std::vector<int64_t> next(t.ptr.begin(), t.ptr.end() - 1);
-	for (size_t r = 0; r < m.rows(); r++)
-		for (int64_t k = m.ptr[r]; k < m.ptr[r + 1]; k++)
-		{
-			int64_t slot = next[m.index[k]]++;
-			t.index[slot] = static_cast<int32_t>(r);
-			t.value[slot] = m.value[k];
-		}
-	return t;
-}
-
 } // namespace
 
 Interactions build_interactions(const int64_t *users, const int64_t *items, const float *values,
@@ -143,8 +122,33 @@ Interactions build_interactions(const int64_t *users, const int64_t *items, cons
 		total += v;
 	m.mean_value = total / static_cast<double>(rows.value.size());
 	cancel.check();
-	m.by_item = transpose(rows, m.items());
+	m.by_item = transpose(rows.ptr.data(), rows.index.data(), rows.value.data(), rows.rows(),
+	                      m.items(), cancel);
 	return m;
+}
+
+SparseRows transpose(const int64_t *ptr, const int32_t *index, const float *value, size_t rows,
+                     size_t columns, const CancelToken &cancel)
+{
+	SparseRows t;
+	t.ptr.assign(columns + 1, 0);
+	int64_t nnz = rows > 0 ? ptr[rows] : 0;
+	for (int64_t e = 0; e < nnz; e++)
+		t.ptr[static_cast<size_t>(index[e]) + 1]++;
+	std::partial_sum(t.ptr.begin(), t.ptr.end(), t.ptr.begin());
+	t.index.resize(static_cast<size_t>(nnz));
+	t.value.resize(static_cast<size_t>(nnz));
+	std::vector<int64_t> next(t.ptr.begin(), t.ptr.end() - 1);
+	for (size_t r = 0; r < rows; r++)
+		for (int64_t e = ptr[r]; e < ptr[r + 1]; e++)
+		{
+			if (static_cast<size_t>(e) % kCheckEvery == 0)
+				cancel.check();
+			int64_t slot = next[static_cast<size_t>(index[e])]++;
+			t.index[static_cast<size_t>(slot)] = static_cast<int32_t>(r);
+			t.value[static_cast<size_t>(slot)] = value[e];
+		}
+	return t;
 }
 
 int64_t dense_index(const int64_t *ids, size_t count, int64_t id)

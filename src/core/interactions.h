@@ -76,6 +76,12 @@ Interactions build_interactions(const int64_t *users, const int64_t *items, cons
 // (2 x (8 + 4)), the sort order (8), both CSR sides (2 x 8).
 constexpr size_t kInteractionPeakBytesPerRow = 48;
 
+// The transpose of a CSR matrix given by its arrays (`rows` rows, `columns` columns): row c
+// lists the rows with column c, ascending, with their values. Checks the token between blocks
+// of entries.
+SparseRows transpose(const int64_t *ptr, const int32_t *index, const float *value, size_t rows,
+                     size_t columns, const CancelToken &cancel);
+
 // The id map: the dense index of an external id in the ascending ids[0, count), or -1.
 int64_t dense_index(const int64_t *ids, size_t count, int64_t id);
 

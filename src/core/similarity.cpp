@@ -98,9 +98,6 @@ double RowSimilarity::denominator(double query_norm, int32_t r, double dot) cons
 namespace
 {
 
-// Entries transposed between two checks of the token.
-constexpr int64_t kTransposeCheckEvery = 1 << 20;
-
 // Clears the marks and sums of the listed rows when similar() returns or throws, so that a
 // scratch kept across calls is clean even after an allocation failure.
 struct ScratchReset
@@ -208,30 +205,6 @@ std::unique_ptr<Trainer> make_similarity_trainer(const Interactions &data, const
                                                  const FactorBuffers &b, bool of_users)
 {
 	return std::make_unique<SimilarityTrainer>(data, h, b, of_users);
-}
-
-SparseRows transpose(const NeighborView &rows, size_t columns, const CancelToken &cancel)
-{
-	SparseRows out;
-	out.ptr.assign(columns + 1, 0);
-	int64_t nnz = rows.rows > 0 ? rows.ptr[rows.rows] : 0;
-	for (int64_t e = 0; e < nnz; e++)
-		out.ptr[static_cast<size_t>(rows.index[e]) + 1]++;
-	for (size_t c = 0; c < columns; c++)
-		out.ptr[c + 1] += out.ptr[c];
-	out.index.resize(static_cast<size_t>(nnz));
-	out.value.resize(static_cast<size_t>(nnz));
-	std::vector<int64_t> next(out.ptr.begin(), out.ptr.end() - 1);
-	for (size_t r = 0; r < rows.rows; r++)
-		for (int64_t e = rows.ptr[r]; e < rows.ptr[r + 1]; e++)
-		{
-			if (e % kTransposeCheckEvery == 0)
-				cancel.check();
-			int64_t at = next[static_cast<size_t>(rows.index[e])]++;
-			out.index[static_cast<size_t>(at)] = static_cast<int32_t>(r);
-			out.value[static_cast<size_t>(at)] = rows.weight[e];
-		}
-	return out;
 }
 
 } // namespace pgrec

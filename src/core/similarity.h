@@ -79,8 +79,4 @@ inline size_t similarity_scratch_bytes(const Hyperparameters &h, size_t rows, si
 std::unique_ptr<Trainer> make_similarity_trainer(const Interactions &data, const Hyperparameters &h,
                                                  const FactorBuffers &b, bool of_users);
 
-// The transpose of rows (`columns` columns): row c lists the rows with column c, ascending.
-// Checks the token between blocks of rows.
-SparseRows transpose(const NeighborView &rows, size_t columns, const CancelToken &cancel);
-
 } // namespace pgrec

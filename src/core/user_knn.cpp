@@ -42,7 +42,8 @@ size_t user_knn_scratch_bytes(const Hyperparameters &h, const Interactions &data
 
 UserIndex::UserIndex(const NeighborView &interactions, size_t items, const Hyperparameters &h,
                      const CancelToken &cancel)
-    : by_item_(transpose(interactions, items, cancel)),
+    : by_item_(transpose(interactions.ptr, interactions.index, interactions.weight,
+                         interactions.rows, items, cancel)),
       similarity_(interactions, neighbor_view(by_item_), h.similarity, h.shrinkage),
       keep_(static_cast<size_t>(h.neighbors)), scratch_(interactions.rows),
       item_similarity_(neighbor_view(by_item_), interactions, h.similarity, h.shrinkage),

@@ -35,12 +35,12 @@ struct RefreshData
 	pgrec::SparseRows neighbors; // a neighbourhood model's weights, renumbered or refreshed
 };
 
-// For each id, its index in the ascending old ids, or -1.
-static int64 *old_indices(const std::vector<int64_t> &ids, const int64 *old_ids, size_t old_count)
+// For each of the count ids, its index in the ascending ids `in` (in_count of them), or -1.
+static int64 *indices_in(const int64 *ids, size_t count, const int64 *in, size_t in_count)
 {
-	int64 *out = (int64 *)palloc(sizeof(int64) * Max(ids.size(), 1));
-	for (size_t r = 0; r < ids.size(); r++)
-		out[r] = pgrec::dense_index(old_ids, old_count, ids[r]);
+	int64 *out = (int64 *)palloc(sizeof(int64) * Max(count, 1));
+	for (size_t r = 0; r < count; r++)
+		out[r] = pgrec::dense_index(in, in_count, ids[r]);
 	return out;
 }
 
@@ -159,8 +159,8 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	float *item_bias = biases ? zeroed_floats(context, data.items()) : NULL;
 
 	// Known users and items keep their factors.
-	int64 *user_old = old_indices(data.user_ids, old.user_ids, old.users);
-	int64 *item_old = old_indices(data.item_ids, old.item_ids, old.items);
+	int64 *user_old = indices_in(data.user_ids.data(), data.users(), old.user_ids, old.users);
+	int64 *item_old = indices_in(data.item_ids.data(), data.items(), old.item_ids, old.items);
 	for (size_t u = 0; u < data.users(); u++)
 		if (user_old[u] >= 0)
 		{
@@ -183,9 +183,7 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 		// user_knn: users are their new interactions; known users keep their neighbours, new
 		// ones get theirs among the old users, as a visitor would.
 		const pgrec::UserIndex *index = new_user_index(&old, context);
-		int64 *new_of_old = (int64 *)palloc(sizeof(int64) * Max(old.users, 1));
-		for (size_t v = 0; v < old.users; v++)
-			new_of_old[v] = pgrec::dense_index(data.user_ids.data(), data.users(), old.user_ids[v]);
+		int64 *new_of_old = indices_in(old.user_ids, old.users, data.user_ids.data(), data.users());
 		CORE_CALL(current->neighbors = pgrec::refreshed_user_rows(
 		              *index, old.neighbors, user_old, pgrec::neighbor_view(data.by_user), item_old,
 		              new_of_old, cancel));
@@ -197,9 +195,7 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	{
 		// A neighbourhood model: users are their new histories; the known items keep their
 		// weights, new items get none until the next retrain.
-		int64 *new_of_old = (int64 *)palloc(sizeof(int64) * Max(old.items, 1));
-		for (size_t j = 0; j < old.items; j++)
-			new_of_old[j] = pgrec::dense_index(data.item_ids.data(), data.items(), old.item_ids[j]);
+		int64 *new_of_old = indices_in(old.item_ids, old.items, data.item_ids.data(), data.items());
 		CORE_CALL(current->neighbors =
 		              pgrec::renumber_rows(old.neighbors, item_old, data.items(), new_of_old));
 		neighbors = &current->neighbors;

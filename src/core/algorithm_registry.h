@@ -30,7 +30,15 @@ enum ParameterBit : unsigned
 	kNeighbors = 1u << 9,
 	kShrinkage = 1u << 10,
 	kSimilarity = 1u << 11,
-	kNormalization = 1u << 12
+	kNormalization = 1u << 12,
+	kLoss = 1u << 13
+};
+
+// The feature sources an algorithm learns from, as bits of AlgorithmEntry::feature_sides.
+enum FeatureSide : unsigned
+{
+	kItemFeatures = 1u << 0,
+	kUserFeatures = 1u << 1
 };
 
 // One hyper-parameter: its name (the argument of pgrec.train and the key in the stored JSON),
@@ -47,6 +55,9 @@ struct ParameterSpec
 	bool min_exclusive;
 	const char *const *choices; // null-terminated names, or null for a number
 };
+
+// The names of the choices of parameter loss: WARP (Weston et al. 2011) or BPR.
+extern const char *const kLossNames[];
 
 // Every hyper-parameter of every algorithm (seed and threads are not per algorithm).
 extern const ParameterSpec kParameterSpecs[];
@@ -102,6 +113,13 @@ using DataDefaults = void (*)(Hyperparameters *h, unsigned given, const Interact
 using FoldInSolver = void (*)(const FoldInInput &, const CancelToken &, float *factors,
                               float *bias);
 
+// Writes the factors (dim of them) and *bias of a user or item known by its features alone,
+// from its n distinct raw features (indices into m's features, m the side's weights) and the
+// trained embeddings of its side's features.
+using FeatureProjector = void (*)(const Hyperparameters &, const FeatureMatrix &m,
+                                  const FeatureEmbeddings &embeddings, const int32_t *features,
+                                  const float *raw, size_t n, int dim, float *factors, float *bias);
+
 // The weight a fold-in's least squares gives a row of the fixed side of the given degree.
 using RowWeight = double (*)(const Hyperparameters &, double degree);
 
@@ -136,6 +154,11 @@ struct AlgorithmEntry
 	// (user_knn).
 	bool weights_are_similarities;
 	RowWeight fold_in_weight; // null: every row of the fixed side weighs 1
+	unsigned feature_sides;   // FeatureSide mask of the feature sources it learns from
+	unsigned needs_features;  // of those, the ones it cannot train without
+	// Factors of a user or item from its features (null without feature_sides); a trained one's
+	// factors are those of its features plus what it learnt from its interactions.
+	FeatureProjector project_features;
 };
 
 // Every algorithm, in the order pgrec.algorithms() lists them.
@@ -175,6 +198,15 @@ void validate(const AlgorithmEntry &algorithm, const Hyperparameters &h);
 // InvalidArgument for an algorithm that cannot be trained. data and buffers must outlive it.
 std::unique_ptr<Trainer> make_trainer(const AlgorithmEntry &algorithm, const Interactions &data,
                                       const Hyperparameters &h, const FactorBuffers &buffers);
+
+// Writes the factors and *bias (bias may be null) of a user or item known by its features alone
+// (n raw features, indices into m's) from the embeddings of its side's features. Throws
+// InvalidArgument if the algorithm does not learn from that side's features, NumericDivergence
+// if the result is not finite.
+void project_features(const AlgorithmEntry &algorithm, FeatureSide side, const Hyperparameters &h,
+                      const FeatureMatrix &m, const FeatureEmbeddings &embeddings,
+                      const int32_t *features, const float *raw, size_t n, float *factors,
+                      float *bias);
 
 // Applies the algorithm's data-dependent defaults to h for the parameters not in given.
 void apply_data_defaults(const AlgorithmEntry &algorithm, Hyperparameters *h, unsigned given,

@@ -151,6 +151,61 @@ SparseRows transpose(const int64_t *ptr, const int32_t *index, const float *valu
 	return t;
 }
 
+namespace
+{
+
+// The union of the ascending ids and ids[0, n), ascending, and where each of the former went.
+std::vector<int64_t> merged_ids(const std::vector<int64_t> &sorted, const int64_t *ids, size_t n,
+                                std::vector<int32_t> *moved)
+{
+	std::vector<int64_t> all(ids, ids + n);
+	all.insert(all.end(), sorted.begin(), sorted.end());
+	std::sort(all.begin(), all.end());
+	all.erase(std::unique(all.begin(), all.end()), all.end());
+	moved->resize(sorted.size());
+	for (size_t r = 0; r < sorted.size(); r++)
+		(*moved)[r] = static_cast<int32_t>(dense_index(all.data(), all.size(), sorted[r]));
+	return all;
+}
+
+} // namespace
+
+void add_entities(Interactions *m, const int64_t *users, size_t n_users, const int64_t *items,
+                  size_t n_items, const CancelToken &cancel)
+{
+	std::vector<int32_t> user_moved, item_moved;
+	std::vector<int64_t> user_ids = merged_ids(m->user_ids, users, n_users, &user_moved);
+	std::vector<int64_t> item_ids = merged_ids(m->item_ids, items, n_items, &item_moved);
+	if (user_ids.size() > static_cast<size_t>(INT32_MAX) ||
+	    item_ids.size() > static_cast<size_t>(INT32_MAX))
+		throw DataError("too many users or items: at most 2147483647 are supported");
+	cancel.check();
+	const SparseRows &old = m->by_user;
+	SparseRows rows;
+	rows.ptr.assign(user_ids.size() + 1, 0);
+	for (size_t r = 0; r < old.rows(); r++)
+		rows.ptr[static_cast<size_t>(user_moved[r]) + 1] = old.ptr[r + 1] - old.ptr[r];
+	std::partial_sum(rows.ptr.begin(), rows.ptr.end(), rows.ptr.begin());
+	rows.index.resize(old.index.size());
+	rows.value.resize(old.value.size());
+	for (size_t r = 0; r < old.rows(); r++)
+	{
+		int64_t to = rows.ptr[static_cast<size_t>(user_moved[r])];
+		for (int64_t e = old.ptr[r]; e < old.ptr[r + 1]; e++, to++)
+		{
+			if (static_cast<size_t>(e) % kCheckEvery == 0)
+				cancel.check();
+			rows.index[static_cast<size_t>(to)] = item_moved[static_cast<size_t>(old.index[e])];
+			rows.value[static_cast<size_t>(to)] = old.value[e];
+		}
+	}
+	m->user_ids = std::move(user_ids);
+	m->item_ids = std::move(item_ids);
+	m->by_user = std::move(rows);
+	m->by_item = transpose(m->by_user.ptr.data(), m->by_user.index.data(), m->by_user.value.data(),
+	                       m->users(), m->items(), cancel);
+}
+
 int64_t dense_index(const int64_t *ids, size_t count, int64_t id)
 {
 	const int64_t *it = std::lower_bound(ids, ids + count, id);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "cancel_token.h"
+#include "feature_matrix.h"
+#include "sparse_rows.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -18,25 +20,6 @@ enum class DuplicatePolicy
 	Sum   // implicit feedback: interactions add up
 };
 
-// One side of the matrix in compressed sparse rows: row r holds columns
-// index[ptr[r] .. ptr[r+1]) with values value[...], columns ascending.
-struct SparseRows
-{
-	std::vector<int64_t> ptr;
-	std::vector<int32_t> index;
-	std::vector<float> value;
-
-	size_t rows() const
-	{
-		return ptr.empty() ? 0 : ptr.size() - 1;
-	}
-	size_t bytes() const
-	{
-		return ptr.capacity() * sizeof(int64_t) + index.capacity() * sizeof(int32_t) +
-		       value.capacity() * sizeof(float);
-	}
-};
-
 struct Interactions
 {
 	std::vector<int64_t> user_ids; // external id of each dense user index, ascending
@@ -46,6 +29,8 @@ struct Interactions
 	size_t duplicates = 0;         // input rows merged into an earlier (user, item)
 	double mean_value = 0.0;       // mean of the merged values
 	float min_value = 0.0f, max_value = 0.0f;
+	// The features of the users and of the items, row r for dense index r (no rows: none).
+	FeatureMatrix user_features, item_features;
 
 	size_t users() const
 	{
@@ -62,7 +47,7 @@ struct Interactions
 	size_t bytes() const
 	{
 		return (user_ids.capacity() + item_ids.capacity()) * sizeof(int64_t) + by_user.bytes() +
-		       by_item.bytes();
+		       by_item.bytes() + user_features.bytes() + item_features.bytes();
 	}
 };
 
@@ -71,6 +56,11 @@ struct Interactions
 Interactions build_interactions(const int64_t *users, const int64_t *items, const float *values,
                                 size_t n, DuplicatePolicy policy,
                                 const CancelToken &cancel = no_cancel());
+
+// Adds to m the users and items of the given ids it does not have, with no interactions (those
+// known only by their features); the ids need not be sorted or distinct.
+void add_entities(Interactions *m, const int64_t *users, size_t n_users, const int64_t *items,
+                  size_t n_items, const CancelToken &cancel = no_cancel());
 
 // Bytes build_interactions needs per input triple at its peak: id copies and dense indices
 // (2 x (8 + 4)), the sort order (8), both CSR sides (2 x 8).

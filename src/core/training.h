@@ -28,6 +28,7 @@ struct Hyperparameters
 	double shrinkage = 0.0;     // item_knn, user_knn: added to the similarity's denominator
 	int similarity = 0;         // item_knn, user_knn: index in kSimilarityNames (neighbors.h)
 	double normalization = 0.0; // svd: exponent b of the degree normalisation D^-b R D^-b
+	int loss = 0;               // hybrid: index in kLossNames (algorithm_registry.cpp)
 };
 
 // Row-major buffers of the model, allocated by the caller: users x factors, items x factors,
@@ -66,6 +67,11 @@ class Trainer
 	}
 	// The item-item weights of a neighbourhood model (null for factor models).
 	virtual const SparseRows *neighbors() const
+	{
+		return nullptr;
+	}
+	// The embeddings of the features of a content or hybrid model (null for the others).
+	virtual const FeatureModel *feature_model() const
 	{
 		return nullptr;
 	}

@@ -1,0 +1,45 @@
+// The leading eigenpairs of A A^T for a sparse matrix A given with its transpose, the left
+// singular vectors of a truncated SVD, and the sparse-times-dense product the SVDs are built from.
+#pragma once
+
+// GCC 12 at -O3 reports false "may be used uninitialized" warnings inside Eigen's blocked
+// Householder and self-adjoint products, which the eigen solvers instantiate: silenced for
+// the library headers only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <Eigen/Dense>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#include "cancel_token.h"
+#include "sparse_rows.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pgrec
+{
+
+using DenseMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// The k largest eigenpairs of A A^T (A = a, a.rows() x at.rows(); at its transpose):
+// eigenvalues (the squared singular values) descending, eigenvectors a.rows() x k. A side no
+// wider than the randomized solver's block is decomposed densely; otherwise seeded randomized
+// subspace iteration split over threads (the same result for any thread count). Checks the
+// token between steps; throws DataError if an eigen-decomposition does not converge.
+void leading_eigenpairs(const SparseRows &a, const SparseRows &at, int k, uint64_t seed,
+                        int threads, const CancelToken &cancel, Eigen::VectorXd *values,
+                        DenseMatrix *vectors);
+
+// Bytes of scratch leading_eigenpairs takes for a rows x columns matrix and k pairs.
+size_t eigenpair_scratch_bytes(size_t rows, size_t columns, size_t k);
+
+// out (rows.rows() x width, row-major) = rows * in (row-major, width wide), split over
+// threads, the token checked every thousand rows.
+void sparse_times_dense(const SparseRows &rows, const double *in, int width, double *out,
+                        int threads, const CancelToken &cancel);
+
+} // namespace pgrec

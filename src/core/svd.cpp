@@ -76,42 +76,9 @@ class SvdTrainer : public Trainer
 			return 0.0;
 		}
 
-		// The eigenvectors W of A A^T on the smaller side, eigenvalues s^2.
-		const bool user_side = data_.users() <= data_.items();
-		const SparseRows &a = user_side ? by_user : by_item;
-		const SparseRows &at = user_side ? by_item : by_user;
 		Eigen::VectorXd lambda;
-		DenseMatrix w;
-		leading_eigenpairs(a, at, k, h_.seed, h_.threads, cancel, &lambda, &w);
-
-		// V: W itself, or A^T U S^-1 from the user side (columns whose singular value is
-		// negligible, beyond the matrix's rank, are zero).
 		DenseMatrix v;
-		if (user_side)
-		{
-			v.resize(static_cast<Eigen::Index>(data_.items()), k);
-			sparse_times_dense(by_item, w.data(), k, v.data(), h_.threads, cancel);
-			for (int f = 0; f < k; f++)
-			{
-				double s = std::sqrt(std::max(lambda(f), 0.0));
-				v.col(f) *= s > negligible(lambda) ? 1.0 / s : 0.0;
-			}
-		}
-		else
-		{
-			v = std::move(w);
-			for (int f = 0; f < k; f++)
-				if (std::sqrt(std::max(lambda(f), 0.0)) <= negligible(lambda))
-					v.col(f).setZero();
-		}
-		// One sign per component: the largest entry (the first of equals) of V's column positive.
-		for (int f = 0; f < k; f++)
-		{
-			Eigen::Index at_max = 0;
-			v.col(f).cwiseAbs().maxCoeff(&at_max);
-			if (v(at_max, f) < 0.0)
-				v.col(f) *= -1.0;
-		}
+		right_singular_vectors(by_user, by_item, k, h_.seed, h_.threads, cancel, &lambda, &v);
 		// User factors R D_i^-b V: each user's row projected, exactly as a new user is folded
 		// in; item factors D_i^b V.
 		for (size_t i = 0; i < data_.items(); i++)
@@ -158,12 +125,6 @@ class SvdTrainer : public Trainer
 			             }
 		             });
 		return out;
-	}
-
-	// Singular values at most this are beyond the matrix's rank (rounding noise).
-	static double negligible(const Eigen::VectorXd &lambda)
-	{
-		return std::sqrt(std::max(lambda.maxCoeff(), 0.0)) * 1e-6;
 	}
 
 	bool done_ = false;

@@ -8,6 +8,7 @@
 #include "parallel.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "core_only.h"
@@ -186,6 +187,45 @@ void leading_eigenpairs(const SparseRows &a, const SparseRows &at, int k, uint64
 		dense_eigenpairs(a, at, k, cancel, values, vectors);
 	else
 		randomized_eigenpairs(a, at, k, seed, threads, cancel, values, vectors);
+}
+
+void right_singular_vectors(const SparseRows &a, const SparseRows &at, int k, uint64_t seed,
+                            int threads, const CancelToken &cancel, Eigen::VectorXd *lambda,
+                            DenseMatrix *v)
+{
+	// The eigenvectors W of A A^T or of A^T A, whichever side is smaller.
+	const bool row_side = a.rows() <= at.rows();
+	DenseMatrix w;
+	leading_eigenpairs(row_side ? a : at, row_side ? at : a, k, seed, threads, cancel, lambda, &w);
+	// Singular values at most this are beyond the matrix's rank (rounding noise).
+	const double negligible = std::sqrt(std::max(lambda->maxCoeff(), 0.0)) * 1e-6;
+	// V: W itself, or A^T U S^-1 from the row side (columns whose singular value is
+	// negligible are zero).
+	if (row_side)
+	{
+		v->resize(static_cast<Eigen::Index>(at.rows()), k);
+		sparse_times_dense(at, w.data(), k, v->data(), threads, cancel);
+		for (int f = 0; f < k; f++)
+		{
+			double s = std::sqrt(std::max((*lambda)(f), 0.0));
+			v->col(f) *= s > negligible ? 1.0 / s : 0.0;
+		}
+	}
+	else
+	{
+		*v = std::move(w);
+		for (int f = 0; f < k; f++)
+			if (std::sqrt(std::max((*lambda)(f), 0.0)) <= negligible)
+				v->col(f).setZero();
+	}
+	// One sign per component: the largest entry (the first of equals) of V's column positive.
+	for (int f = 0; f < k; f++)
+	{
+		Eigen::Index at_max = 0;
+		v->col(f).cwiseAbs().maxCoeff(&at_max);
+		if ((*v)(at_max, f) < 0.0)
+			v->col(f) *= -1.0;
+	}
 }
 
 size_t eigenpair_scratch_bytes(size_t rows, size_t columns, size_t k)

@@ -34,6 +34,13 @@ void leading_eigenpairs(const SparseRows &a, const SparseRows &at, int k, uint64
                         int threads, const CancelToken &cancel, Eigen::VectorXd *values,
                         DenseMatrix *vectors);
 
+// The rank-k truncated SVD A ~ U S V^T of a (its transpose at) from the eigenpairs of its
+// smaller side: lambda the squared singular values, descending, and v = V (at.rows() x k), each
+// column's largest entry positive, the columns beyond the matrix's rank zero.
+void right_singular_vectors(const SparseRows &a, const SparseRows &at, int k, uint64_t seed,
+                            int threads, const CancelToken &cancel, Eigen::VectorXd *lambda,
+                            DenseMatrix *v);
+
 // Bytes of scratch leading_eigenpairs takes for a rows x columns matrix and k pairs.
 size_t eigenpair_scratch_bytes(size_t rows, size_t columns, size_t k);
 

@@ -137,7 +137,7 @@ int64 datum_to_id(Datum d, Oid type)
 	                         : (int64)DatumGetInt16(d);
 }
 
-static double datum_to_rating(Datum d, Oid type)
+double datum_to_number(Datum d, Oid type)
 {
 	switch (type)
 	{
@@ -235,7 +235,7 @@ void read_interactions(const char *query, bool has_rating, size_t memory_limit,
 				out->skipped++;
 				continue;
 			}
-			double value = has_rating ? datum_to_rating(rating, types[2]) : 1.0;
+			double value = has_rating ? datum_to_number(rating, types[2]) : 1.0;
 			float narrowed = (float)value;
 			if (!std::isfinite(narrowed))
 				ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),

@@ -47,6 +47,9 @@ void check_id_column(TupleDesc desc, int number);
 // The value of an id column of one of those types.
 int64 datum_to_id(Datum d, Oid type);
 
+// The value of a column of a numeric type (integer, float or numeric) as a double.
+double datum_to_number(Datum d, Oid type);
+
 // Runs query (SPI must be connected) and appends its rows to *out, allocated in context.
 // Ereports on ids that are not integers, ratings that are not numbers or not finite, and
 // when the arrays plus bytes_per_row of later work per row would pass memory_limit bytes.

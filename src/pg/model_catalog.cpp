@@ -165,13 +165,17 @@ enum CatalogColumn
 	COL_SEARCH_PATH,
 	COL_USER_COLUMN,
 	COL_ITEM_COLUMN,
-	COL_RATING_COLUMN
+	COL_RATING_COLUMN,
+	COL_ITEM_FEATURES,
+	COL_USER_FEATURES,
+	COL_TEXT_SEARCH_CONFIG
 };
 
 static const char *const catalog_sql =
     "SELECT model_id, version, version_uuid, owner::pg_catalog.oid, algorithm, hyperparameters, "
     "factors, users, items, global_mean, rating_min, rating_max, source, source_search_path, "
-    "user_column::pg_catalog.text, item_column::pg_catalog.text, rating_column::pg_catalog.text "
+    "user_column::pg_catalog.text, item_column::pg_catalog.text, rating_column::pg_catalog.text, "
+    "item_features, user_features, text_search_config::pg_catalog.oid "
     "FROM pgrec.model_versions WHERE name OPERATOR(pg_catalog.=) $1 AND is_current";
 
 // Column c of the only row of SPI_tuptable as text (palloc'd), or NULL.
@@ -228,6 +232,10 @@ static void fill_catalog(const char *name, ModelCatalog *out)
 	out->user_column = text_column(COL_USER_COLUMN);
 	out->item_column = text_column(COL_ITEM_COLUMN);
 	out->rating_column = text_column(COL_RATING_COLUMN);
+	out->item_features = text_column(COL_ITEM_FEATURES);
+	out->user_features = text_column(COL_USER_FEATURES);
+	Datum config = SPI_getbinval(row, desc, COL_TEXT_SEARCH_CONFIG, &isnull);
+	out->text_search_config = isnull ? InvalidOid : DatumGetObjectId(config);
 }
 
 bool read_model_catalog(const char *name, bool latest, MemoryContext context, ModelCatalog *out)

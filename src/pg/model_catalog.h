@@ -31,6 +31,8 @@ struct ModelCatalog
 	char *source;
 	char *source_search_path;                        // NULL for a table source
 	char *user_column, *item_column, *rating_column; // rating_column may be NULL
+	char *item_features, *user_features;             // the feature sources, or NULL
+	Oid text_search_config;                          // InvalidOid without feature sources
 	bool latest; // read with a new snapshot (after the model's lock): so are its factors
 };
 

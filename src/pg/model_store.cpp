@@ -35,10 +35,10 @@ static const char *const insert_model_sql =
     "INSERT INTO pgrec.model_versions (name, algorithm, hyperparameters, factors, users, items, "
     "interactions, global_mean, rating_min, rating_max, source, user_column, item_column, "
     "rating_column, created_at, training_seconds, peak_memory_bytes, loss_history, version, "
-    "owner, source_search_path) "
+    "owner, source_search_path, item_features, user_features, text_search_config) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
     "COALESCE($15, pg_catalog.now()), $16, $17, $18, $19, $20::pg_catalog.regrole, "
-    "$21) RETURNING model_id";
+    "$21, $22, $23, $24::pg_catalog.regconfig) RETURNING model_id";
 
 // Removes the versions older than the last pgrec.keep_versions.
 static const char *const prune_sql =
@@ -65,19 +65,18 @@ static const char *const insert_items_sql =
 
 // User rows add the seen items and, when $8 is not NULL, their values: flattened, with the end
 // offset of each user's slice.
-static const char
-    *const insert_users_sql = "INSERT INTO pgrec.user_factors (model_id, user_id, bias, factors, "
-                              "seen_items, seen_values) "
-                              "SELECT $1, t.id, t.bias, CASE WHEN $5 OPERATOR(pg_catalog.>) 0 THEN "
-                              "$4[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 "
-                              "OPERATOR(pg_catalog.+) 1 : t.n OPERATOR(pg_catalog.*) $5] "
-                              "END, " ROW_SLICE(6, 7) ", CASE WHEN $8 IS NOT NULL THEN " ROW_SLICE(
-                                  8,
-                                  7) " END "
-                                     "FROM (SELECT u.id, u.bias, u.n::pg_catalog.int4 AS n "
-                                     "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), "
-                                     "pg_catalog.unnest($3::pg_catalog.float4[])) WITH ORDINALITY "
-                                     "AS u(id, bias, n)) AS t";
+static const char *const insert_users_sql =
+    "INSERT INTO pgrec.user_factors (model_id, user_id, bias, factors, "
+    "seen_items, seen_values) "
+    "SELECT $1, t.id, t.bias, CASE WHEN $5 OPERATOR(pg_catalog.>) 0 THEN "
+    "$4[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 "
+    "OPERATOR(pg_catalog.+) 1 : t.n OPERATOR(pg_catalog.*) $5] "
+    "END, " ROW_SLICE(6, 7) ", CASE WHEN $8 IS NOT NULL THEN " ROW_SLICE(
+        8, 7) " END "
+              "FROM (SELECT u.id, u.bias, u.n::pg_catalog.int4 AS n "
+              "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), "
+              "pg_catalog.unnest($3::pg_catalog.float4[])) WITH ORDINALITY "
+              "AS u(id, bias, n)) AS t";
 
 // Neighbour rows (of items or users, by the table named): ids, neighbour ids and weights
 // flattened, with each row's end offset.
@@ -272,6 +271,96 @@ static void insert_neighbors(int64 model_id, const ModelRows &rows, bool of_user
 	MemoryContextDelete(batch_context);
 }
 
+// Feature rows: feature numbers from $3, then per feature its column name, kind, value (NULL
+// for a number), offset, scale and bias (NULL array: none), and the factors flattened ($9 per
+// feature; NULL array: none).
+static const char *const insert_features_sql =
+    "INSERT INTO pgrec.feature_factors (model_id, side, feature, column_name, kind, value, "
+    "\"offset\", scale, bias, factors) "
+    "SELECT $1, $2, $3 OPERATOR(pg_catalog.+) (t.n OPERATOR(pg_catalog.-) 1)::pg_catalog.int4, "
+    "t.c, t.k, t.v, t.o, t.s, t.b, CASE WHEN $10 IS NOT NULL THEN "
+    "$10[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $9 OPERATOR(pg_catalog.+) 1 : "
+    "t.n OPERATOR(pg_catalog.*) $9] END "
+    "FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.name[]), "
+    "pg_catalog.unnest($5::pg_catalog.text[]), pg_catalog.unnest($6::pg_catalog.text[]), "
+    "pg_catalog.unnest($7::pg_catalog.float4[]), pg_catalog.unnest($8::pg_catalog.float4[]), "
+    "pg_catalog.unnest($11::pg_catalog.float4[])) WITH ORDINALITY AS t(c, k, v, o, s, b, n)";
+
+// A text[] of n strings; a NULL string is a NULL element.
+static Datum text_array(const char *const *strings, const int *lengths, int n)
+{
+	Datum *d = (Datum *)palloc(sizeof(Datum) * Max(n, 1));
+	bool *nulls = (bool *)palloc(sizeof(bool) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		nulls[i] = strings[i] == NULL;
+		d[i] =
+		    nulls[i] ? (Datum)0 : PointerGetDatum(cstring_to_text_with_len(strings[i], lengths[i]));
+	}
+	int dims[1] = {n}, lbs[1] = {1};
+	return PointerGetDatum(
+	    construct_md_array(d, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+// Inserts one side's features in batches of BATCH_ROWS (nothing when f.builder is NULL).
+static void insert_features(int64 model_id, char side, const FeatureRows &f, int k)
+{
+	if (f.builder == NULL)
+		return;
+	Oid types[11] = {INT8OID,      CHAROID,        INT4OID,        TEXTARRAYOID,
+	                 TEXTARRAYOID, TEXTARRAYOID,   FLOAT4ARRAYOID, FLOAT4ARRAYOID,
+	                 INT4OID,      FLOAT4ARRAYOID, FLOAT4ARRAYOID};
+	SPIPlanPtr plan = prepare(insert_features_sql, 11, types);
+	const std::vector<int32_t> &columns = f.builder->columns();
+	const std::vector<std::string> &values = f.builder->values();
+	size_t count = f.matrix->features();
+	bool has_factors = !f.embeddings->factors.empty(), has_bias = !f.embeddings->bias.empty();
+	MemoryContext batch_context =
+	    AllocSetContextCreate(CurrentMemoryContext, "pgrec feature rows", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext previous = MemoryContextSwitchTo(batch_context);
+	for (size_t first = 0; first < count; first += BATCH_ROWS)
+	{
+		CHECK_FOR_INTERRUPTS();
+		int n = (int)Min((size_t)BATCH_ROWS, count - first);
+		const char **names = (const char **)palloc(sizeof(char *) * n);
+		const char **kinds = (const char **)palloc(sizeof(char *) * n);
+		const char **texts = (const char **)palloc(sizeof(char *) * n);
+		int *name_lengths = (int *)palloc(sizeof(int) * n);
+		int *kind_lengths = (int *)palloc(sizeof(int) * n);
+		int *text_lengths = (int *)palloc(sizeof(int) * n);
+		for (int j = 0; j < n; j++)
+		{
+			size_t feature = first + j;
+			pgrec::FeatureKind kind = f.matrix->kinds[feature];
+			names[j] = f.columns->names[columns[feature]];
+			name_lengths[j] = (int)strlen(names[j]);
+			kinds[j] = feature_kind_name(kind);
+			kind_lengths[j] = (int)strlen(kinds[j]);
+			texts[j] = kind == pgrec::FeatureKind::Number ? NULL : values[feature].data();
+			text_lengths[j] = (int)values[feature].size();
+		}
+		Datum v[11] = {Int64GetDatum(model_id),
+		               CharGetDatum(side),
+		               Int32GetDatum((int32)first),
+		               text_array(names, name_lengths, n),
+		               text_array(kinds, kind_lengths, n),
+		               text_array(texts, text_lengths, n),
+		               float4_array(f.matrix->offset.data() + first, n),
+		               float4_array(f.matrix->scale.data() + first, n),
+		               Int32GetDatum(k),
+		               has_factors ? float4_array(f.embeddings->factors.data() + first * k, n * k)
+		                           : (Datum)0,
+		               has_bias ? float4_array(f.embeddings->bias.data() + first, n) : (Datum)0};
+		char nulls[12] = "           ";
+		nulls[9] = has_factors ? ' ' : 'n';
+		nulls[10] = has_bias ? ' ' : 'n';
+		execute(plan, v, nulls, SPI_OK_INSERT);
+		MemoryContextReset(batch_context);
+	}
+	MemoryContextSwitchTo(previous);
+	MemoryContextDelete(batch_context);
+}
+
 // The start of a new version of name (catalog rights entered): its version number, the first
 // creation time (NULL Datum for a new name) and the owner to keep (the current user for a new
 // name); the current version is demoted for this transaction.
@@ -319,12 +408,12 @@ int64 store_model(const ModelRecord *r, const ModelRows &rows, int32 *version_ou
 	bool created_null = nv.created_null;
 	Oid owner = nv.owner;
 
-	Oid model_types[21] = {TEXTOID, TEXTOID,   JSONBOID,       INT4OID,   INT8OID, INT8OID,
+	Oid model_types[24] = {TEXTOID, TEXTOID,   JSONBOID,       INT4OID,   INT8OID, INT8OID,
 	                       INT8OID, FLOAT8OID, FLOAT4OID,      FLOAT4OID, TEXTOID, NAMEOID,
 	                       NAMEOID, NAMEOID,   TIMESTAMPTZOID, FLOAT8OID, INT8OID, FLOAT8ARRAYOID,
-	                       INT4OID, OIDOID,    TEXTOID};
-	Datum v[21];
-	char n[22] = "                     ";
+	                       INT4OID, OIDOID,    TEXTOID,        TEXTOID,   TEXTOID, OIDOID};
+	Datum v[24];
+	char n[25] = "                        ";
 	Datum *losses = (Datum *)palloc(sizeof(Datum) * Max(r->epochs, 1));
 	for (int e = 0; e < r->epochs; e++)
 		losses[e] = Float8GetDatum(r->loss_history[e]);
@@ -355,7 +444,13 @@ int64 store_model(const ModelRecord *r, const ModelRows &rows, int32 *version_ou
 	v[19] = ObjectIdGetDatum(owner);
 	v[20] = r->source_search_path ? CStringGetTextDatum(r->source_search_path) : (Datum)0;
 	n[20] = r->source_search_path ? ' ' : 'n';
-	if (SPI_execute_with_args(insert_model_sql, 21, model_types, v, n, false, 1) !=
+	v[21] = r->item_features ? CStringGetTextDatum(r->item_features) : (Datum)0;
+	n[21] = r->item_features ? ' ' : 'n';
+	v[22] = r->user_features ? CStringGetTextDatum(r->user_features) : (Datum)0;
+	n[22] = r->user_features ? ' ' : 'n';
+	v[23] = ObjectIdGetDatum(r->text_search_config);
+	n[23] = OidIsValid(r->text_search_config) ? ' ' : 'n';
+	if (SPI_execute_with_args(insert_model_sql, 24, model_types, v, n, false, 1) !=
 	        SPI_OK_INSERT_RETURNING ||
 	    SPI_processed != 1)
 		elog(ERROR, "could not insert the model row");
@@ -372,6 +467,8 @@ int64 store_model(const ModelRecord *r, const ModelRows &rows, int32 *version_ou
 	            rows.user_factors, rows.user_bias, r->factors, true, rows);
 	if (rows.neighbors.ptr)
 		insert_neighbors(model_id, rows, r->algorithm->scorer == pgrec::Scorer::UserNeighbors);
+	insert_features(model_id, 'i', rows.item_features, r->factors);
+	insert_features(model_id, 'u', rows.user_features, r->factors);
 	prune_versions(r->name);
 	leave_rights(&rights);
 	*version_out = version;
@@ -381,11 +478,13 @@ int64 store_model(const ModelRecord *r, const ModelRows &rows, int32 *version_ou
 static const char *const copy_model_sql =
     "INSERT INTO pgrec.model_versions (name, version, owner, algorithm, hyperparameters, "
     "factors, users, items, interactions, global_mean, rating_min, rating_max, source, "
-    "source_search_path, user_column, item_column, rating_column, created_at, trained_at, "
+    "source_search_path, user_column, item_column, rating_column, item_features, user_features, "
+    "text_search_config, created_at, trained_at, "
     "training_seconds, peak_memory_bytes, loss_history, metrics) "
     "SELECT $2, $3, $4::pg_catalog.regrole, algorithm, hyperparameters, factors, users, items, "
     "interactions, global_mean, rating_min, rating_max, source, source_search_path, user_column, "
-    "item_column, rating_column, COALESCE($5, created_at), trained_at, "
+    "item_column, rating_column, item_features, user_features, text_search_config, "
+    "COALESCE($5, created_at), trained_at, "
     "training_seconds, peak_memory_bytes, loss_history, metrics FROM pgrec.model_versions "
     "WHERE model_id OPERATOR(pg_catalog.=) $1 RETURNING model_id";
 
@@ -422,6 +521,10 @@ int64 copy_version(int64 from_id, const char *name, int32 *version_out)
 	    SPI_execute_with_args("INSERT INTO pgrec.user_neighbors SELECT $2, user_id, neighbor_ids, "
 	                          "weights FROM pgrec.user_neighbors WHERE model_id "
 	                          "OPERATOR(pg_catalog.=) $1",
+	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT ||
+	    SPI_execute_with_args("INSERT INTO pgrec.feature_factors SELECT $2, side, feature, "
+	                          "column_name, kind, value, \"offset\", scale, bias, factors FROM "
+	                          "pgrec.feature_factors WHERE model_id OPERATOR(pg_catalog.=) $1",
 	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not copy the factors of model version %lld", (long long)from_id);
 	prune_versions(name);

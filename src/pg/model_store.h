@@ -5,6 +5,7 @@
 
 #include "postgres_headers.h"
 
+#include "feature_source.h"
 #include "model_catalog.h"
 
 #include "../core/algorithm_registry.h"
@@ -25,10 +26,22 @@ struct ModelRecord
 	const char *source;
 	const char *source_search_path;                        // NULL for a table source
 	const char *user_column, *item_column, *rating_column; // rating_column may be NULL
+	const char *item_features, *user_features;             // feature sources, or NULL
+	Oid text_search_config;                                // InvalidOid without features
 	double training_seconds;
 	int64 peak_memory_bytes;
 	const double *loss_history;
 	int epochs;
+};
+
+// One side's features of a content or hybrid model: the vocabulary (builder), its columns,
+// the weights (matrix) and what the model learnt for each feature (embeddings).
+struct FeatureRows
+{
+	const pgrec::FeatureBuilder *builder;
+	const FeatureColumns *columns;
+	const pgrec::FeatureMatrix *matrix;
+	const pgrec::FeatureEmbeddings *embeddings;
 };
 
 // The rows of a new version: ids ascending, factors row-major, biases may be NULL; seen_ptr and
@@ -47,6 +60,7 @@ struct ModelRows
 	const int32_t *seen_index;
 	const float *seen_values;
 	pgrec::NeighborView neighbors;
+	FeatureRows item_features, user_features; // builder NULL: none
 };
 
 // The rows of a model of algorithm trained on data (neighbors may be NULL).

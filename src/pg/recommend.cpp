@@ -5,6 +5,7 @@
 
 #include "core_guard.h"
 #include "embedding.h"
+#include "feature_lookup.h"
 #include "model_cache.h"
 #include "rerank.h"
 #include "serving.h"
@@ -20,6 +21,7 @@ extern "C"
 #include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/tuplestore.h"
 }
 
@@ -27,6 +29,7 @@ extern "C"
 
 PGREC_FUNCTION(pgrec_recommend)
 PGREC_FUNCTION(pgrec_recommend_for_vector)
+PGREC_FUNCTION(pgrec_recommend_for_features)
 PGREC_FUNCTION(pgrec_similar_items)
 PGREC_FUNCTION(pgrec_similar_users)
 PGREC_FUNCTION(pgrec_recommend_for_interactions)
@@ -279,6 +282,39 @@ Datum pgrec_recommend_for_vector(PG_FUNCTION_ARGS)
 	pgrec::Recommendation *rows =
 	    top_items(model_items(e), query->x, f.has_exclude ? &f.exclude : NULL,
 	              f.has_exclude ? 1 : 0, f.has_candidates ? &f.candidates : NULL, k, &count);
+	return return_rows(fcinfo, rows, count, e->model.item_ids, false);
+}
+
+// recommend_for_features(model_name, features, k, candidates, exclude): the items that score
+// best for a visitor known only by features (jsonb, feature_lookup.h): the user features of a
+// model that has them, else a description of the items wanted by their item features. With
+// none of the features known, the most popular items, with NULL scores.
+Datum pgrec_recommend_for_features(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return return_nothing(fcinfo);
+	int64 k = read_positive(fcinfo, 2, "k");
+	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	const ModelCatalog &catalog = e->model.catalog;
+	if (catalog.item_features == NULL && catalog.user_features == NULL)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("model \"%s\" was trained without features", catalog.name),
+		                errhint("Train it with item_features or user_features, with an algorithm "
+		                        "that learns from them.")));
+	Filters f = read_filters(fcinfo, 3, 4, &e->model);
+	float *query = (float *)palloc0(sizeof(float) * catalog.factors);
+	float bias = 0.0f;
+	if (!project_feature_object(e, visitor_feature_side(e), PG_GETARG_JSONB_P(1), query, &bias))
+	{
+		PopularRequest popular = {e, &f};
+		size_t n;
+		pgrec::Recommendation *rows = first_items(popular_items, &popular, e->model.items, k, &n);
+		return return_rows(fcinfo, rows, n, e->model.item_ids, true);
+	}
+	size_t count;
+	pgrec::Recommendation *rows =
+	    top_items(model_items(e), query, f.has_exclude ? &f.exclude : NULL, f.has_exclude ? 1 : 0,
+	              f.has_candidates ? &f.candidates : NULL, k, &count);
 	return return_rows(fcinfo, rows, count, e->model.item_ids, false);
 }
 

@@ -124,6 +124,11 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	if (catalog.algorithm->make_trainer == NULL)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("model \"%s\" was imported and cannot be refreshed", name)));
+	if (catalog.item_features || catalog.user_features)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("model \"%s\" learns from features and cannot be refreshed", name),
+		                errhint("Retrain it with pgrec.retrain_model(): it reads the "
+		                        "interactions and the features again.")));
 	LoadedModel old;
 	load_model(&catalog, context, &old);
 	SPI_finish();

@@ -5,6 +5,7 @@
 
 #include "catalog_access.h"
 #include "core_guard.h"
+#include "feature_source.h"
 #include "interaction_source.h"
 #include "model_loader.h"
 #include "model_store.h"
@@ -16,6 +17,7 @@ extern "C"
 #include "access/htup_details.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
@@ -49,7 +51,11 @@ enum TrainArg
 	ARG_NEIGHBORS,
 	ARG_SHRINKAGE,
 	ARG_SIMILARITY,
-	ARG_NORMALIZATION
+	ARG_NORMALIZATION,
+	ARG_LOSS,
+	ARG_ITEM_FEATURES,
+	ARG_USER_FEATURES,
+	ARG_TEXT_SEARCH_CONFIG
 };
 
 // The hyper-parameter arguments of pgrec.train by position (seed aside).
@@ -68,13 +74,15 @@ static const struct
                         {ARG_NEIGHBORS, "neighbors"},
                         {ARG_SHRINKAGE, "shrinkage"},
                         {ARG_SIMILARITY, "similarity"},
-                        {ARG_NORMALIZATION, "normalization"}};
+                        {ARG_NORMALIZATION, "normalization"},
+                        {ARG_LOSS, "loss"}};
 
 // The C++ objects of one training run, owned by the run's memory context (owned_object.h).
 struct TrainingRun
 {
 	pgrec::Interactions data;
 	std::unique_ptr<pgrec::Trainer> trainer;
+	pgrec::FeatureBuilder item_features, user_features;
 };
 
 // What one training reads and stores.
@@ -87,6 +95,8 @@ struct TrainingRequest
 	const char *source;      // stored: the qualified table name or the query
 	const char *search_path; // stored with a query source; NULL for a table
 	const char *user_column, *item_column, *rating_column;
+	const char *item_features, *user_features; // feature sources, or NULL
+	Oid text_search_config;                    // InvalidOid without feature sources
 	bool warm_start;
 	Oid source_role; // InvalidOid: read the source as the caller; else as this role (SRO)
 	unsigned given;  // ParameterBit mask of the hyper-parameters set by the caller or stored
@@ -208,9 +218,17 @@ static void warm_start(const ModelCatalog *current, const TrainingRequest &r,
 	                        current->version, users, data.users(), items, data.items())));
 }
 
-// Reads the request's source into rows: as the caller, or as the model's owner inside a
-// security-restricted operation with the stored search_path.
-static void read_source(const TrainingRequest &r, MemoryContext context, InteractionArrays *rows)
+// The columns of the feature sources a training read.
+struct FeatureSources
+{
+	FeatureColumns items, users;
+};
+
+// Reads the request's source into rows and its feature sources into the run's builders: as the
+// caller, or as the model's owner inside a security-restricted operation with the stored
+// search_path.
+static void read_source(const TrainingRequest &r, MemoryContext context, InteractionArrays *rows,
+                        TrainingRun *run, FeatureSources *features)
 {
 	SavedRights rights;
 	bool switched = OidIsValid(r.source_role);
@@ -219,9 +237,83 @@ static void read_source(const TrainingRequest &r, MemoryContext context, Interac
 	SPI_connect();
 	read_interactions(r.query, r.rating_column != NULL, training_memory_limit_bytes(),
 	                  pgrec::kInteractionPeakBytesPerRow, context, rows);
+	size_t limit = training_memory_limit_bytes();
+	if (r.item_features)
+		read_features(r.item_features, "item features", r.text_search_config, limit,
+		              &run->item_features, context, &features->items);
+	if (r.user_features)
+		read_features(r.user_features, "user features", r.text_search_config, limit,
+		              &run->user_features, context, &features->users);
 	SPI_finish();
 	if (switched)
 		leave_rights(&rights);
+}
+
+// Adds the users and items known only by their features to the run's matrix, then the feature
+// matrices aligned with its dense indices (with their fitted weights); says how many were added.
+static void add_feature_matrices(const TrainingRequest &r, TrainingRun *run,
+                                 const pgrec::CancelToken &cancel)
+{
+	pgrec::Interactions &data = run->data;
+	size_t users = data.users(), items = data.items();
+	CORE_CALL({
+		std::vector<int64_t> u = run->user_features.entities(), i = run->item_features.entities();
+		pgrec::add_entities(&data, u.data(), u.size(), i.data(), i.size(), cancel);
+		if (r.item_features)
+			data.item_features = run->item_features.build(data.item_ids);
+		if (r.user_features)
+			data.user_features = run->user_features.build(data.user_ids);
+	});
+	if (data.users() > users || data.items() > items)
+		ereport(NOTICE, (errmsg("%zu items and %zu users are known only by their features",
+		                        data.items() - items, data.users() - users)));
+}
+
+// The names of the algorithms that learn from the side's features, for a hint ("'content' or
+// 'hybrid'"); palloc'd.
+static char *algorithms_with_features(unsigned side)
+{
+	StringInfoData names;
+	initStringInfo(&names);
+	int count = 0, written = 0;
+	for (size_t a = 0; a < pgrec::kAlgorithmCount; a++)
+		count += (pgrec::kAlgorithms[a].feature_sides & side) != 0;
+	for (size_t a = 0; a < pgrec::kAlgorithmCount; a++)
+		if (pgrec::kAlgorithms[a].feature_sides & side)
+			appendStringInfo(&names, "%s'%s'",
+			                 written++ == 0     ? ""
+			                 : written == count ? " or "
+			                                    : ", ",
+			                 pgrec::kAlgorithms[a].name);
+	return names.data;
+}
+
+// Checks the feature sources of a request against its algorithm: each must be one it learns
+// from, and it must have those it needs. Ereports 22023.
+static void check_feature_sources(const TrainingRequest &r)
+{
+	static const struct
+	{
+		unsigned side;
+		const char *argument;
+	} sides[] = {{pgrec::kItemFeatures, "item_features"}, {pgrec::kUserFeatures, "user_features"}};
+	for (const auto &side : sides)
+	{
+		bool given =
+		    side.side == pgrec::kItemFeatures ? r.item_features != NULL : r.user_features != NULL;
+		if (given && (r.algorithm->feature_sides & side.side) == 0)
+			ereport(ERROR,
+			        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			         errmsg("%s does not apply to algorithm %s", side.argument, r.algorithm->name),
+			         errhint("Leave it NULL, or choose an algorithm that learns from them: "
+			                 "%s.",
+			                 algorithms_with_features(side.side))));
+		if (!given && (r.algorithm->needs_features & side.side))
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			                errmsg("algorithm %s needs %s", r.algorithm->name, side.argument),
+			                errhint("Give a table or a query whose first column is the id and "
+			                        "whose other columns are the features.")));
+	}
 }
 
 // Trains and stores one model; current is the model's current version (NULL if none), read
@@ -236,8 +328,10 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	pgrec::Hyperparameters h = r.h;
 	pgrec::CancelToken cancel = backend_cancel_token();
 	InteractionArrays rows = {};
+	TrainingRun *run = new_owned_by<TrainingRun>(run_context);
+	FeatureSources features = {};
 	ereport(DEBUG1, (errmsg("reading the interactions of model \"%s\"", r.name)));
-	read_source(r, run_context, &rows);
+	read_source(r, run_context, &rows, run, &features);
 	if (rows.count == 0)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("no interactions to train on"),
 		                rows.skipped > 0
@@ -259,11 +353,12 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 
 	// Build the matrix; the run's C++ objects are freed with run_context.
 	ereport(DEBUG1, (errmsg("building the interaction matrix of %zu rows", rows.count)));
-	TrainingRun *run = new_owned_by<TrainingRun>(run_context);
 	pgrec::DuplicatePolicy policy = pgrec::duplicate_policy(*r.algorithm);
 	CORE_CALL(run->data = pgrec::build_interactions(rows.users, rows.items,
 	                                                r.rating_column ? rows.values : NULL,
 	                                                rows.count, policy, cancel));
+	if (r.item_features || r.user_features)
+		add_feature_matrices(r, run, cancel);
 	const pgrec::Interactions &data = run->data;
 	pgrec::apply_data_defaults(*r.algorithm, &h, r.given, data);
 	CORE_CALL(pgrec::validate(*r.algorithm, h));
@@ -340,14 +435,25 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	record.loss_history = losses;
 	record.epochs = h.epochs;
 
+	record.item_features = r.item_features;
+	record.user_features = r.user_features;
+	record.text_search_config = r.text_search_config;
+
 	TrainingResult result;
 	int32 version;
+	ModelRows model = model_rows(*r.algorithm, data, buffers.user_factors, buffers.item_factors,
+	                             buffers.user_bias, buffers.item_bias, run->trainer->neighbors());
+	const pgrec::FeatureModel *learnt = run->trainer->feature_model();
+	if ((r.item_features || r.user_features) && learnt == NULL)
+		elog(ERROR, "algorithm %s learnt nothing from the features", r.algorithm->name);
+	if (r.item_features)
+		model.item_features = {&run->item_features, &features.items, &data.item_features,
+		                       &learnt->items};
+	if (r.user_features)
+		model.user_features = {&run->user_features, &features.users, &data.user_features,
+		                       &learnt->users};
 	SPI_connect();
-	result.model_id =
-	    store_model(&record,
-	                model_rows(*r.algorithm, data, buffers.user_factors, buffers.item_factors,
-	                           buffers.user_bias, buffers.item_bias, run->trainer->neighbors()),
-	                &version);
+	result.model_id = store_model(&record, model, &version);
 	SPI_finish();
 	result.users = data.users();
 	result.items = data.items();
@@ -408,6 +514,20 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 	                    ? pstrdup(GetConfigOption("search_path", false, false))
 	                    : NULL;
 	r.warm_start = !PG_ARGISNULL(ARG_WARM_START) && PG_GETARG_BOOL(ARG_WARM_START);
+	r.item_features = PG_ARGISNULL(ARG_ITEM_FEATURES)
+	                      ? NULL
+	                      : text_to_cstring(PG_GETARG_TEXT_PP(ARG_ITEM_FEATURES));
+	r.user_features = PG_ARGISNULL(ARG_USER_FEATURES)
+	                      ? NULL
+	                      : text_to_cstring(PG_GETARG_TEXT_PP(ARG_USER_FEATURES));
+	if (r.item_features || r.user_features)
+	{
+		if (PG_ARGISNULL(ARG_TEXT_SEARCH_CONFIG))
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			                errmsg("text_search_config must not be NULL")));
+		r.text_search_config = PG_GETARG_OID(ARG_TEXT_SEARCH_CONFIG);
+	}
+	check_feature_sources(r);
 	if (strlen(r.name) == 0)
 		ereport(ERROR,
 		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("model name must not be empty")));
@@ -450,6 +570,9 @@ Datum pgrec_retrain_model(PG_FUNCTION_ARGS)
 	r.search_path = current->source_search_path;
 	r.source_role = current->owner;
 	r.warm_start = PG_ARGISNULL(1) || PG_GETARG_BOOL(1);
+	r.item_features = current->item_features;
+	r.user_features = current->user_features;
+	r.text_search_config = current->text_search_config;
 	// The stored source is resolved as its owner, with the search_path it was trained with.
 	SavedRights rights;
 	enter_owner_rights(r.source_role, r.search_path, &rights);

@@ -24,6 +24,9 @@ CREATE TABLE pgrec.model_versions (
 	user_column name NOT NULL,
 	item_column name NOT NULL,
 	rating_column name,
+	item_features text,
+	user_features text,
+	text_search_config regconfig,
 	created_at timestamptz NOT NULL DEFAULT now(),
 	trained_at timestamptz NOT NULL DEFAULT now(),
 	training_seconds double precision NOT NULL,
@@ -38,7 +41,7 @@ CREATE UNIQUE INDEX model_versions_current ON pgrec.model_versions (name) WHERE 
 CREATE VIEW pgrec.models AS
 SELECT model_id, name, version, owner, algorithm, hyperparameters, factors, users, items,
 	interactions, global_mean, rating_min, rating_max, source, user_column, item_column,
-	rating_column, created_at, trained_at, training_seconds, peak_memory_bytes, loss_history, metrics
+	rating_column, item_features, user_features, text_search_config, created_at, trained_at, training_seconds, peak_memory_bytes, loss_history, metrics
 FROM pgrec.model_versions WHERE is_current;
 
 CREATE TABLE pgrec.user_factors (
@@ -84,17 +87,36 @@ CREATE TABLE pgrec.user_neighbors (
 ALTER TABLE pgrec.user_neighbors ALTER COLUMN neighbor_ids SET STORAGE EXTERNAL,
 	ALTER COLUMN weights SET STORAGE EXTERNAL;
 
+-- Content and hybrid models: the vocabulary of each side's features (a column and a word or
+-- category of it, or a numeric column), the weights that turn a raw value into the model's
+-- (offset, scale) and the vector (and bias) the model learnt for the feature.
+CREATE TABLE pgrec.feature_factors (
+	model_id bigint NOT NULL REFERENCES pgrec.model_versions ON DELETE CASCADE,
+	side "char" NOT NULL CHECK (side IN ('i', 'u')),
+	feature integer NOT NULL,
+	column_name name NOT NULL,
+	kind text NOT NULL CHECK (kind IN ('word', 'category', 'number')),
+	value text,
+	"offset" real NOT NULL,
+	scale real NOT NULL,
+	bias real,
+	factors embedding,
+	PRIMARY KEY (model_id, side, feature)
+);
+CREATE INDEX feature_factors_value ON pgrec.feature_factors (model_id, side, column_name, value);
+
 SELECT pg_catalog.pg_extension_config_dump('pgrec.model_versions', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.model_versions_model_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.user_factors', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.item_factors', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.item_neighbors', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.user_neighbors', '');
+SELECT pg_catalog.pg_extension_config_dump('pgrec.feature_factors', '');
 
 -- Writes go through pgrec's functions, which check the model's owner; the catalog is readable
 -- by everyone, as PostgreSQL's own catalogs are; factors are read through the functions.
 REVOKE ALL ON pgrec.model_versions, pgrec.models, pgrec.user_factors, pgrec.item_factors,
-	pgrec.item_neighbors, pgrec.user_neighbors FROM PUBLIC;
+	pgrec.item_neighbors, pgrec.user_neighbors, pgrec.feature_factors FROM PUBLIC;
 GRANT SELECT ON pgrec.model_versions, pgrec.models TO PUBLIC;
 
 COMMENT ON SEQUENCE pgrec.model_versions_model_id_seq IS 'model_id of pgrec.model_versions';
@@ -109,6 +131,11 @@ COMMENT ON TABLE pgrec.user_factors IS 'user factors, bias and training items of
 COMMENT ON TABLE pgrec.item_factors IS 'item factors and bias of each model (factors NULL for neighbourhood models)';
 COMMENT ON TABLE pgrec.item_neighbors IS 'item-item weights of neighbourhood models: an item lends weights[n] to item neighbor_ids[n] in the score of every user who has it';
 COMMENT ON TABLE pgrec.user_neighbors IS 'user-user weights of user_knn models: a user''s score for an item is the sum over neighbor_ids[n] of weights[n] times that neighbour''s seen_values for the item';
+COMMENT ON TABLE pgrec.feature_factors IS 'the features of content and hybrid models (side i: items, u: users): a word or category value of a column, or a numeric column; the weight of a raw value x is (x'' - offset) * scale, x'' = 1 + ln x for words; factors and bias are what the model learnt for the feature';
+COMMENT ON INDEX pgrec.feature_factors_value IS 'finds the features of a visitor or a new item by column and value';
+COMMENT ON COLUMN pgrec.model_versions.item_features IS 'the source of the item features (a table or a query: the id, then one feature per column), or NULL';
+COMMENT ON COLUMN pgrec.model_versions.user_features IS 'the source of the user features, or NULL';
+COMMENT ON COLUMN pgrec.model_versions.text_search_config IS 'the text search configuration that split the text features into words (NULL without features)';
 COMMENT ON COLUMN pgrec.models.hyperparameters IS 'every hyper-parameter the training used, defaults included';
 COMMENT ON COLUMN pgrec.models.loss_history IS 'training loss after each epoch: RMSE for als, objective per interaction for ials, -log sigmoid for bpr';
 COMMENT ON COLUMN pgrec.models.metrics IS 'the figures of the last pgrec.evaluate() of this model by its owner';
@@ -154,6 +181,12 @@ COMMENT ON TRIGGER neighbors_changed ON pgrec.item_neighbors IS 'announces hand-
 COMMENT ON TRIGGER neighbors_truncated ON pgrec.item_neighbors IS 'announces a truncation to the model caches';
 COMMENT ON TRIGGER neighbors_changed ON pgrec.user_neighbors IS 'announces hand-made changes of user-user weights to the model caches';
 COMMENT ON TRIGGER neighbors_truncated ON pgrec.user_neighbors IS 'announces a truncation to the model caches';
+CREATE TRIGGER features_changed AFTER INSERT OR UPDATE OR DELETE ON pgrec.feature_factors
+	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+CREATE TRIGGER features_truncated AFTER TRUNCATE ON pgrec.feature_factors
+	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+COMMENT ON TRIGGER features_changed ON pgrec.feature_factors IS 'announces hand-made changes of feature vectors to the model caches';
+COMMENT ON TRIGGER features_truncated ON pgrec.feature_factors IS 'announces a truncation to the model caches';
 
 -- Versions: each training or import publishes a new version; older ones are kept for rollback.
 

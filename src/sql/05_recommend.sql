@@ -35,6 +35,18 @@ CREATE FUNCTION pgrec.recommend_for_vector(
 COMMENT ON FUNCTION pgrec.recommend_for_vector(text, embedding, integer, bigint[], bigint[])
 	IS 'the k items that score best (dot product plus item bias) against any vector of the model''s dimensions';
 
+CREATE FUNCTION pgrec.recommend_for_features(
+	model_name text,
+	features jsonb,
+	k integer DEFAULT 10,
+	candidates bigint[] DEFAULT NULL,
+	exclude bigint[] DEFAULT NULL)
+	RETURNS TABLE (item_id bigint, score real)
+	AS 'MODULE_PATHNAME', 'pgrec_recommend_for_features' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10
+	SUPPORT pgrec.rows_support;
+COMMENT ON FUNCTION pgrec.recommend_for_features(text, jsonb, integer, bigint[], bigint[])
+	IS 'the k items that score best for a visitor known only by features, {"column": value, ...}: the user features of a model trained with them, else item features describing the items wanted; the most popular items (NULL scores) when none of the features is known';
+
 CREATE FUNCTION pgrec.similar_items(model_name text, item_id bigint, k integer DEFAULT 10)
 	RETURNS TABLE (similar_item_id bigint, similarity real)
 	AS 'MODULE_PATHNAME', 'pgrec_similar_items' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10

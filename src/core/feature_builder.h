@@ -1,0 +1,66 @@
+// Collects one side's features as a feature source is read: the vocabulary of (column, value)
+// features, each entity's raw values, and the matrix aligned with the model's dense indices.
+#pragma once
+
+#include "feature_matrix.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace pgrec
+{
+
+class FeatureBuilder
+{
+  public:
+	// Starts the row of entity id; false if the source had a row for it already.
+	bool begin_entity(int64_t id);
+
+	// Adds raw value `raw` of the feature (column, kind, value) to the current entity's row; the
+	// value names a word or a category (for a number column, pass an empty value). A category
+	// repeated in one row counts once.
+	void add(int32_t column, FeatureKind kind, const char *value, size_t length, float raw);
+
+	// The entities with a row, ascending.
+	std::vector<int64_t> entities() const;
+
+	// The features as a matrix whose row r is entity ids[r] (ids ascending, holding every entity
+	// with a row), with fitted weights.
+	FeatureMatrix build(const std::vector<int64_t> &ids) const;
+
+	// The vocabulary: feature f is value values()[f] of column columns()[f].
+	const std::vector<int32_t> &columns() const
+	{
+		return columns_;
+	}
+	const std::vector<std::string> &values() const
+	{
+		return values_;
+	}
+	const std::vector<FeatureKind> &kinds() const
+	{
+		return kinds_;
+	}
+	size_t entries() const
+	{
+		return features_.size();
+	}
+
+  private:
+	std::unordered_map<std::string, int32_t> index_; // column number, '\0', value
+	std::vector<int32_t> columns_;
+	std::vector<std::string> values_;
+	std::vector<FeatureKind> kinds_;
+	std::unordered_set<int64_t> seen_;
+	int64_t current_ = 0;
+	// The entries in reading order: entity, feature, raw value.
+	std::vector<int64_t> entities_;
+	std::vector<int32_t> features_;
+	std::vector<float> raw_;
+};
+
+} // namespace pgrec

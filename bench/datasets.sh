@@ -99,3 +99,23 @@ SELECT pgrec.import_model('bench_1m', 'bench_1m_items', 'item_id', 'f', 'bench_1
 VACUUM ANALYZE pgrec.item_factors;
 SQL
 }
+
+# ML-1M's side information: bench_ml1m_movies(item_id, title text, genres text[]) from
+# movies.dat (Latin-1) and bench_ml1m_users(user_id, gender, age, occupation: text[] each, the
+# codes of users.dat as categories).
+load_ml1m_features() {
+	"${PSQL[@]}" >/dev/null <<SQL
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS bench_ml1m_movies, bench_ml1m_users;
+CREATE TEMP TABLE lines (line text);
+\copy lines FROM PROGRAM 'iconv -f latin1 -t utf-8 $DATA/ml-1m/movies.dat' WITH (FORMAT text, DELIMITER E'\x01')
+CREATE TABLE bench_ml1m_movies AS SELECT split_part(line, '::', 1)::int AS item_id,
+	split_part(line, '::', 2) AS title, string_to_array(split_part(line, '::', 3), '|') AS genres
+	FROM lines;
+TRUNCATE lines;
+\copy lines FROM '$DATA/ml-1m/users.dat' WITH (FORMAT text, DELIMITER E'\x01')
+CREATE TABLE bench_ml1m_users AS SELECT split_part(line, '::', 1)::int AS user_id,
+	ARRAY[split_part(line, '::', 2)] AS gender, ARRAY[split_part(line, '::', 3)] AS age,
+	ARRAY[split_part(line, '::', 4)] AS occupation FROM lines;
+SQL
+}

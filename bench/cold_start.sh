@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Cold start (issue 10) on ML-1M with movies.dat (title words, genres) and users.dat (gender,
+# age, occupation) as features: item cold start (20% of the items held out with all their
+# ratings, each user ranking the held-out items only: AUC, Recall@20, NDCG@20), the warm items of
+# the same split (all items ranked, pgrec.evaluate), and user cold start (20% of the users held
+# out, recommended from their attributes alone). Writes bench/results/cold_start.md.
+# Usage: bench/cold_start.sh [DATA_DIR]. Ratings >= 4 are the positives, as in LightFM's
+# MovieLens experiments; the splits are drawn by md5 with fixed salts.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
+DATA=${1:-${PGREC_DATA_DIR:-$PGREC_ROOT/../shared/data}}
+for f in ml-1m/ratings_uir.dat ml-1m/movies.dat ml-1m/users.dat; do
+	[ -f "$DATA/$f" ] || { echo "missing $DATA/$f" >&2; exit 1; }
+done
+"$PGREC_ROOT/scripts/cluster.sh" start >/dev/null
+source <(grep -E '^(PGREC_DATA|PGREC_PORT|SOCKET_DIR)=' "$PGREC_ROOT/scripts/cluster.sh")
+PSQL=(psql -X -q -At -F '|' -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -p "$PGREC_PORT" -U postgres -d postgres)
+TMP=$(mktemp -d)
+chmod 755 "$TMP"
+trap 'rm -rf "$TMP"' EXIT
+SETTINGS="SET pgrec.progress = off; SET pgrec.threads = 2; SET pgrec.training_memory_limit = '4GB';"
+source "$PGREC_ROOT/bench/datasets.sh"
+step "loading data"
+load_ml1m
+load_ml1m_features
+
+# The splits, and the metrics of a table of ranks (method, user_id, item_id, rank) against a
+# truth table: AUC over the n candidates (ties broken by the ranking), Recall@20 over
+# min(20, relevant) and NDCG@20.
+"${PSQL[@]}" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS cs_pos, cs_items, cs_train, cs_warm_test, cs_cold_truth, cs_ranks,
+	cs_users, cs_user_train, cs_user_truth CASCADE;
+CREATE TABLE cs_pos AS SELECT user_id, item_id FROM bench_ml1m WHERE rating >= 4;
+CREATE TABLE cs_items AS SELECT item_id, md5('cold-item-42:' || item_id) < '33333333' AS held_out
+	FROM bench_ml1m_movies;
+CREATE TABLE cs_train AS SELECT p.* FROM cs_pos p JOIN cs_items i USING (item_id)
+	WHERE NOT i.held_out AND md5('warm-test-42:' || user_id || ':' || item_id) >= '1999999a';
+CREATE TABLE cs_warm_test AS SELECT p.* FROM cs_pos p JOIN cs_items i USING (item_id)
+	WHERE NOT i.held_out AND md5('warm-test-42:' || user_id || ':' || item_id) < '1999999a';
+CREATE TABLE cs_cold_truth AS SELECT p.* FROM cs_pos p JOIN cs_items i USING (item_id)
+	WHERE i.held_out;
+CREATE TABLE cs_ranks (method text, user_id int, item_id bigint, rank bigint);
+CREATE TABLE cs_users AS SELECT user_id, md5('cold-user-42:' || user_id) < '33333333' AS held_out
+	FROM bench_ml1m_users;
+CREATE TABLE cs_user_train AS SELECT p.* FROM cs_pos p JOIN cs_users u USING (user_id)
+	WHERE NOT u.held_out;
+CREATE TABLE cs_user_truth AS SELECT p.* FROM cs_pos p JOIN cs_users u USING (user_id)
+	WHERE u.held_out;
+ANALYZE;
+
+CREATE OR REPLACE FUNCTION cs_metrics(method text, truth regclass, candidates bigint,
+	OUT auc numeric, OUT recall numeric, OUT ndcg numeric) LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE format($q$
+	WITH t AS (SELECT user_id, item_id FROM %s),
+	per_user AS (
+		SELECT t.user_id, count(*) AS p,
+			sum($2 - r.rank) FILTER (WHERE r.rank IS NOT NULL) AS above,
+			count(*) FILTER (WHERE r.rank <= 20) AS hits,
+			coalesce(sum(1 / log(2, r.rank + 1)) FILTER (WHERE r.rank <= 20), 0) AS dcg
+		FROM t LEFT JOIN cs_ranks r ON r.method = $1 AND r.user_id = t.user_id
+			AND r.item_id = t.item_id
+		WHERE t.user_id IN (SELECT user_id FROM cs_ranks WHERE method = $1)
+		GROUP BY t.user_id)
+	SELECT round(avg((above - p * (p - 1) / 2.0) / (p * ($2 - p)))
+			FILTER (WHERE p < $2)::numeric, 4),
+		round(avg(hits::numeric / least(p, 20)), 4),
+		round(avg(dcg / (SELECT sum(1 / log(2, i + 1)) FROM generate_series(1, least(p, 20)) i))::numeric, 4)
+	FROM per_user$q$, truth) INTO auc, recall, ndcg USING method, candidates;
+END $$;
+SQL
+
+COLD_ITEMS=$("${PSQL[@]}" -c "SELECT count(*) FROM cs_items WHERE held_out")
+HELD_OUT="(SELECT array_agg(item_id::bigint) FROM cs_items WHERE held_out)"
+echo "held-out items: $COLD_ITEMS" >&2
+
+# ranks_from_model METHOD MODEL: each user with a liked held-out item ranks the held-out items.
+ranks_from_model() {
+	"${PSQL[@]}" -c "$SETTINGS" -c "INSERT INTO cs_ranks SELECT '$1', u.user_id, r.item_id, r.rank
+		FROM (SELECT DISTINCT user_id FROM cs_cold_truth) u,
+		LATERAL pgrec.recommend('$2', u.user_id, k => $COLD_ITEMS, exclude_seen => false,
+			candidates => $HELD_OUT) WITH ORDINALITY AS r(item_id, score, rank)"
+}
+
+# cold_row METHOD -> a table row of the item cold-start metrics.
+cold_row() {
+	local m
+	m=$("${PSQL[@]}" -c "SELECT auc || ' | ' || recall || ' | ' || ndcg FROM cs_metrics('$1', 'cs_cold_truth', $COLD_ITEMS)")
+	echo "$1: $m" >&2
+	echo "| $1 | $m |"
+}
+
+# train NAME SOURCE ALGORITHM EXTRA -> the training's seconds.
+train() {
+	"${PSQL[@]}" -c "$SETTINGS" -c "SELECT round(seconds::numeric, 2) FROM pgrec.train('$1', '$2',
+		'user_id', 'item_id', algorithm => '$3' $4)"
+}
+
+step "item cold start"
+"${PSQL[@]}" -c "TRUNCATE cs_ranks"
+# Random: a fixed pseudo-random order per user.
+"${PSQL[@]}" -c "INSERT INTO cs_ranks SELECT 'random', u.user_id, i.item_id,
+	row_number() OVER (PARTITION BY u.user_id ORDER BY md5(u.user_id || ':' || i.item_id))
+	FROM (SELECT DISTINCT user_id FROM cs_cold_truth) u, cs_items i WHERE i.held_out"
+# Feature popularity: an item scores the mean share of its genres among the training positives.
+"${PSQL[@]}" -c "INSERT INTO cs_ranks SELECT 'feature popularity (genre share)', u.user_id, s.item_id,
+	row_number() OVER (PARTITION BY u.user_id ORDER BY s.score DESC, s.item_id)
+	FROM (SELECT DISTINCT user_id FROM cs_cold_truth) u,
+	(SELECT m.item_id, avg(coalesce(g.share, 0)) AS score
+	 FROM bench_ml1m_movies m JOIN cs_items i USING (item_id), unnest(m.genres) AS genre
+	 LEFT JOIN (SELECT genre, count(*)::float8 / sum(count(*)) OVER () AS share
+	            FROM cs_train t JOIN bench_ml1m_movies m USING (item_id), unnest(m.genres) genre
+	            GROUP BY genre) g USING (genre)
+	 WHERE i.held_out GROUP BY m.item_id) s"
+CONTENT_S=$(train cs_content cs_train content ", item_features => 'bench_ml1m_movies'")
+ranks_from_model content cs_content
+HYBRID_S=$(train cs_hybrid cs_train hybrid ", item_features => 'bench_ml1m_movies', user_features => 'bench_ml1m_users'")
+ranks_from_model hybrid cs_hybrid
+HYBRID_ITEMS_S=$(train cs_hybrid_items cs_train hybrid ", item_features => 'bench_ml1m_movies'")
+ranks_from_model "hybrid without user features" cs_hybrid_items
+IALS_S=$(train cs_ials cs_train ials "")
+cold=""
+for m in random "feature popularity (genre share)" content hybrid "hybrid without user features"; do
+	cold+=$(cold_row "$m")$'\n'
+done
+
+step "warm items (the same split, all items ranked)"
+# warm_row NAME MODEL SECONDS -> a table row of pgrec.evaluate on the warm test interactions.
+warm_row() {
+	local m
+	m=$("${PSQL[@]}" -c "$SETTINGS" -c "SELECT round(recall_at_k::numeric, 4) || ' | ' || round(ndcg_at_k::numeric, 4)
+		FROM pgrec.evaluate('$2', 'cs_warm_test', 'user_id', 'item_id', k => 20)")
+	echo "$1: $m, $3 s" >&2
+	echo "| $1 | $m | $3 s |"
+}
+warm=""
+warm+=$(warm_row "ials (defaults)" cs_ials "$IALS_S")$'\n'
+warm+=$(warm_row "hybrid (item and user features)" cs_hybrid "$HYBRID_S")$'\n'
+warm+=$(warm_row "hybrid without user features" cs_hybrid_items "$HYBRID_ITEMS_S")$'\n'
+warm+=$(warm_row "content" cs_content "$CONTENT_S")$'\n'
+
+step "user cold start (users known by gender, age and occupation only)"
+"${PSQL[@]}" -c "TRUNCATE cs_ranks"
+ALL_ITEMS=$("${PSQL[@]}" -c "SELECT count(DISTINCT item_id) FROM cs_user_train")
+"${PSQL[@]}" -c "INSERT INTO cs_ranks SELECT 'global popularity', u.user_id, p.item_id, p.rank
+	FROM (SELECT DISTINCT user_id FROM cs_user_truth) u,
+	(SELECT item_id, row_number() OVER (ORDER BY count(*) DESC, item_id) AS rank
+	 FROM cs_user_train GROUP BY item_id) p WHERE p.rank <= 20"
+USER_S=$(train cs_user_hybrid cs_user_train hybrid ", item_features => 'bench_ml1m_movies', user_features => 'bench_ml1m_users'")
+"${PSQL[@]}" -c "$SETTINGS" -c "INSERT INTO cs_ranks SELECT 'hybrid', u.user_id, r.item_id, r.rank
+	FROM (SELECT DISTINCT user_id FROM cs_user_truth) u,
+	LATERAL pgrec.recommend('cs_user_hybrid', u.user_id, k => 20) WITH ORDINALITY AS r(item_id, score, rank)"
+users=""
+for m in "global popularity" hybrid; do
+	row=$("${PSQL[@]}" -c "SELECT recall || ' | ' || ndcg FROM cs_metrics('$m', 'cs_user_truth', $ALL_ITEMS)")
+	echo "$m: $row" >&2
+	users+="| $m | $row |"$'\n'
+done
+
+for model in cs_content cs_hybrid cs_hybrid_items cs_ials cs_user_hybrid; do
+	"${PSQL[@]}" -c "SELECT pgrec.drop_model('$model')" >/dev/null
+done
+
+cat >"$PGREC_ROOT/bench/results/cold_start.md" <<EOF
+# Cold start on MovieLens-1M (bench/cold_start.sh)
+
+Measured $(date -u +%Y-%m-%d) on $(nproc) cores. Positives: ratings >= 4. Item features:
+\`movies.dat\` title (words, english text search) and genres (categories); user features:
+\`users.dat\` gender, age and occupation (categories). Models at their defaults.
+
+## Item cold start
+
+$COLD_ITEMS of the 3,883 items (20%, by md5) are held out with all their ratings; every model
+trains on the positives of the other items (less a 10% warm test) with the features of all
+items. Every user with a liked held-out item ranks the held-out items only. Recall@20 is over
+min(20, relevant); AUC counts the held-out items the user did not like as negatives.
+
+| method | AUC | Recall@20 | NDCG@20 |
+|---|---|---|---|
+$cold
+## Warm items (the same split, all items ranked)
+
+The 10% warm test interactions, pgrec.evaluate(k => 20) (training items excluded).
+
+| model | Recall@20 | NDCG@20 | training |
+|---|---|---|---|
+$warm
+## User cold start
+
+20% of the users (by md5) are held out; the others' positives train the model, with the
+attributes of all users. A held-out user is recommended from its attributes alone, all items
+ranked.
+
+| method | Recall@20 | NDCG@20 |
+|---|---|---|
+$users
+EOF
+echo "wrote bench/results/cold_start.md" >&2

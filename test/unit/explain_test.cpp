@@ -153,7 +153,7 @@ TEST(Explain, ContributionsAddUpToTheFoldedInScoreForEveryAlgorithm)
 			EXPECT_NEAR(sum + bias, score, 1e-4 * (std::fabs(score) + magnitude));
 		}
 	}
-	EXPECT_EQ(checked, 5); // als, ials, bpr, svd, imported
+	EXPECT_EQ(checked, 6); // als, ials, bpr, svd, hybrid, imported
 }
 
 // The naive method of implicit's explain with dense matrices: A^-1 formed, d_j and w_j

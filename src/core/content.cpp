@@ -53,14 +53,19 @@ std::vector<double> user_weights(const float *values, size_t n)
 	return w;
 }
 
+// Items between two checks of the cancellation token.
+constexpr size_t kCheckEvery = 4096;
+
 // The user's vector (unnormalised): sum_j w_j q_j over their n items.
 void weighted_sum(const ItemMatrix &items, const int32_t *index, const std::vector<double> &w,
-                  float *out)
+                  float *out, const CancelToken &cancel)
 {
 	const int k = items.dim;
 	std::vector<double> sum(static_cast<size_t>(k), 0.0);
 	for (size_t j = 0; j < w.size(); j++)
 	{
+		if (j % kCheckEvery == 0)
+			cancel.check();
 		const float *q = items.factors + static_cast<size_t>(index[j]) * k;
 		for (int f = 0; f < k; f++)
 			sum[f] += w[j] * q[f];
@@ -127,7 +132,7 @@ class ContentTrainer : public Trainer
 			const size_t n = static_cast<size_t>(data_.by_user.ptr[u + 1] - first);
 			float *p = b_.user_factors + u * static_cast<size_t>(k);
 			weighted_sum(items, data_.by_user.index.data() + first,
-			             user_weights(data_.by_user.value.data() + first, n), p);
+			             user_weights(data_.by_user.value.data() + first, n), p, no_cancel());
 			normalise(p, k);
 		}
 		if (total == 0.0)
@@ -172,20 +177,20 @@ size_t content_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 	       sizeof(double) * (m.features() + data.items()) * k + sizeof(float) * m.features() * k;
 }
 
-void fold_in_content(const FoldInInput &in, const CancelToken &, float *factors, float *)
+void fold_in_content(const FoldInInput &in, const CancelToken &cancel, float *factors, float *)
 {
-	weighted_sum(in.items, in.item_indices, user_weights(in.values, in.n), factors);
+	weighted_sum(in.items, in.item_indices, user_weights(in.values, in.n), factors, cancel);
 	normalise(factors, in.items.dim);
 }
 
 // The score q_t . p with p = s / |s|, s = sum_j w_j q_j: item j's share is w_j q_j . q_t / |s|.
-void explain_content(const FoldInInput &in, int32_t target, const CancelToken &,
+void explain_content(const FoldInInput &in, int32_t target, const CancelToken &cancel,
                      float *contributions)
 {
 	const int k = in.items.dim;
 	std::vector<double> w = user_weights(in.values, in.n);
 	std::vector<float> s(static_cast<size_t>(k));
-	weighted_sum(in.items, in.item_indices, w, s.data());
+	weighted_sum(in.items, in.item_indices, w, s.data(), cancel);
 	double length = 0.0;
 	for (float x : s)
 		length += static_cast<double>(x) * x;

@@ -190,11 +190,12 @@ static void warm_start(const ModelCatalog *current, const TrainingRequest &r,
                        const pgrec::Interactions &data, const pgrec::FactorBuffers &b,
                        MemoryContext context)
 {
-	if (r.algorithm->scorer != pgrec::Scorer::DotProduct)
+	if (r.algorithm->scorer != pgrec::Scorer::DotProduct || r.algorithm->feature_sides != 0)
 	{
-		ereport(NOTICE, (errmsg("algorithm %s is computed in closed form: warm start does not "
-		                        "apply",
-		                        r.algorithm->name)));
+		ereport(NOTICE, (errmsg("algorithm %s %s: warm start does not apply", r.algorithm->name,
+		                        r.algorithm->feature_sides != 0
+		                            ? "composes its factors from id and feature embeddings"
+		                            : "is computed in closed form")));
 		return;
 	}
 	if (current == NULL || current->algorithm != r.algorithm || current->factors != r.h.factors)

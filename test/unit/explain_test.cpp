@@ -79,7 +79,7 @@ std::vector<float> contributions(const pgrec::AlgorithmEntry &algorithm,
 }
 
 // users x items ratings 1..5 with density 0.3 from a seeded generator (every user rates one
-// item at least).
+// item at least), the items with random categories as features.
 pgrec::Interactions random_ratings(int users, int items, uint64_t seed,
                                    pgrec::DuplicatePolicy policy)
 {
@@ -94,7 +94,21 @@ pgrec::Interactions random_ratings(int users, int items, uint64_t seed,
 				i.push_back(b);
 				v.push_back(static_cast<float>(1 + rng.below(5)));
 			}
-	return pgrec::build_interactions(u.data(), i.data(), v.data(), u.size(), policy);
+	pgrec::Interactions d =
+	    pgrec::build_interactions(u.data(), i.data(), v.data(), u.size(), policy);
+	// Every item has two of eight categories, for the algorithms that learn from features.
+	pgrec::FeatureMatrix &m = d.item_features;
+	m.kinds.assign(8, pgrec::FeatureKind::Category);
+	m.rows.ptr.push_back(0);
+	for (int b = 0; b < items; b++)
+	{
+		int first = static_cast<int>(rng.below(7));
+		m.rows.index.insert(m.rows.index.end(), {first, first + 1});
+		m.rows.value.insert(m.rows.value.end(), {1.0f, 1.0f});
+		m.rows.ptr.push_back(static_cast<int64_t>(m.rows.index.size()));
+	}
+	pgrec::fit_feature_weights(&m);
+	return d;
 }
 
 // A visitor: n distinct ascending items of the model with values 1..5.
@@ -153,7 +167,7 @@ TEST(Explain, ContributionsAddUpToTheFoldedInScoreForEveryAlgorithm)
 			EXPECT_NEAR(sum + bias, score, 1e-4 * (std::fabs(score) + magnitude));
 		}
 	}
-	EXPECT_EQ(checked, 5); // als, ials, bpr, svd, imported
+	EXPECT_EQ(checked, 7); // als, ials, bpr, svd, content, hybrid, imported
 }
 
 // The naive method of implicit's explain with dense matrices: A^-1 formed, d_j and w_j

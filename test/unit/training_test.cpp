@@ -227,7 +227,7 @@ TEST(Training, OnlyACancelOrTerminateStopsAnEpoch)
 	pgrec::Interactions d =
 	    pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(), t.users.size(),
 	                              pgrec::DuplicatePolicy::Mean);
-	for (const char *name : {"als", "ials", "bpr"})
+	for (const char *name : {"als", "ials", "bpr", "hybrid"})
 	{
 		const pgrec::AlgorithmEntry &algorithm = *pgrec::find_algorithm(name);
 		pgrec::Hyperparameters h = algorithm.defaults;
@@ -287,12 +287,15 @@ TEST(Registry, EveryAlgorithmValidatesItsOwnParametersOnly)
 	EXPECT_THROW(pgrec::validate(bpr, h), pgrec::InvalidArgument);
 	char names[1024];
 	pgrec::trainable_algorithm_list(names, sizeof names);
-	EXPECT_STREQ(names,
-	             "'als' (explicit ratings), 'ials' (implicit feedback), 'bpr' (implicit feedback, "
-	             "pairwise ranking), 'svd' (truncated SVD of the degree-normalised interaction matrix), "
-	             "'item_knn' (item-based neighbourhood, cosine or other similarities), 'user_knn' "
-	             "(user-based neighbourhood, cosine or other similarities) or 'ease' (EASE: "
-	             "closed-form item-item autoencoder)");
+	EXPECT_STREQ(
+	    names,
+	    "'als' (explicit ratings), 'ials' (implicit feedback), 'bpr' (implicit feedback, "
+	    "pairwise ranking), 'svd' (truncated SVD of the degree-normalised interaction matrix), "
+	    "'item_knn' (item-based neighbourhood, cosine or other similarities), 'user_knn' "
+	    "(user-based neighbourhood, cosine or other similarities), 'ease' (EASE: "
+	    "closed-form item-item autoencoder), 'content' (content-based: the item features' TF-IDF "
+	    "reduced by a truncated SVD) or 'hybrid' (LightFM-style: implicit feedback "
+	    "with item and user features)");
 }
 
 TEST(Interactions, MergeRepeatedFollowsTheTrainingPolicy)

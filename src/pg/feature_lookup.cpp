@@ -30,13 +30,15 @@ static const char *const column_kind_sql =
     "OPERATOR(pg_catalog.=) $2 AND column_name OPERATOR(pg_catalog.=) $3 LIMIT 1";
 
 // The features of a column among the values $4 (a word or category column; n numbers the
-// value) or, with $4 NULL, the column's one numeric feature (n = 1).
+// value, the first of a repeated one, which counts once as in training) or, with $4 NULL, the
+// column's one numeric feature (n = 1).
 static const char *const features_sql =
-    "SELECT f.\"offset\", f.scale, f.bias, f.factors, v.n::pg_catalog.int4 "
+    "SELECT DISTINCT ON (f.feature) f.\"offset\", f.scale, f.bias, f.factors, "
+    "v.n::pg_catalog.int4 "
     "FROM pgrec.feature_factors f JOIN (SELECT * FROM pg_catalog.unnest($4::pg_catalog.text[]) "
     "WITH ORDINALITY AS u(value, n) UNION ALL SELECT NULL, 1 WHERE $4 IS NULL) AS v ON "
     "f.value IS NOT DISTINCT FROM v.value WHERE f.model_id OPERATOR(pg_catalog.=) $1 AND f.side "
-    "OPERATOR(pg_catalog.=) $2 AND f.column_name OPERATOR(pg_catalog.=) $3 ORDER BY f.feature";
+    "OPERATOR(pg_catalog.=) $2 AND f.column_name OPERATOR(pg_catalog.=) $3 ORDER BY f.feature, v.n";
 
 // The found features of one entity, re-numbered 0..n-1 in the order found; owned by a memory
 // context.

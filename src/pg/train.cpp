@@ -93,7 +93,7 @@ struct TrainingRequest
 	pgrec::Hyperparameters h;
 	const char *query;       // SELECT of user, item[, rating]
 	const char *source;      // stored: the qualified table name or the query
-	const char *search_path; // stored with a query source; NULL for a table
+	const char *search_path; // stored with a query source or feature sources; else NULL
 	const char *user_column, *item_column, *rating_column;
 	const char *item_features, *user_features; // feature sources, or NULL
 	Oid text_search_config;                    // InvalidOid without feature sources
@@ -303,12 +303,17 @@ static void check_feature_sources(const TrainingRequest &r)
 		bool given =
 		    side.side == pgrec::kItemFeatures ? r.item_features != NULL : r.user_features != NULL;
 		if (given && (r.algorithm->feature_sides & side.side) == 0)
+		{
+			char *names = algorithms_with_features(side.side);
 			ereport(ERROR,
 			        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			         errmsg("%s does not apply to algorithm %s", side.argument, r.algorithm->name),
-			         errhint("Leave it NULL, or choose an algorithm that learns from them: "
-			                 "%s.",
-			                 algorithms_with_features(side.side))));
+			         names[0] != '\0'
+			             ? errhint("Leave it NULL, or choose an algorithm that learns from them: "
+			                       "%s.",
+			                       names)
+			             : errhint("Leave it NULL: no algorithm learns from them.")));
+		}
 		if (!given && (r.algorithm->needs_features & side.side))
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			                errmsg("algorithm %s needs %s", r.algorithm->name, side.argument),
@@ -511,9 +516,6 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 	r.query = interaction_source_query(fcinfo, ARG_SOURCE, r.user_column, r.item_column,
 	                                   r.rating_column, &description);
 	r.source = description;
-	r.search_path = interaction_source_is_query(fcinfo, ARG_SOURCE)
-	                    ? pstrdup(GetConfigOption("search_path", false, false))
-	                    : NULL;
 	r.warm_start = !PG_ARGISNULL(ARG_WARM_START) && PG_GETARG_BOOL(ARG_WARM_START);
 	r.item_features = PG_ARGISNULL(ARG_ITEM_FEATURES)
 	                      ? NULL
@@ -521,6 +523,11 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 	r.user_features = PG_ARGISNULL(ARG_USER_FEATURES)
 	                      ? NULL
 	                      : text_to_cstring(PG_GETARG_TEXT_PP(ARG_USER_FEATURES));
+	// Feature sources are stored as given, so they need the search_path as a query does.
+	r.search_path =
+	    interaction_source_is_query(fcinfo, ARG_SOURCE) || r.item_features || r.user_features
+	        ? pstrdup(GetConfigOption("search_path", false, false))
+	        : NULL;
 	if (r.item_features || r.user_features)
 	{
 		if (PG_ARGISNULL(ARG_TEXT_SEARCH_CONFIG))

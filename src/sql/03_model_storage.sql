@@ -126,7 +126,7 @@ COMMENT ON INDEX pgrec.model_versions_current IS 'one current version per model 
 COMMENT ON COLUMN pgrec.model_versions.version IS 'version number of the model, increasing with each training or import';
 COMMENT ON COLUMN pgrec.model_versions.version_uuid IS 'identity of the version that never repeats, not even after the extension is re-created; model caches are keyed on it';
 COMMENT ON COLUMN pgrec.model_versions.owner IS 'the role that trained or imported the model: only its members (and superusers) may retrain, refresh, drop, roll back, tune or schedule it; stored sources run with its rights';
-COMMENT ON COLUMN pgrec.model_versions.source_search_path IS 'the search_path a query source was trained with, and is re-run with by retrain and refresh (NULL for a table source, stored schema-qualified)';
+COMMENT ON COLUMN pgrec.model_versions.source_search_path IS 'the search_path a query source or the feature sources were trained with, and are re-run with by retrain and refresh (NULL for a table source without feature sources: the table is stored schema-qualified)';
 COMMENT ON TABLE pgrec.user_factors IS 'user factors, bias and training items of each model (factors NULL for neighbourhood models)';
 COMMENT ON TABLE pgrec.item_factors IS 'item factors and bias of each model (factors NULL for neighbourhood models)';
 COMMENT ON TABLE pgrec.item_neighbors IS 'item-item weights of neighbourhood models: an item lends weights[n] to item neighbor_ids[n] in the score of every user who has it';

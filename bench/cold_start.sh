@@ -80,13 +80,13 @@ ranks_from_model() {
 	"${PSQL[@]}" -c "$SETTINGS" -c "INSERT INTO cs_ranks SELECT '$1', u.user_id, r.item_id, r.rank
 		FROM (SELECT DISTINCT user_id FROM cs_cold_truth) u,
 		LATERAL pgrec.recommend('$2', u.user_id, k => $COLD_ITEMS, exclude_seen => false,
-			candidates => $HELD_OUT) WITH ORDINALITY AS r(item_id, score, rank)"
+			candidates => $HELD_OUT) WITH ORDINALITY AS r(item_id, score, rank)" -c "ANALYZE cs_ranks"
 }
 
 # cold_row METHOD -> a table row of the item cold-start metrics.
 cold_row() {
 	local m
-	m=$("${PSQL[@]}" -c "SELECT auc || ' | ' || recall || ' | ' || ndcg FROM cs_metrics('$1', 'cs_cold_truth', $COLD_ITEMS)")
+	m=$("${PSQL[@]}" -c "ANALYZE cs_ranks" -c "SELECT auc || ' | ' || recall || ' | ' || ndcg FROM cs_metrics('$1', 'cs_cold_truth', $COLD_ITEMS)")
 	echo "$1: $m" >&2
 	echo "| $1 | $m |"
 }
@@ -153,7 +153,7 @@ USER_S=$(train cs_user_hybrid cs_user_train hybrid ", item_features => 'bench_ml
 	LATERAL pgrec.recommend('cs_user_hybrid', u.user_id, k => 20) WITH ORDINALITY AS r(item_id, score, rank)"
 users=""
 for m in "global popularity" hybrid; do
-	row=$("${PSQL[@]}" -c "SELECT recall || ' | ' || ndcg FROM cs_metrics('$m', 'cs_user_truth', $ALL_ITEMS)")
+	row=$("${PSQL[@]}" -c "ANALYZE cs_ranks" -c "SELECT recall || ' | ' || ndcg FROM cs_metrics('$m', 'cs_user_truth', $ALL_ITEMS)")
 	echo "$m: $row" >&2
 	users+="| $m | $row |"$'\n'
 done

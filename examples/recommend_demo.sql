@@ -1,6 +1,6 @@
 -- The demo's SQL, all of it plain SQL a user can copy: split the ratings, train, evaluate,
 -- then recommend with titles. Needs demo_ratings(user_id, item_id, rating, rated_at) and
--- demo_movies(item_id, title); psql variables sample_user, similar_to, visitor_films.
+-- demo_movies(item_id, title, genres); psql variables sample_user, similar_to, visitor_films.
 \set ON_ERROR_STOP on
 SET client_min_messages = notice;
 \echo '--- 1. hold out 10% of the ratings at random (fixed seed)'
@@ -68,3 +68,21 @@ SELECT m.title, round(r.score::numeric, 3) AS score
 FROM pgrec.recommend_for_interactions('demo_topn', :'visitor_films'::bigint[], k => 10) r
 JOIN demo_movies m USING (item_id)
 ORDER BY r.score DESC, r.item_id;
+
+\echo '--- 7. a film added today, with no ratings yet: a hybrid model (item features) places it'
+\echo '    by its title and genres, here a sequel of film' :similar_to
+DELETE FROM demo_movies WHERE item_id = 1000000;
+INSERT INTO demo_movies SELECT 1000000, 'The Return of ' || title, genres FROM demo_movies WHERE item_id = :similar_to;
+SELECT title AS new_film, genres FROM demo_movies WHERE item_id = 1000000;
+SELECT model_id, users, items, round(seconds::numeric, 2) AS seconds
+FROM pgrec.train('demo_hybrid', 'SELECT user_id, item_id FROM demo_train WHERE rating >= 4',
+	'user_id', 'item_id', algorithm => 'hybrid', epochs => 10,
+	item_features => 'SELECT item_id, title, genres FROM demo_movies');
+\echo '    the users whose top 10 it enters, and the films they rated highest'
+SELECT u.user_id, (SELECT string_agg(title, '; ') FROM (SELECT m.title FROM demo_train t
+		JOIN demo_movies m USING (item_id) WHERE t.user_id = u.user_id
+		ORDER BY t.rating DESC, m.title LIMIT 3) best) AS rated_highest
+FROM (SELECT DISTINCT user_id FROM demo_train) u,
+	LATERAL pgrec.recommend('demo_hybrid', u.user_id, 10) r
+WHERE r.item_id = 1000000
+ORDER BY r.score DESC, u.user_id LIMIT 5;

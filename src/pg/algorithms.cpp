@@ -15,7 +15,20 @@ extern "C"
 
 PGREC_FUNCTION(pgrec_algorithms)
 
-// algorithms() -> (name, description, explicit_feedback, trainable, parameters, loss)
+// The feature source arguments of pgrec.train in the FeatureSide mask `sides`, as a text[].
+static Datum feature_arguments(unsigned sides)
+{
+	Datum names[2];
+	int n = 0;
+	if (sides & pgrec::kItemFeatures)
+		names[n++] = CStringGetTextDatum("item_features");
+	if (sides & pgrec::kUserFeatures)
+		names[n++] = CStringGetTextDatum("user_features");
+	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+// algorithms() -> (name, description, explicit_feedback, trainable, parameters, loss, features,
+// required_features)
 Datum pgrec_algorithms(PG_FUNCTION_ARGS)
 {
 	InitMaterializedSRF(fcinfo, 0);
@@ -28,14 +41,16 @@ Datum pgrec_algorithms(PG_FUNCTION_ARGS)
 		for (size_t p = 0; p < pgrec::kParameterSpecCount; p++)
 			if (entry.parameters & pgrec::kParameterSpecs[p].bit)
 				names[n++] = CStringGetTextDatum(pgrec::kParameterSpecs[p].name);
-		Datum values[6] = {
+		Datum values[8] = {
 		    CStringGetTextDatum(entry.name),
 		    CStringGetTextDatum(entry.description),
 		    BoolGetDatum(entry.explicit_feedback),
 		    BoolGetDatum(entry.make_trainer != NULL),
 		    PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT)),
-		    CStringGetTextDatum(entry.loss)};
-		bool nulls[6] = {false, false, false, false, false, false};
+		    CStringGetTextDatum(entry.loss),
+		    feature_arguments(entry.feature_sides),
+		    feature_arguments(entry.needs_features)};
+		bool nulls[8] = {false, false, false, false, false, false, false, false};
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum)0;

@@ -262,6 +262,7 @@ bool project_feature_object(CachedModel *e, char side, Jsonb *object, float *fac
 	MemoryContext context =
 	    AllocSetContextCreate(CurrentMemoryContext, "pgrec features", ALLOCSET_DEFAULT_SIZES);
 	FoundFeatures *found = new_owned_by<FoundFeatures>(context);
+	check_text_search_config(catalog.text_search_config, catalog.name);
 	SavedRights rights;
 	SPI_connect();
 	enter_catalog_rights(&rights);
@@ -289,6 +290,10 @@ bool project_feature_object(CachedModel *e, char side, Jsonb *object, float *fac
 		CORE_CALL(pgrec::project_features(*catalog.algorithm, feature_side, catalog.hyperparameters,
 		                                  found->weights, found->embeddings, found->index.data(),
 		                                  found->raw.data(), found->index.size(), factors, bias));
+		// Features that weigh nothing (a constant column, a value at the mean) say nothing.
+		any = false;
+		for (int f = 0; f < catalog.factors; f++)
+			any |= factors[f] != 0.0f;
 	}
 	MemoryContextDelete(context);
 	return any;

@@ -14,6 +14,7 @@ extern "C"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 }
 
 #include <cmath>
@@ -25,7 +26,7 @@ extern "C"
 
 bool feature_kind_of_type(Oid type, pgrec::FeatureKind *kind)
 {
-	switch (type)
+	switch (getBaseType(type))
 	{
 	case TEXTOID:
 	case VARCHAROID:
@@ -63,6 +64,16 @@ const char *feature_kind_name(pgrec::FeatureKind kind)
 		break;
 	}
 	return "number";
+}
+
+void check_text_search_config(Oid config, const char *model_name)
+{
+	if (!SearchSysCacheExists1(TSCONFIGOID, ObjectIdGetDatum(config)))
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+		                errmsg("the text search configuration of model \"%s\" no longer exists",
+		                       model_name),
+		                errdetail("It had OID %u.", config),
+		                errhint("Train the model again with an existing text_search_config.")));
 }
 
 TSVector text_words(Oid config, text *value)
@@ -194,7 +205,8 @@ void read_features(const char *source, const char *what, Oid config, size_t memo
 			{
 				Datum value = SPI_getbinval(tuple, desc, c + 2, &isnull);
 				if (!isnull)
-					add_value(builder, out, c, value, SPI_gettypeid(desc, c + 2), config, what);
+					add_value(builder, out, c, value, getBaseType(SPI_gettypeid(desc, c + 2)),
+					          config, what);
 			}
 			MemoryContextSwitchTo(previous);
 			MemoryContextReset(row_context);

@@ -35,6 +35,9 @@ bool feature_kind_of_type(Oid type, pgrec::FeatureKind *kind);
 // The name of a kind as pgrec.feature_factors stores it: word, category or number.
 const char *feature_kind_name(pgrec::FeatureKind kind);
 
+// Ereports 42704 when text search configuration config (of model model_name) was dropped.
+void check_text_search_config(Oid config, const char *model_name);
+
 // The words of a text in text search configuration config, as to_tsvector() gives them (each
 // lexeme once; word_count() says how often it occurs). palloc'd; may ereport.
 TSVector text_words(Oid config, text *value);

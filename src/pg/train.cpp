@@ -190,12 +190,14 @@ static void warm_start(const ModelCatalog *current, const TrainingRequest &r,
                        const pgrec::Interactions &data, const pgrec::FactorBuffers &b,
                        MemoryContext context)
 {
-	if (r.algorithm->scorer != pgrec::Scorer::DotProduct || r.algorithm->feature_sides != 0)
+	bool closed_form = r.algorithm->scorer != pgrec::Scorer::DotProduct ||
+	                   (r.algorithm->parameters & pgrec::kEpochs) == 0;
+	if (closed_form || r.algorithm->feature_sides != 0)
 	{
 		ereport(NOTICE, (errmsg("algorithm %s %s: warm start does not apply", r.algorithm->name,
-		                        r.algorithm->feature_sides != 0
-		                            ? "composes its factors from id and feature embeddings"
-		                            : "is computed in closed form")));
+		                        closed_form
+		                            ? "is computed in closed form"
+		                            : "composes its factors from id and feature embeddings")));
 		return;
 	}
 	if (current == NULL || current->algorithm != r.algorithm || current->factors != r.h.factors)
@@ -239,6 +241,8 @@ static void read_source(const TrainingRequest &r, MemoryContext context, Interac
 	read_interactions(r.query, r.rating_column != NULL, training_memory_limit_bytes(),
 	                  pgrec::kInteractionPeakBytesPerRow, context, rows);
 	size_t limit = training_memory_limit_bytes();
+	if (r.item_features || r.user_features)
+		check_text_search_config(r.text_search_config, r.name);
 	if (r.item_features)
 		read_features(r.item_features, "item features", r.text_search_config, limit,
 		              &run->item_features, context, &features->items);
@@ -266,7 +270,7 @@ static void add_feature_matrices(const TrainingRequest &r, TrainingRun *run,
 			data.user_features = run->user_features.build(data.user_ids);
 	});
 	if (data.users() > users || data.items() > items)
-		ereport(NOTICE, (errmsg("%zu items and %zu users are known only by their features",
+		ereport(NOTICE, (errmsg("known only by their features: %zu items, %zu users",
 		                        data.items() - items, data.users() - users)));
 }
 
@@ -338,6 +342,12 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	FeatureSources features = {};
 	ereport(DEBUG1, (errmsg("reading the interactions of model \"%s\"", r.name)));
 	read_source(r, run_context, &rows, run, &features);
+	if (features.items.skipped + features.users.skipped > 0)
+		ereport(NOTICE,
+		        (errmsg_plural("skipped %lld row of the feature sources with a NULL id",
+		                       "skipped %lld rows of the feature sources with a NULL id",
+		                       (unsigned long)(features.items.skipped + features.users.skipped),
+		                       (long long)(features.items.skipped + features.users.skipped))));
 	if (rows.count == 0)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("no interactions to train on"),
 		                rows.skipped > 0

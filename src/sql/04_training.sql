@@ -4,9 +4,10 @@
 -- Training and evaluation
 
 CREATE FUNCTION pgrec.algorithms(OUT name text, OUT description text, OUT explicit_feedback boolean,
-	OUT trainable boolean, OUT parameters text[], OUT loss text)
-	RETURNS SETOF record AS 'MODULE_PATHNAME', 'pgrec_algorithms' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 8;
-COMMENT ON FUNCTION pgrec.algorithms() IS 'the algorithm registry: each algorithm, what it learns from, whether pgrec.train() can train it, the hyper-parameters it takes and the loss its loss_history holds';
+	OUT trainable boolean, OUT parameters text[], OUT loss text, OUT features text[],
+	OUT required_features text[])
+	RETURNS SETOF record AS 'MODULE_PATHNAME', 'pgrec_algorithms' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION pgrec.algorithms() IS 'the algorithm registry: each algorithm, what it learns from, whether pgrec.train() can train it, the hyper-parameters it takes, the loss its loss_history holds, the feature sources (pgrec.train arguments) it learns from and those it cannot train without';
 
 CREATE FUNCTION pgrec.train(
 	model_name text,

@@ -115,9 +115,15 @@ BEGIN
 			RAISE EXCEPTION 'grid must be a JSON object, not %', jsonb_typeof(grid) USING ERRCODE = 'invalid_parameter_value',
 				HINT = 'Map each hyper-parameter to the array of values to try, for example {"neighbors": [20, 100]}.';
 		END IF;
-		IF NOT EXISTS (SELECT FROM pgrec.algorithms() a WHERE a.name = tune.algorithm AND a.trainable) THEN
-			RAISE EXCEPTION 'unknown algorithm "%"', algorithm USING ERRCODE = 'invalid_parameter_value',
-				HINT = 'Use one of ' || (SELECT string_agg(a.name, ', ' ORDER BY a.name) FROM pgrec.algorithms() a WHERE a.trainable) || '.';
+		-- tune trains without feature sources: the algorithms that need them are left out.
+		IF NOT EXISTS (SELECT FROM pgrec.algorithms() a WHERE a.name = tune.algorithm AND a.trainable
+				AND cardinality(a.required_features) = 0) THEN
+			RAISE EXCEPTION '%', CASE WHEN EXISTS (SELECT FROM pgrec.algorithms() a WHERE a.name = tune.algorithm AND a.trainable)
+					THEN format('algorithm %s needs feature sources, which tune does not take', algorithm)
+					ELSE format('unknown algorithm "%s"', algorithm) END
+				USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Use one of ' || (SELECT string_agg(a.name, ', ' ORDER BY a.name) FROM pgrec.algorithms() a
+					WHERE a.trainable AND cardinality(a.required_features) = 0) || '.';
 		END IF;
 		-- The keys a grid may hold: the algorithm's hyper-parameters that pgrec.train takes by
 		-- name. Only these names (and their catalog types) ever reach the SQL built below.

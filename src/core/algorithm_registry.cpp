@@ -136,7 +136,7 @@ constexpr Hyperparameters hybrid_defaults()
 {
 	Hyperparameters h;
 	h.factors = 64;
-	h.epochs = 30;
+	h.epochs = 10;
 	h.learning_rate = 0.05;
 	h.regularization = 0.001;
 	h.init_scale = 0.01;

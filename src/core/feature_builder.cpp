@@ -22,8 +22,9 @@ bool FeatureBuilder::begin_entity(int64_t id)
 void FeatureBuilder::add(int32_t column, FeatureKind kind, const char *value, size_t length,
                          float raw)
 {
-	std::string key = std::to_string(column);
-	key.push_back('\0');
+	// The key is built in a buffer kept across calls: no allocation for a known feature.
+	std::string &key = key_;
+	key.assign(reinterpret_cast<const char *>(&column), sizeof column);
 	key.append(value, length);
 	auto found = index_.find(key);
 	int32_t f;
@@ -34,7 +35,7 @@ void FeatureBuilder::add(int32_t column, FeatureKind kind, const char *value, si
 		if (kinds_.size() >= static_cast<size_t>(INT32_MAX))
 			throw DataError("too many distinct features: at most 2147483647 are supported");
 		f = static_cast<int32_t>(kinds_.size());
-		index_.emplace(std::move(key), f);
+		index_.emplace(key, f);
 		columns_.push_back(column);
 		values_.emplace_back(value, length);
 		kinds_.push_back(kind);

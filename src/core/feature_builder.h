@@ -51,7 +51,8 @@ class FeatureBuilder
 	}
 
   private:
-	std::unordered_map<std::string, int32_t> index_; // column number, '\0', value
+	std::unordered_map<std::string, int32_t> index_; // column number's bytes, then the value
+	std::string key_;
 	std::vector<int32_t> columns_;
 	std::vector<std::string> values_;
 	std::vector<FeatureKind> kinds_;

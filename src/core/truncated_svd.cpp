@@ -19,11 +19,6 @@ namespace pgrec
 namespace
 {
 
-// Products with A A^T of the randomized solver: more approach the exact truncated SVD. 5 come
-// within a few percent of its leading singular values at a fraction of a Lanczos solver's
-// time, with Gowalla's Recall@20 above the exact decomposition's (bench/README.md).
-constexpr int kPowerIterations = 5;
-
 // Below this ratio of the smallest to the largest pivot of its Cholesky factor a block counts
 // as ill-conditioned (one pass of Cholesky QR would leave errors above 1e-8); its Gram matrix is
 // then shifted by kShift times its largest diagonal entry.
@@ -117,12 +112,12 @@ void orthonormalise(DenseMatrix *y, const CancelToken &cancel)
 }
 
 // The same by randomized subspace iteration (Halko, Martinsson & Tropp 2011): a seeded block
-// of sample_width(k) columns, kPowerIterations products with A A^T (two CSR gathers each,
+// of sample_width(k) columns, `power_iterations` products with A A^T (two CSR gathers each,
 // split over threads), each followed by orthonormalisation, then the Rayleigh-Ritz pairs of
 // the block. The token is checked between the steps and inside the gathers.
-void randomized_eigenpairs(const SparseRows &a, const SparseRows &at, int k, uint64_t seed,
-                           int threads, const CancelToken &cancel, Eigen::VectorXd *values,
-                           DenseMatrix *vectors)
+void randomized_eigenpairs(const SparseRows &a, const SparseRows &at, int k, int power_iterations,
+                           uint64_t seed, int threads, const CancelToken &cancel,
+                           Eigen::VectorXd *values, DenseMatrix *vectors)
 {
 	const int l = static_cast<int>(sample_width(static_cast<size_t>(k)));
 	const Eigen::Index n = static_cast<Eigen::Index>(a.rows());
@@ -131,7 +126,7 @@ void randomized_eigenpairs(const SparseRows &a, const SparseRows &at, int k, uin
 	for (Eigen::Index i = 0; i < q.size(); i++)
 		q.data()[i] = rng.uniform() - 0.5;
 	orthonormalise(&q, cancel);
-	for (int step = 0; step < kPowerIterations; step++)
+	for (int step = 0; step < power_iterations; step++)
 	{
 		sparse_times_dense(at, q.data(), l, t.data(), threads, cancel);
 		sparse_times_dense(a, t.data(), l, q.data(), threads, cancel);
@@ -179,24 +174,25 @@ void sparse_times_dense(const SparseRows &rows, const double *in, int width, dou
 	             });
 }
 
-void leading_eigenpairs(const SparseRows &a, const SparseRows &at, int k, uint64_t seed,
-                        int threads, const CancelToken &cancel, Eigen::VectorXd *values,
-                        DenseMatrix *vectors)
+void leading_eigenpairs(const SparseRows &a, const SparseRows &at, int k, int power_iterations,
+                        uint64_t seed, int threads, const CancelToken &cancel,
+                        Eigen::VectorXd *values, DenseMatrix *vectors)
 {
 	if (sample_width(static_cast<size_t>(k)) >= a.rows())
 		dense_eigenpairs(a, at, k, cancel, values, vectors);
 	else
-		randomized_eigenpairs(a, at, k, seed, threads, cancel, values, vectors);
+		randomized_eigenpairs(a, at, k, power_iterations, seed, threads, cancel, values, vectors);
 }
 
-void right_singular_vectors(const SparseRows &a, const SparseRows &at, int k, uint64_t seed,
-                            int threads, const CancelToken &cancel, Eigen::VectorXd *lambda,
-                            DenseMatrix *v)
+void right_singular_vectors(const SparseRows &a, const SparseRows &at, int k, int power_iterations,
+                            uint64_t seed, int threads, const CancelToken &cancel,
+                            Eigen::VectorXd *lambda, DenseMatrix *v)
 {
 	// The eigenvectors W of A A^T or of A^T A, whichever side is smaller.
 	const bool row_side = a.rows() <= at.rows();
 	DenseMatrix w;
-	leading_eigenpairs(row_side ? a : at, row_side ? at : a, k, seed, threads, cancel, lambda, &w);
+	leading_eigenpairs(row_side ? a : at, row_side ? at : a, k, power_iterations, seed, threads,
+	                   cancel, lambda, &w);
 	// Singular values at most this are beyond the matrix's rank (rounding noise).
 	const double negligible = std::sqrt(std::max(lambda->maxCoeff(), 0.0)) * 1e-6;
 	// V: W itself, or A^T U S^-1 from the row side (columns whose singular value is

@@ -119,3 +119,23 @@ CREATE TABLE bench_ml1m_users AS SELECT split_part(line, '::', 1)::int AS user_i
 	ARRAY[split_part(line, '::', 4)] AS occupation FROM lines;
 SQL
 }
+
+# HetRec Last.fm: bench_lastfm(user_id, item_id, plays) from user_artists.dat,
+# bench_lastfm_artists(item_id, name) and bench_lastfm_users(user_id, friends text[]: the ids
+# of the user's friends, as categories).
+load_lastfm() {
+	"${PSQL[@]}" >/dev/null <<SQL
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS bench_lastfm, bench_lastfm_artists, bench_lastfm_users;
+CREATE TABLE bench_lastfm (user_id int, item_id int, plays bigint);
+\copy bench_lastfm FROM PROGRAM 'tail -n +2 $DATA/lastfm-2k/user_artists.dat'
+CREATE TEMP TABLE lines (line text);
+\copy lines FROM PROGRAM 'tail -n +2 $DATA/lastfm-2k/artists.dat' WITH (FORMAT csv, DELIMITER E'\x01', QUOTE E'\x02')
+CREATE TABLE bench_lastfm_artists AS
+	SELECT split_part(line, E'\t', 1)::int AS item_id, split_part(line, E'\t', 2) AS name FROM lines;
+CREATE TEMP TABLE friends (user_id int, friend_id int);
+\copy friends FROM PROGRAM 'tail -n +2 $DATA/lastfm-2k/user_friends.dat'
+CREATE TABLE bench_lastfm_users AS
+	SELECT user_id, array_agg(friend_id::text ORDER BY friend_id) AS friends FROM friends GROUP BY user_id;
+SQL
+}

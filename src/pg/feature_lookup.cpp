@@ -15,6 +15,7 @@ extern "C"
 {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -297,4 +298,63 @@ bool project_feature_object(CachedModel *e, char side, Jsonb *object, float *fac
 	}
 	MemoryContextDelete(context);
 	return any;
+}
+
+// The whole vocabulary of a side, in feature order.
+static const char *const vocabulary_sql =
+    "SELECT feature, column_name::pg_catalog.text, kind, COALESCE(value, ''), \"offset\", scale, "
+    "bias, factors FROM pgrec.feature_factors WHERE model_id OPERATOR(pg_catalog.=) $1 AND side "
+    "OPERATOR(pg_catalog.=) $2 ORDER BY feature";
+
+void load_feature_vocabulary(const ModelCatalog &catalog, char side, pgrec::FeatureVocabulary *out)
+{
+	const int k = catalog.factors;
+	SavedRights rights;
+	enter_catalog_rights(&rights);
+	Oid types[2] = {INT8OID, CHAROID};
+	Datum args[2] = {Int64GetDatum(catalog.model_id), CharGetDatum(side)};
+	Portal portal = SPI_cursor_open_with_args(NULL, vocabulary_sql, 2, types, args, NULL, true, 0);
+	int32 expected = 0;
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		TupleDesc desc = SPI_tuptable->tupdesc;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple row = SPI_tuptable->vals[r];
+			bool isnull[8];
+			Datum v[8];
+			for (int c = 0; c < 8; c++)
+				v[c] = SPI_getbinval(row, desc, c + 1, &isnull[c]);
+			char *column = isnull[1] ? NULL : TextDatumGetCString(v[1]);
+			char *kind_name = isnull[2] ? NULL : TextDatumGetCString(v[2]);
+			Embedding *vector = isnull[7] ? NULL : DatumGetEmbeddingP(v[7]);
+			float offset = DatumGetFloat4(v[4]), scale = DatumGetFloat4(v[5]);
+			float bias = isnull[6] ? 0.0f : DatumGetFloat4(v[6]);
+			bool valid = !isnull[0] && DatumGetInt32(v[0]) == expected && column && kind_name &&
+			             !isnull[4] && !isnull[5] && std::isfinite(offset) &&
+			             std::isfinite(scale) && std::isfinite(bias) && vector && vector->dim == k;
+			for (int f = 0; valid && f < k; f++)
+				valid = std::isfinite(vector->x[f]);
+			if (!valid)
+				ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+				                errmsg("feature %d of the %s features of model \"%s\" version %d "
+				                       "is invalid",
+				                       expected, side_name(side), catalog.name, catalog.version),
+				                errhint("Retrain the model.")));
+			pgrec::FeatureKind kind = strcmp(kind_name, "word") == 0 ? pgrec::FeatureKind::Word
+			                          : strcmp(kind_name, "category") == 0
+			                              ? pgrec::FeatureKind::Category
+			                              : pgrec::FeatureKind::Number;
+			char *value = TextDatumGetCString(v[3]);
+			CORE_CALL(out->add(column, kind, value, offset, scale, vector->x, k, bias));
+			expected++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	leave_rights(&rights);
 }

@@ -7,6 +7,8 @@
 
 #include "model_cache.h"
 
+#include "../core/feature_vocabulary.h"
+
 extern "C"
 {
 #include "utils/jsonb.h"
@@ -19,6 +21,10 @@ extern "C"
 // false when none of them is in the model's vocabulary. Ereports 42703 for a key that is no
 // feature column of the side, 22023 for a value of the wrong kind, XX001 for corrupt rows.
 bool project_feature_object(CachedModel *e, char side, Jsonb *object, float *factors, float *bias);
+
+// Loads the whole stored vocabulary of side 'u' or 'i' of the model into out (owned by a memory
+// context). SPI must be connected. Ereports XX001 for rows that cannot be used.
+void load_feature_vocabulary(const ModelCatalog &catalog, char side, pgrec::FeatureVocabulary *out);
 
 // The side whose features a visitor's object describes: the users' when the model has user
 // features, else the items' (a description of the items wanted).

@@ -5,6 +5,7 @@
 
 #include "core_guard.h"
 #include "interaction_source.h"
+#include "settings.h"
 
 extern "C"
 {
@@ -225,4 +226,37 @@ void read_features(const char *source, const char *what, Oid config, size_t memo
 	}
 	SPI_cursor_close(portal);
 	MemoryContextDelete(row_context);
+}
+
+void add_feature_matrices(pgrec::Interactions *data, const pgrec::FeatureBuilder *items,
+                          const pgrec::FeatureBuilder *users, const pgrec::CancelToken &cancel)
+{
+	size_t user_count = data->users(), item_count = data->items();
+	CORE_CALL({
+		std::vector<int64_t> u = users ? users->entities() : std::vector<int64_t>();
+		std::vector<int64_t> i = items ? items->entities() : std::vector<int64_t>();
+		pgrec::add_entities(data, u.data(), u.size(), i.data(), i.size(), cancel);
+		if (items)
+			data->item_features = items->build(data->item_ids);
+		if (users)
+			data->user_features = users->build(data->user_ids);
+	});
+	if (data->users() > user_count || data->items() > item_count)
+		ereport(NOTICE, (errmsg("known only by their features: %zu items, %zu users",
+		                        data->items() - item_count, data->users() - user_count)));
+}
+
+void read_feature_sources(const char *item_source, const char *user_source, Oid config,
+                          const char *model_name, pgrec::FeatureBuilder *items,
+                          pgrec::FeatureBuilder *users, MemoryContext context,
+                          FeatureColumns *item_columns, FeatureColumns *user_columns)
+{
+	if (item_source == NULL && user_source == NULL)
+		return;
+	check_text_search_config(config, model_name);
+	size_t limit = training_memory_limit_bytes();
+	if (item_source)
+		read_features(item_source, "item features", config, limit, items, context, item_columns);
+	if (user_source)
+		read_features(user_source, "user features", config, limit, users, context, user_columns);
 }

@@ -5,6 +5,7 @@
 #include "postgres_headers.h"
 
 #include "../core/feature_builder.h"
+#include "../core/interactions.h"
 
 extern "C"
 {
@@ -21,6 +22,12 @@ struct FeatureColumns
 	int64 skipped; // rows with a NULL id
 };
 
+// The columns of both feature sources of a model.
+struct FeatureSources
+{
+	FeatureColumns items, users;
+};
+
 // Reads `source` (a relation name or a query, resolved with the current search_path) into
 // builder (owned by a memory context), text columns split into words by text search
 // configuration config; what names the source in messages ("item features"). SPI must be
@@ -28,6 +35,20 @@ struct FeatureColumns
 // features would pass memory_limit bytes (53200). The column names live in context.
 void read_features(const char *source, const char *what, Oid config, size_t memory_limit,
                    pgrec::FeatureBuilder *builder, MemoryContext context, FeatureColumns *out);
+
+// Reads the feature sources of a model (each NULL: none) into the builders and their columns
+// into *item_columns and *user_columns, after checking that config still exists; SPI must be
+// connected, the rights to read them entered. May ereport.
+void read_feature_sources(const char *item_source, const char *user_source, Oid config,
+                          const char *model_name, pgrec::FeatureBuilder *items,
+                          pgrec::FeatureBuilder *users, MemoryContext context,
+                          FeatureColumns *item_columns, FeatureColumns *user_columns);
+
+// Adds the users and items known only by their features (the entities of the builders, NULL:
+// none) to data, then the feature matrices aligned with its dense indices; says in a NOTICE how
+// many were added. May ereport.
+void add_feature_matrices(pgrec::Interactions *data, const pgrec::FeatureBuilder *items,
+                          const pgrec::FeatureBuilder *users, const pgrec::CancelToken &cancel);
 
 // The feature kind of a column type, or false for a type that cannot be a feature.
 bool feature_kind_of_type(Oid type, pgrec::FeatureKind *kind);

@@ -469,6 +469,8 @@ int64 store_model(const ModelRecord *r, const ModelRows &rows, int32 *version_ou
 		insert_neighbors(model_id, rows, r->algorithm->scorer == pgrec::Scorer::UserNeighbors);
 	insert_features(model_id, 'i', rows.item_features, r->factors);
 	insert_features(model_id, 'u', rows.user_features, r->factors);
+	if (rows.features_from)
+		copy_feature_rows(rows.features_from, model_id);
 	prune_versions(r->name);
 	leave_rights(&rights);
 	*version_out = version;
@@ -487,6 +489,20 @@ static const char *const copy_model_sql =
     "COALESCE($5, created_at), trained_at, "
     "training_seconds, peak_memory_bytes, loss_history, metrics FROM pgrec.model_versions "
     "WHERE model_id OPERATOR(pg_catalog.=) $1 RETURNING model_id";
+
+void copy_feature_rows(int64 from_id, int64 to_id)
+{
+	SavedRights rights;
+	enter_catalog_rights(&rights);
+	Oid types[2] = {INT8OID, INT8OID};
+	Datum ids[2] = {Int64GetDatum(from_id), Int64GetDatum(to_id)};
+	if (SPI_execute_with_args("INSERT INTO pgrec.feature_factors SELECT $2, side, feature, "
+	                          "column_name, kind, value, \"offset\", scale, bias, factors FROM "
+	                          "pgrec.feature_factors WHERE model_id OPERATOR(pg_catalog.=) $1",
+	                          2, types, ids, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not copy the features of model version %lld", (long long)from_id);
+	leave_rights(&rights);
+}
 
 int64 copy_version(int64 from_id, const char *name, int32 *version_out)
 {
@@ -521,12 +537,9 @@ int64 copy_version(int64 from_id, const char *name, int32 *version_out)
 	    SPI_execute_with_args("INSERT INTO pgrec.user_neighbors SELECT $2, user_id, neighbor_ids, "
 	                          "weights FROM pgrec.user_neighbors WHERE model_id "
 	                          "OPERATOR(pg_catalog.=) $1",
-	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT ||
-	    SPI_execute_with_args("INSERT INTO pgrec.feature_factors SELECT $2, side, feature, "
-	                          "column_name, kind, value, \"offset\", scale, bias, factors FROM "
-	                          "pgrec.feature_factors WHERE model_id OPERATOR(pg_catalog.=) $1",
 	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not copy the factors of model version %lld", (long long)from_id);
+	copy_feature_rows(from_id, model_id);
 	prune_versions(name);
 	leave_rights(&rights);
 	*version_out = nv.version;

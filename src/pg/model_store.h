@@ -61,6 +61,7 @@ struct ModelRows
 	const float *seen_values;
 	pgrec::NeighborView neighbors;
 	FeatureRows item_features, user_features; // builder NULL: none
+	int64 features_from; // a version whose stored features the new one keeps (0: none)
 };
 
 // The rows of a model of algorithm trained on data (neighbors may be NULL).
@@ -84,6 +85,10 @@ int run_model_statement(const char *sql, const char *name, int nargs, Datum numb
 // beyond pgrec.keep_versions, and returns its model_id; *version gets its version number.
 // May ereport.
 int64 store_model(const ModelRecord *record, const ModelRows &rows, int32 *version);
+
+// Copies the stored features (pgrec.feature_factors) of version from_id to version to_id (SPI
+// connected). May ereport.
+void copy_feature_rows(int64 from_id, int64 to_id);
 
 // Copies version model_id (catalog row and factors) as the new current version of name, with
 // the same rules as store_model(); returns the new model_id.

@@ -1,10 +1,13 @@
 // pgrec.refresh(): between full retrains, folds the users and items that appeared in the
-// model's source into a new version, solving their factors against the fixed other side, and
-// updates every user's seen items; known users and items keep their factors (or neighbours).
+// model's source (or, for a model with features, in its feature sources) into a new version,
+// solving their factors against the fixed other side or projecting their features, and updates
+// every user's seen items; known users and items keep their factors (or neighbours).
 #include "postgres_headers.h"
 
 #include "catalog_access.h"
 #include "core_guard.h"
+#include "feature_lookup.h"
+#include "feature_source.h"
 #include "interaction_source.h"
 #include "model_cache.h"
 #include "model_loader.h"
@@ -33,7 +36,23 @@ struct RefreshData
 {
 	pgrec::Interactions data;
 	pgrec::SparseRows neighbors; // a neighbourhood model's weights, renumbered or refreshed
+	// A model with features: the sources read again, the stored vocabularies and, for each
+	// feature read, its index in the vocabulary (-1: unknown to the model).
+	pgrec::FeatureBuilder item_features, user_features;
+	pgrec::FeatureVocabulary item_vocabulary, user_vocabulary;
+	std::vector<int32_t> item_map, user_map;
 };
+
+// What the index of a row in the old version (indices_in) is when the row is new, and when it is
+// new but got its factors from its features.
+static const int64 kNewRow = -1;
+static const int64 kProjectedRow = -2;
+
+// The names of the columns of a feature source, for the vocabulary's lookup.
+static std::vector<std::string> column_names(const FeatureColumns &columns)
+{
+	return std::vector<std::string>(columns.names, columns.names + columns.count);
+}
 
 // For each of the count ids, its index in the ascending ids `in` (in_count of them), or -1.
 static int64 *indices_in(const int64 *ids, size_t count, const int64 *in, size_t in_count)
@@ -76,7 +95,7 @@ static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, cons
 	size_t added = 0;
 	for (size_t r = 0; r < rows.rows(); r++)
 	{
-		if (old[r] >= 0)
+		if (old[r] != kNewRow)
 			continue;
 		if (added++ % 256 == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -98,6 +117,43 @@ static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, cons
 		                              bias ? bias + r : NULL));
 	}
 	return added;
+}
+
+// Gives every new row of one side (old[r] == kNewRow) that has features known to the model its
+// factors from them, through the stored vocabulary, and marks it kProjectedRow; so too, left at
+// zero, a new row of an algorithm that needs this side's features. Returns how many it marked.
+static size_t project_new_rows(const ModelCatalog &model, pgrec::FeatureSide side,
+                               const pgrec::FeatureMatrix &features,
+                               const pgrec::FeatureVocabulary &vocabulary,
+                               const std::vector<int32_t> &map, int64 *old, size_t rows,
+                               float *factors, float *bias)
+{
+	const pgrec::AlgorithmEntry &algorithm = *model.algorithm;
+	const int k = model.factors;
+	size_t marked = 0;
+	for (size_t r = 0; r < rows; r++)
+	{
+		if (old[r] != kNewRow)
+			continue;
+		if (marked % 1024 == 0)
+			CHECK_FOR_INTERRUPTS();
+		bool projected = false;
+		if (features.rows.rows() > 0)
+		{
+			int64 first = features.rows.ptr[r];
+			size_t n = (size_t)(features.rows.ptr[r + 1] - first);
+			CORE_CALL(projected = vocabulary.project(algorithm, side, model.hyperparameters, map,
+			                                         features.rows.index.data() + first,
+			                                         features.rows.value.data() + first, n,
+			                                         factors + r * k, bias ? bias + r : NULL));
+		}
+		if (projected || (algorithm.needs_features & side))
+		{
+			old[r] = kProjectedRow;
+			marked++;
+		}
+	}
+	return marked;
 }
 
 // refresh(model_name) -> (model_id, version, users, items, new_users, new_items, seconds)
@@ -124,13 +180,13 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	if (catalog.algorithm->make_trainer == NULL)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("model \"%s\" was imported and cannot be refreshed", name)));
-	if (catalog.item_features || catalog.user_features)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-		                errmsg("model \"%s\" learns from features and cannot be refreshed", name),
-		                errhint("Retrain it with pgrec.retrain_model(): it reads the "
-		                        "interactions and the features again.")));
 	LoadedModel old;
 	load_model(&catalog, context, &old);
+	RefreshData *current = new_owned_by<RefreshData>(context);
+	if (catalog.item_features)
+		load_feature_vocabulary(catalog, 'i', &current->item_vocabulary);
+	if (catalog.user_features)
+		load_feature_vocabulary(catalog, 'u', &current->user_vocabulary);
 	SPI_finish();
 
 	// The stored source runs as the model's owner, with the search_path it was trained with.
@@ -141,20 +197,34 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	    interaction_query_from_text(catalog.source, catalog.user_column, catalog.item_column,
 	                                catalog.rating_column, &description);
 	InteractionArrays rows = {};
+	FeatureSources sources = {};
 	SPI_connect();
 	read_interactions(query, catalog.rating_column != NULL, training_memory_limit_bytes(),
 	                  pgrec::kInteractionPeakBytesPerRow, context, &rows);
+	read_feature_sources(catalog.item_features, catalog.user_features, catalog.text_search_config,
+	                     name, &current->item_features, &current->user_features, context,
+	                     &sources.items, &sources.users);
 	SPI_finish();
 	leave_rights(&rights);
 	if (rows.count == 0)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
 		                errmsg("the source of model \"%s\" has no interactions", name)));
 
-	RefreshData *current = new_owned_by<RefreshData>(context);
 	pgrec::CancelToken cancel = backend_cancel_token();
 	CORE_CALL(current->data = pgrec::build_interactions(
 	              rows.users, rows.items, catalog.rating_column ? rows.values : NULL, rows.count,
 	              pgrec::duplicate_policy(*catalog.algorithm), cancel));
+	if (catalog.item_features || catalog.user_features)
+	{
+		add_feature_matrices(&current->data, catalog.item_features ? &current->item_features : NULL,
+		                     catalog.user_features ? &current->user_features : NULL, cancel);
+		CORE_CALL({
+			current->item_map =
+			    current->item_vocabulary.map(current->item_features, column_names(sources.items));
+			current->user_map =
+			    current->user_vocabulary.map(current->user_features, column_names(sources.users));
+		});
+	}
 	const pgrec::Interactions &data = current->data;
 	int k = catalog.factors;
 	bool biases = old.item_bias != NULL;
@@ -218,12 +288,19 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 		float *item_degrees = (float *)palloc(sizeof(float) * Max(data.items(), 1));
 		for (size_t i = 0; i < data.items(); i++)
 			item_degrees[i] = (float)(data.by_item.ptr[i + 1] - data.by_item.ptr[i]);
+		// Rows with features known to the model get their factors from them first.
+		new_items = project_new_rows(catalog, pgrec::kItemFeatures, data.item_features,
+		                             current->item_vocabulary, current->item_map, item_old,
+		                             data.items(), item_factors, item_bias);
+		new_users = project_new_rows(catalog, pgrec::kUserFeatures, data.user_features,
+		                             current->user_vocabulary, current->user_map, user_old,
+		                             data.users(), user_factors, user_bias);
 		pgrec::ItemMatrix known_users = {old.user_factors, old.user_bias, NULL, old.users, k};
-		new_items = fold_in_side(data.by_item, item_old, user_old, known_users, user_degrees,
-		                         catalog, item_factors, item_bias);
+		new_items += fold_in_side(data.by_item, item_old, user_old, known_users, user_degrees,
+		                          catalog, item_factors, item_bias);
 		pgrec::ItemMatrix all_items = {item_factors, item_bias, NULL, data.items(), k};
-		new_users = fold_in_side(data.by_user, user_old, NULL, all_items, item_degrees, catalog,
-		                         user_factors, user_bias);
+		new_users += fold_in_side(data.by_user, user_old, NULL, all_items, item_degrees, catalog,
+		                          user_factors, user_bias);
 	}
 
 	INSTR_TIME_SET_CURRENT(now);
@@ -243,6 +320,9 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	record.user_column = catalog.user_column;
 	record.item_column = catalog.item_column;
 	record.rating_column = catalog.rating_column;
+	record.item_features = catalog.item_features;
+	record.user_features = catalog.user_features;
+	record.text_search_config = catalog.text_search_config;
 	record.training_seconds = INSTR_TIME_GET_DOUBLE(now);
 	record.peak_memory_bytes =
 	    (int64)MemoryContextMemAllocated(context, true) + (int64)data.bytes();
@@ -250,10 +330,11 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	record.epochs = 0;
 	int32 version;
 	SPI_connect();
-	int64 model_id = store_model(&record,
-	                             model_rows(*catalog.algorithm, data, user_factors, item_factors,
-	                                        user_bias, item_bias, neighbors),
-	                             &version);
+	ModelRows model = model_rows(*catalog.algorithm, data, user_factors, item_factors, user_bias,
+	                             item_bias, neighbors);
+	if (catalog.item_features || catalog.user_features)
+		model.features_from = catalog.model_id; // the vocabulary is the old version's
+	int64 model_id = store_model(&record, model, &version);
 	SPI_finish();
 
 	INSTR_TIME_SET_CURRENT(now);

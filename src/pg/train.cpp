@@ -194,9 +194,9 @@ static void warm_start(const ModelCatalog *current, const TrainingRequest &r,
 	                   (r.algorithm->parameters & pgrec::kEpochs) == 0;
 	if (closed_form || r.algorithm->feature_sides != 0)
 	{
-		ereport(NOTICE, (errmsg("algorithm %s %s: warm start does not apply", r.algorithm->name,
-		                        closed_form
-		                            ? "is computed in closed form"
+		ereport(NOTICE,
+		        (errmsg("algorithm %s %s: warm start does not apply", r.algorithm->name,
+		                closed_form ? "is computed in closed form"
 		                            : "composes its factors from id and feature embeddings")));
 		return;
 	}
@@ -221,12 +221,6 @@ static void warm_start(const ModelCatalog *current, const TrainingRequest &r,
 	                        current->version, users, data.users(), items, data.items())));
 }
 
-// The columns of the feature sources a training read.
-struct FeatureSources
-{
-	FeatureColumns items, users;
-};
-
 // Reads the request's source into rows and its feature sources into the run's builders: as the
 // caller, or as the model's owner inside a security-restricted operation with the stored
 // search_path.
@@ -240,38 +234,12 @@ static void read_source(const TrainingRequest &r, MemoryContext context, Interac
 	SPI_connect();
 	read_interactions(r.query, r.rating_column != NULL, training_memory_limit_bytes(),
 	                  pgrec::kInteractionPeakBytesPerRow, context, rows);
-	size_t limit = training_memory_limit_bytes();
-	if (r.item_features || r.user_features)
-		check_text_search_config(r.text_search_config, r.name);
-	if (r.item_features)
-		read_features(r.item_features, "item features", r.text_search_config, limit,
-		              &run->item_features, context, &features->items);
-	if (r.user_features)
-		read_features(r.user_features, "user features", r.text_search_config, limit,
-		              &run->user_features, context, &features->users);
+	read_feature_sources(r.item_features, r.user_features, r.text_search_config, r.name,
+	                     &run->item_features, &run->user_features, context, &features->items,
+	                     &features->users);
 	SPI_finish();
 	if (switched)
 		leave_rights(&rights);
-}
-
-// Adds the users and items known only by their features to the run's matrix, then the feature
-// matrices aligned with its dense indices (with their fitted weights); says how many were added.
-static void add_feature_matrices(const TrainingRequest &r, TrainingRun *run,
-                                 const pgrec::CancelToken &cancel)
-{
-	pgrec::Interactions &data = run->data;
-	size_t users = data.users(), items = data.items();
-	CORE_CALL({
-		std::vector<int64_t> u = run->user_features.entities(), i = run->item_features.entities();
-		pgrec::add_entities(&data, u.data(), u.size(), i.data(), i.size(), cancel);
-		if (r.item_features)
-			data.item_features = run->item_features.build(data.item_ids);
-		if (r.user_features)
-			data.user_features = run->user_features.build(data.user_ids);
-	});
-	if (data.users() > users || data.items() > items)
-		ereport(NOTICE, (errmsg("known only by their features: %zu items, %zu users",
-		                        data.items() - items, data.users() - users)));
 }
 
 // The names of the algorithms that learn from the side's features, for a hint ("'content' or
@@ -374,7 +342,8 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	                                                r.rating_column ? rows.values : NULL,
 	                                                rows.count, policy, cancel));
 	if (r.item_features || r.user_features)
-		add_feature_matrices(r, run, cancel);
+		add_feature_matrices(&run->data, r.item_features ? &run->item_features : NULL,
+		                     r.user_features ? &run->user_features : NULL, cancel);
 	const pgrec::Interactions &data = run->data;
 	pgrec::apply_data_defaults(*r.algorithm, &h, r.given, data);
 	CORE_CALL(pgrec::validate(*r.algorithm, h));

@@ -13,6 +13,9 @@
 namespace pgrec
 {
 
+// Entries between two checks of the cancellation token.
+constexpr size_t kCheckEvery = 1u << 16;
+
 bool FeatureBuilder::begin_entity(int64_t id)
 {
 	current_ = id;
@@ -52,40 +55,60 @@ std::vector<int64_t> FeatureBuilder::entities() const
 	return out;
 }
 
-FeatureMatrix FeatureBuilder::build(const std::vector<int64_t> &ids) const
+FeatureMatrix FeatureBuilder::build(const std::vector<int64_t> &ids,
+                                    const CancelToken &cancel) const
 {
 	const size_t n = features_.size();
 	std::vector<int32_t> row(n);
 	for (size_t e = 0; e < n; e++)
 	{
+		if (e % kCheckEvery == 0)
+			cancel.check();
+		if (e > 0 && entities_[e] == entities_[e - 1])
+		{
+			row[e] = row[e - 1]; // an entity's entries are consecutive
+			continue;
+		}
 		int64_t r = dense_index(ids.data(), ids.size(), entities_[e]);
 		if (r < 0)
 			throw DataError("an entity of the features is not in the model");
 		row[e] = static_cast<int32_t>(r);
 	}
-	// Entries by row, then feature, in reading order.
-	std::vector<size_t> order(n);
-	std::iota(order.begin(), order.end(), size_t(0));
-	std::stable_sort(order.begin(), order.end(),
-	                 [&](size_t a, size_t b)
-	                 { return row[a] != row[b] ? row[a] < row[b] : features_[a] < features_[b]; });
+	// Entries by row (a counting sort, stable), then by feature within each row; a category
+	// repeated in a row keeps one entry.
 	FeatureMatrix m;
 	m.kinds = kinds_;
 	SparseRows &rows = m.rows;
+	std::vector<int64_t> start(ids.size() + 1, 0);
+	for (size_t e = 0; e < n; e++)
+		start[static_cast<size_t>(row[e]) + 1]++;
+	std::partial_sum(start.begin(), start.end(), start.begin());
+	std::vector<std::pair<int32_t, float>> sorted(n);
+	std::vector<int64_t> next(start.begin(), start.end() - 1);
+	for (size_t e = 0; e < n; e++)
+		sorted[static_cast<size_t>(next[static_cast<size_t>(row[e])]++)] = {features_[e], raw_[e]};
 	rows.ptr.assign(ids.size() + 1, 0);
 	rows.index.reserve(n);
 	rows.value.reserve(n);
-	for (size_t j = 0; j < n; j++)
+	for (size_t r = 0; r < ids.size(); r++)
 	{
-		size_t e = order[j];
-		if (j > 0 && row[order[j - 1]] == row[e] && features_[order[j - 1]] == features_[e])
+		if (r % 4096 == 0)
+			cancel.check();
+		auto first = sorted.begin() + start[r], last = sorted.begin() + start[r + 1];
+		std::stable_sort(first, last,
+		                 [](const std::pair<int32_t, float> &a, const std::pair<int32_t, float> &b)
+		                 { return a.first < b.first; });
+		for (auto it = first; it != last; ++it)
 		{
-			rows.value.back() = std::max(rows.value.back(), raw_[e]); // a repeated category
-			continue;
+			if (it != first && (it - 1)->first == it->first)
+			{
+				rows.value.back() = std::max(rows.value.back(), it->second);
+				continue;
+			}
+			rows.ptr[r + 1]++;
+			rows.index.push_back(it->first);
+			rows.value.push_back(it->second);
 		}
-		rows.ptr[static_cast<size_t>(row[e]) + 1]++;
-		rows.index.push_back(features_[e]);
-		rows.value.push_back(raw_[e]);
 	}
 	std::partial_sum(rows.ptr.begin(), rows.ptr.end(), rows.ptr.begin());
 	fit_feature_weights(&m);

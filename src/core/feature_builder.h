@@ -2,6 +2,7 @@
 // features, each entity's raw values, and the matrix aligned with the model's dense indices.
 #pragma once
 
+#include "cancel_token.h"
 #include "feature_matrix.h"
 
 #include <cstddef>
@@ -29,8 +30,9 @@ class FeatureBuilder
 	std::vector<int64_t> entities() const;
 
 	// The features as a matrix whose row r is entity ids[r] (ids ascending, holding every entity
-	// with a row), with fitted weights.
-	FeatureMatrix build(const std::vector<int64_t> &ids) const;
+	// with a row), with fitted weights. Checks the token between blocks of entries.
+	FeatureMatrix build(const std::vector<int64_t> &ids,
+	                    const CancelToken &cancel = no_cancel()) const;
 
 	// The vocabulary: feature f is value values()[f] of column columns()[f].
 	const std::vector<int32_t> &columns() const

@@ -237,9 +237,9 @@ void add_feature_matrices(pgrec::Interactions *data, const pgrec::FeatureBuilder
 		std::vector<int64_t> i = items ? items->entities() : std::vector<int64_t>();
 		pgrec::add_entities(data, u.data(), u.size(), i.data(), i.size(), cancel);
 		if (items)
-			data->item_features = items->build(data->item_ids);
+			data->item_features = items->build(data->item_ids, cancel);
 		if (users)
-			data->user_features = users->build(data->user_ids);
+			data->user_features = users->build(data->user_ids, cancel);
 	});
 	if (data->users() > user_count || data->items() > item_count)
 		ereport(NOTICE, (errmsg("known only by their features: %zu items, %zu users",

@@ -229,6 +229,7 @@ Measured $(date -u +%Y-%m-%d) on $(nproc) cores, models at their defaults.
   no tags.
 
 $ml1m
+
 $lastfm
 EOF
 echo "wrote bench/results/cold_start.md" >&2

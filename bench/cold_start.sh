@@ -14,13 +14,7 @@ for f in ml-1m/ratings_uir.dat ml-1m/movies.dat ml-1m/users.dat lastfm-2k/user_a
 	lastfm-2k/artists.dat lastfm-2k/user_friends.dat; do
 	[ -f "$DATA/$f" ] || { echo "missing $DATA/$f" >&2; exit 1; }
 done
-"$PGREC_ROOT/scripts/cluster.sh" start >/dev/null
-source <(grep -E '^(PGREC_DATA|PGREC_PORT|SOCKET_DIR)=' "$PGREC_ROOT/scripts/cluster.sh")
-PSQL=(psql -X -q -At -F '|' -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -p "$PGREC_PORT" -U postgres -d postgres)
-TMP=$(mktemp -d)
-chmod 755 "$TMP"
-trap 'rm -rf "$TMP"' EXIT
-SETTINGS="SET pgrec.progress = off; SET pgrec.threads = 2; SET pgrec.training_memory_limit = '4GB';"
+source "$PGREC_ROOT/bench/local_cluster.sh"
 source "$PGREC_ROOT/bench/datasets.sh"
 step "loading data"
 load_ml1m

@@ -70,6 +70,11 @@ SELECT error_of($$SELECT pgrec.train('fp_bad', 'fp_clicks', 'user_id', 'item_id'
 	item_features => 'SELECT 1 AS id, ARRAY[1, 2] AS codes')$$);
 SELECT error_of($$SELECT pgrec.train('fp_bad', 'fp_clicks', 'user_id', 'item_id', algorithm => 'content', factors => 1,
 	item_features => 'SELECT ''1''::text AS id, ''dog''::text AS t')$$);
+-- char[] (blank-padded) is not a category column; two feature columns of one name.
+SELECT error_of($$SELECT pgrec.train('fp_bad', 'fp_clicks', 'user_id', 'item_id', algorithm => 'content', factors => 1,
+	item_features => 'SELECT 1 AS id, ARRAY[''a'']::char(3)[] AS codes')$$);
+SELECT error_of($$SELECT pgrec.train('fp_bad', 'fp_clicks', 'user_id', 'item_id', algorithm => 'content', factors => 1,
+	item_features => 'SELECT id, upper(title), upper(tagline) FROM fp_items')$$);
 -- Only an id column; a source that does not exist.
 SELECT error_of($$SELECT pgrec.train('fp_bad', 'fp_clicks', 'user_id', 'item_id', algorithm => 'content', factors => 1,
 	item_features => 'SELECT id FROM fp_items')$$);
@@ -98,6 +103,25 @@ SELECT error_of($$SELECT pgrec.train('fp_bad', 'fp_clicks', 'user_id', 'item_id'
 RESET client_min_messages;
 \set VERBOSITY default
 SELECT count(*) AS failed_models FROM pgrec.model_versions WHERE name = 'fp_bad';
+-- Ids and features of domain types are their base types.
+CREATE DOMAIN fp_item_id AS bigint;
+CREATE DOMAIN fp_title AS text;
+SELECT items FROM pgrec.train('fp_domain', 'fp_clicks', 'user_id', 'item_id', algorithm => 'content', factors => 1,
+	item_features => 'SELECT id::fp_item_id, title::fp_title FROM fp_items');
+SELECT string_agg(value, ' ' ORDER BY value) AS vocabulary
+FROM pgrec.models JOIN pgrec.feature_factors USING (model_id) WHERE name = 'fp_domain';
+-- A text search configuration dropped after training: its users say so (42704).
+CREATE TEXT SEARCH CONFIGURATION fp_config (COPY = simple);
+SELECT items FROM pgrec.train('fp_dropped', 'fp_clicks', 'user_id', 'item_id', algorithm => 'content', factors => 1,
+	item_features => 'SELECT id, title FROM fp_items', text_search_config => 'fp_config');
+SELECT text_search_config FROM pgrec.models WHERE name = 'fp_dropped';
+DROP TEXT SEARCH CONFIGURATION fp_config;
+\set VERBOSITY verbose
+SELECT error_of($$SELECT * FROM pgrec.recommend_for_features('fp_dropped', '{"title": "dog"}')$$);
+SELECT error_of($$SELECT * FROM pgrec.retrain_model('fp_dropped')$$);
+\set VERBOSITY default
+SELECT pgrec.drop_model('fp_domain'), pgrec.drop_model('fp_dropped');
+DROP DOMAIN fp_item_id, fp_title;
 
 -- 4 and 5. A catalogue of three genres; items 10, 11 and 12 are only in the features.
 CREATE TABLE fc_items (item_id integer, title text, genres text[]);

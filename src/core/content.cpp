@@ -1,9 +1,10 @@
 // Content-based recommendation: the items' TF-IDF feature rows reduced to `factors` dimensions
 // by a truncated SVD (latent semantic analysis), item vectors X V normalised to unit length, so
 // that a dot product is a cosine; a user's vector is the weighted mean of the vectors of their
-// items, the weights their values centred on the user's mean when the values differ (ratings),
-// the values themselves otherwise. A new item gets the same projection of its features, a new
-// user the same mean: both exact.
+// items: for a model trained on ratings (a rating column) the ratings centred on the user's mean
+// when they differ, else the values themselves (implicit counts weigh by their count). The
+// model's global mean is its mean rating, 0 without ratings: what a fold-in tells them apart by.
+// A new item gets the same projection of its features, a new user the same mean: both exact.
 #include "algorithm_registry.h"
 #include "factor_init.h"
 #include "truncated_svd.h"
@@ -39,13 +40,18 @@ void normalise(float *v, int dim)
 		v[f] = static_cast<float>(v[f] * scale);
 }
 
-// The weights of a user's n values in the mean of their items' vectors: centred on their mean
-// when they differ, else the values (values null: all 1).
-std::vector<double> user_weights(const float *values, size_t n)
+// The weights of a user's n values in the mean of their items' vectors: ratings centred on their
+// mean when they differ, else the values (values null: all 1).
+std::vector<double> user_weights(const float *values, size_t n, bool ratings)
 {
 	std::vector<double> w(n, 1.0);
 	if (values == nullptr || n == 0)
 		return w;
+	if (!ratings)
+	{
+		std::copy(values, values + n, w.begin());
+		return w;
+	}
 	double mean = 0.0;
 	for (size_t j = 0; j < n; j++)
 		mean += values[j];
@@ -95,6 +101,12 @@ class ContentTrainer : public Trainer
 		done_ = true;
 	}
 
+	// The mean rating of a model trained on ratings (0 without), which fold-ins centre by.
+	double global_mean() const override
+	{
+		return data_.has_values ? data_.mean_value : 0.0;
+	}
+
 	const FeatureModel *feature_model() const override
 	{
 		return &model_;
@@ -138,7 +150,8 @@ class ContentTrainer : public Trainer
 			const size_t n = static_cast<size_t>(data_.by_user.ptr[u + 1] - first);
 			float *p = b_.user_factors + u * static_cast<size_t>(k);
 			weighted_sum(items, data_.by_user.index.data() + first,
-			             user_weights(data_.by_user.value.data() + first, n), p, no_cancel());
+			             user_weights(data_.by_user.value.data() + first, n, data_.has_values), p,
+			             no_cancel());
 			normalise(p, k);
 		}
 		if (total == 0.0)
@@ -185,7 +198,8 @@ size_t content_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 
 void fold_in_content(const FoldInInput &in, const CancelToken &cancel, float *factors, float *)
 {
-	weighted_sum(in.items, in.item_indices, user_weights(in.values, in.n), factors, cancel);
+	weighted_sum(in.items, in.item_indices, user_weights(in.values, in.n, in.global_mean != 0.0),
+	             factors, cancel);
 	normalise(factors, in.items.dim);
 }
 
@@ -194,7 +208,7 @@ void explain_content(const FoldInInput &in, int32_t target, const CancelToken &c
                      float *contributions)
 {
 	const int k = in.items.dim;
-	std::vector<double> w = user_weights(in.values, in.n);
+	std::vector<double> w = user_weights(in.values, in.n, in.global_mean != 0.0);
 	std::vector<float> s(static_cast<size_t>(k));
 	weighted_sum(in.items, in.item_indices, w, s.data(), cancel);
 	double length = 0.0;

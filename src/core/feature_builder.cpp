@@ -41,6 +41,7 @@ void FeatureBuilder::add(int32_t column, FeatureKind kind, const char *value, si
 		index_.emplace(key, f);
 		columns_.push_back(column);
 		values_.emplace_back(value, length);
+		vocabulary_bytes_ += kFeatureBytes + 2 * length;
 		kinds_.push_back(kind);
 	}
 	entities_.push_back(current_);

@@ -51,6 +51,11 @@ class FeatureBuilder
 	{
 		return features_.size();
 	}
+	// Bytes held: the entries (and the matrix build() makes of them) and the vocabulary.
+	size_t bytes() const
+	{
+		return entries() * kEntryBytes + vocabulary_bytes_;
+	}
 
   private:
 	std::unordered_map<std::string, int32_t> index_; // column number's bytes, then the value
@@ -64,6 +69,11 @@ class FeatureBuilder
 	std::vector<int64_t> entities_;
 	std::vector<int32_t> features_;
 	std::vector<float> raw_;
+	size_t vocabulary_bytes_ = 0;
+	// Per entry: entity, feature and value here, then row, sort slot and matrix entry in build().
+	static constexpr size_t kEntryBytes = 8 + 4 + 4 + 4 + 8 + 8;
+	// Per distinct feature beyond its value: the hash node, the key and the vectors' slots.
+	static constexpr size_t kFeatureBytes = 96;
 };
 
 } // namespace pgrec

@@ -80,6 +80,7 @@ Interactions build_interactions(const int64_t *users, const int64_t *items, cons
 		throw DataError("too many interactions: at most 2147483647 are supported");
 
 	Interactions m;
+	m.has_values = values != nullptr;
 	m.user_ids = distinct_sorted(users, n);
 	cancel.check();
 	m.item_ids = distinct_sorted(items, n);

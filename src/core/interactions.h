@@ -29,6 +29,7 @@ struct Interactions
 	size_t duplicates = 0;         // input rows merged into an earlier (user, item)
 	double mean_value = 0.0;       // mean of the merged values
 	float min_value = 0.0f, max_value = 0.0f;
+	bool has_values = false; // built with values (a rating column), not all 1
 	// The features of the users and of the items, row r for dense index r (no rows: none).
 	FeatureMatrix user_features, item_features;
 

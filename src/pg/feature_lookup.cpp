@@ -30,16 +30,21 @@ static const char *const column_kind_sql =
     "SELECT kind FROM pgrec.feature_factors WHERE model_id OPERATOR(pg_catalog.=) $1 AND side "
     "OPERATOR(pg_catalog.=) $2 AND column_name OPERATOR(pg_catalog.=) $3 LIMIT 1";
 
-// The features of a column among the values $4 (a word or category column; n numbers the
-// value, the first of a repeated one, which counts once as in training) or, with $4 NULL, the
-// column's one numeric feature (n = 1).
+// The features of a word or category column among the values $4 (n numbers the value, the first
+// of a repeated one, which counts once as in training), found through feature_factors_value.
 static const char *const features_sql =
     "SELECT DISTINCT ON (f.feature) f.\"offset\", f.scale, f.bias, f.factors, "
     "v.n::pg_catalog.int4 "
-    "FROM pgrec.feature_factors f JOIN (SELECT * FROM pg_catalog.unnest($4::pg_catalog.text[]) "
-    "WITH ORDINALITY AS u(value, n) UNION ALL SELECT NULL, 1 WHERE $4 IS NULL) AS v ON "
-    "f.value IS NOT DISTINCT FROM v.value WHERE f.model_id OPERATOR(pg_catalog.=) $1 AND f.side "
-    "OPERATOR(pg_catalog.=) $2 AND f.column_name OPERATOR(pg_catalog.=) $3 ORDER BY f.feature, v.n";
+    "FROM pg_catalog.unnest($4::pg_catalog.text[]) WITH ORDINALITY AS v(value, n) "
+    "JOIN pgrec.feature_factors f ON f.model_id OPERATOR(pg_catalog.=) $1 AND f.side "
+    "OPERATOR(pg_catalog.=) $2 AND f.column_name OPERATOR(pg_catalog.=) $3 AND f.value "
+    "OPERATOR(pg_catalog.=) v.value ORDER BY f.feature, v.n";
+
+// The one feature of a numeric column.
+static const char *const number_feature_sql =
+    "SELECT f.\"offset\", f.scale, f.bias, f.factors, 1 FROM pgrec.feature_factors f WHERE "
+    "f.model_id OPERATOR(pg_catalog.=) $1 AND f.side OPERATOR(pg_catalog.=) $2 AND f.column_name "
+    "OPERATOR(pg_catalog.=) $3 AND f.value IS NULL";
 
 // The found features of one entity, re-numbered 0..n-1 in the order found; owned by a memory
 // context.
@@ -216,7 +221,8 @@ static void find_features(const CachedModel *e, char side, const char *column,
 	                                                           TEXTOID, -1, false, TYPALIGN_INT))};
 	char nulls[5] = "    ";
 	nulls[3] = numeric ? 'n' : ' ';
-	if (SPI_execute_with_args(features_sql, 4, types, args, nulls, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_with_args(numeric ? number_feature_sql : features_sql, numeric ? 3 : 4, types,
+	                          args, nulls, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the features of model \"%s\"", e->model.catalog.name);
 	const int k = e->model.catalog.factors;
 	for (uint64 r = 0; r < SPI_processed; r++)

@@ -22,9 +22,6 @@ extern "C"
 
 #define FETCH_BATCH 10000
 
-// Bytes the builder holds per entry (entity, feature, value, and its later matrix entry).
-#define FEATURE_ENTRY_BYTES 32
-
 bool feature_kind_of_type(Oid type, pgrec::FeatureKind *kind)
 {
 	switch (getBaseType(type))
@@ -36,7 +33,6 @@ bool feature_kind_of_type(Oid type, pgrec::FeatureKind *kind)
 		return true;
 	case TEXTARRAYOID:
 	case VARCHARARRAYOID:
-	case BPCHARARRAYOID:
 		*kind = pgrec::FeatureKind::Category;
 		return true;
 	case INT2OID:
@@ -69,11 +65,10 @@ const char *feature_kind_name(pgrec::FeatureKind kind)
 
 void check_text_search_config(Oid config, const char *model_name)
 {
-	if (!SearchSysCacheExists1(TSCONFIGOID, ObjectIdGetDatum(config)))
+	if (!OidIsValid(config) || !SearchSysCacheExists1(TSCONFIGOID, ObjectIdGetDatum(config)))
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
 		                errmsg("the text search configuration of model \"%s\" no longer exists",
 		                       model_name),
-		                errdetail("It had OID %u.", config),
 		                errhint("Train the model again with an existing text_search_config.")));
 }
 
@@ -93,9 +88,11 @@ static void check_columns(TupleDesc desc, const char *what, MemoryContext contex
                           FeatureColumns *out)
 {
 	if (desc->natts < 2)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("the %s need an id column and at least one feature column", what),
-		                errdetail("The source returns %d column.", desc->natts)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("the %s need an id column and at least one feature column", what),
+		         errdetail_plural("The source returns %d column.", "The source returns %d columns.",
+		                          desc->natts, desc->natts)));
 	check_id_column(desc, 1);
 	out->count = desc->natts - 1;
 	out->names = (char **)MemoryContextAlloc(context, sizeof(char *) * out->count);
@@ -111,6 +108,11 @@ static void check_columns(TupleDesc desc, const char *what, MemoryContext contex
 			                errhint("A feature column must be text (words), text[] (categories), a "
 			                        "number or a boolean; cast the column or leave it out.")));
 		out->names[c] = MemoryContextStrdup(context, SPI_fname(desc, c + 2));
+		for (int earlier = 0; earlier < c; earlier++)
+			if (strcmp(out->names[earlier], out->names[c]) == 0)
+				ereport(ERROR, (errcode(ERRCODE_DUPLICATE_COLUMN),
+				                errmsg("the %s have two columns named \"%s\"", what, out->names[c]),
+				                errhint("Give each feature column its own name (AS ...).")));
 	}
 }
 
@@ -181,9 +183,11 @@ void read_features(const char *source, const char *what, Oid config, size_t memo
 		checked = true;
 		if (SPI_processed == 0)
 			break;
-		Oid id_type = SPI_gettypeid(desc, 1);
+		Oid id_type = getBaseType(SPI_gettypeid(desc, 1));
 		for (uint64 r = 0; r < SPI_processed; r++)
 		{
+			if (r % 64 == 63)
+				CHECK_FOR_INTERRUPTS(); // text search on long texts takes time
 			HeapTuple tuple = SPI_tuptable->vals[r];
 			bool isnull;
 			Datum id = SPI_getbinval(tuple, desc, 1, &isnull);
@@ -212,14 +216,15 @@ void read_features(const char *source, const char *what, Oid config, size_t memo
 			MemoryContextSwitchTo(previous);
 			MemoryContextReset(row_context);
 		}
-		double bytes = (double)builder->entries() * FEATURE_ENTRY_BYTES;
+		double bytes = (double)builder->bytes();
 		if (bytes > (double)memory_limit)
 			ereport(
 			    ERROR,
 			    (errcode(ERRCODE_OUT_OF_MEMORY),
 			     errmsg("the %s need more memory than pgrec.training_memory_limit allows", what),
-			     errdetail("%zu feature values need about %s; the limit is %s.", builder->entries(),
-			               pretty_size(bytes), pretty_size((double)memory_limit)),
+			     errdetail("%zu values of %zu distinct features need about %s; the limit is %s.",
+			               builder->entries(), builder->kinds().size(), pretty_size(bytes),
+			               pretty_size((double)memory_limit)),
 			     errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem), or "
 			             "give fewer features.")));
 		SPI_freetuptable(SPI_tuptable);
@@ -257,6 +262,8 @@ void read_feature_sources(const char *item_source, const char *user_source, Oid 
 	size_t limit = training_memory_limit_bytes();
 	if (item_source)
 		read_features(item_source, "item features", config, limit, items, context, item_columns);
+	// Both sides share the limit.
 	if (user_source)
-		read_features(user_source, "user features", config, limit, users, context, user_columns);
+		read_features(user_source, "user features", config, limit - Min(limit, items->bytes()),
+		              users, context, user_columns);
 }

@@ -108,7 +108,7 @@ char *interaction_source_query(FunctionCallInfo fcinfo, int argno, const char *u
 
 void check_id_column(TupleDesc desc, int number)
 {
-	Oid type = SPI_gettypeid(desc, number);
+	Oid type = getBaseType(SPI_gettypeid(desc, number));
 	if (type != INT2OID && type != INT4OID && type != INT8OID)
 		ereport(ERROR,
 		        (errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -219,7 +219,7 @@ void read_interactions(const char *query, bool has_rating, size_t memory_limit,
 			if (has_rating)
 				check_rating_column(desc, 3);
 			for (int c = 0; c < (has_rating ? 3 : 2); c++)
-				types[c] = SPI_gettypeid(desc, c + 1);
+				types[c] = getBaseType(SPI_gettypeid(desc, c + 1));
 			checked = true;
 		}
 		reserve_rows(out, out->count + SPI_processed, memory_limit, bytes_per_row, context);

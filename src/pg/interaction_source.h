@@ -44,7 +44,7 @@ char *source_from_item(const char *source);
 // Ereports 42804 unless column `number` of a result is smallint, integer or bigint (ids).
 void check_id_column(TupleDesc desc, int number);
 
-// The value of an id column of one of those types.
+// The value of an id column of one of those types (type: the base type of a domain).
 int64 datum_to_id(Datum d, Oid type);
 
 // The value of a column of a numeric type (integer, float or numeric) as a double.

@@ -9,6 +9,8 @@
 
 extern "C"
 {
+#include "catalog/namespace.h"
+#include "utils/regproc.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -175,7 +177,7 @@ static const char *const catalog_sql =
     "SELECT model_id, version, version_uuid, owner::pg_catalog.oid, algorithm, hyperparameters, "
     "factors, users, items, global_mean, rating_min, rating_max, source, source_search_path, "
     "user_column::pg_catalog.text, item_column::pg_catalog.text, rating_column::pg_catalog.text, "
-    "item_features, user_features, text_search_config::pg_catalog.oid "
+    "item_features, user_features, text_search_config "
     "FROM pgrec.model_versions WHERE name OPERATOR(pg_catalog.=) $1 AND is_current";
 
 // Column c of the only row of SPI_tuptable as text (palloc'd), or NULL.
@@ -234,8 +236,12 @@ static void fill_catalog(const char *name, ModelCatalog *out)
 	out->rating_column = text_column(COL_RATING_COLUMN);
 	out->item_features = text_column(COL_ITEM_FEATURES);
 	out->user_features = text_column(COL_USER_FEATURES);
-	Datum config = SPI_getbinval(row, desc, COL_TEXT_SEARCH_CONFIG, &isnull);
-	out->text_search_config = isnull ? InvalidOid : DatumGetObjectId(config);
+	// By name: a configuration dropped since is InvalidOid, which its users report (42704).
+	out->text_search_config_name = text_column(COL_TEXT_SEARCH_CONFIG);
+	out->text_search_config =
+	    out->text_search_config_name
+	        ? get_ts_config_oid(stringToQualifiedNameList(out->text_search_config_name), true)
+	        : InvalidOid;
 }
 
 bool read_model_catalog(const char *name, bool latest, MemoryContext context, ModelCatalog *out)

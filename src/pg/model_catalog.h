@@ -32,7 +32,8 @@ struct ModelCatalog
 	char *source_search_path;                        // NULL for a table source
 	char *user_column, *item_column, *rating_column; // rating_column may be NULL
 	char *item_features, *user_features;             // the feature sources, or NULL
-	Oid text_search_config;                          // InvalidOid without feature sources
+	Oid text_search_config;                          // InvalidOid without features or if dropped
+	char *text_search_config_name;                   // as stored, or NULL
 	bool latest; // read with a new snapshot (after the model's lock): so are its factors
 };
 

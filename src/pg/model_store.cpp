@@ -38,7 +38,7 @@ static const char *const insert_model_sql =
     "owner, source_search_path, item_features, user_features, text_search_config) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
     "COALESCE($15, pg_catalog.now()), $16, $17, $18, $19, $20::pg_catalog.regrole, "
-    "$21, $22, $23, $24::pg_catalog.regconfig) RETURNING model_id";
+    "$21, $22, $23, $24::pg_catalog.regconfig::pg_catalog.text) RETURNING model_id";
 
 // Removes the versions older than the last pgrec.keep_versions.
 static const char *const prune_sql =

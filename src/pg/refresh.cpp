@@ -119,21 +119,25 @@ static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, cons
 	return added;
 }
 
-// Gives every new row of one side (old[r] == kNewRow) that has features known to the model its
-// factors from them, through the stored vocabulary, and marks it kProjectedRow; so too, left at
-// zero, a new row of an algorithm that needs this side's features. Returns how many it marked.
+// Gives the new rows of one side (old[r] == kNewRow) their factors from their features known
+// to the model, through the stored vocabulary, and marks them kProjectedRow: every new row of a
+// side whose features the algorithm needs (content's items; left at zero without known
+// features), else those without interactions (the others are folded in from them). Returns how
+// many it marked.
 static size_t project_new_rows(const ModelCatalog &model, pgrec::FeatureSide side,
                                const pgrec::FeatureMatrix &features,
+                               const pgrec::SparseRows &interactions,
                                const pgrec::FeatureVocabulary &vocabulary,
                                const std::vector<int32_t> &map, int64 *old, size_t rows,
                                float *factors, float *bias)
 {
 	const pgrec::AlgorithmEntry &algorithm = *model.algorithm;
 	const int k = model.factors;
+	const bool needed = (algorithm.needs_features & side) != 0;
 	size_t marked = 0;
 	for (size_t r = 0; r < rows; r++)
 	{
-		if (old[r] != kNewRow)
+		if (old[r] != kNewRow || (!needed && interactions.ptr[r + 1] > interactions.ptr[r]))
 			continue;
 		if (marked % 1024 == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -147,7 +151,7 @@ static size_t project_new_rows(const ModelCatalog &model, pgrec::FeatureSide sid
 			                                         features.rows.value.data() + first, n,
 			                                         factors + r * k, bias ? bias + r : NULL));
 		}
-		if (projected || (algorithm.needs_features & side))
+		if (projected || needed)
 		{
 			old[r] = kProjectedRow;
 			marked++;
@@ -206,6 +210,12 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	                     &sources.items, &sources.users);
 	SPI_finish();
 	leave_rights(&rights);
+	if (sources.items.skipped + sources.users.skipped > 0)
+		ereport(NOTICE,
+		        (errmsg_plural("skipped %lld row of the feature sources with a NULL id",
+		                       "skipped %lld rows of the feature sources with a NULL id",
+		                       (unsigned long)(sources.items.skipped + sources.users.skipped),
+		                       (long long)(sources.items.skipped + sources.users.skipped))));
 	if (rows.count == 0)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
 		                errmsg("the source of model \"%s\" has no interactions", name)));
@@ -288,13 +298,14 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 		float *item_degrees = (float *)palloc(sizeof(float) * Max(data.items(), 1));
 		for (size_t i = 0; i < data.items(); i++)
 			item_degrees[i] = (float)(data.by_item.ptr[i + 1] - data.by_item.ptr[i]);
-		// Rows with features known to the model get their factors from them first.
+		// Rows known by their features alone (and all of content's items) get their factors
+		// from them first.
 		new_items = project_new_rows(catalog, pgrec::kItemFeatures, data.item_features,
-		                             current->item_vocabulary, current->item_map, item_old,
-		                             data.items(), item_factors, item_bias);
+		                             data.by_item, current->item_vocabulary, current->item_map,
+		                             item_old, data.items(), item_factors, item_bias);
 		new_users = project_new_rows(catalog, pgrec::kUserFeatures, data.user_features,
-		                             current->user_vocabulary, current->user_map, user_old,
-		                             data.users(), user_factors, user_bias);
+		                             data.by_user, current->user_vocabulary, current->user_map,
+		                             user_old, data.users(), user_factors, user_bias);
 		pgrec::ItemMatrix known_users = {old.user_factors, old.user_bias, NULL, old.users, k};
 		new_items += fold_in_side(data.by_item, item_old, user_old, known_users, user_degrees,
 		                          catalog, item_factors, item_bias);

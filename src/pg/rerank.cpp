@@ -10,6 +10,7 @@
 
 extern "C"
 {
+#include "utils/lsyscache.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/array.h"
@@ -136,7 +137,7 @@ static void read_groups(GroupReader *reader, const int64 *item_ids,
 	if (SPI_execute_with_args(reader->select, 1, types, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read item_groups: %s", SPI_result_code_string(SPI_result));
 	TupleDesc desc = SPI_tuptable->tupdesc;
-	Oid id_type = SPI_gettypeid(desc, 1);
+	Oid id_type = getBaseType(SPI_gettypeid(desc, 1));
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		bool null_id, null_group;

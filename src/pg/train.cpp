@@ -355,7 +355,8 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 
 	size_t k = (size_t)h.factors;
 	double factor_bytes = (double)(data.users() + data.items()) * (k + 1) * sizeof(float);
-	size_t scratch = r.algorithm->scratch_bytes(h, data);
+	size_t scratch = r.algorithm->scratch_bytes(h, data) + run->item_features.bytes() +
+	                 run->user_features.bytes(); // the vocabularies stay until the model is stored
 	if ((double)data.bytes() + factor_bytes + (double)scratch > (double)limit)
 		ereport(ERROR,
 		        (errcode(ERRCODE_OUT_OF_MEMORY),

@@ -26,7 +26,7 @@ CREATE TABLE pgrec.model_versions (
 	rating_column name,
 	item_features text,
 	user_features text,
-	text_search_config regconfig,
+	text_search_config text,
 	created_at timestamptz NOT NULL DEFAULT now(),
 	trained_at timestamptz NOT NULL DEFAULT now(),
 	training_seconds double precision NOT NULL,
@@ -135,7 +135,7 @@ COMMENT ON TABLE pgrec.feature_factors IS 'the features of content and hybrid mo
 COMMENT ON INDEX pgrec.feature_factors_value IS 'finds the features of a visitor or a new item by column and value';
 COMMENT ON COLUMN pgrec.model_versions.item_features IS 'the source of the item features (a table or a query: the id, then one feature per column), or NULL';
 COMMENT ON COLUMN pgrec.model_versions.user_features IS 'the source of the user features, or NULL';
-COMMENT ON COLUMN pgrec.model_versions.text_search_config IS 'the text search configuration that split the text features into words (NULL without features)';
+COMMENT ON COLUMN pgrec.model_versions.text_search_config IS 'the text search configuration that split the text features into words, by name (schema-qualified unless in pg_catalog; NULL without features)';
 COMMENT ON COLUMN pgrec.models.hyperparameters IS 'every hyper-parameter the training used, defaults included';
 COMMENT ON COLUMN pgrec.models.loss_history IS 'training loss after each epoch: RMSE for als, objective per interaction for ials, -log sigmoid for bpr';
 COMMENT ON COLUMN pgrec.models.metrics IS 'the figures of the last pgrec.evaluate() of this model by its owner';

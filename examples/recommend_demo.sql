@@ -78,11 +78,17 @@ SELECT model_id, users, items, round(seconds::numeric, 2) AS seconds
 FROM pgrec.train('demo_hybrid', 'SELECT user_id, item_id FROM demo_train WHERE rating >= 4',
 	'user_id', 'item_id', algorithm => 'hybrid', epochs => 10,
 	item_features => 'SELECT item_id, title, genres FROM demo_movies');
-\echo '    the users whose top 10 it enters, and the films they rated highest'
-SELECT u.user_id, (SELECT string_agg(title, '; ') FROM (SELECT m.title FROM demo_train t
-		JOIN demo_movies m USING (item_id) WHERE t.user_id = u.user_id
+\echo '    the users it fits best, where it ranks among their unseen films, and what they rated highest'
+WITH fits AS (
+	SELECT u.user_id, r.score
+	FROM (SELECT DISTINCT user_id FROM demo_train) u,
+		LATERAL pgrec.recommend('demo_hybrid', u.user_id, 1, candidates => ARRAY[1000000::bigint]) r
+	WHERE r.score IS NOT NULL -- users the model knows (it has their liked films)
+	ORDER BY r.score DESC, u.user_id LIMIT 5)
+SELECT f.user_id, round(f.score::numeric, 3) AS score,
+	(SELECT count(*) + 1 FROM pgrec.recommend('demo_hybrid', f.user_id, 100000) r
+	 WHERE r.score > f.score) AS rank,
+	(SELECT string_agg(title, '; ') FROM (SELECT m.title FROM demo_train t
+		JOIN demo_movies m USING (item_id) WHERE t.user_id = f.user_id
 		ORDER BY t.rating DESC, m.title LIMIT 3) best) AS rated_highest
-FROM (SELECT DISTINCT user_id FROM demo_train) u,
-	LATERAL pgrec.recommend('demo_hybrid', u.user_id, 10) r
-WHERE r.item_id = 1000000
-ORDER BY r.score DESC, u.user_id LIMIT 5;
+FROM fits f ORDER BY f.score DESC, f.user_id;

@@ -117,15 +117,12 @@ class HybridTrainer : public Trainer
 			    // One stream per slice: the same for a seed, epoch and thread count.
 			    Random rng(h_.seed * 0x9e3779b97f4a7c15ULL + epoch_ * 1000003ULL + begin);
 			    std::vector<float> p(k), qi(k), qj(k), diff(k);
+			    const KernelTable &kernel = kernels();
 			    // Adagrad on the loss's gradient plus reg times the parameter.
 			    auto vector_step = [&](float *param, float *sq, const float *direction, float scale)
 			    {
-				    for (int c = 0; c < k; c++)
-				    {
-					    float g = scale * direction[c] + reg * param[c];
-					    sq[c] += g * g;
-					    param[c] -= lr * g / std::sqrt(sq[c]);
-				    }
+				    kernel.adagrad_step(param, sq, direction, scale, reg, lr,
+				                        static_cast<size_t>(k));
 			    };
 			    auto scalar_step = [&](float *param, float *sq, float gradient)
 			    {
@@ -203,10 +200,7 @@ class HybridTrainer : public Trainer
 	// p . q + bias.
 	static float dot(const std::vector<float> &p, const std::vector<float> &q, float bias)
 	{
-		float s = bias;
-		for (size_t c = 0; c < p.size(); c++)
-			s += p[c] * q[c];
-		return s;
+		return bias + dot_product(p.data(), q.data(), p.size());
 	}
 
 	// Allocates and seeds one side: id embeddings for the entities with interactions (rows of

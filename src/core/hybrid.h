@@ -2,6 +2,7 @@
 // from its id and feature embeddings, and one sample's loss and gradient.
 #pragma once
 
+#include "kernels.h"
 #include "sparse_rows.h"
 
 #include <cmath>
@@ -40,13 +41,13 @@ inline float add_feature_embeddings(const float *embeddings, const float *bias, 
                                     const int32_t *features, const float *weights, size_t n,
                                     float *out)
 {
+	const KernelTable &kernel = kernels();
 	float b = 0.0f;
 	for (size_t j = 0; j < n; j++)
 	{
 		const float w = weights[j];
-		const float *e = embeddings + static_cast<size_t>(features[j]) * k;
-		for (int c = 0; c < k; c++)
-			out[c] += w * e[c];
+		kernel.add_scaled(out, embeddings + static_cast<size_t>(features[j]) * k, w,
+		                  static_cast<size_t>(k));
 		if (bias)
 			b += w * bias[features[j]];
 	}

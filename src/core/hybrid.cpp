@@ -18,6 +18,13 @@
 // learning_rate / sqrt(accumulator including this gradient)) on each sample's loss plus
 // regularization/2 |theta|^2 over the parameters the sample touches. One thread is
 // deterministic for a seed (bpr's seeding: one stream per slice); more update lock-free.
+//
+// WARP screens each draw by the item's cached composed vector (warp_negative): the output
+// buffers, exact at the start of an epoch, recomposed for the two items of each update and
+// wholly every max(kCacheRefreshEvery, n) samples of a slice. A draw is thus rejected on a score
+// that may miss the updates its features got from other samples since; the draws that pass are
+// composed afresh and decide. Without item features (and with one thread) the cache is exact and
+// the draws' decisions are those of composing every draw.
 #include "hybrid.h"
 
 #include "algorithm_registry.h"
@@ -41,6 +48,9 @@ namespace
 
 // Rows between two cancel checks when composing the vectors of every user and item.
 constexpr size_t kComposeCheckEvery = 4096;
+
+// Samples of a slice between two refreshes of WARP's whole item vector cache, at least.
+constexpr size_t kCacheRefreshEvery = 4096;
 
 // Throws DataError unless m has no rows or one per entity, with features in range.
 void check_features(const FeatureMatrix &m, size_t entities, const char *side)
@@ -82,6 +92,8 @@ class HybridTrainer : public Trainer
 	{
 		check_features(data.user_features, data.users(), "user");
 		check_features(data.item_features, data.items(), "item");
+		if (b.item_bias == nullptr)
+			throw InvalidArgument("hybrid trains item biases: the item bias buffer is missing");
 		// Sampling an interaction uniformly: the user owning entry e of the CSR.
 		owner_.resize(data.nnz());
 		for (size_t u = 0; u < data.users(); u++)
@@ -108,6 +120,12 @@ class HybridTrainer : public Trainer
 		const float reg = static_cast<float>(h_.regularization);
 		const size_t samples = data_.nnz(), n_warm = warm_items_.size();
 		const HybridSide users = users_.view(model_.users), items = items_.view(model_.items);
+		// WARP's cache of the composed item vectors: the output buffers, exact at the start of
+		// the epoch (compose_all), refreshed for the items each update touches and wholly every
+		// refresh_every samples of a slice (at most one composition per sample).
+		float *cached = b_.item_factors, *cached_bias = b_.item_bias;
+		const size_t k_size = static_cast<size_t>(k);
+		const size_t refresh_every = std::max(kCacheRefreshEvery, n_warm);
 		epoch_++;
 
 		double total = parallel_sum(
@@ -118,6 +136,9 @@ class HybridTrainer : public Trainer
 			    Random rng(h_.seed * 0x9e3779b97f4a7c15ULL + epoch_ * 1000003ULL + begin);
 			    std::vector<float> p(k), qi(k), qj(k), diff(k);
 			    const KernelTable &kernel = kernels();
+			    // Item c's composed vector and bias, written to the cache.
+			    auto refresh = [&](int32_t c)
+			    { cached_bias[c] = compose(items, k, c, cached + c * k_size); };
 			    // Adagrad on the loss's gradient plus reg times the parameter.
 			    auto vector_step = [&](float *param, float *sq, const float *direction, float scale)
 			    {
@@ -148,22 +169,29 @@ class HybridTrainer : public Trainer
 				    double weight = 1.0;
 				    if (kind == HybridLoss::Warp)
 				    {
-					    // Draws that hit a seen item count, as in LightFM.
-					    for (int draws = 1; draws <= kWarpMaxSampled && j < 0; draws++)
-					    {
-						    int32_t c = warm_items_[rng.below(n_warm)];
-						    if (std::binary_search(seen, seen_end, c))
-							    continue;
-						    score_j = dot(p, qj, compose(items, k, c, qj.data()));
-						    if (score_j > score_i - 1.0f)
-						    {
-							    j = c;
-							    weight = std::log(std::max(
-							        1.0, std::floor(static_cast<double>(n_warm - 1) / draws)));
-						    }
-					    }
+					    if (s > begin && (s - begin) % refresh_every == 0)
+						    for (int32_t c : warm_items_)
+							    refresh(c);
+					    // Screened by the cached vectors, decided on the composed one.
+					    int draws;
+					    j = warp_negative(
+					        rng, warm_items_.data(), n_warm, seen, seen_end, score_i,
+					        [&](int32_t c) {
+						        return cached_bias[c] +
+						               kernel.dot_product(p.data(), cached + c * k_size, k_size);
+					        },
+					        [&](int32_t c)
+					        {
+						        float bias = compose(items, k, c, qj.data());
+						        std::copy(qj.begin(), qj.end(), cached + c * k_size);
+						        cached_bias[c] = bias;
+						        return dot(p, qj, bias);
+					        },
+					        &score_j, &draws);
 					    if (j < 0)
 						    continue; // no violating negative: a zero loss
+					    weight = std::log(
+					        std::max(1.0, std::floor(static_cast<double>(n_warm - 1) / draws)));
 				    }
 				    else
 				    {
@@ -182,6 +210,11 @@ class HybridTrainer : public Trainer
 					    diff[c] = qi[c] - qj[c];
 				    for_each_gradient(users, items, k, u, i, j, static_cast<float>(slope), p.data(),
 				                      diff.data(), vector_step, scalar_step);
+				    if (kind == HybridLoss::Warp)
+				    {
+					    refresh(i);
+					    refresh(j);
+				    }
 			    }
 			    return loss;
 		    });

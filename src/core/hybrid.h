@@ -2,9 +2,11 @@
 // from its id and feature embeddings, and one sample's loss and gradient.
 #pragma once
 
+#include "factor_init.h"
 #include "kernels.h"
 #include "sparse_rows.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -70,6 +72,34 @@ inline float compose(const HybridSide &s, int k, int32_t r, float *out)
 		                            static_cast<size_t>(s.rows->ptr[r + 1] - first), out);
 	}
 	return b;
+}
+
+// WARP's negative for a positive scoring score_i: draws items from candidates[0, n) with rng,
+// at most kWarpMaxSampled, until one the user has not seen (ascending in [seen, seen_end)) scores
+// above score_i - 1, and returns it with its score and the draws taken (-1: none in time). A
+// draw of a seen item counts, as in LightFM. screen(c) is a cheap, maybe stale, score of c:
+// a draw it puts at or below score_i - 1 is rejected without more; exact(c) scores the others,
+// and decides. With screen == exact this is the plain rule (seen first, then the score).
+template <class Screen, class Exact>
+int32_t warp_negative(Random &rng, const int32_t *candidates, size_t n, const int32_t *seen,
+                      const int32_t *seen_end, float score_i, Screen &&screen, Exact &&exact,
+                      float *score_j, int *draws)
+{
+	const float margin = score_i - 1.0f;
+	for (int d = 1; d <= kWarpMaxSampled; d++)
+	{
+		const int32_t c = candidates[rng.below(n)];
+		if (screen(c) <= margin || std::binary_search(seen, seen_end, c))
+			continue;
+		*score_j = exact(c);
+		if (*score_j > margin)
+		{
+			*draws = d;
+			return c;
+		}
+	}
+	*draws = kWarpMaxSampled;
+	return -1;
 }
 
 // One sample's loss as a function of x = s_ui - s_uj (the positive's score minus the

@@ -7,7 +7,8 @@
 // embeddings alone (plain matrix factorisation). Score p_u . q_i + b_i.
 //
 // Trained on implicit feedback (interaction values ignored: each distinct (u, i) is one
-// positive, sampled uniformly with replacement, nnz samples an epoch) with a ranking loss
+// positive, taken once an epoch in an order shuffled afresh each epoch, as LightFM does; the
+// rows of the sample kPrefetchAhead positions on are prefetched) with a ranking loss
 // (Hyperparameters::loss): WARP (Weston et al. 2011, as LightFM has it: draw negatives among the
 // items with interactions until one scores above s_ui - 1, at most kWarpMaxSampled, and scale
 // the hinge 1 - x by log(max(1, floor((n - 1) / draws)))) or BPR (-log sigmoid(x)), x = s_ui -
@@ -52,6 +53,15 @@ constexpr size_t kComposeCheckEvery = 4096;
 // Samples of a slice between two refreshes of WARP's whole item vector cache, at least.
 constexpr size_t kCacheRefreshEvery = 4096;
 
+// How many samples ahead the user's and the positive's rows are prefetched.
+constexpr size_t kPrefetchAhead = 4;
+
+// One positive: a user and an item it interacted with.
+struct Positive
+{
+	int32_t user, item;
+};
+
 // Throws DataError unless m has no rows or one per entity, with features in range.
 void check_features(const FeatureMatrix &m, size_t entities, const char *side)
 {
@@ -94,11 +104,11 @@ class HybridTrainer : public Trainer
 		check_features(data.item_features, data.items(), "item");
 		if (b.item_bias == nullptr)
 			throw InvalidArgument("hybrid trains item biases: the item bias buffer is missing");
-		// Sampling an interaction uniformly: the user owning entry e of the CSR.
-		owner_.resize(data.nnz());
+		// The positives, in CSR order until the first epoch shuffles them.
+		positives_.reserve(data.nnz());
 		for (size_t u = 0; u < data.users(); u++)
-			std::fill(owner_.begin() + data.by_user.ptr[u],
-			          owner_.begin() + data.by_user.ptr[u + 1], static_cast<int32_t>(u));
+			for (int64_t e = data.by_user.ptr[u]; e < data.by_user.ptr[u + 1]; e++)
+				positives_.push_back({static_cast<int32_t>(u), data.by_user.index[e]});
 		for (size_t i = 0; i < data.items(); i++)
 			if (data.by_item.ptr[i + 1] > data.by_item.ptr[i])
 				warm_items_.push_back(static_cast<int32_t>(i));
@@ -127,6 +137,10 @@ class HybridTrainer : public Trainer
 		const size_t k_size = static_cast<size_t>(k);
 		const size_t refresh_every = std::max(kCacheRefreshEvery, n_warm);
 		epoch_++;
+		// Fisher-Yates with the epoch's stream: the same order for a seed and epoch.
+		Random order(h_.seed * 0xbf58476d1ce4e5b9ULL + epoch_);
+		for (size_t e = samples; e > 1; e--)
+			std::swap(positives_[e - 1], positives_[order.below(e)]);
 
 		double total = parallel_sum(
 		    samples, h_.threads,
@@ -156,8 +170,15 @@ class HybridTrainer : public Trainer
 			    {
 				    if ((s - begin) % 4096 == 0)
 					    cancel.check();
-				    size_t e = rng.below(samples);
-				    int32_t u = owner_[e], i = data_.by_user.index[e];
+				    if (s + kPrefetchAhead < end)
+				    {
+					    const Positive next = positives_[s + kPrefetchAhead];
+					    __builtin_prefetch(data_.by_user.index.data() +
+					                       data_.by_user.ptr[next.user]);
+					    prefetch(users.id_factors + next.user * k_size, k_size);
+					    prefetch(items.id_factors + next.item * k_size, k_size);
+				    }
+				    int32_t u = positives_[s].user, i = positives_[s].item;
 				    const int32_t *seen = data_.by_user.index.data() + data_.by_user.ptr[u];
 				    const int32_t *seen_end = data_.by_user.index.data() + data_.by_user.ptr[u + 1];
 				    compose(users, k, u, p.data());
@@ -230,6 +251,13 @@ class HybridTrainer : public Trainer
 	}
 
   private:
+	// Prefetches the cache lines of n floats at p.
+	static void prefetch(const float *p, size_t n)
+	{
+		for (size_t c = 0; c < n; c += 64 / sizeof(float))
+			__builtin_prefetch(p + c);
+	}
+
 	// p . q + bias.
 	static float dot(const std::vector<float> &p, const std::vector<float> &q, float bias)
 	{
@@ -292,7 +320,8 @@ class HybridTrainer : public Trainer
 	}
 
 	uint64_t epoch_ = 0;
-	std::vector<int32_t> owner_, warm_items_;
+	std::vector<Positive> positives_;
+	std::vector<int32_t> warm_items_;
 	SideStore users_, items_;
 	FeatureModel model_;
 };
@@ -318,7 +347,7 @@ size_t hybrid_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 	                     data.items() + item_features);
 	size_t per_thread = 4 * k * sizeof(float);
 	return floats * sizeof(float) + data.user_features.rows.bytes() +
-	       data.item_features.rows.bytes() + (data.nnz() + data.items()) * sizeof(int32_t) +
+	       data.item_features.rows.bytes() + (2 * data.nnz() + data.items()) * sizeof(int32_t) +
 	       per_thread * static_cast<size_t>(h.threads);
 }
 

@@ -1,5 +1,5 @@
 // The parts of the hybrid (LightFM-style) trainer its tests check: composing an entity's vector
-// from its id and feature embeddings, and one sample's loss and gradient.
+// from its id and feature embeddings, WARP's choice of a negative, one sample's loss and gradient.
 #pragma once
 
 #include "factor_init.h"

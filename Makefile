@@ -35,7 +35,7 @@ include $(PGXS)
 # Kernels: one object per instruction set, chosen at run time (src/core/kernels.cpp and
 # dense_blocks.cpp), so the library runs on any x86-64 and uses AVX2 or AVX-512 where the CPU
 # has them.
-KERNEL_FLAGS = -O3 -ffp-contract=fast
+KERNEL_FLAGS = -O3 -ffp-contract=fast -fno-math-errno
 src/core/kernels_generic.o src/core/dense_blocks_generic.o: override CXXFLAGS += $(KERNEL_FLAGS)
 ifeq ($(shell uname -m),x86_64)
 src/core/kernels_avx2.o src/core/dense_blocks_avx2.o: override CXXFLAGS += $(KERNEL_FLAGS) -mavx2 -mfma

@@ -3,8 +3,13 @@
 // Usage: standalone_train --train F --test F [--format triples|lines] [--algorithm als|ials|bpr]
 //        [--factors N] [--epochs N] [--regularization X] [--alpha X] [--learning-rate X]
 //        [--threads N] [--seed N] [--k N] [--min-rating X] [--every N] [--normalization X]
+//        [--loss warp|bpr] [--item-features F] [--user-features F] [--cold-items F --cold-test F]
+// Feature files hold `id<TAB>feature<TAB>value` lines (every feature a category, value ignored);
+// they are read for the algorithms that learn from features. --cold-items lists items held out of
+// training and --cold-test their positives: each user with one ranks the held-out items (AUC).
 #include "algorithm_registry.h"
 #include "evaluation.h"
+#include "feature_builder.h"
 
 #include <algorithm>
 #include <chrono>
@@ -69,6 +74,72 @@ Triples read_file(const std::string &path, bool lines, double min_rating)
 	return t;
 }
 
+// The features of `id<TAB>feature<TAB>value` lines as categories of one column, in builder.
+void read_features(const std::string &path, pgrec::FeatureBuilder *builder)
+{
+	std::ifstream in(path);
+	if (!in)
+	{
+		std::fprintf(stderr, "cannot read %s\n", path.c_str());
+		std::exit(2);
+	}
+	std::map<int64_t, std::vector<std::string>> rows;
+	std::string line;
+	while (std::getline(in, line))
+	{
+		size_t tab = line.find('\t'), end = line.find('\t', tab + 1);
+		if (tab == std::string::npos)
+			continue;
+		rows[std::stoll(line.substr(0, tab))].push_back(line.substr(tab + 1, end - tab - 1));
+	}
+	for (const auto &row : rows)
+	{
+		builder->begin_entity(row.first);
+		for (const std::string &f : row.second)
+			builder->add(0, pgrec::FeatureKind::Category, f.data(), f.size(), 1.0f);
+	}
+}
+
+// The mean over users of the AUC of the held-out candidates ranked by score (ties by index):
+// the share of (liked, not liked) candidate pairs ordered right.
+double cold_auc(const std::vector<float> &uf, const std::vector<float> &itf,
+                const std::vector<float> &ib, bool biases, int dim,
+                const std::vector<int32_t> &candidates,
+                const std::map<int64_t, std::vector<int32_t>> &liked)
+{
+	double sum = 0.0;
+	size_t users = 0;
+	std::vector<std::pair<float, int32_t>> order(candidates.size());
+	for (const auto &entry : liked)
+	{
+		const size_t p = entry.second.size(), n = candidates.size();
+		if (p == 0 || p >= n)
+			continue;
+		const float *pu = uf.data() + entry.first * dim;
+		for (size_t c = 0; c < n; c++)
+		{
+			const float *qi = itf.data() + static_cast<size_t>(candidates[c]) * dim;
+			float s = biases ? ib[candidates[c]] : 0.0f;
+			for (int d = 0; d < dim; d++)
+				s += pu[d] * qi[d];
+			order[c] = {-s, candidates[c]};
+		}
+		std::sort(order.begin(), order.end());
+		// Pairs ordered right: for each liked candidate, the not-liked ones ranked below it.
+		double right = 0.0;
+		size_t liked_above = 0;
+		for (size_t r = 0; r < n; r++)
+			if (std::binary_search(entry.second.begin(), entry.second.end(), order[r].second))
+			{
+				right += static_cast<double>(n - r - 1) - static_cast<double>(p - liked_above - 1);
+				liked_above++;
+			}
+		sum += right / (static_cast<double>(p) * static_cast<double>(n - p));
+		users++;
+	}
+	return users ? sum / static_cast<double>(users) : 0.0;
+}
+
 double now()
 {
 	return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
@@ -124,6 +195,7 @@ int main(int argc, char **argv)
 	h.init_scale = std::atof(opt["--init-scale"].c_str());
 	h.cg_steps = std::atoi(opt["--cg-steps"].c_str());
 	h.normalization = std::atof(opt["--normalization"].c_str());
+	h.loss = opt.count("--loss") && opt["--loss"] == "bpr" ? 1 : 0;
 	int k = std::atoi(opt["--k"].c_str()), every = std::atoi(opt["--every"].c_str());
 	bool lines = opt["--format"] == "lines";
 	double min_rating = std::atof(opt["--min-rating"].c_str());
@@ -136,6 +208,21 @@ int main(int argc, char **argv)
 	    pgrec::build_interactions(train.users.data(), train.items.data(),
 	                              entry->explicit_feedback ? train.values.data() : nullptr,
 	                              train.users.size(), pgrec::duplicate_policy(*entry));
+	pgrec::FeatureBuilder item_features, user_features;
+	bool with_items = opt.count("--item-features") && (entry->feature_sides & pgrec::kItemFeatures);
+	bool with_users = opt.count("--user-features") && (entry->feature_sides & pgrec::kUserFeatures);
+	if (with_items)
+		read_features(opt["--item-features"], &item_features);
+	if (with_users)
+		read_features(opt["--user-features"], &user_features);
+	{
+		std::vector<int64_t> u = user_features.entities(), i = item_features.entities();
+		pgrec::add_entities(&data, u.data(), u.size(), i.data(), i.size());
+		if (with_items)
+			data.item_features = item_features.build(data.item_ids);
+		if (with_users)
+			data.user_features = user_features.build(data.user_ids);
+	}
 	std::vector<float> uf(data.users() * h.factors), itf(data.items() * h.factors);
 	std::vector<float> ub(data.users()), ib(data.items());
 	bool biases = entry->biases;
@@ -213,5 +300,30 @@ int main(int argc, char **argv)
 	            t_read - t0, t_data - t_read, train_seconds, train_seconds / h.epochs, data.users(),
 	            data.items(), data.nnz());
 	evaluate("final:");
+	if (opt.count("--cold-items") && opt.count("--cold-test"))
+	{
+		Triples cold = read_file(opt["--cold-test"], true, min_rating);
+		std::ifstream in(opt["--cold-items"]);
+		std::vector<int32_t> candidates;
+		int64_t id;
+		while (in >> id)
+		{
+			int64_t i = pgrec::dense_index(data.item_ids.data(), data.items(), id);
+			if (i >= 0)
+				candidates.push_back(static_cast<int32_t>(i));
+		}
+		std::map<int64_t, std::vector<int32_t>> liked;
+		for (size_t r = 0; r < cold.users.size(); r++)
+		{
+			int64_t u = pgrec::dense_index(data.user_ids.data(), data.users(), cold.users[r]);
+			int64_t i = pgrec::dense_index(data.item_ids.data(), data.items(), cold.items[r]);
+			if (u >= 0 && i >= 0)
+				liked[u].push_back(static_cast<int32_t>(i));
+		}
+		for (auto &entry : liked)
+			std::sort(entry.second.begin(), entry.second.end());
+		std::printf("cold items: %zu of them, auc=%.4f over %zu users\n", candidates.size(),
+		            cold_auc(uf, itf, ib, biases, h.factors, candidates, liked), liked.size());
+	}
 	return 0;
 }

@@ -131,7 +131,8 @@ constexpr Hyperparameters neighbor_defaults(int neighbors, double regularization
 }
 
 // LightFM's learning rate and loss (WARP); regularization and init_scale picked on an ML-100K
-// random 80/20 split (ratings >= 4) without features; to be tuned on ML-1M in the SQL layer.
+// random 80/20 split (ratings >= 4) without features, and still the best of a sweep on ML-1M
+// with features (bench/README.md, issue 10).
 constexpr Hyperparameters hybrid_defaults()
 {
 	Hyperparameters h;

@@ -7,7 +7,8 @@
 // embeddings alone (plain matrix factorisation). Score p_u . q_i + b_i.
 //
 // Trained on implicit feedback (interaction values ignored: each distinct (u, i) is one
-// positive, sampled uniformly with replacement, nnz samples an epoch) with a ranking loss
+// positive, taken once an epoch in an order shuffled afresh each epoch, as LightFM does; the
+// rows of the sample kPrefetchAhead positions on are prefetched) with a ranking loss
 // (Hyperparameters::loss): WARP (Weston et al. 2011, as LightFM has it: draw negatives among the
 // items with interactions until one scores above s_ui - 1, at most kWarpMaxSampled, and scale
 // the hinge 1 - x by log(max(1, floor((n - 1) / draws)))) or BPR (-log sigmoid(x)), x = s_ui -
@@ -18,6 +19,13 @@
 // learning_rate / sqrt(accumulator including this gradient)) on each sample's loss plus
 // regularization/2 |theta|^2 over the parameters the sample touches. One thread is
 // deterministic for a seed (bpr's seeding: one stream per slice); more update lock-free.
+//
+// WARP screens each draw by the item's cached composed vector (warp_negative): the output
+// buffers, exact at the start of an epoch, recomposed for the two items of each update and
+// wholly every max(kCacheRefreshEvery, n) samples of a slice. A draw is thus rejected on a score
+// that may miss the updates its features got from other samples since; the draws that pass are
+// composed afresh and decide. Without item features (and with one thread) the cache is exact and
+// the draws' decisions are those of composing every draw.
 #include "hybrid.h"
 
 #include "algorithm_registry.h"
@@ -41,6 +49,18 @@ namespace
 
 // Rows between two cancel checks when composing the vectors of every user and item.
 constexpr size_t kComposeCheckEvery = 4096;
+
+// Samples of a slice between two refreshes of WARP's whole item vector cache, at least.
+constexpr size_t kCacheRefreshEvery = 4096;
+
+// How many samples ahead the user's and the positive's rows are prefetched.
+constexpr size_t kPrefetchAhead = 4;
+
+// One positive: a user and an item it interacted with.
+struct Positive
+{
+	int32_t user, item;
+};
 
 // Throws DataError unless m has no rows or one per entity, with features in range.
 void check_features(const FeatureMatrix &m, size_t entities, const char *side)
@@ -82,11 +102,13 @@ class HybridTrainer : public Trainer
 	{
 		check_features(data.user_features, data.users(), "user");
 		check_features(data.item_features, data.items(), "item");
-		// Sampling an interaction uniformly: the user owning entry e of the CSR.
-		owner_.resize(data.nnz());
+		if (b.item_bias == nullptr)
+			throw InvalidArgument("hybrid trains item biases: the item bias buffer is missing");
+		// The positives, in CSR order until the first epoch shuffles them.
+		positives_.reserve(data.nnz());
 		for (size_t u = 0; u < data.users(); u++)
-			std::fill(owner_.begin() + data.by_user.ptr[u],
-			          owner_.begin() + data.by_user.ptr[u + 1], static_cast<int32_t>(u));
+			for (int64_t e = data.by_user.ptr[u]; e < data.by_user.ptr[u + 1]; e++)
+				positives_.push_back({static_cast<int32_t>(u), data.by_user.index[e]});
 		for (size_t i = 0; i < data.items(); i++)
 			if (data.by_item.ptr[i + 1] > data.by_item.ptr[i])
 				warm_items_.push_back(static_cast<int32_t>(i));
@@ -108,7 +130,17 @@ class HybridTrainer : public Trainer
 		const float reg = static_cast<float>(h_.regularization);
 		const size_t samples = data_.nnz(), n_warm = warm_items_.size();
 		const HybridSide users = users_.view(model_.users), items = items_.view(model_.items);
+		// WARP's cache of the composed item vectors: the output buffers, exact at the start of
+		// the epoch (compose_all), refreshed for the items each update touches and wholly every
+		// refresh_every samples of a slice (at most one composition per sample).
+		float *cached = b_.item_factors, *cached_bias = b_.item_bias;
+		const size_t k_size = static_cast<size_t>(k);
+		const size_t refresh_every = std::max(kCacheRefreshEvery, n_warm);
 		epoch_++;
+		// Fisher-Yates with the epoch's stream: the same order for a seed and epoch.
+		Random order(h_.seed * 0xbf58476d1ce4e5b9ULL + epoch_);
+		for (size_t e = samples; e > 1; e--)
+			std::swap(positives_[e - 1], positives_[order.below(e)]);
 
 		double total = parallel_sum(
 		    samples, h_.threads,
@@ -117,15 +149,15 @@ class HybridTrainer : public Trainer
 			    // One stream per slice: the same for a seed, epoch and thread count.
 			    Random rng(h_.seed * 0x9e3779b97f4a7c15ULL + epoch_ * 1000003ULL + begin);
 			    std::vector<float> p(k), qi(k), qj(k), diff(k);
+			    const KernelTable &kernel = kernels();
+			    // Item c's composed vector and bias, written to the cache.
+			    auto refresh = [&](int32_t c)
+			    { cached_bias[c] = compose(items, k, c, cached + c * k_size); };
 			    // Adagrad on the loss's gradient plus reg times the parameter.
 			    auto vector_step = [&](float *param, float *sq, const float *direction, float scale)
 			    {
-				    for (int c = 0; c < k; c++)
-				    {
-					    float g = scale * direction[c] + reg * param[c];
-					    sq[c] += g * g;
-					    param[c] -= lr * g / std::sqrt(sq[c]);
-				    }
+				    kernel.adagrad_step(param, sq, direction, scale, reg, lr,
+				                        static_cast<size_t>(k));
 			    };
 			    auto scalar_step = [&](float *param, float *sq, float gradient)
 			    {
@@ -138,8 +170,15 @@ class HybridTrainer : public Trainer
 			    {
 				    if ((s - begin) % 4096 == 0)
 					    cancel.check();
-				    size_t e = rng.below(samples);
-				    int32_t u = owner_[e], i = data_.by_user.index[e];
+				    if (s + kPrefetchAhead < end)
+				    {
+					    const Positive next = positives_[s + kPrefetchAhead];
+					    __builtin_prefetch(data_.by_user.index.data() +
+					                       data_.by_user.ptr[next.user]);
+					    prefetch(users.id_factors + next.user * k_size, k_size);
+					    prefetch(items.id_factors + next.item * k_size, k_size);
+				    }
+				    int32_t u = positives_[s].user, i = positives_[s].item;
 				    const int32_t *seen = data_.by_user.index.data() + data_.by_user.ptr[u];
 				    const int32_t *seen_end = data_.by_user.index.data() + data_.by_user.ptr[u + 1];
 				    compose(users, k, u, p.data());
@@ -151,22 +190,29 @@ class HybridTrainer : public Trainer
 				    double weight = 1.0;
 				    if (kind == HybridLoss::Warp)
 				    {
-					    // Draws that hit a seen item count, as in LightFM.
-					    for (int draws = 1; draws <= kWarpMaxSampled && j < 0; draws++)
-					    {
-						    int32_t c = warm_items_[rng.below(n_warm)];
-						    if (std::binary_search(seen, seen_end, c))
-							    continue;
-						    score_j = dot(p, qj, compose(items, k, c, qj.data()));
-						    if (score_j > score_i - 1.0f)
-						    {
-							    j = c;
-							    weight = std::log(std::max(
-							        1.0, std::floor(static_cast<double>(n_warm - 1) / draws)));
-						    }
-					    }
+					    if (s > begin && (s - begin) % refresh_every == 0)
+						    for (int32_t c : warm_items_)
+							    refresh(c);
+					    // Screened by the cached vectors, decided on the composed one.
+					    int draws;
+					    j = warp_negative(
+					        rng, warm_items_.data(), n_warm, seen, seen_end, score_i,
+					        [&](int32_t c) {
+						        return cached_bias[c] +
+						               kernel.dot_product(p.data(), cached + c * k_size, k_size);
+					        },
+					        [&](int32_t c)
+					        {
+						        float bias = compose(items, k, c, qj.data());
+						        std::copy(qj.begin(), qj.end(), cached + c * k_size);
+						        cached_bias[c] = bias;
+						        return dot(p, qj, bias);
+					        },
+					        &score_j, &draws);
 					    if (j < 0)
 						    continue; // no violating negative: a zero loss
+					    weight = std::log(
+					        std::max(1.0, std::floor(static_cast<double>(n_warm - 1) / draws)));
 				    }
 				    else
 				    {
@@ -185,6 +231,11 @@ class HybridTrainer : public Trainer
 					    diff[c] = qi[c] - qj[c];
 				    for_each_gradient(users, items, k, u, i, j, static_cast<float>(slope), p.data(),
 				                      diff.data(), vector_step, scalar_step);
+				    if (kind == HybridLoss::Warp)
+				    {
+					    refresh(i);
+					    refresh(j);
+				    }
 			    }
 			    return loss;
 		    });
@@ -200,13 +251,17 @@ class HybridTrainer : public Trainer
 	}
 
   private:
+	// Prefetches the cache lines of n floats at p.
+	static void prefetch(const float *p, size_t n)
+	{
+		for (size_t c = 0; c < n; c += 64 / sizeof(float))
+			__builtin_prefetch(p + c);
+	}
+
 	// p . q + bias.
 	static float dot(const std::vector<float> &p, const std::vector<float> &q, float bias)
 	{
-		float s = bias;
-		for (size_t c = 0; c < p.size(); c++)
-			s += p[c] * q[c];
-		return s;
+		return bias + dot_product(p.data(), q.data(), p.size());
 	}
 
 	// Allocates and seeds one side: id embeddings for the entities with interactions (rows of
@@ -265,7 +320,8 @@ class HybridTrainer : public Trainer
 	}
 
 	uint64_t epoch_ = 0;
-	std::vector<int32_t> owner_, warm_items_;
+	std::vector<Positive> positives_;
+	std::vector<int32_t> warm_items_;
 	SideStore users_, items_;
 	FeatureModel model_;
 };
@@ -291,7 +347,7 @@ size_t hybrid_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 	                     data.items() + item_features);
 	size_t per_thread = 4 * k * sizeof(float);
 	return floats * sizeof(float) + data.user_features.rows.bytes() +
-	       data.item_features.rows.bytes() + (data.nnz() + data.items()) * sizeof(int32_t) +
+	       data.item_features.rows.bytes() + (2 * data.nnz() + data.items()) * sizeof(int32_t) +
 	       per_thread * static_cast<size_t>(h.threads);
 }
 

@@ -1,5 +1,6 @@
-// Numeric kernels over float vectors: dot product, distances, norms and the batched dot product
-// used by scans. Dispatches once, at first use, to the widest SIMD set the CPU supports.
+// Numeric kernels over float vectors: dot product, distances, norms, the batched dot product
+// used by scans and the SGD updates of hybrid. Dispatches once, at first use, to the widest SIMD
+// set the CPU supports.
 #pragma once
 
 #include <cstddef>
@@ -25,6 +26,12 @@ struct KernelTable
 	CosineParts (*cosine_parts)(const float *a, const float *b, size_t n);
 	void (*dot_product_batch)(const float *rows, size_t count, size_t dim, const float *query,
 	                          float *scores);
+	// out += w * x.
+	void (*add_scaled)(float *out, const float *x, float w, size_t n);
+	// One Adagrad step on n parameters: g = scale * direction + reg * param, sq += g * g,
+	// param -= lr * g / sqrt(sq) (element-wise; the three arrays must not overlap).
+	void (*adagrad_step)(float *param, float *sq, const float *direction, float scale, float reg,
+	                     float lr, size_t n);
 };
 
 // The tables of each instruction set; the SIMD ones are null when not compiled in.

@@ -28,6 +28,20 @@ inline vfloat load(const float *p)
 	return v;
 }
 
+inline void store(float *p, vfloat v)
+{
+	std::memcpy(p, &v, sizeof v);
+}
+
+// Lane by lane; one instruction (sqrtps) with -fno-math-errno, which the kernel files get. The
+// builtin, not std::sqrt: no inline function shared with the other instruction sets' files.
+inline vfloat square_root(vfloat v)
+{
+	for (size_t i = 0; i < W; i++)
+		v[i] = __builtin_sqrtf(v[i]);
+	return v;
+}
+
 inline float horizontal_sum(vfloat v)
 {
 	float s = 0.0f;
@@ -161,6 +175,35 @@ void simd_dot_product_batch(const float *rows, size_t count, size_t dim, const f
 		scores[r] = simd_dot_product(rows + r * dim, query, dim);
 }
 
+void simd_add_scaled(float *out, const float *x, float w, size_t n)
+{
+	size_t i = 0;
+	for (; i + W <= n; i += W)
+		store(out + i, load(out + i) + w * load(x + i));
+	for (; i < n; i++)
+		out[i] += w * x[i];
+}
+
+void simd_adagrad_step(float *param, float *sq, const float *direction, float scale, float reg,
+                       float lr, size_t n)
+{
+	size_t i = 0;
+	for (; i + W <= n; i += W)
+	{
+		vfloat p = load(param + i);
+		vfloat g = scale * load(direction + i) + reg * p;
+		vfloat s = load(sq + i) + g * g;
+		store(sq + i, s);
+		store(param + i, p - lr * g / square_root(s));
+	}
+	for (; i < n; i++)
+	{
+		float g = scale * direction[i] + reg * param[i];
+		sq[i] += g * g;
+		param[i] -= lr * g / __builtin_sqrtf(sq[i]);
+	}
+}
+
 } // namespace
 } // namespace pgrec
 
@@ -173,6 +216,8 @@ void simd_dot_product_batch(const float *rows, size_t count, size_t dim, const f
 		                                  simd_l2_squared_distance,                                \
 		                                  simd_l1_distance,                                        \
 		                                  simd_cosine_parts,                                       \
-		                                  simd_dot_product_batch};                                 \
+		                                  simd_dot_product_batch,                                  \
+		                                  simd_add_scaled,                                         \
+		                                  simd_adagrad_step};                                      \
 		return &table;                                                                             \
 	}

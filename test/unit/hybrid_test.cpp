@@ -1,5 +1,6 @@
 // Unit tests of the hybrid (LightFM-style) trainer: its per-sample gradients against central
-// finite differences, cold items and users from features on planted genres, determinism.
+// finite differences, WARP's screened negatives, cold items and users from features on planted
+// genres, determinism.
 #include "algorithm_registry.h"
 #include "core_errors.h"
 #include "factor_init.h"
@@ -319,6 +320,76 @@ TEST(Hybrid, ColdItemsAreTheirFeaturesAndRankByGenre)
 		EXPECT_GT(mean_auc, 0.85);
 		EXPECT_GT(mixed_auc, 0.97);
 	}
+}
+
+// warp_negative with an exact screen takes the plain rule's decisions (a seen draw skipped, the
+// first unseen one above score_i - 1 taken), draw for draw; with a stale screen it takes the
+// same stream of draws and only skips more: its negative is unseen and above the margin on the
+// exact score, and differs from the plain rule's only when the screen put that one below it.
+TEST(Hybrid, WarpNegativeIsScreenedThenDecidedExactly)
+{
+	const size_t n = 50;
+	std::vector<int32_t> candidates(n), seen = {2, 3, 5, 8, 13, 21, 34};
+	std::iota(candidates.begin(), candidates.end(), 0);
+	std::vector<float> score(n), stale(n);
+	pgrec::Random values(3);
+	for (size_t c = 0; c < n; c++)
+	{
+		score[c] = static_cast<float>(values.uniform() * 2.0 - 1.0);
+		stale[c] = score[c] + static_cast<float>(values.uniform() - 0.5) * 0.6f;
+	}
+	auto exact = [&](int32_t c) { return score[c]; };
+	auto screen = [&](int32_t c) { return stale[c]; };
+	auto is_seen = [&](int32_t c) { return std::binary_search(seen.begin(), seen.end(), c); };
+	int found = 0, differed = 0;
+	for (uint64_t trial = 0; trial < 2000; trial++)
+	{
+		const float score_i = static_cast<float>(trial % 10) * 0.22f; // margin -1 to 0.98
+		const float margin = score_i - 1.0f;
+		pgrec::Random plain(trial), same(trial), screened(trial);
+		int32_t expect = -1;
+		int expect_draws = pgrec::kWarpMaxSampled;
+		for (int d = 1; d <= pgrec::kWarpMaxSampled && expect < 0; d++)
+		{
+			int32_t c = candidates[plain.below(n)];
+			if (!is_seen(c) && score[c] > margin)
+				expect = c, expect_draws = d;
+		}
+		float score_j = 0.0f;
+		int draws = 0;
+		int32_t got =
+		    pgrec::warp_negative(same, candidates.data(), n, seen.data(), seen.data() + seen.size(),
+		                         score_i, exact, exact, &score_j, &draws);
+		ASSERT_EQ(got, expect) << trial;
+		EXPECT_EQ(draws, expect_draws);
+		if (got >= 0)
+		{
+			EXPECT_EQ(score_j, score[got]);
+		}
+		found += got >= 0;
+		got = pgrec::warp_negative(screened, candidates.data(), n, seen.data(),
+		                           seen.data() + seen.size(), score_i, screen, exact, &score_j,
+		                           &draws);
+		if (got >= 0)
+		{
+			EXPECT_FALSE(is_seen(got));
+			EXPECT_GT(score[got], margin);
+			EXPECT_GT(stale[got], margin);
+			EXPECT_EQ(score_j, score[got]);
+			EXPECT_GE(draws, expect_draws);
+		}
+		if (got != expect)
+		{
+			differed++;
+			ASSERT_GE(expect, 0) << "a stale screen cannot find a negative the plain rule misses";
+			EXPECT_LE(stale[expect], margin);
+		}
+	}
+	// Both outcomes occur, and the staleness changes some decisions, not most.
+	EXPECT_GT(found, 200);
+	EXPECT_LT(found, 1900);
+	EXPECT_GT(differed, 10);
+	EXPECT_LT(differed, 600);
 }
 
 // One thread and one seed give the same model; another seed another one.

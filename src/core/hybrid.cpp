@@ -118,7 +118,6 @@ class HybridTrainer : public Trainer
 		Random rng(h.seed ^ 0x6a09e667f3bcc908ULL);
 		init_side(&users_, data.by_user, data.user_features, false, &model_.users, rng);
 		init_side(&items_, data.by_item, data.item_features, true, &model_.items, rng);
-		compose_all(no_cancel());
 	}
 
 	// nnz SGD steps, then every user's and item's vector written to the buffers.
@@ -136,6 +135,8 @@ class HybridTrainer : public Trainer
 		float *cached = b_.item_factors, *cached_bias = b_.item_bias;
 		const size_t k_size = static_cast<size_t>(k);
 		const size_t refresh_every = std::max(kCacheRefreshEvery, n_warm);
+		if (epoch_ == 0)
+			compose_all(cancel); // the initial vectors, which the cache starts from
 		epoch_++;
 		// Fisher-Yates with the epoch's stream: the same order for a seed and epoch.
 		Random order(h_.seed * 0xbf58476d1ce4e5b9ULL + epoch_);

@@ -266,4 +266,10 @@ void read_feature_sources(const char *item_source, const char *user_source, Oid 
 	if (user_source)
 		read_features(user_source, "user features", config, limit - Min(limit, items->bytes()),
 		              users, context, user_columns);
+	int64 skipped =
+	    (item_source ? item_columns->skipped : 0) + (user_source ? user_columns->skipped : 0);
+	if (skipped > 0)
+		ereport(NOTICE, (errmsg_plural("skipped %lld row of the feature sources with a NULL id",
+		                               "skipped %lld rows of the feature sources with a NULL id",
+		                               (unsigned long)skipped, (long long)skipped)));
 }

@@ -37,8 +37,9 @@ void read_features(const char *source, const char *what, Oid config, size_t memo
                    pgrec::FeatureBuilder *builder, MemoryContext context, FeatureColumns *out);
 
 // Reads the feature sources of a model (each NULL: none) into the builders and their columns
-// into *item_columns and *user_columns, after checking that config still exists; SPI must be
-// connected, the rights to read them entered. May ereport.
+// into *item_columns and *user_columns, after checking that config still exists, and says in a
+// NOTICE how many rows had a NULL id; SPI must be connected, the rights to read them entered.
+// May ereport.
 void read_feature_sources(const char *item_source, const char *user_source, Oid config,
                           const char *model_name, pgrec::FeatureBuilder *items,
                           pgrec::FeatureBuilder *users, MemoryContext context,

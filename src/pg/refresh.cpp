@@ -210,12 +210,6 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	                     &sources.items, &sources.users);
 	SPI_finish();
 	leave_rights(&rights);
-	if (sources.items.skipped + sources.users.skipped > 0)
-		ereport(NOTICE,
-		        (errmsg_plural("skipped %lld row of the feature sources with a NULL id",
-		                       "skipped %lld rows of the feature sources with a NULL id",
-		                       (unsigned long)(sources.items.skipped + sources.users.skipped),
-		                       (long long)(sources.items.skipped + sources.users.skipped))));
 	if (rows.count == 0)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
 		                errmsg("the source of model \"%s\" has no interactions", name)));

@@ -310,12 +310,6 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	FeatureSources features = {};
 	ereport(DEBUG1, (errmsg("reading the interactions of model \"%s\"", r.name)));
 	read_source(r, run_context, &rows, run, &features);
-	if (features.items.skipped + features.users.skipped > 0)
-		ereport(NOTICE,
-		        (errmsg_plural("skipped %lld row of the feature sources with a NULL id",
-		                       "skipped %lld rows of the feature sources with a NULL id",
-		                       (unsigned long)(features.items.skipped + features.users.skipped),
-		                       (long long)(features.items.skipped + features.users.skipped))));
 	if (rows.count == 0)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("no interactions to train on"),
 		                rows.skipped > 0

@@ -34,7 +34,7 @@ static const char *const column_kind_sql =
 // of a repeated one, which counts once as in training), found through feature_factors_value.
 static const char *const features_sql =
     "SELECT DISTINCT ON (f.feature) f.\"offset\", f.scale, f.bias, f.factors, "
-    "v.n::pg_catalog.int4 "
+    "v.n::pg_catalog.int4, f.value "
     "FROM pg_catalog.unnest($4::pg_catalog.text[]) WITH ORDINALITY AS v(value, n) "
     "JOIN pgrec.feature_factors f ON f.model_id OPERATOR(pg_catalog.=) $1 AND f.side "
     "OPERATOR(pg_catalog.=) $2 AND f.column_name OPERATOR(pg_catalog.=) $3 AND f.value "
@@ -42,17 +42,17 @@ static const char *const features_sql =
 
 // The one feature of a numeric column.
 static const char *const number_feature_sql =
-    "SELECT f.\"offset\", f.scale, f.bias, f.factors, 1 FROM pgrec.feature_factors f WHERE "
+    "SELECT f.\"offset\", f.scale, f.bias, f.factors, 1, '' FROM pgrec.feature_factors f WHERE "
     "f.model_id OPERATOR(pg_catalog.=) $1 AND f.side OPERATOR(pg_catalog.=) $2 AND f.column_name "
     "OPERATOR(pg_catalog.=) $3 AND f.value IS NULL";
 
-// The found features of one entity, re-numbered 0..n-1 in the order found; owned by a memory
+// The found features of one entity: a vocabulary of just them, in the order found (feature j
+// of the entity is vocabulary feature j: identity), with their raw values; owned by a memory
 // context.
 struct FoundFeatures
 {
-	pgrec::FeatureMatrix weights; // kinds, offset and scale of each
-	pgrec::FeatureEmbeddings embeddings;
-	std::vector<int32_t> index;
+	pgrec::FeatureVocabulary vocabulary;
+	std::vector<int32_t> identity;
 	std::vector<float> raw;
 };
 
@@ -101,12 +101,7 @@ static pgrec::FeatureKind column_kind(const CachedModel *e, char side, const cha
 		                errhint("The keys of the object are the feature columns of the %s "
 		                        "features the model was trained with.",
 		                        side_name(side))));
-	char *kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	if (strcmp(kind, "word") == 0)
-		return pgrec::FeatureKind::Word;
-	if (strcmp(kind, "category") == 0)
-		return pgrec::FeatureKind::Category;
-	return pgrec::FeatureKind::Number;
+	return feature_kind_of_name(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
 }
 
 // The text of a scalar jsonb value that names a category (a string, a number or a boolean).
@@ -244,14 +239,11 @@ static void find_features(const CachedModel *e, char side, const char *column,
 		if (!valid)
 			corrupted_feature(e, column);
 		float raw = values.raw[n - 1];
+		char *value = SPI_getvalue(row, desc, 6);
 		CORE_CALL({
-			found->index.push_back((int32_t)found->index.size());
-			found->weights.kinds.push_back(values.kind);
-			found->weights.offset.push_back(offset);
-			found->weights.scale.push_back(scale);
-			found->embeddings.factors.insert(found->embeddings.factors.end(), vector->x,
-			                                 vector->x + k);
-			found->embeddings.bias.push_back(bias_null ? 0.0f : bias);
+			found->vocabulary.add(column, values.kind, value ? value : "", offset, scale, vector->x,
+			                      k, bias_null ? 0.0f : bias);
+			found->identity.push_back((int32_t)found->identity.size());
 			found->raw.push_back(raw);
 		});
 	}
@@ -290,13 +282,14 @@ bool project_feature_object(CachedModel *e, char side, Jsonb *object, float *fac
 	}
 	leave_rights(&rights);
 	SPI_finish();
-	bool any = !found->index.empty();
+	bool any = false;
+	pgrec::FeatureSide feature_side = side == 'u' ? pgrec::kUserFeatures : pgrec::kItemFeatures;
+	CORE_CALL(any = found->vocabulary.project(*catalog.algorithm, feature_side,
+	                                          catalog.hyperparameters, found->identity,
+	                                          found->identity.data(), found->raw.data(),
+	                                          found->identity.size(), factors, bias));
 	if (any)
 	{
-		pgrec::FeatureSide feature_side = side == 'u' ? pgrec::kUserFeatures : pgrec::kItemFeatures;
-		CORE_CALL(pgrec::project_features(*catalog.algorithm, feature_side, catalog.hyperparameters,
-		                                  found->weights, found->embeddings, found->index.data(),
-		                                  found->raw.data(), found->index.size(), factors, bias));
 		// Features that weigh nothing (a constant column, a value at the mean) say nothing.
 		any = false;
 		for (int f = 0; f < catalog.factors; f++)
@@ -351,10 +344,7 @@ void load_feature_vocabulary(const ModelCatalog &catalog, char side, pgrec::Feat
 				                       "is invalid",
 				                       expected, side_name(side), catalog.name, catalog.version),
 				                errhint("Retrain the model.")));
-			pgrec::FeatureKind kind = strcmp(kind_name, "word") == 0 ? pgrec::FeatureKind::Word
-			                          : strcmp(kind_name, "category") == 0
-			                              ? pgrec::FeatureKind::Category
-			                              : pgrec::FeatureKind::Number;
+			pgrec::FeatureKind kind = feature_kind_of_name(kind_name);
 			char *value = TextDatumGetCString(v[3]);
 			CORE_CALL(out->add(column, kind, value, offset, scale, vector->x, k, bias));
 			expected++;

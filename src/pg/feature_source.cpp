@@ -72,6 +72,15 @@ void check_text_search_config(Oid config, const char *model_name)
 		                errhint("Train the model again with an existing text_search_config.")));
 }
 
+pgrec::FeatureKind feature_kind_of_name(const char *name)
+{
+	if (strcmp(name, "word") == 0)
+		return pgrec::FeatureKind::Word;
+	if (strcmp(name, "category") == 0)
+		return pgrec::FeatureKind::Category;
+	return pgrec::FeatureKind::Number;
+}
+
 TSVector text_words(Oid config, text *value)
 {
 	return DatumGetTSVector(

@@ -57,6 +57,10 @@ bool feature_kind_of_type(Oid type, pgrec::FeatureKind *kind);
 // The name of a kind as pgrec.feature_factors stores it: word, category or number.
 const char *feature_kind_name(pgrec::FeatureKind kind);
 
+// The kind of a stored kind name (feature_kind_name's inverse; the table's CHECK allows no
+// other names).
+pgrec::FeatureKind feature_kind_of_name(const char *name);
+
 // Ereports 42704 when text search configuration config (of model model_name) was dropped.
 void check_text_search_config(Oid config, const char *model_name);
 

@@ -3,7 +3,8 @@
 // Usage: standalone_train --train F --test F [--format triples|lines] [--algorithm als|ials|bpr]
 //        [--factors N] [--epochs N] [--regularization X] [--alpha X] [--learning-rate X]
 //        [--threads N] [--seed N] [--k N] [--min-rating X] [--every N] [--normalization X]
-//        [--loss warp|bpr] [--item-features F] [--user-features F] [--cold-items F --cold-test F]
+//        [--loss warp|bpr|ials|squared] [--item-features F] [--user-features F] [--cold-items F
+//        --cold-test F]
 // Feature files hold `id<TAB>feature<TAB>value` lines (every feature a category, value ignored);
 // they are read for the algorithms that learn from features. --cold-items lists items held out of
 // training and --cold-test their positives: each user with one ranks the held-out items (AUC).
@@ -195,19 +196,20 @@ int main(int argc, char **argv)
 	h.init_scale = std::atof(opt["--init-scale"].c_str());
 	h.cg_steps = std::atoi(opt["--cg-steps"].c_str());
 	h.normalization = std::atof(opt["--normalization"].c_str());
-	h.loss = opt.count("--loss") && opt["--loss"] == "bpr" ? 1 : 0;
+	if (opt.count("--loss"))
+		h.loss = pgrec::parameter_choice(*pgrec::find_parameter("loss"), opt["--loss"].c_str());
 	int k = std::atoi(opt["--k"].c_str()), every = std::atoi(opt["--every"].c_str());
 	bool lines = opt["--format"] == "lines";
 	double min_rating = std::atof(opt["--min-rating"].c_str());
 
+	const bool rated = pgrec::trains_on_ratings(*entry, h);
 	double t0 = now();
 	Triples train = read_file(opt["--train"], lines, min_rating);
 	Triples test = read_file(opt["--test"], lines, min_rating);
 	double t_read = now();
-	pgrec::Interactions data =
-	    pgrec::build_interactions(train.users.data(), train.items.data(),
-	                              entry->explicit_feedback ? train.values.data() : nullptr,
-	                              train.users.size(), pgrec::duplicate_policy(*entry));
+	pgrec::Interactions data = pgrec::build_interactions(
+	    train.users.data(), train.items.data(), rated ? train.values.data() : nullptr,
+	    train.users.size(), pgrec::duplicate_policy(*entry, h));
 	pgrec::FeatureBuilder item_features, user_features;
 	bool with_items = opt.count("--item-features") && (entry->feature_sides & pgrec::kItemFeatures);
 	bool with_users = opt.count("--user-features") && (entry->feature_sides & pgrec::kUserFeatures);
@@ -273,7 +275,7 @@ int main(int argc, char **argv)
 		    view, {data.by_user.ptr.data(), data.by_user.index.data()}, case_list.data(),
 		    case_list.size(), k, h.threads, pgrec::no_cancel());
 		std::printf("%s", label);
-		if (entry->explicit_feedback)
+		if (rated)
 		{
 			pgrec::RatingErrors e = pgrec::rating_errors(view, ratings.data(), ratings.size(),
 			                                             data.min_value, data.max_value);

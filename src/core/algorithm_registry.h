@@ -56,8 +56,12 @@ struct ParameterSpec
 	const char *const *choices; // null-terminated names, or null for a number
 };
 
-// The names of the choices of parameter loss: WARP (Weston et al. 2011) or BPR.
+// The names of the choices of parameter loss: WARP (Weston et al. 2011), BPR, the implicit ALS
+// objective (Hu et al. 2008) or squared error on explicit ratings.
 extern const char *const kLossNames[];
+
+// The index of the loss in kLossNames that trains on explicit ratings.
+constexpr int kSquaredLoss = 3;
 
 // Every hyper-parameter of every algorithm (seed and threads are not per algorithm).
 extern const ParameterSpec kParameterSpecs[];
@@ -178,10 +182,18 @@ inline bool keeps_seen_values(const AlgorithmEntry &algorithm)
 	return algorithm.scorer == Scorer::UserNeighbors;
 }
 
-// Repeated (user, item) rows: explicit ratings average, implicit feedback adds up.
-inline DuplicatePolicy duplicate_policy(const AlgorithmEntry &algorithm)
+// Whether a model of the algorithm with hyper-parameters h trains on explicit ratings: an
+// explicit algorithm, or one with a loss set to squared error on ratings.
+inline bool trains_on_ratings(const AlgorithmEntry &algorithm, const Hyperparameters &h)
 {
-	return algorithm.explicit_feedback ? DuplicatePolicy::Mean : DuplicatePolicy::Sum;
+	return algorithm.explicit_feedback ||
+	       ((algorithm.parameters & kLoss) && h.loss == kSquaredLoss);
+}
+
+// Repeated (user, item) rows: explicit ratings average, implicit feedback adds up.
+inline DuplicatePolicy duplicate_policy(const AlgorithmEntry &algorithm, const Hyperparameters &h)
+{
+	return trains_on_ratings(algorithm, h) ? DuplicatePolicy::Mean : DuplicatePolicy::Sum;
 }
 
 // Writes to out (size bytes, truncated if need be) the trainable algorithms as a hint lists

@@ -30,7 +30,7 @@ class AlsTrainer : public Trainer
 		      {b_.item_factors, b_.item_bias, nullptr, data_.items(), h_.factors}, cancel);
 		solve(data_.by_item, b_.item_factors, b_.item_bias,
 		      {b_.user_factors, b_.user_bias, nullptr, data_.users(), h_.factors}, cancel);
-		set_loss(training_rmse(), "explicit ALS");
+		set_loss(training_rmse(data_, mu_, b_, h_), "explicit ALS");
 	}
 
 	double global_mean() const override
@@ -59,32 +59,6 @@ class AlsTrainer : public Trainer
 				                                scratch, factors + r * k, bias + r);
 			             }
 		             });
-	}
-
-	double training_rmse() const
-	{
-		const int k = h_.factors;
-		double total = parallel_sum(
-		    data_.users(), h_.threads,
-		    [&](size_t begin, size_t end)
-		    {
-			    double s = 0.0;
-			    for (size_t u = begin; u < end; u++)
-			    {
-				    Eigen::Map<const Eigen::VectorXf> p(b_.user_factors + u * k, k);
-				    for (int64_t e = data_.by_user.ptr[u]; e < data_.by_user.ptr[u + 1]; e++)
-				    {
-					    int32_t i = data_.by_user.index[e];
-					    double pred = mu_ + b_.user_bias[u] + b_.item_bias[i] +
-					                  p.dot(Eigen::Map<const Eigen::VectorXf>(
-					                      b_.item_factors + static_cast<size_t>(i) * k, k));
-					    double err = data_.by_user.value[e] - pred;
-					    s += err * err;
-				    }
-			    }
-			    return s;
-		    });
-		return std::sqrt(total / static_cast<double>(data_.nnz()));
 	}
 
 	double mu_;

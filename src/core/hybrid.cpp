@@ -63,7 +63,7 @@ struct Positive
 };
 
 // Throws DataError unless m has no rows or one per entity, with features in range.
-void check_features(const FeatureMatrix &m, size_t entities, const char *side)
+void check_side_features(const FeatureMatrix &m, size_t entities, const char *side)
 {
 	if (m.rows.rows() == 0)
 		return;
@@ -100,8 +100,7 @@ class HybridTrainer : public Trainer
 	HybridTrainer(const Interactions &data, const Hyperparameters &h, const FactorBuffers &b)
 	    : Trainer(data, h, b)
 	{
-		check_features(data.user_features, data.users(), "user");
-		check_features(data.item_features, data.items(), "item");
+		check_hybrid_features(data);
 		if (b.item_bias == nullptr)
 			throw InvalidArgument("hybrid trains item biases: the item bias buffer is missing");
 		// The positives, in CSR order until the first epoch shuffles them.
@@ -292,7 +291,7 @@ class HybridTrainer : public Trainer
 			embeddings->bias.assign(f, 0.0f);
 			s->feature_bias_sq.assign(f, 1.0f);
 		}
-		s->rows = weighted_rows(features, RowNorm::Sum);
+		s->rows = weighted_rows(features, hybrid_row_norm(h_));
 	}
 
 	// Writes the composed vector of every user and item (and the items' biases) to the buffers.
@@ -329,32 +328,51 @@ class HybridTrainer : public Trainer
 
 } // namespace
 
-// The registry's factory of hybrid trainers.
+void check_hybrid_features(const Interactions &data)
+{
+	check_side_features(data.user_features, data.users(), "user");
+	check_side_features(data.item_features, data.items(), "item");
+}
+
+// The registry's factory of hybrid trainers: SGD for the ranking losses, alternating least
+// squares for the squared ones.
 std::unique_ptr<Trainer> make_hybrid_trainer(const Interactions &data, const Hyperparameters &h,
                                              const FactorBuffers &b)
 {
+	if (squared_loss(h.loss))
+		return make_hybrid_als_trainer(data, h, b);
 	return std::unique_ptr<Trainer>(new HybridTrainer(data, h, b));
 }
 
-// Parameters and accumulators of both sides, the weighted feature rows, the sampling tables and
-// each thread's vectors.
+// SGD: parameters and accumulators of both sides, the weighted feature rows, the sampling tables
+// and each thread's vectors. ALS: the priors and weights of both sides, the weighted feature
+// rows, the regression's four features x k matrices and one row per entity, and each thread's
+// row scratch.
 size_t hybrid_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 {
 	const size_t k = static_cast<size_t>(h.factors);
 	const size_t item_features = data.item_features.rows.rows() ? data.item_features.features() : 0;
 	const size_t user_features = data.user_features.rows.rows() ? data.user_features.features() : 0;
+	const size_t rows = data.user_features.rows.bytes() + data.item_features.rows.bytes();
+	const size_t entities = data.users() + data.items();
+	if (squared_loss(h.loss))
+	{
+		size_t floats = entities * (k + 4) + 4 * std::max(item_features, user_features) * (k + 1) +
+		                std::max(data.users(), data.items()) * k;
+		size_t per_thread = (256 + 4) * (k + 1) * sizeof(float) + (k + 1) * (k + 1) * sizeof(float);
+		return floats * sizeof(float) + rows + per_thread * static_cast<size_t>(h.threads);
+	}
 	// Parameters and their accumulators: id and feature embeddings, item and item feature biases.
-	size_t floats = 2 * ((data.users() + data.items() + item_features + user_features) * k +
-	                     data.items() + item_features);
+	size_t floats =
+	    2 * ((entities + item_features + user_features) * k + data.items() + item_features);
 	size_t per_thread = 4 * k * sizeof(float);
-	return floats * sizeof(float) + data.user_features.rows.bytes() +
-	       data.item_features.rows.bytes() + (2 * data.nnz() + data.items()) * sizeof(int32_t) +
+	return floats * sizeof(float) + rows + (2 * data.nnz() + data.items()) * sizeof(int32_t) +
 	       per_thread * static_cast<size_t>(h.threads);
 }
 
-// A new entity's factors and bias: its weighted row (RowNorm::Sum) times its features' embeddings,
-// as compose() gives an entity without interactions.
-void project_hybrid(const Hyperparameters &, const FeatureMatrix &m,
+// A new entity's factors and bias: its weighted row (hybrid_row_norm) times its features'
+// embeddings, as compose() gives an entity without interactions.
+void project_hybrid(const Hyperparameters &h, const FeatureMatrix &m,
                     const FeatureEmbeddings &embeddings, const int32_t *features, const float *raw,
                     size_t n, int dim, float *factors, float *bias)
 {
@@ -364,7 +382,7 @@ void project_hybrid(const Hyperparameters &, const FeatureMatrix &m,
 		if (features[j] < 0 || static_cast<size_t>(features[j]) >= m.features())
 			throw DataError("a feature index is out of range");
 	std::vector<float> weights(n);
-	weighted_row(m, features, raw, n, RowNorm::Sum, weights.data());
+	weighted_row(m, features, raw, n, hybrid_row_norm(h), weights.data());
 	std::fill(factors, factors + dim, 0.0f);
 	*bias = add_feature_embeddings(embeddings.factors.data(),
 	                               embeddings.bias.empty() ? nullptr : embeddings.bias.data(), dim,

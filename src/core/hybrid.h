@@ -2,7 +2,9 @@
 // from its id and feature embeddings, WARP's choice of a negative, one sample's loss and gradient.
 #pragma once
 
+#include "algorithm_registry.h"
 #include "factor_init.h"
+#include "interactions.h"
 #include "kernels.h"
 #include "sparse_rows.h"
 
@@ -10,16 +12,48 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 namespace pgrec
 {
 
-// The losses of kLossNames, by index.
+// The losses of kLossNames, by index: the ranking losses trained by SGD (hybrid.cpp) and the
+// squared ones by alternating least squares (hybrid_als.cpp).
 enum class HybridLoss
 {
 	Warp = 0,
-	Bpr = 1
+	Bpr = 1,
+	Ials = 2,
+	Squared = kSquaredLoss
 };
+
+// Whether the loss is one of the squared ones, trained by alternating least squares.
+inline bool squared_loss(int loss)
+{
+	return loss == static_cast<int>(HybridLoss::Ials) ||
+	       loss == static_cast<int>(HybridLoss::Squared);
+}
+
+// The ridge of the squared losses' regression of the warm vectors on the feature rows, each
+// warm row weighing 1: on the ML-1M cold-start split 3 gave NDCG@20 0.2641 and cold AUC 0.7515,
+// 10 gave 0.2645 and 0.7495 (regularization 7; bench/README.md).
+constexpr float kFeatureRidge = 3.0f;
+
+// How hybrid weighs an entity's feature row: the mean of its features' embeddings (RowNorm::Sum,
+// LightFM's normalisation) for the ranking losses, unit length for the squared ones (on ML-1M
+// cold start: AUC 0.735 with Sum, 0.747 with L2, bench/README.md).
+inline RowNorm hybrid_row_norm(const Hyperparameters &h)
+{
+	return squared_loss(h.loss) ? RowNorm::L2 : RowNorm::Sum;
+}
+
+// Throws DataError unless each side's features have no rows or one per user or item, with
+// feature indices in range.
+void check_hybrid_features(const Interactions &data);
+
+// The trainer of the squared losses.
+std::unique_ptr<Trainer> make_hybrid_als_trainer(const Interactions &data, const Hyperparameters &h,
+                                                 const FactorBuffers &b);
 
 // The negatives WARP draws for one positive before giving up (LightFM's max_sampled, 10 there):
 // on ML-1M 30 gave NDCG@20 0.241 against 0.233 (3 seeds each) for a quarter more time, which

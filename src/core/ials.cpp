@@ -41,95 +41,43 @@ class IalsTrainer : public Trainer
 		return g;
 	}
 
-	// lambda * count^exponent: with exponent 0 the constant lambda of Hu et al., with a positive
-	// exponent frequent users and items are regularised more (Rendle et al. 2021).
-	float row_regularization(const SparseRows &rows, size_t row) const
-	{
-		double count = static_cast<double>(rows.ptr[row + 1] - rows.ptr[row]);
-		return static_cast<float>(h_.regularization * std::pow(count, h_.regularization_exponent));
-	}
-
 	// Updates every row of x against the fixed side y (y_rows rows).
 	void solve(const SparseRows &rows, float *x, const float *y, size_t y_rows,
 	           const CancelToken &cancel)
 	{
 		const int k = h_.factors;
 		RowMatrix g = gramian_of(y, y_rows, cancel);
-		const float alpha = static_cast<float>(h_.alpha);
-
-		parallel_for(rows.rows(), h_.threads,
-		             [&](size_t begin, size_t end, int)
-		             {
-			             Eigen::VectorXf r(k), p(k), ap(k), b(k);
-			             // A v = G v + lambda_row v + sum_j alpha r_j (y_j . v) y_j
-			             auto multiply =
-			                 [&](size_t row, const Eigen::VectorXf &v, Eigen::VectorXf &out)
-			             {
-				             out.noalias() = g * v + row_regularization(rows, row) * v;
-				             for (int64_t e = rows.ptr[row]; e < rows.ptr[row + 1]; e++)
-				             {
-					             Eigen::Map<const Eigen::VectorXf> yj(
-					                 y + static_cast<size_t>(rows.index[e]) * k, k);
-					             out += (alpha * rows.value[e] * yj.dot(v)) * yj;
-				             }
-			             };
-			             for (size_t row = begin; row < end; row++)
-			             {
-				             if ((row - begin) % 256 == 0)
-					             cancel.check();
-				             Eigen::Map<Eigen::VectorXf> xr(x + row * k, k);
-				             b.setZero();
-				             for (int64_t e = rows.ptr[row]; e < rows.ptr[row + 1]; e++)
-					             b += (1.0f + alpha * rows.value[e]) *
-					                  Eigen::Map<const Eigen::VectorXf>(
-					                      y + static_cast<size_t>(rows.index[e]) * k, k);
-				             multiply(row, xr, ap);
-				             r = b - ap;
-				             p = r;
-				             float rs = r.squaredNorm();
-				             for (int step = 0; step < h_.cg_steps && rs > 1e-20f; step++)
-				             {
-					             multiply(row, p, ap);
-					             float step_size = rs / p.dot(ap);
-					             xr += step_size * p;
-					             r -= step_size * ap;
-					             float rs_next = r.squaredNorm();
-					             p = r + (rs_next / rs) * p;
-					             rs = rs_next;
-				             }
-			             }
-		             });
+		parallel_for(
+		    rows.rows(), h_.threads,
+		    [&](size_t begin, size_t end, int)
+		    {
+			    ImplicitRowScratch scratch(k);
+			    for (size_t row = begin; row < end; row++)
+			    {
+				    if ((row - begin) % 256 == 0)
+					    cancel.check();
+				    int64_t first = rows.ptr[row], count = rows.ptr[row + 1] - first;
+				    solve_implicit_row(
+				        g, y, h_,
+				        row_regularization(h_.regularization, h_.regularization_exponent, count),
+				        rows.index.data() + first, rows.value.data() + first,
+				        static_cast<size_t>(count), nullptr, scratch, x + row * k);
+			    }
+		    });
 	}
 
 	// The objective per observed interaction: sum over observed of c(1 - s)^2, plus s^2 over
 	// all other pairs (from the two Gramians), plus the regularisation.
 	double training_loss(const CancelToken &cancel) const
 	{
-		const int k = h_.factors;
-		RowMatrix gx = gramian_of(b_.user_factors, data_.users(), cancel);
-		RowMatrix gy = gramian_of(b_.item_factors, data_.items(), cancel);
-		double all_pairs = (gx.cast<double>().array() * gy.cast<double>().array()).sum();
-		double observed = parallel_sum(
-		    data_.users(), h_.threads,
-		    [&](size_t begin, size_t end)
-		    {
-			    double s = 0.0;
-			    for (size_t u = begin; u < end; u++)
-			    {
-				    Eigen::Map<const Eigen::VectorXf> xu(b_.user_factors + u * k, k);
-				    for (int64_t e = data_.by_user.ptr[u]; e < data_.by_user.ptr[u + 1]; e++)
-				    {
-					    Eigen::Map<const Eigen::VectorXf> yi(
-					        b_.item_factors + static_cast<size_t>(data_.by_user.index[e]) * k, k);
-					    double score = xu.dot(yi);
-					    double c = 1.0 + h_.alpha * data_.by_user.value[e];
-					    s += c * (1.0 - score) * (1.0 - score) - score * score;
-				    }
-			    }
-			    return s;
-		    });
-		double reg = h_.regularization * (gx.trace() + gy.trace());
-		return (observed + all_pairs + reg) / static_cast<double>(data_.nnz());
+		const size_t k = static_cast<size_t>(h_.factors);
+		double data_loss = implicit_data_loss(data_, b_.user_factors, b_.item_factors, h_, nullptr,
+		                                      nullptr, cancel);
+		double squares =
+		    Eigen::Map<const Eigen::VectorXf>(b_.user_factors, data_.users() * k).squaredNorm() +
+		    Eigen::Map<const Eigen::VectorXf>(b_.item_factors, data_.items() * k).squaredNorm();
+		double reg = h_.regularization * squares;
+		return (data_loss + reg) / static_cast<double>(data_.nnz());
 	}
 };
 

@@ -3,6 +3,8 @@
 // LDLT solve of a fold-in's system with its per-item decomposition.
 #include "normal_equations.h"
 
+#include "parallel.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -54,7 +56,7 @@ ExplicitRowScratch::ExplicitRowScratch(int dim)
 
 void explicit_normal_equations(const ItemMatrix &other, double mu, const Hyperparameters &h,
                                const int32_t *index, const float *values, size_t n,
-                               ExplicitRowScratch &s)
+                               ExplicitRowScratch &s, const float *prior)
 {
 	const int k = other.dim;
 	s.normal.setZero();
@@ -78,16 +80,121 @@ void explicit_normal_equations(const ItemMatrix &other, double mu, const Hyperpa
 	double count = std::pow(static_cast<double>(n), h.regularization_exponent);
 	s.normal.diagonal().array() += static_cast<float>(h.regularization * count);
 	s.normal(0, 0) += static_cast<float>((h.bias_regularization - h.regularization) * count);
+	if (prior)
+	{
+		Eigen::Map<const Eigen::VectorXf> p0(prior, k + 1);
+		s.rhs += static_cast<float>(h.regularization * count) * p0;
+		s.rhs(0) += static_cast<float>((h.bias_regularization - h.regularization) * count) * p0(0);
+	}
 }
 
 void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameters &h,
                         const int32_t *index, const float *values, size_t n, ExplicitRowScratch &s,
-                        float *factors, float *bias)
+                        float *factors, float *bias, const float *prior)
 {
-	explicit_normal_equations(other, mu, h, index, values, n, s);
+	explicit_normal_equations(other, mu, h, index, values, n, s, prior);
 	Eigen::VectorXf w = s.normal.selfadjointView<Eigen::Lower>().llt().solve(s.rhs);
 	*bias = w(0);
 	Eigen::Map<Eigen::VectorXf>(factors, other.dim) = w.tail(other.dim);
+}
+
+ImplicitRowScratch::ImplicitRowScratch(int dim) : r(dim), p(dim), ap(dim), b(dim)
+{
+}
+
+void solve_implicit_row(const RowMatrix &g, const float *y, const Hyperparameters &h, float lambda,
+                        const int32_t *index, const float *values, size_t n, const float *prior,
+                        ImplicitRowScratch &s, float *x)
+{
+	const int k = h.factors;
+	const float alpha = static_cast<float>(h.alpha);
+	auto y_of = [&](size_t j)
+	{ return Eigen::Map<const Eigen::VectorXf>(y + static_cast<size_t>(index[j]) * k, k); };
+	// out = A v = G v + lambda v + sum_j alpha v_j (y_j . v) y_j
+	auto multiply = [&](const Eigen::VectorXf &v, Eigen::VectorXf &out)
+	{
+		out.noalias() = g * v + lambda * v;
+		for (size_t j = 0; j < n; j++)
+			out += (alpha * values[j] * y_of(j).dot(v)) * y_of(j);
+	};
+	Eigen::Map<Eigen::VectorXf> xr(x, k);
+	s.b.setZero();
+	for (size_t j = 0; j < n; j++)
+		s.b += (1.0f + alpha * values[j]) * y_of(j);
+	if (prior)
+		s.b += lambda * Eigen::Map<const Eigen::VectorXf>(prior, k);
+	multiply(xr, s.ap);
+	s.r = s.b - s.ap;
+	s.p = s.r;
+	float rs = s.r.squaredNorm();
+	for (int step = 0; step < h.cg_steps && rs > 1e-20f; step++)
+	{
+		multiply(s.p, s.ap);
+		float step_size = rs / s.p.dot(s.ap);
+		xr += step_size * s.p;
+		s.r -= step_size * s.ap;
+		float rs_next = s.r.squaredNorm();
+		s.p = s.r + (rs_next / rs) * s.p;
+		rs = rs_next;
+	}
+}
+
+double implicit_data_loss(const Interactions &data, const float *users, const float *items,
+                          const Hyperparameters &h, const float *user_weights,
+                          const float *item_weights, const CancelToken &cancel)
+{
+	const int k = h.factors;
+	RowMatrix gx(k, k), gy(k, k);
+	gramian(users, data.users(), k, gx.data(), cancel, user_weights);
+	gramian(items, data.items(), k, gy.data(), cancel, item_weights);
+	double all_pairs = (gx.cast<double>().array() * gy.cast<double>().array()).sum();
+	double observed =
+	    parallel_sum(data.users(), h.threads,
+	                 [&](size_t begin, size_t end)
+	                 {
+		                 double s = 0.0;
+		                 for (size_t u = begin; u < end; u++)
+		                 {
+			                 Eigen::Map<const Eigen::VectorXf> xu(users + u * k, k);
+			                 for (int64_t e = data.by_user.ptr[u]; e < data.by_user.ptr[u + 1]; e++)
+			                 {
+				                 Eigen::Map<const Eigen::VectorXf> yi(
+				                     items + static_cast<size_t>(data.by_user.index[e]) * k, k);
+				                 double score = xu.dot(yi);
+				                 double c = 1.0 + h.alpha * data.by_user.value[e];
+				                 s += c * (1.0 - score) * (1.0 - score) - score * score;
+			                 }
+		                 }
+		                 return s;
+	                 });
+	return observed + all_pairs;
+}
+
+double training_rmse(const Interactions &data, double mu, const FactorBuffers &b,
+                     const Hyperparameters &h)
+{
+	const int k = h.factors;
+	double total =
+	    parallel_sum(data.users(), h.threads,
+	                 [&](size_t begin, size_t end)
+	                 {
+		                 double s = 0.0;
+		                 for (size_t u = begin; u < end; u++)
+		                 {
+			                 Eigen::Map<const Eigen::VectorXf> p(b.user_factors + u * k, k);
+			                 for (int64_t e = data.by_user.ptr[u]; e < data.by_user.ptr[u + 1]; e++)
+			                 {
+				                 int32_t i = data.by_user.index[e];
+				                 double pred = mu + b.user_bias[u] + b.item_bias[i] +
+				                               p.dot(Eigen::Map<const Eigen::VectorXf>(
+				                                   b.item_factors + static_cast<size_t>(i) * k, k));
+				                 double err = data.by_user.value[e] - pred;
+				                 s += err * err;
+			                 }
+		                 }
+		                 return s;
+	                 });
+	return std::sqrt(total / static_cast<double>(std::max<size_t>(data.nnz(), 1)));
 }
 
 namespace

@@ -8,6 +8,8 @@
 #include "recommend.h"
 #include "training.h"
 
+#include <cmath>
+
 namespace pgrec
 {
 
@@ -38,16 +40,54 @@ inline float explicit_target(const ItemMatrix &other, double mu, const int32_t *
 // equations of the row solve below, for the design rows [1, q_j] and targets explicit_target.
 void explicit_normal_equations(const ItemMatrix &other, double mu, const Hyperparameters &h,
                                const int32_t *index, const float *values, size_t n,
-                               ExplicitRowScratch &scratch);
+                               ExplicitRowScratch &scratch, const float *prior = nullptr);
 
 // One row of explicit ALS: the bias b and factors p minimising
-//   sum_j (r_j - mu - c_j - b - p.q_j)^2 + lambda n^e |p|^2 + lambda_b n^e b^2
+//   sum_j (r_j - mu - c_j - b - p.q_j)^2 + lambda n^e |p - p0|^2 + lambda_b n^e (b - b0)^2
 // over the row's n entries (columns index[j] of the other side, values r_j; values null: all
-// 1), where q_j and c_j are the other side's factors and biases (biases null: 0). Writes p to
-// factors and b to *bias.
+// 1), where q_j and c_j are the other side's factors and biases (biases null: 0), and the prior
+// (b0, p0) is the dim + 1 floats at prior (null: 0). Writes p to factors and b to *bias.
 void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameters &h,
                         const int32_t *index, const float *values, size_t n,
-                        ExplicitRowScratch &scratch, float *factors, float *bias);
+                        ExplicitRowScratch &scratch, float *factors, float *bias,
+                        const float *prior = nullptr);
+
+// Scratch of solve_implicit_row for one thread, sized for dim factors.
+struct ImplicitRowScratch
+{
+	explicit ImplicitRowScratch(int dim);
+	Eigen::VectorXf r, p, ap, b;
+};
+
+// One row of implicit ALS: x minimising
+//   sum_j (1 + alpha v_j) (1 - x.y_j)^2 + sum_(other rows o) (x.y_o)^2 + lambda |x - x0|^2
+// over the row's n entries (rows index[j] of the other side y, dim floats each, values v_j),
+// by h.cg_steps steps of conjugate gradient warm-started at x on its normal equations
+//   (G + sum_j alpha v_j y_j y_j^T + lambda I) x = sum_j (1 + alpha v_j) y_j + lambda x0,
+// g the Gramian of y (dim x dim) and the prior x0 the dim floats at prior (null: 0).
+void solve_implicit_row(const RowMatrix &g, const float *y, const Hyperparameters &h, float lambda,
+                        const int32_t *index, const float *values, size_t n, const float *prior,
+                        ImplicitRowScratch &scratch, float *x);
+
+// lambda * count^exponent, the regularisation of a row of count entries: with exponent 0 the
+// constant lambda, with a positive exponent frequent users and items are regularised more
+// (Rendle et al. 2021).
+inline float row_regularization(double lambda, double exponent, int64_t count)
+{
+	return static_cast<float>(lambda * std::pow(static_cast<double>(count), exponent));
+}
+
+// The data part of the implicit ALS objective: sum over observed pairs of c (1 - s)^2 plus
+// s^2 over every other pair of the users and items whose weights are 1 (weights null: all),
+// from the two weighted Gramians; c = 1 + alpha v.
+double implicit_data_loss(const Interactions &data, const float *users, const float *items,
+                          const Hyperparameters &h, const float *user_weights,
+                          const float *item_weights, const CancelToken &cancel);
+
+// The root mean squared error of mu + b_u + c_i + p_u.q_i on the training values, the factors
+// and biases those of b (h.factors of them).
+double training_rmse(const Interactions &data, double mu, const FactorBuffers &b,
+                     const Hyperparameters &h);
 
 // A row's least-squares system as a fold-in builds it: x = A^-1 sum_j w_j d_j over the row's n
 // items, d_j the factors of item index[j] preceded by a 1 when `offset` (the bias coordinate

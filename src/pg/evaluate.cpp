@@ -125,7 +125,7 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 			rows[u] = stored_user_rows(&model, u);
 		view.user_rows = rows;
 	}
-	bool explicit_model = catalog.algorithm->explicit_feedback;
+	bool explicit_model = pgrec::trains_on_ratings(*catalog.algorithm, catalog.hyperparameters);
 	pgrec::RatingErrors errors = {NAN, NAN, 0};
 	if (explicit_model && rating_column != NULL)
 	{

@@ -171,13 +171,15 @@ Datum pgrec_evaluate_fold_in(PG_FUNCTION_ARGS)
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(ARG_MODEL_NAME)));
 	const LoadedModel *m = &e->model;
 	const pgrec::AlgorithmEntry &algorithm = *m->catalog.algorithm;
-	if (algorithm.explicit_feedback && rating_column == NULL)
+	const bool rated = pgrec::trains_on_ratings(algorithm, m->catalog.hyperparameters);
+	if (rated && rating_column == NULL)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("model \"%s\" was trained on explicit ratings", e->name),
 		                errhint("Give the rating column: the histories are folded in from their "
 		                        "ratings.")));
 	Histories *h = new_owned_by<Histories>(context);
-	build_histories(history, m, pgrec::duplicate_policy(algorithm), rating_column != NULL, h);
+	build_histories(history, m, pgrec::duplicate_policy(algorithm, m->catalog.hyperparameters),
+	                rating_column != NULL, h);
 	size_t users = h->data.users();
 	pgrec::ModelView view = model_view(m);
 	view.users = users;
@@ -205,7 +207,7 @@ Datum pgrec_evaluate_fold_in(PG_FUNCTION_ARGS)
 		without_history += rows[r].user < 0;
 	}
 	pgrec::RatingErrors errors = {NAN, NAN, 0};
-	if (algorithm.explicit_feedback)
+	if (rated)
 		CORE_CALL(errors = pgrec::rating_errors(view, rows, truth.count, m->catalog.rating_min,
 		                                        m->catalog.rating_max));
 	pgrec::RankingCase *cases;

@@ -60,7 +60,7 @@ Datum pgrec_explain(PG_FUNCTION_ARGS)
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
 	require_explainer(e);
-	if (m->catalog.algorithm->explicit_feedback)
+	if (pgrec::trains_on_ratings(*m->catalog.algorithm, m->catalog.hyperparameters))
 		ereport(
 		    ERROR,
 		    (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -217,7 +217,7 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	pgrec::CancelToken cancel = backend_cancel_token();
 	CORE_CALL(current->data = pgrec::build_interactions(
 	              rows.users, rows.items, catalog.rating_column ? rows.values : NULL, rows.count,
-	              pgrec::duplicate_policy(*catalog.algorithm), cancel));
+	              pgrec::duplicate_policy(*catalog.algorithm, catalog.hyperparameters), cancel));
 	if (catalog.item_features || catalog.user_features)
 	{
 		add_feature_matrices(&current->data, catalog.item_features ? &current->item_features : NULL,

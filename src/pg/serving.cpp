@@ -50,7 +50,7 @@ Visitor read_visitor(FunctionCallInfo fcinfo, int ids_arg, int ratings_arg, Cach
 			                errdetail("Give one rating per item, or NULL for none.")));
 	}
 	const pgrec::AlgorithmEntry &algorithm = *m->catalog.algorithm;
-	if (algorithm.explicit_feedback && ratings == NULL)
+	if (pgrec::trains_on_ratings(algorithm, m->catalog.hyperparameters) && ratings == NULL)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("model \"%s\" was trained on explicit ratings", e->name),
 		                errhint("Give the visitor's ratings as the third argument.")));
@@ -78,8 +78,9 @@ Visitor read_visitor(FunctionCallInfo fcinfo, int ids_arg, int ratings_arg, Cach
 		                errmsg("none of the %d items is in model \"%s\"", n_ids, e->name),
 		                none_known_hint ? errhint("%s", none_known_hint) : 0));
 	// Repeated items merge as in training (mean rating, or summed implicit values).
-	CORE_CALL(v.count = pgrec::merge_repeated(v.items, v.values, v.count,
-	                                          pgrec::duplicate_policy(algorithm)));
+	CORE_CALL(v.count = pgrec::merge_repeated(
+	              v.items, v.values, v.count,
+	              pgrec::duplicate_policy(algorithm, m->catalog.hyperparameters)));
 	return v;
 }
 

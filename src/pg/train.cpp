@@ -318,7 +318,7 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 		                          "All %lld rows of the source have a NULL user, item or rating.",
 		                          (unsigned long)rows.skipped, (long long)rows.skipped)
 		                    : errdetail("The source returned no rows.")));
-	if (!r.algorithm->explicit_feedback)
+	if (!pgrec::trains_on_ratings(*r.algorithm, h))
 		for (size_t i = 0; i < rows.count; i++)
 			if (rows.values[i] < 0.0f)
 				ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
@@ -331,7 +331,7 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 
 	// Build the matrix; the run's C++ objects are freed with run_context.
 	ereport(DEBUG1, (errmsg("building the interaction matrix of %zu rows", rows.count)));
-	pgrec::DuplicatePolicy policy = pgrec::duplicate_policy(*r.algorithm);
+	pgrec::DuplicatePolicy policy = pgrec::duplicate_policy(*r.algorithm, h);
 	CORE_CALL(run->data = pgrec::build_interactions(rows.users, rows.items,
 	                                                r.rating_column ? rows.values : NULL,
 	                                                rows.count, policy, cancel));
@@ -486,6 +486,11 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 	r.algorithm =
 	    lookup_algorithm(required_string(fcinfo, ARG_ALGORITHM, "algorithm", false), true);
 	r.h = read_hyperparameters(fcinfo, r.algorithm, &r.given);
+	if (r.rating_column == NULL && pgrec::trains_on_ratings(*r.algorithm, r.h) &&
+	    !r.algorithm->explicit_feedback)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("loss \"squared\" needs a rating column"),
+		                errhint("Give rating_column, or use loss 'ials' for implicit feedback.")));
 	char *description;
 	r.query = interaction_source_query(fcinfo, ARG_SOURCE, r.user_column, r.item_column,
 	                                   r.rating_column, &description);

@@ -66,8 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue; // neighbourhood models score the visitor's items without a fold-in
 		std::vector<int32_t> merged(visited);
 		std::vector<float> merged_values(values);
-		size_t distinct = pgrec::merge_repeated(merged.data(), merged_values.data(), n,
-		                                        pgrec::duplicate_policy(algorithm));
+		size_t distinct =
+		    pgrec::merge_repeated(merged.data(), merged_values.data(), n,
+		                          pgrec::duplicate_policy(algorithm, algorithm.defaults));
 		if (distinct == 0 || distinct > n)
 			abort();
 		for (size_t j = 1; j < distinct; j++)

@@ -143,7 +143,8 @@ TEST(Explain, ContributionsAddUpToTheFoldedInScoreForEveryAlgorithm)
 		ASSERT_TRUE(entry.explain_exact) << entry.name;
 		checked++;
 		const char *trained_as = entry.make_trainer ? entry.name : "ials"; // imported: any factors
-		pgrec::Interactions d = random_ratings(30, 25, 7 + a, pgrec::duplicate_policy(entry));
+		pgrec::Interactions d =
+		    random_ratings(30, 25, 7 + a, pgrec::duplicate_policy(entry, entry.defaults));
 		Trained m(trained_as, d, 5, 6);
 		pgrec::Hyperparameters h = entry.defaults;
 		h.factors = 5;

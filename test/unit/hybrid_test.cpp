@@ -105,6 +105,8 @@ struct Trained
 		h.seed = seed;
 		h.loss = loss;
 		h.threads = threads;
+		pgrec::apply_data_defaults(*pgrec::find_algorithm("hybrid"), &h,
+		                           pgrec::kFactors | pgrec::kEpochs, d);
 		uf.resize(d.users() * h.factors);
 		itf.resize(d.items() * h.factors);
 		ub.assign(d.users(), 0.0f);
@@ -272,9 +274,9 @@ TEST(Hybrid, ColdItemsAreTheirFeaturesAndRankByGenre)
 	pgrec::Interactions d = planted(true, false, 3);
 	ASSERT_EQ(d.items(), static_cast<size_t>(kItems));
 	ASSERT_EQ(d.by_item.ptr[kItems] - d.by_item.ptr[kWarmItems], 0); // cold: no interactions
-	for (int loss : {0, 1})
+	for (int loss : {0, 1, 2})
 	{
-		SCOPED_TRACE(loss == 0 ? "warp" : "bpr");
+		SCOPED_TRACE(pgrec::kLossNames[loss]);
 		Trained m(d, 7, loss);
 		const pgrec::FeatureModel *features = m.trainer->feature_model();
 		ASSERT_NE(features, nullptr);
@@ -316,7 +318,7 @@ TEST(Hybrid, ColdItemsAreTheirFeaturesAndRankByGenre)
 		double mean_auc = total / kWarmUsers, mixed_auc = mixed / kWarmUsers;
 		std::printf("[          ] hybrid %s: cold-item AUC %.4f, against other genres' warm items "
 		            "%.4f, loss %.4f\n",
-		            loss == 0 ? "warp" : "bpr", mean_auc, mixed_auc, m.trainer->loss());
+		            pgrec::kLossNames[loss], mean_auc, mixed_auc, m.trainer->loss());
 		EXPECT_GT(mean_auc, 0.85);
 		EXPECT_GT(mixed_auc, 0.97);
 	}

@@ -157,7 +157,7 @@ TEST(Svd, RegistryEntryIsClosedFormAndRanksOnly)
 	EXPECT_FALSE(svd.explicit_feedback);
 	EXPECT_FALSE(svd.biases);
 	EXPECT_TRUE(svd.needs_gramian);
-	EXPECT_EQ(pgrec::duplicate_policy(svd), pgrec::DuplicatePolicy::Sum);
+	EXPECT_EQ(pgrec::duplicate_policy(svd, svd.defaults), pgrec::DuplicatePolicy::Sum);
 	EXPECT_NE(svd.make_trainer, nullptr);
 }
 

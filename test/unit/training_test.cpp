@@ -294,8 +294,8 @@ TEST(Registry, EveryAlgorithmValidatesItsOwnParametersOnly)
 	    "'item_knn' (item-based neighbourhood, cosine or other similarities), 'user_knn' "
 	    "(user-based neighbourhood, cosine or other similarities), 'ease' (EASE: "
 	    "closed-form item-item autoencoder), 'content' (content-based: the item features' TF-IDF "
-	    "reduced by a truncated SVD) or 'hybrid' (LightFM-style: implicit feedback "
-	    "with item and user features)");
+	    "reduced by a truncated SVD) or 'hybrid' (LightFM-style: interactions with item "
+	    "and user features)");
 }
 
 TEST(Interactions, MergeRepeatedFollowsTheTrainingPolicy)

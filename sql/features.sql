@@ -353,6 +353,41 @@ SELECT a.factors = b.factors AND a.bias = b.bias AS same_vector
 FROM pgrec.models m JOIN pgrec.item_factors a ON a.model_id = m.model_id AND a.item_id = 10
 JOIN pgrec.item_factors b ON b.model_id = m.model_id AND b.item_id = 13 WHERE m.name = 'fc_hybrid';
 DELETE FROM fc_items WHERE item_id = 13;
+-- hybrid's squared losses, by alternating least squares. 'squared' trains on the ratings: a
+-- global mean and biases, its RMSE as the loss, als' defaults; a visitor needs ratings, and
+-- evaluate() reports the RMSE. Repeated ratings average (user 1 rates item 2 twice: 3 and 5).
+CREATE TABLE fc_rated AS SELECT * FROM fc_clicks UNION ALL SELECT 1, 2, 5;
+SELECT users, items, interactions, duplicates, final_loss BETWEEN 0 AND 1.5 AS rmse_in_range
+FROM pgrec.train('fc_squared', 'fc_rated', 'user_id', 'item_id', 'rating', algorithm => 'hybrid',
+	loss => 'squared', factors => 4, epochs => 5, item_features => 'fc_items',
+	user_features => 'SELECT DISTINCT user_id, user_id % 2 = 0 AS even FROM fc_clicks');
+SELECT hyperparameters->>'loss' AS loss, hyperparameters->>'regularization' AS regularization,
+	hyperparameters->>'regularization_exponent' AS exponent, round(global_mean::numeric, 4) AS global_mean
+FROM pgrec.models WHERE name = 'fc_squared';
+SELECT rmse BETWEEN 0 AND 1.5 AS rmse_reported, users FROM pgrec.evaluate('fc_squared', 'fc_clicks', 'user_id', 'item_id', 'rating', k => 3);
+SELECT count(*) AS recommended FROM pgrec.recommend_for_interactions('fc_squared', ARRAY[1, 4]::bigint[], ARRAY[5, 1]::real[], 3);
+-- 'ials' trains on implicit feedback with ials' defaults but lambda 7, and the data's alpha.
+SELECT items FROM pgrec.train('fc_ials_hybrid', 'SELECT user_id, item_id FROM fc_clicks', 'user_id', 'item_id',
+	algorithm => 'hybrid', loss => 'ials', factors => 4, item_features => 'fc_items');
+SELECT hyperparameters->>'loss' AS loss, hyperparameters->>'regularization' AS regularization,
+	(hyperparameters->>'alpha')::float > 1 AS data_alpha, global_mean
+FROM pgrec.models WHERE name = 'fc_ials_hybrid';
+-- Both: an item known only by its features is its features' projection, the one refresh gives
+-- a new item with item 10's features; a user known only by features is served.
+INSERT INTO fc_items VALUES (13, 'The galaxy of stars', '{space,scifi}');
+SELECT items, new_items FROM pgrec.refresh('fc_squared');
+SELECT items, new_items FROM pgrec.refresh('fc_ials_hybrid');
+SELECT m.name, a.factors = b.factors AND a.bias = b.bias AS same_vector
+FROM pgrec.models m JOIN pgrec.item_factors a ON a.model_id = m.model_id AND a.item_id = 10
+JOIN pgrec.item_factors b ON b.model_id = m.model_id AND b.item_id = 13
+WHERE m.name IN ('fc_squared', 'fc_ials_hybrid') ORDER BY m.name;
+DELETE FROM fc_items WHERE item_id = 13;
+SELECT count(*) AS recommended FROM pgrec.recommend_for_features('fc_squared', '{"even": true}', 3);
+\set VERBOSITY verbose
+SELECT error_of($$SELECT * FROM pgrec.train('fc_squared', 'fc_rated', 'user_id', 'item_id', algorithm => 'hybrid', loss => 'squared', item_features => 'fc_items')$$);
+SELECT error_of($$SELECT * FROM pgrec.recommend_for_interactions('fc_squared', ARRAY[1, 4]::bigint[])$$);
+SELECT error_of($$SELECT * FROM pgrec.train('fc_squared', 'fc_rated', 'user_id', 'item_id', algorithm => 'hybrid', loss => 'mse')$$);
+\set VERBOSITY default
 CREATE TABLE fv_ids AS SELECT model_id FROM pgrec.model_versions WHERE name = 'fv';
 SELECT count(*) AS versions, (SELECT count(*) FROM pgrec.feature_factors WHERE model_id IN (SELECT model_id FROM fv_ids)) AS feature_rows FROM fv_ids;
 SELECT pgrec.drop_model('fv');
@@ -360,10 +395,10 @@ SELECT count(*) AS feature_rows_left FROM pgrec.feature_factors WHERE model_id I
 
 -- Clean up.
 SELECT name, pgrec.drop_model(name) FROM pgrec.models
-WHERE name IN ('fp_content', 'fp_simple', 'fp_german', 'fp_german_en', 'fc', 'fc_ials', 'fc_stars', 'fc_hybrid', 'feat_model', 'feat_path')
+WHERE name IN ('fp_content', 'fp_simple', 'fp_german', 'fp_german_en', 'fc', 'fc_ials', 'fc_stars', 'fc_hybrid', 'fc_squared', 'fc_ials_hybrid', 'feat_model', 'feat_path')
 ORDER BY name;
 SELECT count(*) AS feature_rows_left FROM pgrec.feature_factors;
 DROP SCHEMA feat_data CASCADE;
-DROP TABLE feat_items, fp_clicks, fp_items, fp_german, fc_items, fc_clicks, fc_expected, fv_items, fv_clicks, fv_ids;
+DROP TABLE feat_items, fp_clicks, fp_items, fp_german, fc_items, fc_clicks, fc_rated, fc_expected, fv_items, fv_clicks, fv_ids;
 REVOKE USAGE ON SCHEMA pgrec FROM pgrec_feat;
 DROP ROLE pgrec_feat;

@@ -132,37 +132,37 @@ run_dataset() {
 	seconds[content]=$(train cs_content cs_train content ", $items")
 	ranks_from_model content cs_content
 	seconds[hybrid]=$(train cs_hybrid cs_train hybrid ", $items, $users")
-	ranks_from_model hybrid cs_hybrid
+	ranks_from_model "hybrid (loss ials)" cs_hybrid
 	seconds[items]=$(train cs_hybrid_items cs_train hybrid ", $items")
-	ranks_from_model "hybrid without user features" cs_hybrid_items
-	seconds[als]=$(train cs_hybrid_als cs_train hybrid ", $items, $users, loss => 'ials'")
-	ranks_from_model "hybrid, loss ials" cs_hybrid_als
+	ranks_from_model "hybrid (loss ials) without user features" cs_hybrid_items
+	seconds[warp]=$(train cs_hybrid_warp cs_train hybrid ", $items, $users, loss => 'warp'")
+	ranks_from_model "hybrid, loss warp" cs_hybrid_warp
 	seconds[ials]=$(train cs_ials cs_train ials "")
-	methods+=(content hybrid "hybrid without user features" "hybrid, loss ials")
+	methods+=(content "hybrid (loss ials)" "hybrid (loss ials) without user features" "hybrid, loss warp")
 	for m in "${methods[@]}"; do
 		cold+=$(metrics_row "$m" cs_cold_truth "$COLD_ITEMS" "auc || ' | ' || recall || ' | ' || ndcg")$'\n'
 	done
 	step "$name: warm items (the same split, all items ranked)" >&2
 	warm+=$(warm_row "ials (defaults)" cs_ials "${seconds[ials]}")$'\n'
-	warm+=$(warm_row "hybrid (item and user features)" cs_hybrid "${seconds[hybrid]}")$'\n'
-	warm+=$(warm_row "hybrid without user features" cs_hybrid_items "${seconds[items]}")$'\n'
-	warm+=$(warm_row "hybrid, loss ials (item and user features)" cs_hybrid_als "${seconds[als]}")$'\n'
+	warm+=$(warm_row "hybrid (loss ials; item and user features)" cs_hybrid "${seconds[hybrid]}")$'\n'
+	warm+=$(warm_row "hybrid (loss ials) without user features" cs_hybrid_items "${seconds[items]}")$'\n'
+	warm+=$(warm_row "hybrid, loss warp (item and user features)" cs_hybrid_warp "${seconds[warp]}")$'\n'
 	warm+=$(warm_row "content" cs_content "${seconds[content]}")$'\n'
 	step "$name: user cold start (held-out users known by their features only)" >&2
 	"${PSQL[@]}" -c "TRUNCATE cs_ranks" -c "INSERT INTO cs_ranks SELECT 'global popularity', u.user_id, p.item_id, p.rank
 		FROM (SELECT DISTINCT user_id FROM cs_user_truth) u,
 		(SELECT item_id, row_number() OVER (ORDER BY count(*) DESC, item_id) AS rank
 		 FROM cs_user_train GROUP BY item_id) p WHERE p.rank <= 20"
-	for loss in warp ials; do
+	for loss in ials warp; do
 		s=$(train cs_user_hybrid_$loss cs_user_train hybrid ", $items, $users, loss => '$loss'")
 		"${PSQL[@]}" -c "$SETTINGS" -c "INSERT INTO cs_ranks SELECT 'hybrid, loss $loss', u.user_id, r.item_id, r.rank
 			FROM (SELECT DISTINCT user_id FROM cs_user_truth) u,
 			LATERAL pgrec.recommend('cs_user_hybrid_$loss', u.user_id, k => 20) WITH ORDINALITY AS r(item_id, score, rank)"
 	done
-	for m in "global popularity" "hybrid, loss warp" "hybrid, loss ials"; do
+	for m in "global popularity" "hybrid, loss ials" "hybrid, loss warp"; do
 		user_rows+=$(metrics_row "$m" cs_user_truth "$ALL_ITEMS" "recall || ' | ' || ndcg")$'\n'
 	done
-	for m in cs_content cs_hybrid cs_hybrid_items cs_hybrid_als cs_ials cs_user_hybrid_warp cs_user_hybrid_ials; do
+	for m in cs_content cs_hybrid cs_hybrid_items cs_hybrid_warp cs_ials cs_user_hybrid_warp cs_user_hybrid_ials; do
 		"${PSQL[@]}" -c "SELECT pgrec.drop_model('$m')" >/dev/null
 	done
 	cat <<EOF

@@ -131,18 +131,27 @@ constexpr Hyperparameters neighbor_defaults(int neighbors, double regularization
 	return h;
 }
 
-// LightFM's learning rate and loss (WARP); regularization and init_scale picked on an ML-100K
-// random 80/20 split (ratings >= 4) without features, and still the best of a sweep on ML-1M
-// with features (bench/README.md, issue 10).
+// hybrid's defaults are those of its default loss, 'ials': ials' with a stronger lambda, the best
+// of 3, 5, 7 and 10 on the ML-1M cold-start split (the features take up what the id embeddings
+// lose; bench/README.md), and the data's alpha (hybrid_data_defaults).
 constexpr Hyperparameters hybrid_defaults()
 {
-	Hyperparameters h;
+	Hyperparameters h = ials_defaults();
 	h.factors = 64;
-	h.epochs = 10;
+	h.regularization = 7.0;
 	h.learning_rate = 0.05;
+	h.loss = static_cast<int>(HybridLoss::Ials);
+	return h;
+}
+
+// hybrid's ranking losses: LightFM's learning rate; regularization and init_scale picked on an
+// ML-100K random 80/20 split (ratings >= 4) without features, and still the best of a sweep on
+// ML-1M with features (bench/README.md, issue 10).
+constexpr Hyperparameters hybrid_ranking_defaults()
+{
+	Hyperparameters h = hybrid_defaults();
 	h.regularization = 0.001;
 	h.init_scale = 0.01;
-	h.loss = 0;
 	return h;
 }
 
@@ -156,24 +165,18 @@ constexpr Hyperparameters imported_defaults()
 	return h;
 }
 
-// hybrid with loss 'ials': ials' defaults but a stronger lambda, the best of 3, 5, 7 and 10 on
-// the ML-1M cold-start split (the features take up what the id embeddings lose; bench/README.md).
-constexpr Hyperparameters hybrid_ials_defaults()
-{
-	Hyperparameters h = ials_defaults();
-	h.regularization = 7.0;
-	return h;
-}
-
-// hybrid's squared losses take, for the parameters not given, the defaults of their ALS
-// counterparts: 'ials' hybrid_ials_defaults() and ials' alpha, 'squared' als' (the registry's
-// defaults are the ranking losses').
+// The defaults of hybrid's other losses, for the parameters not given: hybrid_ranking_defaults()
+// for 'warp' and 'bpr', als' for 'squared'; and ials' alpha for 'ials'.
 void hybrid_data_defaults(Hyperparameters *h, unsigned given, const Interactions &data)
 {
-	if (!squared_loss(h->loss))
+	const HybridLoss loss = static_cast<HybridLoss>(h->loss);
+	if (loss == HybridLoss::Ials)
+	{
+		ials_data_defaults(h, given, data);
 		return;
-	const bool implicit = h->loss == static_cast<int>(HybridLoss::Ials);
-	const Hyperparameters d = implicit ? hybrid_ials_defaults() : als_defaults();
+	}
+	const Hyperparameters d =
+	    loss == HybridLoss::Squared ? als_defaults() : hybrid_ranking_defaults();
 	if (!(given & kRegularization))
 		h->regularization = d.regularization;
 	if (!(given & kBiasRegularization))
@@ -182,8 +185,6 @@ void hybrid_data_defaults(Hyperparameters *h, unsigned given, const Interactions
 		h->regularization_exponent = d.regularization_exponent;
 	if (!(given & kInitScale))
 		h->init_scale = d.init_scale;
-	if (implicit)
-		ials_data_defaults(h, given, data);
 }
 
 // hybrid's fold-in and explanation are those of the algorithm its loss trains like: bpr for the

@@ -422,6 +422,7 @@ TEST(Hybrid, RefusesMismatchedFeaturesAndReportsDivergence)
 	pgrec::Interactions short_rows = d;
 	short_rows.item_features = genre_features(kItems - 1);
 	EXPECT_THROW(pgrec::make_trainer(hybrid, short_rows, h, b), pgrec::DataError);
+	h.loss = static_cast<int>(pgrec::HybridLoss::Warp);
 	h.learning_rate = 1e30;
 	auto trainer = pgrec::make_trainer(hybrid, d, h, b);
 	EXPECT_THROW(for (int e = 0; e < 5; e++) trainer->run_epoch(pgrec::no_cancel()),

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 namespace
@@ -227,11 +228,15 @@ TEST(Training, OnlyACancelOrTerminateStopsAnEpoch)
 	pgrec::Interactions d =
 	    pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(), t.users.size(),
 	                              pgrec::DuplicatePolicy::Mean);
-	for (const char *name : {"als", "ials", "bpr", "hybrid"})
+	// hybrid twice: its default loss (alternating least squares) and WARP (SGD).
+	for (const char *name : {"als", "ials", "bpr", "hybrid", "hybrid warp"})
 	{
-		const pgrec::AlgorithmEntry &algorithm = *pgrec::find_algorithm(name);
+		const bool warp = std::string(name) == "hybrid warp";
+		const pgrec::AlgorithmEntry &algorithm = *pgrec::find_algorithm(warp ? "hybrid" : name);
 		pgrec::Hyperparameters h = algorithm.defaults;
 		h.factors = 2;
+		if (warp)
+			h.loss = pgrec::parameter_choice(*pgrec::find_parameter("loss"), "warp");
 		Model m(d, h.factors, true), quiet(d, h.factors, true);
 		auto trainer = pgrec::make_trainer(algorithm, d, h, m.buffers);
 		volatile sig_atomic_t cancel = 1, terminate = 0;

@@ -344,9 +344,10 @@ SELECT version, string_agg(value, ' ' ORDER BY value) AS vocabulary
 FROM pgrec.models JOIN pgrec.feature_factors USING (model_id) WHERE name = 'fv' GROUP BY version;
 SELECT item_id, round(score::numeric, 4) AS score FROM pgrec.recommend_for_features('fv', '{"title": "zebras"}', 2);
 SELECT item_id, round(score::numeric, 4) AS score FROM pgrec.recommend('fv', 7, 1);
--- hybrid: a new item with the features of a cold training item gets exactly its vector.
+-- hybrid with WARP: a new item with the features of a cold training item gets exactly its vector
+-- (the squared losses below too).
 SELECT items FROM pgrec.train('fc_hybrid', 'SELECT user_id, item_id FROM fc_clicks', 'user_id', 'item_id',
-	algorithm => 'hybrid', factors => 4, epochs => 3, item_features => 'fc_items');
+	algorithm => 'hybrid', loss => 'warp', factors => 4, epochs => 3, item_features => 'fc_items');
 INSERT INTO fc_items VALUES (13, 'The galaxy of stars', '{space,scifi}');
 SELECT items, new_items FROM pgrec.refresh('fc_hybrid');
 SELECT a.factors = b.factors AND a.bias = b.bias AS same_vector
@@ -388,6 +389,20 @@ SELECT error_of($$SELECT * FROM pgrec.train('fc_squared', 'fc_rated', 'user_id',
 SELECT error_of($$SELECT * FROM pgrec.recommend_for_interactions('fc_squared', ARRAY[1, 4]::bigint[])$$);
 SELECT error_of($$SELECT * FROM pgrec.train('fc_squared', 'fc_rated', 'user_id', 'item_id', algorithm => 'hybrid', loss => 'mse')$$);
 \set VERBOSITY default
+-- Whether a model trains on ratings follows its loss: pgrec.trains_on_ratings for SQL callers;
+-- tune picks RMSE for a grid of 'squared' (without features hybrid 'squared' is als) and
+-- refuses a grid that mixes it with the implicit losses; retrain gates on RMSE.
+SELECT pgrec.trains_on_ratings('hybrid', '{"loss": "squared"}') AS squared, pgrec.trains_on_ratings('hybrid', '{}') AS hybrid,
+	pgrec.trains_on_ratings('als', '{}') AS als, pgrec.trains_on_ratings('ials', '{"alpha": 3}') AS ials,
+	pgrec.trains_on_ratings('lightgcn', '{}') AS unknown;
+SELECT trial, trial_factors, rmse BETWEEN 0 AND 2 AS rmse_measured, best
+FROM pgrec.tune('fc_tuned', 'fc_rated', 'fc_clicks', 'user_id', 'item_id', 'rating', algorithm => 'hybrid',
+	factors => '{2}', grid => '{"loss": ["squared"]}');
+SELECT hyperparameters->>'loss' AS loss FROM pgrec.models WHERE name = 'fc_tuned';
+CALL pgrec.retrain('fc_tuned', validation_source => 'fc_clicks', max_regression => -100);
+\set VERBOSITY verbose
+SELECT error_of($$SELECT * FROM pgrec.tune('fc_tuned', 'fc_rated', 'fc_clicks', 'user_id', 'item_id', 'rating', algorithm => 'hybrid', factors => '{2}', grid => '{"loss": ["squared", "ials"]}')$$);
+\set VERBOSITY default
 CREATE TABLE fv_ids AS SELECT model_id FROM pgrec.model_versions WHERE name = 'fv';
 SELECT count(*) AS versions, (SELECT count(*) FROM pgrec.feature_factors WHERE model_id IN (SELECT model_id FROM fv_ids)) AS feature_rows FROM fv_ids;
 SELECT pgrec.drop_model('fv');
@@ -395,7 +410,7 @@ SELECT count(*) AS feature_rows_left FROM pgrec.feature_factors WHERE model_id I
 
 -- Clean up.
 SELECT name, pgrec.drop_model(name) FROM pgrec.models
-WHERE name IN ('fp_content', 'fp_simple', 'fp_german', 'fp_german_en', 'fc', 'fc_ials', 'fc_stars', 'fc_hybrid', 'fc_squared', 'fc_ials_hybrid', 'feat_model', 'feat_path')
+WHERE name IN ('fp_content', 'fp_simple', 'fp_german', 'fp_german_en', 'fc', 'fc_ials', 'fc_stars', 'fc_hybrid', 'fc_squared', 'fc_ials_hybrid', 'fc_tuned', 'feat_model', 'feat_path')
 ORDER BY name;
 SELECT count(*) AS feature_rows_left FROM pgrec.feature_factors;
 DROP SCHEMA feat_data CASCADE;

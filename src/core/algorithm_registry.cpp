@@ -166,7 +166,8 @@ constexpr Hyperparameters imported_defaults()
 }
 
 // The defaults of hybrid's other losses, for the parameters not given: hybrid_ranking_defaults()
-// for 'warp' and 'bpr', als' for 'squared'; and ials' alpha for 'ials'.
+// for 'warp' and 'bpr', als' lambdas and exponent for 'squared' (epochs stay 10); and ials'
+// alpha for 'ials'.
 void hybrid_data_defaults(Hyperparameters *h, unsigned given, const Interactions &data)
 {
 	const HybridLoss loss = static_cast<HybridLoss>(h->loss);
@@ -185,6 +186,13 @@ void hybrid_data_defaults(Hyperparameters *h, unsigned given, const Interactions
 		h->regularization_exponent = d.regularization_exponent;
 	if (!(given & kInitScale))
 		h->init_scale = d.init_scale;
+}
+
+// hybrid's fold-in weighs only the items with interactions (degree > 0): training leaves the
+// others out of 'ials'' unobserved pairs (the only loss whose fold-in reads the Gramian).
+double hybrid_fold_in_weight(const Hyperparameters &, double degree)
+{
+	return degree > 0.0 ? 1.0 : 0.0;
 }
 
 // hybrid's fold-in and explanation are those of the algorithm its loss trains like: bpr for the
@@ -268,9 +276,11 @@ constexpr AlgorithmEntry kAlgorithms[] = {
      kFactors | kEpochs | kRegularization | kLearningRate | kInitScale | kLoss | kAlpha |
          kRegularizationExponent | kBiasRegularization | kCgSteps,
      hybrid_defaults(), make_hybrid_trainer, Scorer::DotProduct, fold_in_hybrid, true,
-     "per loss: WARP or BPR per sample, the implicit ALS objective per interaction, or RMSE",
+     "per loss: the implicit ALS objective's data term per interaction, WARP or BPR per sample, "
+     "or RMSE",
      hybrid_scratch_bytes, "Lower factors, or use fewer features.", explain_hybrid, true,
-     hybrid_data_defaults, false, nullptr, kItemFeatures | kUserFeatures, 0, project_hybrid},
+     hybrid_data_defaults, false, hybrid_fold_in_weight, kItemFeatures | kUserFeatures, 0,
+     project_hybrid},
     {"imported", "factors trained elsewhere", false, false,
      kFactors | kRegularization | kAlpha | kRegularizationExponent, imported_defaults(), nullptr,
      Scorer::DotProduct, fold_in_ials, true, "none", factor_scratch_bytes, kLowerFactors,

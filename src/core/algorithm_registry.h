@@ -143,7 +143,7 @@ struct AlgorithmEntry
 	TrainerFactory make_trainer; // null: not trainable (imported factors)
 	Scorer scorer;
 	FoldInSolver fold_in; // null: the visitor's items are their history (neighbour scorers)
-	bool needs_gramian;   // fold_in reads FoldInInput::gramian
+	bool needs_gramian;   // fold_in reads FoldInInput::gramian (hybrid's for loss 'ials' only)
 	const char *loss;     // what loss_history holds
 	ScratchEstimate scratch_bytes;
 	const char *memory_hint; // how to need less memory, a full sentence

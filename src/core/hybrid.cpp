@@ -30,6 +30,7 @@
 
 #include "algorithm_registry.h"
 #include "core_errors.h"
+#include "normal_equations.h"
 #include "factor_init.h"
 #include "parallel.h"
 
@@ -357,8 +358,11 @@ size_t hybrid_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 	const size_t entities = data.users() + data.items();
 	if (squared_loss(h.loss))
 	{
-		size_t floats = entities * (k + 4) + 4 * std::max(item_features, user_features) * (k + 1) +
-		                std::max(data.users(), data.items()) * k;
+		// Priors and weights, the feature embeddings, the regression's matrices and rows, the
+		// weighted Gramian's temporary.
+		size_t floats = entities * (k + 4) + (item_features + user_features) * (k + 1) +
+		                4 * std::max(item_features, user_features) * (k + 1) +
+		                std::max(data.users(), data.items()) * k + kGramianBlock * k;
 		size_t per_thread = (256 + 4) * (k + 1) * sizeof(float) + (k + 1) * (k + 1) * sizeof(float);
 		return floats * sizeof(float) + rows + per_thread * static_cast<size_t>(h.threads);
 	}

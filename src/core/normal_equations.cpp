@@ -16,9 +16,6 @@ namespace pgrec
 namespace
 {
 
-// Rows per block of the Gramian: about 16 MB of factors at 64 dimensions between checks.
-constexpr size_t kGramianBlock = 65536;
-
 // Items between two checks of the token in a fold-in's decomposition.
 constexpr size_t kCheckEvery = 4096;
 
@@ -155,6 +152,8 @@ double implicit_data_loss(const Interactions &data, const float *users, const fl
 		                 double s = 0.0;
 		                 for (size_t u = begin; u < end; u++)
 		                 {
+			                 if ((u - begin) % 4096 == 0)
+				                 cancel.check();
 			                 Eigen::Map<const Eigen::VectorXf> xu(users + u * k, k);
 			                 for (int64_t e = data.by_user.ptr[u]; e < data.by_user.ptr[u + 1]; e++)
 			                 {

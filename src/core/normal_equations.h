@@ -13,6 +13,10 @@
 namespace pgrec
 {
 
+// Rows per block of the Gramian: about 16 MB of factors at 64 dimensions between checks. With
+// weights, a block's weighted rows are a temporary (kGramianBlock x dim floats).
+constexpr size_t kGramianBlock = 65536;
+
 // out (dim x dim, row-major) = factors^T W factors of a row-major count x dim matrix (W the
 // diagonal of row weights, or I when weights is null), summed in blocks of rows so that the
 // token is checked between blocks.

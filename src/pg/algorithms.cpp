@@ -3,6 +3,7 @@
 #include "postgres_headers.h"
 
 #include "../core/algorithm_registry.h"
+#include "model_catalog.h"
 
 extern "C"
 {
@@ -14,6 +15,7 @@ extern "C"
 }
 
 PGREC_FUNCTION(pgrec_algorithms)
+PGREC_FUNCTION(pgrec_trains_on_ratings)
 
 // The feature source arguments of pgrec.train in the FeatureSide mask `sides`, as a text[].
 static Datum feature_arguments(unsigned sides)
@@ -54,4 +56,18 @@ Datum pgrec_algorithms(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum)0;
+}
+
+// trains_on_ratings(algorithm, hyperparameters jsonb): whether a model of the algorithm with
+// those hyper-parameters (the algorithm's defaults for the others) trains on explicit ratings,
+// as pgrec.models' rows say it (hybrid with loss squared does); NULL for an unknown algorithm.
+Datum pgrec_trains_on_ratings(PG_FUNCTION_ARGS)
+{
+	const pgrec::AlgorithmEntry *entry =
+	    pgrec::find_algorithm(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	if (entry == NULL)
+		PG_RETURN_NULL();
+	pgrec::Hyperparameters h = entry->defaults;
+	read_hyperparameters_jsonb(PG_GETARG_JSONB_P(1), entry, &h, entry->name);
+	PG_RETURN_BOOL(pgrec::trains_on_ratings(*entry, h));
 }

@@ -59,7 +59,12 @@ RETURNS TABLE (trial integer, trial_factors integer, trial_regularization double
 -- pgrec is schema-qualified below.
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-	explicit_ratings boolean := (SELECT a.explicit_feedback FROM pgrec.algorithms() a WHERE a.name = tune.algorithm);
+	-- Whether the trials train on ratings, by the grid's losses if it has any (they must agree).
+	grid_losses jsonb := CASE WHEN jsonb_typeof(grid -> 'loss') = 'array' THEN grid -> 'loss' ELSE '[null]' END;
+	grid_ratings boolean[] := ARRAY(SELECT pgrec.trains_on_ratings(tune.algorithm,
+		CASE WHEN l = 'null' THEN '{}' ELSE jsonb_build_object('loss', l) END) FROM jsonb_array_elements(grid_losses) l);
+	explicit_ratings boolean := (SELECT bool_or(r) FROM unnest(grid_ratings) r);
+	mixed_losses boolean := (SELECT bool_or(r) <> bool_and(r) FROM unnest(grid_ratings) r);
 	-- factors has a default grid; an algorithm without factors (neighbourhood models) gets none.
 	has_factors boolean := coalesce((SELECT 'factors' = ANY (a.parameters) FROM pgrec.algorithms() a WHERE a.name = tune.algorithm), true);
 	chosen_metric text := coalesce(metric, CASE WHEN explicit_ratings THEN 'rmse' ELSE 'ndcg_at_k' END);
@@ -91,6 +96,10 @@ BEGIN
 	IF chosen_metric NOT IN ('rmse', 'mae', 'precision_at_k', 'recall_at_k', 'ndcg_at_k', 'hit_rate_at_k', 'map_at_k') THEN
 		RAISE EXCEPTION 'unknown metric "%"', chosen_metric USING ERRCODE = 'invalid_parameter_value',
 			HINT = 'Use rmse, mae, precision_at_k, recall_at_k, ndcg_at_k, hit_rate_at_k or map_at_k.';
+	END IF;
+	IF mixed_losses THEN
+		RAISE EXCEPTION 'the losses of grid must all train on ratings or all on implicit feedback'
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Tune the squared loss and the others in separate runs.';
 	END IF;
 	IF chosen_metric IN ('rmse', 'mae') AND (NOT coalesce(explicit_ratings, true) OR rating_column IS NULL) THEN
 		RAISE EXCEPTION '% needs an algorithm for explicit ratings and a rating column', chosen_metric

@@ -28,11 +28,17 @@ struct Trained
 	double mu = 0.0;
 	size_t items = 0;
 
-	Trained(const char *name, const pgrec::Interactions &d, int k, int epochs)
+	// loss >= 0: that choice of parameter loss, with its data defaults.
+	Trained(const char *name, const pgrec::Interactions &d, int k, int epochs, int loss = -1)
 	    : algorithm(*pgrec::find_algorithm(name)), h(algorithm.defaults)
 	{
 		h.factors = k;
 		h.threads = 1;
+		if (loss >= 0)
+		{
+			h.loss = loss;
+			pgrec::apply_data_defaults(algorithm, &h, pgrec::kFactors, d);
+		}
 		items = d.items();
 		uf.resize(d.users() * k);
 		itf.resize(items * k);
@@ -143,29 +149,40 @@ TEST(Explain, ContributionsAddUpToTheFoldedInScoreForEveryAlgorithm)
 		ASSERT_TRUE(entry.explain_exact) << entry.name;
 		checked++;
 		const char *trained_as = entry.make_trainer ? entry.name : "ials"; // imported: any factors
-		pgrec::Interactions d =
-		    random_ratings(30, 25, 7 + a, pgrec::duplicate_policy(entry, entry.defaults));
-		Trained m(trained_as, d, 5, 6);
-		pgrec::Hyperparameters h = entry.defaults;
-		h.factors = 5;
-		Visitor v(9, d.items(), 3 + a);
-		pgrec::ItemMatrix matrix = m.matrix();
-		pgrec::FoldInInput in = {matrix,          m.mu,          h, m.gram.data(), v.items.data(),
-		                         v.values.data(), v.items.size()};
-		for (int32_t t : {0, 4, 11, 24})
+		// An algorithm with a choice of loss is explained for each (hybrid: bpr's, ials' and als').
+		std::vector<int> losses = {-1};
+		if (entry.parameters & pgrec::kLoss)
+			losses = {0, 1, 2, pgrec::kSquaredLoss};
+		for (int loss : losses)
 		{
-			SCOPED_TRACE(std::string(entry.name) + " target " + std::to_string(t));
-			std::vector<float> c = contributions(entry, in, t);
-			double sum = 0.0, magnitude = 0.0;
-			for (float x : c)
+			pgrec::Hyperparameters chosen = entry.defaults;
+			if (loss >= 0)
+				chosen.loss = loss;
+			pgrec::Interactions d =
+			    random_ratings(30, 25, 7 + a, pgrec::duplicate_policy(entry, chosen));
+			Trained m(trained_as, d, 5, 6, loss);
+			pgrec::Hyperparameters h = loss >= 0 ? m.h : entry.defaults;
+			h.factors = 5;
+			Visitor v(9, d.items(), 3 + a);
+			pgrec::ItemMatrix matrix = m.matrix();
+			pgrec::FoldInInput in = {
+			    matrix, m.mu, h, m.gram.data(), v.items.data(), v.values.data(), v.items.size()};
+			for (int32_t t : {0, 4, 11, 24})
 			{
-				sum += x;
-				magnitude += std::fabs(x);
+				SCOPED_TRACE(std::string(entry.name) + " loss " + std::to_string(loss) +
+				             " target " + std::to_string(t));
+				std::vector<float> c = contributions(entry, in, t);
+				double sum = 0.0, magnitude = 0.0;
+				for (float x : c)
+				{
+					sum += x;
+					magnitude += std::fabs(x);
+				}
+				double bias = matrix.bias ? matrix.bias[t] : 0.0;
+				double score = fold_in_score(entry, in, t);
+				EXPECT_GT(magnitude, 1e-3); // a decomposition of nothing would pass trivially
+				EXPECT_NEAR(sum + bias, score, 1e-4 * (std::fabs(score) + magnitude));
 			}
-			double bias = matrix.bias ? matrix.bias[t] : 0.0;
-			double score = fold_in_score(entry, in, t);
-			EXPECT_GT(magnitude, 1e-3); // a decomposition of nothing would pass trivially
-			EXPECT_NEAR(sum + bias, score, 1e-4 * (std::fabs(score) + magnitude));
 		}
 	}
 	EXPECT_EQ(checked, 7); // als, ials, bpr, svd, content, hybrid, imported

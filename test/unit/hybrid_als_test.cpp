@@ -214,3 +214,18 @@ TEST(HybridAls, IsTheSameForAnyThreadCount)
 		          two.trainer->feature_model()->items.factors);
 	}
 }
+
+// A visitor is folded in against the items with interactions only, as training solves users:
+// the fold-in Gramian leaves out the items of degree 0 (known by their features alone).
+TEST(HybridAls, FoldInGramianLeavesOutItemsWithoutInteractions)
+{
+	const pgrec::AlgorithmEntry &hybrid = *pgrec::find_algorithm("hybrid");
+	pgrec::Hyperparameters h = hybrid.defaults;
+	h.factors = 2;
+	const std::vector<float> factors = {1, 2, 30, 40, 3, -1, 50, 60}, degrees = {3, 0, 1, 0};
+	const pgrec::ItemMatrix items = {factors.data(), nullptr, nullptr, 4, 2};
+	std::vector<float> g(4);
+	pgrec::fold_in_gramian(hybrid, h, items, degrees.data(), g.data(), pgrec::no_cancel());
+	// Items 0 and 2: (1, 2) and (3, -1).
+	EXPECT_EQ(g, (std::vector<float>{10, -1, -1, 5}));
+}

@@ -354,6 +354,21 @@ SELECT a.factors = b.factors AND a.bias = b.bias AS same_vector
 FROM pgrec.models m JOIN pgrec.item_factors a ON a.model_id = m.model_id AND a.item_id = 10
 JOIN pgrec.item_factors b ON b.model_id = m.model_id AND b.item_id = 13 WHERE m.name = 'fc_hybrid';
 DELETE FROM fc_items WHERE item_id = 13;
+-- The stored vocabulary refresh loads counts against pgrec.training_memory_limit: 1200 words
+-- on a model of three items.
+CREATE TABLE fm_items AS SELECT i AS item_id, string_agg('w' || i || 'x' || j, ' ') AS title
+FROM generate_series(1, 3) i, generate_series(1, 400) j GROUP BY i;
+CREATE TABLE fm_clicks AS SELECT u AS user_id, 1 + u % 3 AS item_id FROM generate_series(1, 6) u;
+SELECT items FROM pgrec.train('fm', 'fm_clicks', 'user_id', 'item_id', algorithm => 'hybrid', factors => 2,
+	epochs => 1, item_features => 'fm_items', text_search_config => 'simple');
+SET pgrec.training_memory_limit = '64kB';
+\set VERBOSITY verbose
+SELECT error_of($$SELECT * FROM pgrec.refresh('fm')$$);
+\set VERBOSITY default
+RESET pgrec.training_memory_limit;
+SELECT version FROM pgrec.refresh('fm');
+SELECT pgrec.drop_model('fm');
+DROP TABLE fm_items, fm_clicks;
 -- hybrid's squared losses, by alternating least squares. 'squared' trains on the ratings: a
 -- global mean and biases, its RMSE as the loss, als' defaults; a visitor needs ratings, and
 -- evaluate() reports the RMSE. Repeated ratings average (user 1 rates item 2 twice: 3 and 5).

@@ -4,10 +4,21 @@
 
 #include "core_errors.h"
 
+#include <utility>
+
 #include "core_only.h"
 
 namespace pgrec
 {
+
+namespace
+{
+
+// Bytes of one entry of the index beyond its key's characters: the node (its string, value and
+// link), the bucket and the allocator's headers.
+constexpr size_t kIndexNodeBytes = 80;
+
+} // namespace
 
 std::string FeatureVocabulary::key(const std::string &column, FeatureKind kind,
                                    const std::string &value)
@@ -23,7 +34,11 @@ void FeatureVocabulary::add(const std::string &column, FeatureKind kind, const s
                             float offset, float scale, const float *factors, int k, float bias)
 {
 	int32_t f = static_cast<int32_t>(weights_.kinds.size());
-	if (!index_.emplace(key(column, kind, value), f).second)
+	std::string entry_key = key(column, kind, value);
+	// The key's characters and its index entry, the vector and the three weights, the kind.
+	bytes_ += entry_key.size() + kIndexNodeBytes + (static_cast<size_t>(k) + 3) * sizeof(float) +
+	          sizeof(FeatureKind);
+	if (!index_.emplace(std::move(entry_key), f).second)
 		throw DataError("a feature of column \"" + column + "\" is stored twice");
 	weights_.kinds.push_back(kind);
 	weights_.offset.push_back(offset);

@@ -39,12 +39,19 @@ class FeatureVocabulary
 		return weights_.kinds.size();
 	}
 
+	// About the bytes the vocabulary holds: weights, vectors and the index with its keys.
+	size_t bytes() const
+	{
+		return bytes_;
+	}
+
   private:
 	static std::string key(const std::string &column, FeatureKind kind, const std::string &value);
 
 	FeatureMatrix weights_; // kinds, offset, scale; no rows
 	FeatureEmbeddings embeddings_;
 	std::unordered_map<std::string, int32_t> index_;
+	size_t bytes_ = 0;
 };
 
 } // namespace pgrec

@@ -7,7 +7,9 @@
 #include "core_guard.h"
 #include "embedding.h"
 #include "feature_source.h"
+#include "interaction_source.h"
 #include "owned_object.h"
+#include "settings.h"
 
 #include "../core/algorithm_registry.h"
 
@@ -350,6 +352,16 @@ void load_feature_vocabulary(const ModelCatalog &catalog, char side, pgrec::Feat
 			expected++;
 		}
 		SPI_freetuptable(SPI_tuptable);
+		if (out->bytes() > training_memory_limit_bytes())
+			ereport(ERROR,
+			        (errcode(ERRCODE_OUT_OF_MEMORY),
+			         errmsg("the stored %s features of model \"%s\" need more memory than "
+			                "pgrec.training_memory_limit allows",
+			                side_name(side), catalog.name),
+			         errdetail("%d features need about %s; the limit is %s.", expected,
+			                   pretty_size((double)out->bytes()),
+			                   pretty_size((double)training_memory_limit_bytes())),
+			         errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem).")));
 	}
 	SPI_cursor_close(portal);
 	leave_rights(&rights);

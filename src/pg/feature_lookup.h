@@ -23,7 +23,8 @@ extern "C"
 bool project_feature_object(CachedModel *e, char side, Jsonb *object, float *factors, float *bias);
 
 // Loads the whole stored vocabulary of side 'u' or 'i' of the model into out (owned by a memory
-// context). SPI must be connected. Ereports XX001 for rows that cannot be used.
+// context). SPI must be connected. Ereports XX001 for rows that cannot be used, 53200 when it
+// needs more than pgrec.training_memory_limit.
 void load_feature_vocabulary(const ModelCatalog &catalog, char side, pgrec::FeatureVocabulary *out);
 
 // The side whose features a visitor's object describes: the users' when the model has user

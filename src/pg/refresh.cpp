@@ -203,7 +203,11 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	InteractionArrays rows = {};
 	FeatureSources sources = {};
 	SPI_connect();
-	read_interactions(query, catalog.rating_column != NULL, training_memory_limit_bytes(),
+	// The interactions get what the vocabulary leaves of the memory limit.
+	const size_t vocabulary = current->item_vocabulary.bytes() + current->user_vocabulary.bytes();
+	const size_t limit = training_memory_limit_bytes();
+	read_interactions(query, catalog.rating_column != NULL,
+	                  limit > vocabulary ? limit - vocabulary : 0,
 	                  pgrec::kInteractionPeakBytesPerRow, context, &rows);
 	read_feature_sources(catalog.item_features, catalog.user_features, catalog.text_search_config,
 	                     name, &current->item_features, &current->user_features, context,
@@ -330,7 +334,7 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	record.text_search_config = catalog.text_search_config;
 	record.training_seconds = INSTR_TIME_GET_DOUBLE(now);
 	record.peak_memory_bytes =
-	    (int64)MemoryContextMemAllocated(context, true) + (int64)data.bytes();
+	    (int64)MemoryContextMemAllocated(context, true) + (int64)data.bytes() + (int64)vocabulary;
 	record.loss_history = NULL;
 	record.epochs = 0;
 	int32 version;

@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 	                                          {"--min-rating", "-1e30"},
 	                                          {"--every", "0"},
 	                                          {"--init-scale", "0.1"},
-	                                          {"--cg-steps", "3"},
+	                                          {"--cg-steps", ""},
 	                                          {"--bias-regularization", "0.05"},
 	                                          {"--regularization-exponent", "1"},
 	                                          {"--normalization", "0"}};
@@ -194,7 +194,9 @@ int main(int argc, char **argv)
 	h.threads = std::atoi(opt["--threads"].c_str());
 	h.seed = std::strtoull(opt["--seed"].c_str(), nullptr, 10);
 	h.init_scale = std::atof(opt["--init-scale"].c_str());
-	h.cg_steps = std::atoi(opt["--cg-steps"].c_str());
+	// --cg-steps unset: the algorithm's default (ials 3, als 0: the exact solve).
+	h.cg_steps =
+	    opt["--cg-steps"].empty() ? entry->defaults.cg_steps : std::atoi(opt["--cg-steps"].c_str());
 	h.normalization = std::atof(opt["--normalization"].c_str());
 	if (opt.count("--loss"))
 		h.loss = pgrec::parameter_choice(*pgrec::find_parameter("loss"), opt["--loss"].c_str());

@@ -110,7 +110,10 @@ SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation',
 SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'item_knn', grid => '{"factors": [4]}')$$);
 SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'ease', grid => '{"Neighbors": [4]}')$$);
 SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'item_knn', grid => '{"neighbors => 1); DROP TABLE tune_ratings; --": [1]}')$$);
-SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'ials', grid => '{"cg_steps": [2]}')$$);
+-- Every hyper-parameter of the registry is an argument of pgrec.train, so tune can search it.
+SELECT a.name, p.name AS parameter FROM pgrec.algorithms() a, unnest(a.parameters) p(name)
+WHERE p.name NOT IN (SELECT unnest(proargnames) FROM pg_proc WHERE proname = 'train' AND pronamespace = 'pgrec'::regnamespace)
+ORDER BY 1, 2;
 SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'knn', grid => '{"neighbors": [2]}')$$);
 SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'item_knn', grid => '{"neighbors": 20}')$$);
 SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'item_knn', grid => '{"neighbors": []}')$$);

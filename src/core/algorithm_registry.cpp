@@ -79,6 +79,7 @@ constexpr Hyperparameters als_defaults()
 	h.regularization = 0.22;
 	h.bias_regularization = 0.05;
 	h.regularization_exponent = 0.8;
+	h.cg_steps = 0;
 	return h;
 }
 
@@ -186,6 +187,8 @@ void hybrid_data_defaults(Hyperparameters *h, unsigned given, const Interactions
 		h->regularization_exponent = d.regularization_exponent;
 	if (!(given & kInitScale))
 		h->init_scale = d.init_scale;
+	if (!(given & kCgSteps))
+		h->cg_steps = d.cg_steps;
 }
 
 // hybrid's fold-in weighs only the items with interactions (degree > 0): training leaves the
@@ -235,7 +238,7 @@ constexpr const char *kLowerFactors = "Lower factors.";
 constexpr AlgorithmEntry kAlgorithms[] = {
     {"als", "explicit ratings", true, true,
      kFactors | kEpochs | kRegularization | kBiasRegularization | kRegularizationExponent |
-         kInitScale,
+         kInitScale | kCgSteps,
      als_defaults(), make_als_trainer, Scorer::DotProduct, fold_in_als, false, "RMSE",
      factor_scratch_bytes, kLowerFactors, explain_als, true, nullptr, false, nullptr,
      0, 0, nullptr},
@@ -304,7 +307,7 @@ const ParameterSpec kParameterSpecs[] = {
     {"regularization_exponent", kRegularizationExponent, &Hyperparameters::regularization_exponent,
      nullptr, 0, 4, false, nullptr},
     {"init_scale", kInitScale, &Hyperparameters::init_scale, nullptr, 0, kUnbounded, true, nullptr},
-    {"cg_steps", kCgSteps, nullptr, &Hyperparameters::cg_steps, 1, 100, false, nullptr},
+    {"cg_steps", kCgSteps, nullptr, &Hyperparameters::cg_steps, 0, 100, false, nullptr},
     {"neighbors", kNeighbors, nullptr, &Hyperparameters::neighbors, 1, 100000, false, nullptr},
     {"shrinkage", kShrinkage, &Hyperparameters::shrinkage, nullptr, 0, kUnbounded, false, nullptr},
     {"similarity", kSimilarity, nullptr, &Hyperparameters::similarity, 0, kSimilarityCount - 1,

@@ -1,5 +1,6 @@
 // Explicit biased matrix factorisation by alternating least squares: r ~ mu + b_u + b_i + p_u.q_i,
-// each side solved exactly per row (Cholesky) with weighted-lambda regularisation (lambda * n);
+// each side solved per row, exactly (Cholesky) or by warm-started conjugate gradient (cg_steps >
+// 0), with weighted-lambda regularisation (lambda * n^exponent);
 // a new user is folded in by the same row solve against the fixed items, and a score explained
 // by that solve's per-item terms.
 #include "algorithm_registry.h"
@@ -53,10 +54,10 @@ class AlsTrainer : public Trainer
 				             if ((r - begin) % 64 == 0)
 					             cancel.check();
 				             int64_t first = rows.ptr[r];
-				             solve_explicit_row(other, mu_, h_, rows.index.data() + first,
-				                                rows.value.data() + first,
-				                                static_cast<size_t>(rows.ptr[r + 1] - first),
-				                                scratch, factors + r * k, bias + r);
+				             solve_explicit_row_by(h_, other, mu_, rows.index.data() + first,
+				                                   rows.value.data() + first,
+				                                   static_cast<size_t>(rows.ptr[r + 1] - first),
+				                                   scratch, factors + r * k, bias + r);
 			             }
 		             });
 	}

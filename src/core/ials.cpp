@@ -51,7 +51,7 @@ class IalsTrainer : public Trainer
 		    rows.rows(), h_.threads,
 		    [&](size_t begin, size_t end, int)
 		    {
-			    ImplicitRowScratch scratch(k);
+			    CgScratch scratch(k);
 			    for (size_t row = begin; row < end; row++)
 			    {
 				    if ((row - begin) % 256 == 0)

@@ -47,7 +47,7 @@ void gramian(const float *factors, size_t count, int dim, float *out, const Canc
 }
 
 ExplicitRowScratch::ExplicitRowScratch(int dim)
-    : design(kChunk, dim + 1), target(kChunk), rhs(dim + 1), normal(dim + 1, dim + 1)
+    : design(kChunk, dim + 1), target(kChunk), rhs(dim + 1), normal(dim + 1, dim + 1), cg(dim + 1)
 {
 }
 
@@ -95,13 +95,13 @@ void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameter
 	Eigen::Map<Eigen::VectorXf>(factors, other.dim) = w.tail(other.dim);
 }
 
-ImplicitRowScratch::ImplicitRowScratch(int dim) : r(dim), p(dim), ap(dim), b(dim)
+CgScratch::CgScratch(int dim) : r(dim), p(dim), ap(dim), b(dim)
 {
 }
 
 void solve_implicit_row(const RowMatrix &g, const float *y, const Hyperparameters &h, float lambda,
                         const int32_t *index, const float *values, size_t n, const float *prior,
-                        ImplicitRowScratch &s, float *x)
+                        CgScratch &s, float *x)
 {
 	const int k = h.factors;
 	const float alpha = static_cast<float>(h.alpha);
@@ -120,20 +120,62 @@ void solve_implicit_row(const RowMatrix &g, const float *y, const Hyperparameter
 		s.b += (1.0f + alpha * values[j]) * y_of(j);
 	if (prior)
 		s.b += lambda * Eigen::Map<const Eigen::VectorXf>(prior, k);
-	multiply(xr, s.ap);
-	s.r = s.b - s.ap;
-	s.p = s.r;
-	float rs = s.r.squaredNorm();
-	for (int step = 0; step < h.cg_steps && rs > 1e-20f; step++)
+	if (h.cg_steps > 0)
 	{
-		multiply(s.p, s.ap);
-		float step_size = rs / s.p.dot(s.ap);
-		xr += step_size * s.p;
-		s.r -= step_size * s.ap;
-		float rs_next = s.r.squaredNorm();
-		s.p = s.r + (rs_next / rs) * s.p;
-		rs = rs_next;
+		conjugate_gradient(xr, h.cg_steps, multiply, s);
+		return;
 	}
+	Eigen::MatrixXf a = g;
+	a.diagonal().array() += lambda;
+	for (size_t j = 0; j < n; j++)
+		a.selfadjointView<Eigen::Lower>().rankUpdate(y_of(j), alpha * values[j]);
+	xr = a.selfadjointView<Eigen::Lower>().llt().solve(s.b);
+}
+
+void solve_explicit_row_cg(const ItemMatrix &other, double mu, const Hyperparameters &h,
+                           const int32_t *index, const float *values, size_t n, CgScratch &s,
+                           float *factors, float *bias, const float *prior)
+{
+	const int k = other.dim;
+	const float count =
+	    static_cast<float>(std::pow(static_cast<double>(n), h.regularization_exponent));
+	const float lambda = static_cast<float>(h.regularization) * count;
+	const float lambda_b = static_cast<float>(h.bias_regularization) * count;
+	auto y_of = [&](size_t j) {
+		return Eigen::Map<const Eigen::VectorXf>(other.factors + static_cast<size_t>(index[j]) * k,
+		                                         k);
+	};
+	// out = A v = sum_j d_j (d_j . v) + diag(lambda_b, lambda, ...) v, d_j = (1, y_j)
+	auto multiply = [&](const Eigen::VectorXf &v, Eigen::VectorXf &out)
+	{
+		out = lambda * v;
+		out(0) = lambda_b * v(0);
+		auto tail = out.tail(k);
+		for (size_t j = 0; j < n; j++)
+		{
+			float dv = v(0) + y_of(j).dot(v.tail(k));
+			out(0) += dv;
+			tail += dv * y_of(j);
+		}
+	};
+	s.b.setZero();
+	for (size_t j = 0; j < n; j++)
+	{
+		float t = explicit_target(other, mu, index, values, j);
+		s.b(0) += t;
+		s.b.tail(k) += t * y_of(j);
+	}
+	if (prior)
+	{
+		s.b(0) += lambda_b * prior[0];
+		s.b.tail(k) += lambda * Eigen::Map<const Eigen::VectorXf>(prior + 1, k);
+	}
+	Eigen::VectorXf w(k + 1);
+	w(0) = *bias;
+	w.tail(k) = Eigen::Map<const Eigen::VectorXf>(factors, k);
+	conjugate_gradient(Eigen::Map<Eigen::VectorXf>(w.data(), k + 1), h.cg_steps, multiply, s);
+	*bias = w(0);
+	Eigen::Map<Eigen::VectorXf>(factors, k) = w.tail(k);
 }
 
 double implicit_data_loss(const Interactions &data, const float *users, const float *items,

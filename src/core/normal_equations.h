@@ -23,13 +23,21 @@ constexpr size_t kGramianBlock = 65536;
 void gramian(const float *factors, size_t count, int dim, float *out, const CancelToken &cancel,
              const float *weights = nullptr);
 
-// Scratch of solve_explicit_row for one thread, sized for dim factors.
+// Scratch of the conjugate-gradient row solves for one thread, sized for dim unknowns.
+struct CgScratch
+{
+	explicit CgScratch(int dim);
+	Eigen::VectorXf r, p, ap, b;
+};
+
+// Scratch of the explicit row solves for one thread, sized for dim factors.
 struct ExplicitRowScratch
 {
 	explicit ExplicitRowScratch(int dim);
 	RowMatrix design;
 	Eigen::VectorXf target, rhs;
 	Eigen::MatrixXf normal;
+	CgScratch cg; // dim + 1 unknowns
 };
 
 // The target of entry j of an explicit ALS row: r_j - mu - c_j (values null: r_j = 1).
@@ -56,22 +64,57 @@ void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameter
                         ExplicitRowScratch &scratch, float *factors, float *bias,
                         const float *prior = nullptr);
 
-// Scratch of solve_implicit_row for one thread, sized for dim factors.
-struct ImplicitRowScratch
+// steps steps of conjugate gradient on A x = s.b, warm-started at x; multiply(v, out) writes
+// A v (A symmetric positive definite). The CG of the ALS row solves.
+template <class Multiply>
+void conjugate_gradient(Eigen::Map<Eigen::VectorXf> x, int steps, Multiply &&multiply, CgScratch &s)
 {
-	explicit ImplicitRowScratch(int dim);
-	Eigen::VectorXf r, p, ap, b;
-};
+	multiply(Eigen::VectorXf(x), s.ap);
+	s.r = s.b - s.ap;
+	s.p = s.r;
+	float rs = s.r.squaredNorm();
+	for (int step = 0; step < steps && rs > 1e-20f; step++)
+	{
+		multiply(s.p, s.ap);
+		float step_size = rs / s.p.dot(s.ap);
+		x += step_size * s.p;
+		s.r -= step_size * s.ap;
+		float rs_next = s.r.squaredNorm();
+		s.p = s.r + (rs_next / rs) * s.p;
+		rs = rs_next;
+	}
+}
+
+// The explicit ALS row of solve_explicit_row by h.cg_steps steps of conjugate gradient warm-
+// started at (*bias, factors), without forming the normal equations: O(n k) a step instead of
+// O(n k^2 + k^3).
+void solve_explicit_row_cg(const ItemMatrix &other, double mu, const Hyperparameters &h,
+                           const int32_t *index, const float *values, size_t n, CgScratch &scratch,
+                           float *factors, float *bias, const float *prior = nullptr);
+
+// A training row of explicit ALS, by the solver h chooses: exact (cg_steps 0) or conjugate
+// gradient. (A fold-in, with no previous value to start from, is always exact.)
+inline void solve_explicit_row_by(const Hyperparameters &h, const ItemMatrix &other, double mu,
+                                  const int32_t *index, const float *values, size_t n,
+                                  ExplicitRowScratch &scratch, float *factors, float *bias,
+                                  const float *prior = nullptr)
+{
+	if (h.cg_steps > 0)
+		solve_explicit_row_cg(other, mu, h, index, values, n, scratch.cg, factors, bias, prior);
+	else
+		solve_explicit_row(other, mu, h, index, values, n, scratch, factors, bias, prior);
+}
 
 // One row of implicit ALS: x minimising
 //   sum_j (1 + alpha v_j) (1 - x.y_j)^2 + sum_(other rows o) (x.y_o)^2 + lambda |x - x0|^2
 // over the row's n entries (rows index[j] of the other side y, dim floats each, values v_j),
-// by h.cg_steps steps of conjugate gradient warm-started at x on its normal equations
+// by h.cg_steps steps of conjugate gradient warm-started at x (0: exactly, by Cholesky) on its
+// normal equations
 //   (G + sum_j alpha v_j y_j y_j^T + lambda I) x = sum_j (1 + alpha v_j) y_j + lambda x0,
 // g the Gramian of y (dim x dim) and the prior x0 the dim floats at prior (null: 0).
 void solve_implicit_row(const RowMatrix &g, const float *y, const Hyperparameters &h, float lambda,
                         const int32_t *index, const float *values, size_t n, const float *prior,
-                        ImplicitRowScratch &scratch, float *x);
+                        CgScratch &scratch, float *x);
 
 // lambda * count^exponent, the regularisation of a row of count entries: with exponent 0 the
 // constant lambda, with a positive exponent frequent users and items are regularised more

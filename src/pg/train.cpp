@@ -55,7 +55,8 @@ enum TrainArg
 	ARG_LOSS,
 	ARG_ITEM_FEATURES,
 	ARG_USER_FEATURES,
-	ARG_TEXT_SEARCH_CONFIG
+	ARG_TEXT_SEARCH_CONFIG,
+	ARG_CG_STEPS
 };
 
 // The hyper-parameter arguments of pgrec.train by position (seed aside).
@@ -75,7 +76,8 @@ static const struct
                         {ARG_SHRINKAGE, "shrinkage"},
                         {ARG_SIMILARITY, "similarity"},
                         {ARG_NORMALIZATION, "normalization"},
-                        {ARG_LOSS, "loss"}};
+                        {ARG_LOSS, "loss"},
+                        {ARG_CG_STEPS, "cg_steps"}};
 
 // The C++ objects of one training run, owned by the run's memory context (owned_object.h).
 struct TrainingRun

@@ -141,11 +141,8 @@ BEGIN
 		WHERE a.name = tune.algorithm AND train_arguments ? ap.name;
 		FOR entry IN
 			SELECT gk.grid_key, gk.grid_values,
-				CASE WHEN gk.grid_key = ANY (tunable) THEN train_arguments ->> gk.grid_key END AS arg_type,
-				ap.name IS NOT NULL AS is_parameter
+				CASE WHEN gk.grid_key = ANY (tunable) THEN train_arguments ->> gk.grid_key END AS arg_type
 			FROM jsonb_each(grid) gk(grid_key, grid_values)
-				LEFT JOIN (SELECT unnest(a.parameters) AS name FROM pgrec.algorithms() a WHERE a.name = tune.algorithm) ap
-					ON ap.name = gk.grid_key
 			ORDER BY gk.grid_key COLLATE "C"
 		LOOP
 			IF entry.arg_type IS NULL THEN
@@ -153,11 +150,6 @@ BEGIN
 					ELSE format('The hyper-parameters of %s are %s.', algorithm,
 						CASE WHEN cardinality(tunable) = 1 THEN tunable[1]
 							ELSE array_to_string(tunable[1:cardinality(tunable) - 1], ', ') || ' and ' || tunable[cardinality(tunable)] END) END;
-				IF entry.is_parameter THEN
-					RAISE EXCEPTION 'hyper-parameter "%" of % cannot be tuned', entry.grid_key, algorithm
-						USING ERRCODE = 'invalid_parameter_value', HINT = hint,
-						DETAIL = format('pgrec.train takes no %s argument, so every trial uses its default.', entry.grid_key);
-				END IF;
 				RAISE EXCEPTION '"%" is not a hyper-parameter of %', entry.grid_key, algorithm
 					USING ERRCODE = 'invalid_parameter_value', HINT = hint;
 			END IF;

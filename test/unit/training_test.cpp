@@ -68,7 +68,12 @@ TEST(Interactions, MapsIdsMergesDuplicatesAndTransposes)
 	    pgrec::DataError);
 }
 
-TEST(ExplicitAls, ItemSideIsTheExactLeastSquaresSolution)
+// Both solvers: exact (cg_steps 0) and conjugate gradient with enough steps for the 4 unknowns.
+class ExplicitAlsSolver : public testing::TestWithParam<int>
+{
+};
+
+TEST_P(ExplicitAlsSolver, ItemSideIsTheExactLeastSquaresSolution)
 {
 	Tiny t;
 	pgrec::Interactions d =
@@ -80,6 +85,7 @@ TEST(ExplicitAls, ItemSideIsTheExactLeastSquaresSolution)
 	h.regularization = 0.3;
 	h.bias_regularization = 0.1;
 	h.regularization_exponent = 0.8;
+	h.cg_steps = GetParam();
 	Model m(d, h.factors, true);
 	auto trainer = pgrec::make_trainer(algorithm, d, h, m.buffers);
 	trainer->run_epoch(pgrec::no_cancel());
@@ -111,6 +117,33 @@ TEST(ExplicitAls, ItemSideIsTheExactLeastSquaresSolution)
 	}
 }
 
+INSTANTIATE_TEST_SUITE_P(ExactAndCg, ExplicitAlsSolver, testing::Values(0, 20));
+
+// Two conjugate-gradient steps a row per epoch (the CG solver, warm-started) reach the exact
+// solver's training RMSE within 1% after 10 epochs.
+TEST(ExplicitAls, ConjugateGradientReachesTheExactFit)
+{
+	Tiny t;
+	pgrec::Interactions d =
+	    pgrec::build_interactions(t.users.data(), t.items.data(), t.values.data(), t.users.size(),
+	                              pgrec::DuplicatePolicy::Mean);
+	const pgrec::AlgorithmEntry &algorithm = *pgrec::find_algorithm("als");
+	pgrec::Hyperparameters h = algorithm.defaults;
+	h.factors = 3;
+	Model exact(d, h.factors, true), cg(d, h.factors, true);
+	auto te = pgrec::make_trainer(algorithm, d, h, exact.buffers);
+	h.cg_steps = 2;
+	auto tc = pgrec::make_trainer(algorithm, d, h, cg.buffers);
+	for (int e = 0; e < 10; e++)
+	{
+		te->run_epoch(pgrec::no_cancel());
+		tc->run_epoch(pgrec::no_cancel());
+	}
+	EXPECT_NE(exact.itf, cg.itf); // two solvers
+	EXPECT_NEAR(tc->loss(), te->loss(), 0.01 * te->loss());
+	EXPECT_LT(te->loss(), 1.0);
+}
+
 TEST(ExplicitAls, FitsTheTrainingDataWhateverTheThreadCount)
 {
 	Tiny t;
@@ -136,7 +169,12 @@ TEST(ExplicitAls, FitsTheTrainingDataWhateverTheThreadCount)
 	EXPECT_EQ(a.itf, b.itf);
 }
 
-TEST(ImplicitAls, ItemSideMatchesTheDenseWeightedSolve)
+// Both solvers: exact (cg_steps 0) and enough conjugate-gradient steps for a 3 x 3 system.
+class ImplicitAlsSolver : public testing::TestWithParam<int>
+{
+};
+
+TEST_P(ImplicitAlsSolver, ItemSideMatchesTheDenseWeightedSolve)
 {
 	Tiny t;
 	pgrec::Interactions d =
@@ -148,7 +186,7 @@ TEST(ImplicitAls, ItemSideMatchesTheDenseWeightedSolve)
 	h.regularization = 0.5;
 	h.regularization_exponent = 0.5;
 	h.alpha = 2.0;
-	h.cg_steps = 50; // enough for CG to reach the exact solution of a 3 x 3 system
+	h.cg_steps = GetParam();
 	Model m(d, h.factors, false);
 	auto trainer = pgrec::make_trainer(algorithm, d, h, m.buffers);
 	trainer->run_epoch(pgrec::no_cancel());
@@ -178,6 +216,8 @@ TEST(ImplicitAls, ItemSideMatchesTheDenseWeightedSolve)
 			EXPECT_NEAR(m.itf[i * k + f], y(f), 1e-3) << "item " << i << " factor " << f;
 	}
 }
+
+INSTANTIATE_TEST_SUITE_P(ExactAndCg, ImplicitAlsSolver, testing::Values(0, 50));
 
 TEST(Bpr, RanksObservedItemsAboveOthersAndIsDeterministic)
 {

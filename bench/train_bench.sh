@@ -57,10 +57,14 @@ run() {
 echo
 echo "| run | RMSE | recall@k | NDCG@k | in-database total | per epoch | standalone total | ratio | peak memory |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-run "ML-1M als, defaults (64 factors, 8 epochs), k=10" \
+run "ML-1M als, defaults (64 factors, 6 epochs, 2 CG steps), k=10" \
 	"SELECT * FROM bench_ml1m_split WHERE is_train" "SELECT * FROM bench_ml1m_split WHERE NOT is_train" \
 	rating 10 "$TMP/ml1m_train.txt" "$TMP/ml1m_test.txt" als "" \
-	"--regularization 0.22 --bias-regularization 0.05 --regularization-exponent 0.8 --epochs 8"
+	"--regularization 0.22 --bias-regularization 0.05 --regularization-exponent 0.8 --epochs 6 --cg-steps 2"
+run "ML-1M als, exact solver (cg_steps 0, 8 epochs), k=10" \
+	"SELECT * FROM bench_ml1m_split WHERE is_train" "SELECT * FROM bench_ml1m_split WHERE NOT is_train" \
+	rating 10 "$TMP/ml1m_train.txt" "$TMP/ml1m_test.txt" als ", cg_steps => 0, epochs => 8" \
+	"--regularization 0.22 --bias-regularization 0.05 --regularization-exponent 0.8 --epochs 8 --cg-steps 0"
 run "ML-1M binarised (>= 4) ials, defaults, k=10" \
 	"SELECT * FROM bench_ml1m_split WHERE is_train AND rating >= 4" \
 	"SELECT * FROM bench_ml1m_split WHERE NOT is_train AND rating >= 4" \

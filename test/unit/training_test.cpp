@@ -130,6 +130,7 @@ TEST(ExplicitAls, ConjugateGradientReachesTheExactFit)
 	const pgrec::AlgorithmEntry &algorithm = *pgrec::find_algorithm("als");
 	pgrec::Hyperparameters h = algorithm.defaults;
 	h.factors = 3;
+	h.cg_steps = 0;
 	Model exact(d, h.factors, true), cg(d, h.factors, true);
 	auto te = pgrec::make_trainer(algorithm, d, h, exact.buffers);
 	h.cg_steps = 2;

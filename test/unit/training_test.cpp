@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,14 @@ struct Tiny
 				}
 	}
 };
+
+// Runs epochs epochs of each trainer, in turn.
+void run_epochs(int epochs, std::initializer_list<pgrec::Trainer *> trainers)
+{
+	for (int e = 0; e < epochs; e++)
+		for (pgrec::Trainer *t : trainers)
+			t->run_epoch(pgrec::no_cancel());
+}
 
 struct Model
 {
@@ -135,11 +144,7 @@ TEST(ExplicitAls, ConjugateGradientReachesTheExactFit)
 	auto te = pgrec::make_trainer(algorithm, d, h, exact.buffers);
 	h.cg_steps = 2;
 	auto tc = pgrec::make_trainer(algorithm, d, h, cg.buffers);
-	for (int e = 0; e < 10; e++)
-	{
-		te->run_epoch(pgrec::no_cancel());
-		tc->run_epoch(pgrec::no_cancel());
-	}
+	run_epochs(10, {te.get(), tc.get()});
 	EXPECT_NE(exact.itf, cg.itf); // two solvers
 	EXPECT_NEAR(tc->loss(), te->loss(), 0.01 * te->loss());
 	EXPECT_LT(te->loss(), 1.0);
@@ -160,11 +165,7 @@ TEST(ExplicitAls, FitsTheTrainingDataWhateverTheThreadCount)
 	auto ta = pgrec::make_trainer(algorithm, d, h, a.buffers);
 	h.threads = 3;
 	auto tb = pgrec::make_trainer(algorithm, d, h, b.buffers);
-	for (int e = 0; e < 20; e++)
-	{
-		ta->run_epoch(pgrec::no_cancel());
-		tb->run_epoch(pgrec::no_cancel());
-	}
+	run_epochs(20, {ta.get(), tb.get()});
 	EXPECT_LT(ta->loss(), 0.2); // 4 factors fit 20 ratings of a 7 x 5 matrix closely
 	EXPECT_EQ(a.uf, b.uf) << "thread count must not change ALS factors";
 	EXPECT_EQ(a.itf, b.itf);

@@ -407,9 +407,9 @@ SELECT error_of($$SELECT * FROM pgrec.train('fc_squared', 'fc_rated', 'user_id',
 -- Whether a model trains on ratings follows its loss: pgrec.trains_on_ratings for SQL callers;
 -- tune picks RMSE for a grid of 'squared' (without features hybrid 'squared' is als) and
 -- refuses a grid that mixes it with the implicit losses; retrain gates on RMSE.
-SELECT pgrec.trains_on_ratings('hybrid', '{"loss": "squared"}') AS squared, pgrec.trains_on_ratings('hybrid', '{}') AS hybrid,
-	pgrec.trains_on_ratings('als', '{}') AS als, pgrec.trains_on_ratings('ials', '{"alpha": 3}') AS ials,
-	pgrec.trains_on_ratings('lightgcn', '{}') AS unknown;
+SELECT pgrec.trains_on_ratings('hybrid', 'squared') AS squared, pgrec.trains_on_ratings('hybrid') AS hybrid,
+	pgrec.trains_on_ratings('hybrid', 'warp') AS warp, pgrec.trains_on_ratings('als') AS als,
+	pgrec.trains_on_ratings('ials') AS ials, pgrec.trains_on_ratings('lightgcn') AS unknown;
 SELECT trial, trial_factors, rmse BETWEEN 0 AND 2 AS rmse_measured, best
 FROM pgrec.tune('fc_tuned', 'fc_rated', 'fc_clicks', 'user_id', 'item_id', 'rating', algorithm => 'hybrid',
 	factors => '{2}', grid => '{"loss": ["squared"]}');
@@ -417,6 +417,9 @@ SELECT hyperparameters->>'loss' AS loss FROM pgrec.models WHERE name = 'fc_tuned
 CALL pgrec.retrain('fc_tuned', validation_source => 'fc_clicks', max_regression => -100);
 \set VERBOSITY verbose
 SELECT error_of($$SELECT * FROM pgrec.tune('fc_tuned', 'fc_rated', 'fc_clicks', 'user_id', 'item_id', 'rating', algorithm => 'hybrid', factors => '{2}', grid => '{"loss": ["squared", "ials"]}')$$);
+SELECT error_of($$SELECT * FROM pgrec.tune('fc_tuned', 'fc_rated', 'fc_clicks', 'user_id', 'item_id', 'rating', algorithm => 'hybrid', factors => '{2}', grid => '{"loss": [1]}')$$);
+SELECT error_of($$SELECT pgrec.trains_on_ratings('hybrid', 'mse')$$);
+SELECT error_of($$SELECT pgrec.trains_on_ratings('als', 'squared')$$);
 \set VERBOSITY default
 CREATE TABLE fv_ids AS SELECT model_id FROM pgrec.model_versions WHERE name = 'fv';
 SELECT count(*) AS versions, (SELECT count(*) FROM pgrec.feature_factors WHERE model_id IN (SELECT model_id FROM fv_ids)) AS feature_rows FROM fv_ids;

@@ -110,10 +110,18 @@ SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation',
 SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'item_knn', grid => '{"factors": [4]}')$$);
 SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'ease', grid => '{"Neighbors": [4]}')$$);
 SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'item_knn', grid => '{"neighbors => 1); DROP TABLE tune_ratings; --": [1]}')$$);
--- Every hyper-parameter of the registry is an argument of pgrec.train, so tune can search it.
-SELECT a.name, p.name AS parameter FROM pgrec.algorithms() a, unnest(a.parameters) p(name)
-WHERE p.name NOT IN (SELECT unnest(proargnames) FROM pg_proc WHERE proname = 'train' AND pronamespace = 'pgrec'::regnamespace)
-ORDER BY 1, 2;
+-- Every hyper-parameter of the registry is an argument of both pgrec.train forms, so tune can
+-- search it.
+SELECT count(*) AS train_forms FROM pg_proc WHERE proname = 'train' AND pronamespace = 'pgrec'::regnamespace;
+SELECT pr.oid::regprocedure AS train, a.name, p.name AS parameter
+FROM pg_proc pr, pgrec.algorithms() a, unnest(a.parameters) p(name)
+WHERE pr.proname = 'train' AND pr.pronamespace = 'pgrec'::regnamespace AND NOT p.name = ANY (pr.proargnames)
+ORDER BY 1, 2, 3;
+-- cg_steps is searched: each trial stores its own.
+SELECT trial, trial_parameters FROM pgrec.tune('t_cg', 'tune_train', 'tune_validation', 'user_id', 'item_id', 'rating',
+	factors => '{4}', epochs => '{2}', grid => '{"cg_steps": [0, 2]}') ORDER BY trial;
+SELECT hyperparameters->>'cg_steps' IN ('0', '2') AS stored FROM pgrec.models WHERE name = 't_cg';
+SELECT pgrec.drop_model('t_cg');
 SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'knn', grid => '{"neighbors": [2]}')$$);
 SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'item_knn', grid => '{"neighbors": 20}')$$);
 SELECT error_of($$SELECT * FROM pgrec.tune('t', 'tune_train', 'tune_validation', 'user_id', 'item_id', algorithm => 'item_knn', grid => '{"neighbors": []}')$$);

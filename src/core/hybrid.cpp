@@ -362,7 +362,8 @@ size_t hybrid_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 		// weighted Gramian's temporary.
 		size_t floats = entities * (k + 4) + (item_features + user_features) * (k + 1) +
 		                4 * std::max(item_features, user_features) * (k + 1) +
-		                std::max(data.users(), data.items()) * k + kGramianBlock * k;
+		                std::max(data.users(), data.items()) * k +
+		                std::min(kGramianBlock, std::max(data.users(), data.items())) * k;
 		size_t per_thread = (256 + 4) * (k + 1) * sizeof(float) + (k + 1) * (k + 1) * sizeof(float);
 		return floats * sizeof(float) + rows + per_thread * static_cast<size_t>(h.threads);
 	}

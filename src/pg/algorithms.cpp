@@ -2,8 +2,9 @@
 // applications) ask the registry instead of comparing algorithm names.
 #include "postgres_headers.h"
 
+#include "core_guard.h"
+
 #include "../core/algorithm_registry.h"
-#include "model_catalog.h"
 
 extern "C"
 {
@@ -58,16 +59,26 @@ Datum pgrec_algorithms(PG_FUNCTION_ARGS)
 	return (Datum)0;
 }
 
-// trains_on_ratings(algorithm, hyperparameters jsonb): whether a model of the algorithm with
-// those hyper-parameters (the algorithm's defaults for the others) trains on explicit ratings,
-// as pgrec.models' rows say it (hybrid with loss squared does); NULL for an unknown algorithm.
+// trains_on_ratings(algorithm, loss DEFAULT NULL): whether a model of the algorithm with that
+// loss (NULL: its default) trains on explicit ratings (hybrid with loss 'squared' does); NULL for
+// an unknown algorithm or NULL algorithm; 22023 for a loss it does not know or take.
 Datum pgrec_trains_on_ratings(PG_FUNCTION_ARGS)
 {
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
 	const pgrec::AlgorithmEntry *entry =
 	    pgrec::find_algorithm(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	if (entry == NULL)
 		PG_RETURN_NULL();
 	pgrec::Hyperparameters h = entry->defaults;
-	read_hyperparameters_jsonb(PG_GETARG_JSONB_P(1), entry, &h, entry->name);
+	if (!PG_ARGISNULL(1))
+	{
+		const pgrec::ParameterSpec &spec = *pgrec::find_parameter("loss");
+		if ((entry->parameters & spec.bit) == 0)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			                errmsg("algorithm %s takes no loss", entry->name)));
+		const char *loss = text_to_cstring(PG_GETARG_TEXT_PP(1));
+		CORE_CALL(h.loss = pgrec::parameter_choice(spec, loss));
+	}
 	PG_RETURN_BOOL(pgrec::trains_on_ratings(*entry, h));
 }

@@ -9,7 +9,6 @@
 #include "feature_source.h"
 #include "interaction_source.h"
 #include "owned_object.h"
-#include "settings.h"
 
 #include "../core/algorithm_registry.h"
 
@@ -307,7 +306,8 @@ static const char *const vocabulary_sql =
     "bias, factors FROM pgrec.feature_factors WHERE model_id OPERATOR(pg_catalog.=) $1 AND side "
     "OPERATOR(pg_catalog.=) $2 ORDER BY feature";
 
-void load_feature_vocabulary(const ModelCatalog &catalog, char side, pgrec::FeatureVocabulary *out)
+void load_feature_vocabulary(const ModelCatalog &catalog, char side, size_t budget,
+                             pgrec::FeatureVocabulary *out)
 {
 	const int k = catalog.factors;
 	SavedRights rights;
@@ -352,15 +352,15 @@ void load_feature_vocabulary(const ModelCatalog &catalog, char side, pgrec::Feat
 			expected++;
 		}
 		SPI_freetuptable(SPI_tuptable);
-		if (out->bytes() > training_memory_limit_bytes())
+		if (out->bytes() > budget)
 			ereport(ERROR,
 			        (errcode(ERRCODE_OUT_OF_MEMORY),
 			         errmsg("the stored %s features of model \"%s\" need more memory than "
 			                "pgrec.training_memory_limit allows",
 			                side_name(side), catalog.name),
-			         errdetail("%d features need about %s; the limit is %s.", expected,
-			                   pretty_size((double)out->bytes()),
-			                   pretty_size((double)training_memory_limit_bytes())),
+			         errdetail("%d features need about %s; %s of the limit are left for them.",
+			                   expected, pretty_size((double)out->bytes()),
+			                   pretty_size((double)budget)),
 			         errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem).")));
 	}
 	SPI_cursor_close(portal);

@@ -24,8 +24,9 @@ bool project_feature_object(CachedModel *e, char side, Jsonb *object, float *fac
 
 // Loads the whole stored vocabulary of side 'u' or 'i' of the model into out (owned by a memory
 // context). SPI must be connected. Ereports XX001 for rows that cannot be used, 53200 when it
-// needs more than pgrec.training_memory_limit.
-void load_feature_vocabulary(const ModelCatalog &catalog, char side, pgrec::FeatureVocabulary *out);
+// needs more than budget bytes (what pgrec.training_memory_limit leaves).
+void load_feature_vocabulary(const ModelCatalog &catalog, char side, size_t budget,
+                             pgrec::FeatureVocabulary *out);
 
 // The side whose features a visitor's object describes: the users' when the model has user
 // features, else the items' (a description of the items wanted).

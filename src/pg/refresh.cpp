@@ -187,10 +187,12 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	LoadedModel old;
 	load_model(&catalog, context, &old);
 	RefreshData *current = new_owned_by<RefreshData>(context);
+	const size_t limit = training_memory_limit_bytes();
 	if (catalog.item_features)
-		load_feature_vocabulary(catalog, 'i', &current->item_vocabulary);
+		load_feature_vocabulary(catalog, 'i', limit, &current->item_vocabulary);
 	if (catalog.user_features)
-		load_feature_vocabulary(catalog, 'u', &current->user_vocabulary);
+		load_feature_vocabulary(catalog, 'u', limit - current->item_vocabulary.bytes(),
+		                        &current->user_vocabulary);
 	SPI_finish();
 
 	// The stored source runs as the model's owner, with the search_path it was trained with.
@@ -205,7 +207,6 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	SPI_connect();
 	// The interactions get what the vocabulary leaves of the memory limit.
 	const size_t vocabulary = current->item_vocabulary.bytes() + current->user_vocabulary.bytes();
-	const size_t limit = training_memory_limit_bytes();
 	read_interactions(query, catalog.rating_column != NULL,
 	                  limit > vocabulary ? limit - vocabulary : 0,
 	                  pgrec::kInteractionPeakBytesPerRow, context, &rows);

@@ -9,9 +9,9 @@ CREATE FUNCTION pgrec.algorithms(OUT name text, OUT description text, OUT explic
 	RETURNS SETOF record AS 'MODULE_PATHNAME', 'pgrec_algorithms' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION pgrec.algorithms() IS 'the algorithm registry: each algorithm, what it learns from, whether pgrec.train() can train it, the hyper-parameters it takes, the loss its loss_history holds, the feature sources (pgrec.train arguments) it learns from and those it cannot train without';
 
-CREATE FUNCTION pgrec.trains_on_ratings(algorithm text, hyperparameters jsonb) RETURNS boolean
-	AS 'MODULE_PATHNAME', 'pgrec_trains_on_ratings' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION pgrec.trains_on_ratings(text, jsonb) IS 'whether a model of the algorithm with these hyper-parameters (the defaults for the others) trains on explicit ratings: an explicit algorithm, or one whose loss is squared; NULL for an unknown algorithm';
+CREATE FUNCTION pgrec.trains_on_ratings(algorithm text, loss text DEFAULT NULL) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'pgrec_trains_on_ratings' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION pgrec.trains_on_ratings(text, text) IS 'whether a model of the algorithm with this loss (NULL: its default) trains on explicit ratings: an explicit algorithm, or one whose loss is squared; NULL for an unknown algorithm';
 
 CREATE FUNCTION pgrec.train(
 	model_name text,

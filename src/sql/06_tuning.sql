@@ -61,8 +61,9 @@ LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
 	-- Whether the trials train on ratings, by the grid's losses if it has any (they must agree).
 	grid_losses jsonb := CASE WHEN jsonb_typeof(grid -> 'loss') = 'array' THEN grid -> 'loss' ELSE '[null]' END;
+	-- (A value that is not a string is left to the grid's checks below.)
 	grid_ratings boolean[] := ARRAY(SELECT pgrec.trains_on_ratings(tune.algorithm,
-		CASE WHEN l = 'null' THEN '{}' ELSE jsonb_build_object('loss', l) END) FROM jsonb_array_elements(grid_losses) l);
+		CASE WHEN jsonb_typeof(l) = 'string' THEN l #>> '{}' END) FROM jsonb_array_elements(grid_losses) l);
 	explicit_ratings boolean := (SELECT bool_or(r) FROM unnest(grid_ratings) r);
 	mixed_losses boolean := (SELECT bool_or(r) <> bool_and(r) FROM unnest(grid_ratings) r);
 	-- factors has a default grid; an algorithm without factors (neighbourhood models) gets none.

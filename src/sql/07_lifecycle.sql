@@ -25,7 +25,7 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'model "%" does not exist', model_name USING ERRCODE = 'undefined_object';
 	END IF;
-	metric := CASE WHEN m.rating_column IS NOT NULL AND pgrec.trains_on_ratings(m.algorithm, m.hyperparameters)
+	metric := CASE WHEN m.rating_column IS NOT NULL AND pgrec.trains_on_ratings(m.algorithm, m.hyperparameters ->> 'loss')
 		THEN 'rmse' ELSE 'ndcg_at_k' END;
 	IF validation_source IS NOT NULL THEN
 		SELECT * INTO before FROM pgrec.evaluate(model_name, validation_source, m.user_column, m.item_column, m.rating_column);

@@ -104,7 +104,8 @@ void fit_embeddings(const SparseRows &x, Eigen::Index features, const std::vecto
 }
 
 // One side's state: its feature rows, which entities have interactions (1) or not (0), its
-// regularisation weights and its priors (X_r E per row, after the bias X_r c for 'squared').
+// regularisation weights and, with features, its priors (X_r E per row, after the bias X_r c
+// for 'squared').
 struct AlsSide
 {
 	SparseRows rows;
@@ -121,8 +122,8 @@ class HybridAlsTrainer : public Trainer
 		check_hybrid_features(data);
 		if (explicit_ && (b.user_bias == nullptr || b.item_bias == nullptr))
 			throw InvalidArgument("loss squared trains biases: a bias buffer is missing");
-		init_side(&users_, data.by_user, data.user_features, &model_.users);
-		init_side(&items_, data.by_item, data.item_features, &model_.items);
+		init_side(&users_, data.by_user, data.user_features, b.user_factors, &model_.users);
+		init_side(&items_, data.by_item, data.item_features, b.item_factors, &model_.items);
 	}
 
 	void run_epoch(const CancelToken &cancel) override
@@ -156,15 +157,14 @@ class HybridAlsTrainer : public Trainer
 		return static_cast<size_t>(h_.factors) + (explicit_ ? 1 : 0);
 	}
 
-	// The side's weights and feature rows; its cold entities' vectors start at 0, and its
-	// features' embeddings too (so the first priors are 0).
+	// The side's weights and feature rows; its cold entities' vectors (in factors) start at 0,
+	// and its features' embeddings and priors too.
 	void init_side(AlsSide *s, const SparseRows &by_entity, const FeatureMatrix &features,
-	               FeatureEmbeddings *embeddings)
+	               float *factors, FeatureEmbeddings *embeddings)
 	{
 		const size_t n = by_entity.rows(), k = static_cast<size_t>(h_.factors);
 		s->warm.assign(n, 0.0f);
 		s->lambda.assign(n, 0.0f);
-		float *factors = &by_entity == &data_.by_user ? b_.user_factors : b_.item_factors;
 		for (size_t r = 0; r < n; r++)
 		{
 			int64_t count = by_entity.ptr[r + 1] - by_entity.ptr[r];
@@ -176,9 +176,9 @@ class HybridAlsTrainer : public Trainer
 			s->warm[r] = 1.0f;
 			s->lambda[r] = row_regularization(h_.regularization, h_.regularization_exponent, count);
 		}
-		s->prior.assign(n * stride(), 0.0f);
 		if (features.rows.rows() == 0)
 			return;
+		s->prior.assign(n * stride(), 0.0f);
 		s->rows = weighted_rows(features, hybrid_row_norm(h_));
 		embeddings->factors.assign(features.features() * k, 0.0f);
 		if (explicit_)

@@ -5,9 +5,12 @@ EXTENSION = pgrec
 EXTVERSION = 0.1.0
 MODULE_big = pgrec
 
-CORE_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*.cpp)))
+# The builds for AVX2 and AVX-512 link last: where one of their objects and a generic one hold
+# the same inline function, the linker keeps the first, built for baseline x86-64.
+SIMD_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*_avx2.cpp src/core/*_avx512.cpp)))
+CORE_OBJS = $(filter-out $(SIMD_OBJS),$(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*.cpp))))
 PG_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/pg/*.cpp)))
-OBJS = $(CORE_OBJS) $(PG_OBJS)
+OBJS = $(CORE_OBJS) $(PG_OBJS) $(SIMD_OBJS)
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
@@ -32,18 +35,18 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# Kernels: one object per instruction set, chosen at run time (src/core/kernels.cpp and
-# dense_blocks.cpp), so the library runs on any x86-64 and uses AVX2 or AVX-512 where the CPU
-# has them.
+# Kernels, dense blocks and row solvers: one object per instruction set (*_generic, *_avx2,
+# *_avx512), chosen at run time (src/core/instruction_set.h), so the library runs on any x86-64
+# and uses AVX2 or AVX-512 where the CPU has them.
 KERNEL_FLAGS = -O3 -ffp-contract=fast -fno-math-errno
-src/core/kernels_generic.o src/core/dense_blocks_generic.o: override CXXFLAGS += $(KERNEL_FLAGS)
+$(patsubst %.cpp,%.o,$(wildcard src/core/*_generic.cpp)): override CXXFLAGS += $(KERNEL_FLAGS)
 ifeq ($(shell uname -m),x86_64)
-src/core/kernels_avx2.o src/core/dense_blocks_avx2.o: override CXXFLAGS += $(KERNEL_FLAGS) -mavx2 -mfma
-src/core/kernels_avx512.o: override CXXFLAGS += $(KERNEL_FLAGS) -mavx512f
+$(patsubst %.cpp,%.o,$(wildcard src/core/*_avx2.cpp)): override CXXFLAGS += $(KERNEL_FLAGS) -mavx2 -mfma
+$(patsubst %.cpp,%.o,$(wildcard src/core/*_avx512.cpp)): override CXXFLAGS += $(KERNEL_FLAGS) -mavx512f -mfma
 endif
 
 # The core is optimised beyond PostgreSQL's -O2; Eigen's asserts are off in the server.
-$(CORE_OBJS): override CXXFLAGS += -O3
+$(CORE_OBJS) $(SIMD_OBJS): override CXXFLAGS += -O3
 
 # Objects depend on the headers they include.
 $(OBJS): $(wildcard src/core/*.h src/pg/*.h)

@@ -48,7 +48,7 @@ class AlsTrainer : public Trainer
 		parallel_for(rows.rows(), h_.threads,
 		             [&](size_t begin, size_t end, int)
 		             {
-			             ExplicitRowScratch scratch(k);
+			             RowScratch scratch(k);
 			             for (size_t r = begin; r < end; r++)
 			             {
 				             if ((r - begin) % 64 == 0)
@@ -75,7 +75,7 @@ std::unique_ptr<Trainer> make_als_trainer(const Interactions &data, const Hyperp
 
 void fold_in_als(const FoldInInput &in, const CancelToken &, float *factors, float *bias)
 {
-	ExplicitRowScratch scratch(in.items.dim);
+	RowScratch scratch(in.items.dim);
 	solve_explicit_row(in.items, in.global_mean, in.h, in.item_indices, in.values, in.n, scratch,
 	                   factors, bias);
 }
@@ -85,13 +85,18 @@ void fold_in_als(const FoldInInput &in, const CancelToken &, float *factors, flo
 void explain_als(const FoldInInput &in, int32_t target, const CancelToken &cancel,
                  float *contributions)
 {
-	ExplicitRowScratch scratch(in.items.dim);
-	explicit_normal_equations(in.items, in.global_mean, in.h, in.item_indices, in.values, in.n,
-	                          scratch);
-	RowSystem system = {scratch.normal.cast<double>(), Eigen::VectorXd(in.n), true};
+	const int n = in.items.dim + 1;
+	const ExplicitRow row = {in.item_indices, in.values, in.n, nullptr};
+	RowScratch scratch(in.items.dim);
+	Eigen::MatrixXf normal(n, n);
+	Eigen::VectorXf rhs(n);
+	row_solvers(in.items.dim)
+	    .explicit_normal_equations(in.items, in.global_mean, in.h, row, scratch.floats.data(),
+	                               normal.data(), rhs.data());
+	RowSystem system = {normal.cast<double>(), Eigen::VectorXd(in.n), true};
 	for (size_t j = 0; j < in.n; j++)
 		system.weights(static_cast<Eigen::Index>(j)) =
-		    explicit_target(in.items, in.global_mean, in.item_indices, in.values, j);
+		    explicit_target(in.items, in.global_mean, row, j);
 	explain_row_system(system, in, target, cancel, contributions);
 }
 

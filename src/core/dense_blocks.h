@@ -31,7 +31,7 @@ struct DenseBlockKernels
 };
 
 // The generic build, the AVX2 one (null when not compiled for x86-64) and the one for this CPU
-// (AVX2 where it has AVX2 and FMA and PGREC_KERNELS does not cap the scan kernels to generic).
+// (AVX2 wherever instruction_set() is not generic).
 const DenseBlockKernels &generic_dense_blocks() noexcept;
 const DenseBlockKernels *avx2_dense_blocks() noexcept;
 const DenseBlockKernels &dense_blocks() noexcept;

@@ -225,31 +225,31 @@ class HybridAlsTrainer : public Trainer
 		if (!explicit_)
 			gramian(y, y_warm.size(), k, g.data(), cancel, y_warm.data());
 		const ItemMatrix other = {y, explicit_ ? y_bias : nullptr, nullptr, y_warm.size(), k};
-		parallel_for(
-		    n, h_.threads,
-		    [&](size_t begin, size_t end, int)
-		    {
-			    CgScratch implicit_scratch(k);
-			    ExplicitRowScratch explicit_scratch(k);
-			    for (size_t r = begin; r < end; r++)
-			    {
-				    if ((r - begin) % kCheckEvery == 0)
-					    cancel.check();
-				    int64_t first = by_entity.ptr[r];
-				    size_t count = static_cast<size_t>(by_entity.ptr[r + 1] - first);
-				    if (count == 0)
-					    continue;
-				    const float *prior = features ? s.prior.data() + r * width : nullptr;
-				    if (explicit_)
-					    solve_explicit_row_by(h_, other, mu_, by_entity.index.data() + first,
-					                          by_entity.value.data() + first, count,
-					                          explicit_scratch, x + r * k, x_bias + r, prior);
-				    else
-					    solve_implicit_row(g, y, h_, s.lambda[r], by_entity.index.data() + first,
-					                       by_entity.value.data() + first, count, prior,
-					                       implicit_scratch, x + r * k);
-			    }
-		    });
+		parallel_for(n, h_.threads,
+		             [&](size_t begin, size_t end, int)
+		             {
+			             RowScratch scratch(k);
+			             for (size_t r = begin; r < end; r++)
+			             {
+				             if ((r - begin) % kCheckEvery == 0)
+					             cancel.check();
+				             int64_t first = by_entity.ptr[r];
+				             size_t count = static_cast<size_t>(by_entity.ptr[r + 1] - first);
+				             if (count == 0)
+					             continue;
+				             const float *prior = features ? s.prior.data() + r * width : nullptr;
+				             if (explicit_)
+					             solve_explicit_row_by(h_, other, mu_,
+					                                   by_entity.index.data() + first,
+					                                   by_entity.value.data() + first, count,
+					                                   scratch, x + r * k, x_bias + r, prior);
+				             else
+					             solve_implicit_row(g.data(), y, h_, s.lambda[r],
+					                                by_entity.index.data() + first,
+					                                by_entity.value.data() + first, count, prior,
+					                                scratch, x + r * k);
+			             }
+		             });
 		if (!features)
 			return;
 		const Eigen::Index n_features = static_cast<Eigen::Index>(embeddings.factors.size()) / k;

@@ -51,14 +51,14 @@ class IalsTrainer : public Trainer
 		    rows.rows(), h_.threads,
 		    [&](size_t begin, size_t end, int)
 		    {
-			    CgScratch scratch(k);
+			    RowScratch scratch(k);
 			    for (size_t row = begin; row < end; row++)
 			    {
 				    if ((row - begin) % 256 == 0)
 					    cancel.check();
 				    int64_t first = rows.ptr[row], count = rows.ptr[row + 1] - first;
 				    solve_implicit_row(
-				        g, y, h_,
+				        g.data(), y, h_,
 				        row_regularization(h_.regularization, h_.regularization_exponent, count),
 				        rows.index.data() + first, rows.value.data() + first,
 				        static_cast<size_t>(count), nullptr, scratch, x + row * k);

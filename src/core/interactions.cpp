@@ -1,5 +1,5 @@
 // Builds the CSR interaction matrices from (user, item, value) triples: sorts the triples,
-// maps ids to dense indices, merges duplicates and transposes.
+// maps ids to dense indices (by a table for compact ids), merges duplicates and transposes.
 #include "interactions.h"
 
 #include "core_errors.h"
@@ -15,31 +15,65 @@ namespace pgrec
 namespace
 {
 
-// Sorted distinct values of ids[0, n).
-std::vector<int64_t> distinct_sorted(const int64_t *ids, size_t n)
-{
-	std::vector<int64_t> out(ids, ids + n);
-	std::sort(out.begin(), out.end());
-	out.erase(std::unique(out.begin(), out.end()), out.end());
-	out.shrink_to_fit();
-	return out;
-}
-
 // Entries between two checks of the cancellation token in the loops below.
 constexpr size_t kCheckEvery = 1u << 16;
 
-// Dense index of every id, by binary search in the sorted distinct ids.
-std::vector<int32_t> dense_indices(const int64_t *ids, size_t n, const std::vector<int64_t> &sorted,
-                                   const CancelToken &cancel)
+// The ids of one side: the distinct ids, ascending, and each entry's index among them.
+struct IndexedIds
 {
-	std::vector<int32_t> out(n);
+	std::vector<int64_t> sorted;
+	std::vector<int32_t> index;
+};
+
+// By sorting a copy of the ids and a binary search per entry: for any ids.
+IndexedIds index_by_sorting(const int64_t *ids, size_t n, const CancelToken &cancel)
+{
+	IndexedIds out;
+	out.sorted.assign(ids, ids + n);
+	std::sort(out.sorted.begin(), out.sorted.end());
+	out.sorted.erase(std::unique(out.sorted.begin(), out.sorted.end()), out.sorted.end());
+	out.sorted.shrink_to_fit();
+	out.index.resize(n);
 	for (size_t k = 0; k < n; k++)
 	{
 		if (k % kCheckEvery == 0)
 			cancel.check();
-		out[k] = static_cast<int32_t>(dense_index(sorted.data(), sorted.size(), ids[k]));
+		out.index[k] =
+		    static_cast<int32_t>(dense_index(out.sorted.data(), out.sorted.size(), ids[k]));
 	}
 	return out;
+}
+
+// The same by a table over [low, low + range), range at most 2 n: the usual serial ids, in two
+// linear passes instead of a sort.
+IndexedIds index_by_table(const int64_t *ids, size_t n, int64_t low, size_t range,
+                          const CancelToken &cancel)
+{
+	std::vector<int32_t> slot(range, 0);
+	for (size_t k = 0; k < n; k++)
+		slot[static_cast<size_t>(ids[k] - low)] = 1;
+	IndexedIds out;
+	for (size_t v = 0; v < range; v++)
+		if (slot[v])
+		{
+			slot[v] = static_cast<int32_t>(out.sorted.size());
+			out.sorted.push_back(low + static_cast<int64_t>(v));
+		}
+	cancel.check();
+	out.index.resize(n);
+	for (size_t k = 0; k < n; k++)
+		out.index[k] = slot[static_cast<size_t>(ids[k] - low)];
+	return out;
+}
+
+IndexedIds index_ids(const int64_t *ids, size_t n, const CancelToken &cancel)
+{
+	auto [low, high] = std::minmax_element(ids, ids + n);
+	// high - low as unsigned cannot overflow; compared with 2 n before adding 1.
+	uint64_t span = static_cast<uint64_t>(*high) - static_cast<uint64_t>(*low);
+	if (span < 2 * static_cast<uint64_t>(n))
+		return index_by_table(ids, n, *low, static_cast<size_t>(span) + 1, cancel);
+	return index_by_sorting(ids, n, cancel);
 }
 
 // The triples in row-major order, duplicates in input order: a counting sort by user (stable),
@@ -81,11 +115,11 @@ Interactions build_interactions(const int64_t *users, const int64_t *items, cons
 
 	Interactions m;
 	m.has_values = values != nullptr;
-	m.user_ids = distinct_sorted(users, n);
-	cancel.check();
-	m.item_ids = distinct_sorted(items, n);
-	std::vector<int32_t> u = dense_indices(users, n, m.user_ids, cancel);
-	std::vector<int32_t> i = dense_indices(items, n, m.item_ids, cancel);
+	IndexedIds by_user = index_ids(users, n, cancel);
+	IndexedIds by_item = index_ids(items, n, cancel);
+	m.user_ids = std::move(by_user.sorted);
+	m.item_ids = std::move(by_item.sorted);
+	const std::vector<int32_t> &u = by_user.index, &i = by_item.index;
 	std::vector<uint32_t> order = row_major_order(u, i, m.users(), cancel);
 
 	SparseRows &rows = m.by_user;

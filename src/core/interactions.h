@@ -63,8 +63,8 @@ Interactions build_interactions(const int64_t *users, const int64_t *items, cons
 void add_entities(Interactions *m, const int64_t *users, size_t n_users, const int64_t *items,
                   size_t n_items, const CancelToken &cancel = no_cancel());
 
-// Bytes build_interactions needs per input triple at its peak: id copies and dense indices
-// (2 x (8 + 4)), the sort order (8), both CSR sides (2 x 8).
+// Bytes build_interactions needs per input triple at its peak: id copies or id tables and
+// dense indices (2 x (8 + 4)), the sort order (8), both CSR sides (2 x 8).
 constexpr size_t kInteractionPeakBytesPerRow = 48;
 
 // The transpose of a CSR matrix given by its arrays (`rows` rows, `columns` columns): row c

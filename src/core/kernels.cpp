@@ -1,52 +1,20 @@
-// Picks, once, the kernel table for the CPU this process runs on.
-// Never selects an instruction set the CPU lacks, so an old x86-64 gets the generic kernels.
+// Picks, once, the kernel table of the instruction set chosen for this CPU (instruction_set.h),
+// so an old x86-64 gets the generic kernels; and the double-precision references.
 #include "kernels.h"
 
+#include "instruction_set.h"
+
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 
 #include "core_only.h"
 
 namespace pgrec
 {
 
-namespace
-{
-
-// PGREC_KERNELS=generic|avx2|avx512 caps the choice, for tests and benchmarks.
-bool allowed(const char *name)
-{
-	const char *cap = std::getenv("PGREC_KERNELS");
-	if (cap == nullptr || *cap == '\0')
-		return true;
-	if (std::strcmp(cap, "generic") == 0)
-		return std::strcmp(name, "generic") == 0;
-	if (std::strcmp(cap, "avx2") == 0)
-		return std::strcmp(name, "avx512") != 0;
-	return true;
-}
-
-const KernelTable *choose()
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_cpu_init();
-	const KernelTable *avx512 = avx512_kernels();
-	if (avx512 && __builtin_cpu_supports("avx512f") && allowed(avx512->name))
-		return avx512;
-	const KernelTable *avx2 = avx2_kernels();
-	if (avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-	    allowed(avx2->name))
-		return avx2;
-#endif
-	return generic_kernels();
-}
-
-} // namespace
-
 const KernelTable &kernels() noexcept
 {
-	static const KernelTable *const chosen = choose();
+	static const KernelTable *const chosen =
+	    widest_build(generic_kernels(), avx2_kernels(), avx512_kernels());
 	return *chosen;
 }
 

@@ -39,7 +39,7 @@ const KernelTable *generic_kernels() noexcept;
 const KernelTable *avx2_kernels() noexcept;
 const KernelTable *avx512_kernels() noexcept;
 
-// The table picked for this CPU (the widest it supports).
+// The table of instruction_set() (instruction_set.h).
 const KernelTable &kernels() noexcept;
 
 inline float dot_product(const float *a, const float *b, size_t n) noexcept

@@ -1,108 +1,65 @@
-// The linear algebra the ALS family shares: the Gramian of a factor matrix, the exact solve of
-// one row's regularised least-squares problem, and its decomposition into per-item terms.
+// The linear algebra the ALS family shares: the Gramian of a factor matrix, the row solves (on
+// the row solvers of this CPU, row_solvers.h), the training losses, and a fold-in's system
+// with its decomposition into per-item terms.
 #pragma once
 
 #include "algorithm_registry.h"
 #include "cancel_token.h"
 #include "factor_init.h"
 #include "recommend.h"
+#include "row_solvers.h"
 #include "training.h"
 
 #include <cmath>
+#include <vector>
 
 namespace pgrec
 {
 
-// Rows per block of the Gramian: about 16 MB of factors at 64 dimensions between checks. With
-// weights, a block's weighted rows are a temporary (kGramianBlock x dim floats).
-constexpr size_t kGramianBlock = 65536;
-
 // out (dim x dim, row-major) = factors^T W factors of a row-major count x dim matrix (W the
 // diagonal of row weights, or I when weights is null), summed in blocks of rows so that the
 // token is checked between blocks.
-void gramian(const float *factors, size_t count, int dim, float *out, const CancelToken &cancel,
-             const float *weights = nullptr);
-
-// Scratch of the conjugate-gradient row solves for one thread, sized for dim unknowns.
-struct CgScratch
+inline void gramian(const float *factors, size_t count, int dim, float *out,
+                    const CancelToken &cancel, const float *weights = nullptr)
 {
-	explicit CgScratch(int dim);
-	Eigen::VectorXf r, p, ap, b;
-};
-
-// Scratch of the explicit row solves for one thread, sized for dim factors.
-struct ExplicitRowScratch
-{
-	explicit ExplicitRowScratch(int dim);
-	RowMatrix design;
-	Eigen::VectorXf target, rhs;
-	Eigen::MatrixXf normal;
-	CgScratch cg; // dim + 1 unknowns
-};
-
-// The target of entry j of an explicit ALS row: r_j - mu - c_j (values null: r_j = 1).
-inline float explicit_target(const ItemMatrix &other, double mu, const int32_t *index,
-                             const float *values, size_t j)
-{
-	float value = values ? values[j] : 1.0f;
-	return value - static_cast<float>(mu) - (other.bias ? other.bias[index[j]] : 0.0f);
+	row_solvers(dim).gramian(factors, count, dim, out, cancel, weights);
 }
 
-// Accumulates into scratch.normal (lower triangle) and scratch.rhs the regularised normal
-// equations of the row solve below, for the design rows [1, q_j] and targets explicit_target.
-void explicit_normal_equations(const ItemMatrix &other, double mu, const Hyperparameters &h,
-                               const int32_t *index, const float *values, size_t n,
-                               ExplicitRowScratch &scratch, const float *prior = nullptr);
+// Scratch of one thread's row solves (any of those below), for dim factors.
+struct RowScratch
+{
+	explicit RowScratch(int dim) : floats(row_scratch_floats(dim))
+	{
+	}
+	std::vector<float> floats;
+};
 
 // One row of explicit ALS: the bias b and factors p minimising
 //   sum_j (r_j - mu - c_j - b - p.q_j)^2 + lambda n^e |p - p0|^2 + lambda_b n^e (b - b0)^2
 // over the row's n entries (columns index[j] of the other side, values r_j; values null: all
 // 1), where q_j and c_j are the other side's factors and biases (biases null: 0), and the prior
-// (b0, p0) is the dim + 1 floats at prior (null: 0). Writes p to factors and b to *bias.
-void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameters &h,
-                        const int32_t *index, const float *values, size_t n,
-                        ExplicitRowScratch &scratch, float *factors, float *bias,
-                        const float *prior = nullptr);
-
-// steps steps of conjugate gradient on A x = s.b, warm-started at x; multiply(v, out) writes
-// A v (A symmetric positive definite). The CG of the ALS row solves.
-template <class Multiply>
-void conjugate_gradient(Eigen::Map<Eigen::VectorXf> x, int steps, Multiply &&multiply, CgScratch &s)
+// (b0, p0) is the dim + 1 floats at prior (null: 0). Writes p to factors and b to *bias. Exact
+// (Cholesky): a fold-in, with no previous value to start from.
+inline void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameters &h,
+                               const int32_t *index, const float *values, size_t n,
+                               RowScratch &scratch, float *factors, float *bias,
+                               const float *prior = nullptr)
 {
-	multiply(Eigen::VectorXf(x), s.ap);
-	s.r = s.b - s.ap;
-	s.p = s.r;
-	float rs = s.r.squaredNorm();
-	for (int step = 0; step < steps && rs > 1e-20f; step++)
-	{
-		multiply(s.p, s.ap);
-		float step_size = rs / s.p.dot(s.ap);
-		x += step_size * s.p;
-		s.r -= step_size * s.ap;
-		float rs_next = s.r.squaredNorm();
-		s.p = s.r + (rs_next / rs) * s.p;
-		rs = rs_next;
-	}
+	row_solvers(other.dim).solve_explicit_row(other, mu, h, {index, values, n, prior}, true,
+	                                          scratch.floats.data(), factors, bias);
 }
 
-// The explicit ALS row of solve_explicit_row by h.cg_steps steps of conjugate gradient warm-
-// started at (*bias, factors), without forming the normal equations: O(n k) a step instead of
-// O(n k^2 + k^3).
-void solve_explicit_row_cg(const ItemMatrix &other, double mu, const Hyperparameters &h,
-                           const int32_t *index, const float *values, size_t n, CgScratch &scratch,
-                           float *factors, float *bias, const float *prior = nullptr);
-
-// A training row of explicit ALS, by the solver h chooses: exact (cg_steps 0) or conjugate
-// gradient. (A fold-in, with no previous value to start from, is always exact.)
+// A training row of explicit ALS, by the solver h chooses: exact (cg_steps 0) or h.cg_steps
+// steps of conjugate gradient warm-started at (*bias, factors), without forming the normal
+// equations (O(n k) a step instead of O(n k^2 + k^3)).
 inline void solve_explicit_row_by(const Hyperparameters &h, const ItemMatrix &other, double mu,
                                   const int32_t *index, const float *values, size_t n,
-                                  ExplicitRowScratch &scratch, float *factors, float *bias,
+                                  RowScratch &scratch, float *factors, float *bias,
                                   const float *prior = nullptr)
 {
-	if (h.cg_steps > 0)
-		solve_explicit_row_cg(other, mu, h, index, values, n, scratch.cg, factors, bias, prior);
-	else
-		solve_explicit_row(other, mu, h, index, values, n, scratch, factors, bias, prior);
+	row_solvers(other.dim).solve_explicit_row(other, mu, h, {index, values, n, prior},
+	                                          h.cg_steps == 0, scratch.floats.data(), factors,
+	                                          bias);
 }
 
 // One row of implicit ALS: x minimising
@@ -111,10 +68,14 @@ inline void solve_explicit_row_by(const Hyperparameters &h, const ItemMatrix &ot
 // by h.cg_steps steps of conjugate gradient warm-started at x (0: exactly, by Cholesky) on its
 // normal equations
 //   (G + sum_j alpha v_j y_j y_j^T + lambda I) x = sum_j (1 + alpha v_j) y_j + lambda x0,
-// g the Gramian of y (dim x dim) and the prior x0 the dim floats at prior (null: 0).
-void solve_implicit_row(const RowMatrix &g, const float *y, const Hyperparameters &h, float lambda,
-                        const int32_t *index, const float *values, size_t n, const float *prior,
-                        CgScratch &scratch, float *x);
+// g the Gramian of y (dim x dim, row-major) and the prior x0 the dim floats at prior (null: 0).
+inline void solve_implicit_row(const float *g, const float *y, const Hyperparameters &h,
+                               float lambda, const int32_t *index, const float *values, size_t n,
+                               const float *prior, RowScratch &scratch, float *x)
+{
+	row_solvers(h.factors).solve_implicit_row(g, y, h, lambda, index, values, n, prior,
+	                                          scratch.floats.data(), x);
+}
 
 // lambda * count^exponent, the regularisation of a row of count entries: with exponent 0 the
 // constant lambda, with a positive exponent frequent users and items are regularised more

@@ -1,5 +1,5 @@
-// Resolves the source of interactions (table or query) and reads it in batches with an SPI
-// cursor, checking column types, NULLs, finiteness and the memory limit as rows arrive.
+// Resolves the source of interactions (table or query) and streams its rows from the executor
+// into arrays, checking column types, NULLs, finiteness and the memory limit as rows arrive.
 #include "interaction_source.h"
 
 extern "C"
@@ -16,6 +16,7 @@ extern "C"
 #include <cctype>
 #include <cmath>
 
+// Rows between interrupt checks, and the least capacity of the arrays.
 #define FETCH_BATCH 10000
 
 // True when text is a query rather than a relation name: after white space and parentheses
@@ -162,23 +163,24 @@ char *pretty_size(double bytes)
 	    DatumGetTextPP(DirectFunctionCall1(pg_size_pretty, Int64GetDatum((int64)bytes))));
 }
 
-// Grows the arrays of *out to hold at least needed rows, checking the memory limit.
+// Ereports when needed rows would pass the memory limit; else grows the arrays of *out to hold
+// at least that many.
 static void reserve_rows(InteractionArrays *out, size_t needed, size_t memory_limit,
                          size_t bytes_per_row, MemoryContext context)
 {
-	if (needed <= out->capacity)
-		return;
-	size_t capacity = Max(needed, Max(out->capacity * 2, (size_t)FETCH_BATCH));
 	size_t row_bytes = 2 * sizeof(int64) + sizeof(float);
 	if ((double)needed * (double)(row_bytes + bytes_per_row) > (double)memory_limit)
 		ereport(ERROR,
 		        (errcode(ERRCODE_OUT_OF_MEMORY),
 		         errmsg("interactions need more memory than pgrec.training_memory_limit allows"),
-		         errdetail("%zu rows need about %s; the limit is %s.", needed,
-		                   pretty_size((double)needed * (double)(row_bytes + bytes_per_row)),
-		                   pretty_size((double)memory_limit)),
+		         errdetail("Reading stopped at row %zu: with the training's work, the rows read "
+		                   "need more than the limit of %s.",
+		                   needed, pretty_size((double)memory_limit)),
 		         errhint("Raise pgrec.training_memory_limit (or maintenance_work_mem), or use "
 		                 "a sample of the source.")));
+	if (needed <= out->capacity)
+		return;
+	size_t capacity = Max(needed, Max(out->capacity * 2, (size_t)FETCH_BATCH));
 	Size ids = sizeof(int64) * capacity, values = sizeof(float) * capacity;
 	if (out->capacity == 0)
 	{
@@ -195,59 +197,89 @@ static void reserve_rows(InteractionArrays *out, size_t needed, size_t memory_li
 	out->capacity = capacity;
 }
 
+// The receiver of the source's rows: the executor hands it each row as it is produced, so rows
+// are neither copied into a tuple table nor fetched in batches (the source still runs as a
+// query of the calling user: privileges and row-level security apply).
+struct InteractionReceiver
+{
+	DestReceiver pub; // first: the executor sees a DestReceiver
+	bool has_rating;
+	size_t memory_limit, bytes_per_row;
+	MemoryContext context;
+	InteractionArrays *out;
+	Oid types[3];
+};
+
+static void receiver_startup(DestReceiver *self, int, TupleDesc desc)
+{
+	InteractionReceiver *r = (InteractionReceiver *)self;
+	check_id_column(desc, 1);
+	check_id_column(desc, 2);
+	if (r->has_rating)
+		check_rating_column(desc, 3);
+	for (int c = 0; c < (r->has_rating ? 3 : 2); c++)
+		r->types[c] = getBaseType(SPI_gettypeid(desc, c + 1));
+}
+
+static bool receive_row(TupleTableSlot *slot, DestReceiver *self)
+{
+	InteractionReceiver *r = (InteractionReceiver *)self;
+	InteractionArrays *out = r->out;
+	int columns = r->has_rating ? 3 : 2;
+
+	if (out->count % FETCH_BATCH == 0)
+		CHECK_FOR_INTERRUPTS();
+	slot_getsomeattrs(slot, columns);
+	if (slot->tts_isnull[0] || slot->tts_isnull[1] || (r->has_rating && slot->tts_isnull[2]))
+	{
+		out->skipped++;
+		return true;
+	}
+	int64 user = datum_to_id(slot->tts_values[0], r->types[0]);
+	int64 item = datum_to_id(slot->tts_values[1], r->types[1]);
+	double value = r->has_rating ? datum_to_number(slot->tts_values[2], r->types[2]) : 1.0;
+	float narrowed = (float)value;
+	if (!std::isfinite(narrowed))
+		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+		                errmsg("rating %g of user %lld and item %lld is not a finite real", value,
+		                       (long long)user, (long long)item)));
+	reserve_rows(out, out->count + 1, r->memory_limit, r->bytes_per_row, r->context);
+	out->users[out->count] = user;
+	out->items[out->count] = item;
+	out->values[out->count] = narrowed;
+	out->count++;
+	return true;
+}
+
+static void receiver_shutdown(DestReceiver *)
+{
+}
+
 void read_interactions(const char *query, bool has_rating, size_t memory_limit,
                        size_t bytes_per_row, MemoryContext context, InteractionArrays *out)
 {
 	SPIPlanPtr plan = SPI_prepare(query, 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", query, SPI_result_code_string(SPI_result));
-	Portal portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	bool checked = false;
-	Oid types[3] = {InvalidOid, InvalidOid, InvalidOid};
 
-	for (;;)
-	{
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, FETCH_BATCH);
-		if (SPI_processed == 0)
-			break;
-		TupleDesc desc = SPI_tuptable->tupdesc;
-		if (!checked)
-		{
-			check_id_column(desc, 1);
-			check_id_column(desc, 2);
-			if (has_rating)
-				check_rating_column(desc, 3);
-			for (int c = 0; c < (has_rating ? 3 : 2); c++)
-				types[c] = getBaseType(SPI_gettypeid(desc, c + 1));
-			checked = true;
-		}
-		reserve_rows(out, out->count + SPI_processed, memory_limit, bytes_per_row, context);
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple tuple = SPI_tuptable->vals[r];
-			bool null_user, null_item, null_rating = false;
-			Datum user = SPI_getbinval(tuple, desc, 1, &null_user);
-			Datum item = SPI_getbinval(tuple, desc, 2, &null_item);
-			Datum rating = has_rating ? SPI_getbinval(tuple, desc, 3, &null_rating) : (Datum)0;
-			if (null_user || null_item || null_rating)
-			{
-				out->skipped++;
-				continue;
-			}
-			double value = has_rating ? datum_to_number(rating, types[2]) : 1.0;
-			float narrowed = (float)value;
-			if (!std::isfinite(narrowed))
-				ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-				                errmsg("rating %g of user %lld and item %lld is not a finite real",
-				                       value, (long long)datum_to_id(user, types[0]),
-				                       (long long)datum_to_id(item, types[1]))));
-			out->users[out->count] = datum_to_id(user, types[0]);
-			out->items[out->count] = datum_to_id(item, types[1]);
-			out->values[out->count] = narrowed;
-			out->count++;
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
+	InteractionReceiver receiver = {};
+	receiver.pub.receiveSlot = receive_row;
+	receiver.pub.rStartup = receiver_startup;
+	receiver.pub.rShutdown = receiver_shutdown;
+	receiver.pub.rDestroy = receiver_shutdown;
+	receiver.pub.mydest = DestNone;
+	receiver.has_rating = has_rating;
+	receiver.memory_limit = memory_limit;
+	receiver.bytes_per_row = bytes_per_row;
+	receiver.context = context;
+	receiver.out = out;
+
+	SPIExecuteOptions options = {};
+	options.read_only = true;
+	options.dest = &receiver.pub;
+	int rc = SPI_execute_plan_extended(plan, &options);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan_extended failed for \"%s\": %s", query,
+		     SPI_result_code_string(rc));
+	SPI_freeplan(plan);
 }

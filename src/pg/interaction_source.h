@@ -1,5 +1,5 @@
-// Reading (user, item[, rating]) rows from a table or a query through SPI, as the calling user
-// (privileges and row-level security apply), in batches, into arrays of a memory context.
+// Reading (user, item[, rating]) rows from a table or a query, run through SPI as the calling
+// user (privileges and row-level security apply), streamed into arrays of a memory context.
 #pragma once
 
 #include "postgres_headers.h"

@@ -312,6 +312,7 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	FeatureSources features = {};
 	ereport(DEBUG1, (errmsg("reading the interactions of model \"%s\"", r.name)));
 	read_source(r, run_context, &rows, run, &features);
+	ereport(DEBUG1, (errmsg("read %zu rows in %.3f s", rows.count, seconds_since(start))));
 	if (rows.count == 0)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("no interactions to train on"),
 		                rows.skipped > 0
@@ -434,9 +435,13 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	if (r.user_features)
 		model.user_features = {&run->user_features, &features.users, &data.user_features,
 		                       &learnt->users};
+	instr_time write_start;
+	INSTR_TIME_SET_CURRENT(write_start);
 	SPI_connect();
 	result.model_id = store_model(&record, model, &version);
 	SPI_finish();
+	ereport(DEBUG1, (errmsg("wrote %zu user and %zu item rows in %.3f s", data.users(),
+	                        data.items(), seconds_since(write_start))));
 	result.users = data.users();
 	result.items = data.items();
 	result.interactions = data.nnz();

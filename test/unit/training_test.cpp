@@ -7,8 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <initializer_list>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -75,6 +78,41 @@ TEST(Interactions, MapsIdsMergesDuplicatesAndTransposes)
 	EXPECT_THROW(
 	    pgrec::build_interactions(nullptr, nullptr, nullptr, 0, pgrec::DuplicatePolicy::Sum),
 	    pgrec::DataError);
+}
+
+// Compact ids (a table) and spread ones (a sort) index the same triples alike, negative and
+// extreme ids included.
+TEST(Interactions, CompactAndSpreadIdsBuildTheSameMatrices)
+{
+	std::mt19937 rng(5);
+	std::vector<int64_t> users, items, spread_users, spread_items;
+	std::vector<float> values;
+	for (int t = 0; t < 300; t++)
+	{
+		int64_t u = static_cast<int64_t>(rng() % 40) - 5, i = static_cast<int64_t>(rng() % 90) - 30;
+		users.push_back(u);
+		items.push_back(i);
+		spread_users.push_back(u * 1000000007LL);
+		spread_items.push_back(i == -30 ? INT64_MIN : i == 59 ? INT64_MAX : i * 1000000007LL);
+		values.push_back(static_cast<float>(rng() % 5 + 1));
+	}
+	pgrec::Interactions compact = pgrec::build_interactions(
+	    users.data(), items.data(), values.data(), users.size(), pgrec::DuplicatePolicy::Mean);
+	pgrec::Interactions spread =
+	    pgrec::build_interactions(spread_users.data(), spread_items.data(), values.data(),
+	                              users.size(), pgrec::DuplicatePolicy::Mean);
+	ASSERT_EQ(compact.users(), spread.users());
+	ASSERT_EQ(compact.items(), spread.items());
+	for (size_t u = 0; u < compact.users(); u++)
+		EXPECT_EQ(compact.user_ids[u] * 1000000007LL, spread.user_ids[u]);
+	EXPECT_EQ(spread.item_ids.front(), INT64_MIN);
+	EXPECT_EQ(spread.item_ids.back(), INT64_MAX);
+	EXPECT_TRUE(std::is_sorted(compact.item_ids.begin(), compact.item_ids.end()));
+	EXPECT_EQ(compact.by_user.ptr, spread.by_user.ptr);
+	EXPECT_EQ(compact.by_user.index, spread.by_user.index);
+	EXPECT_EQ(compact.by_user.value, spread.by_user.value);
+	EXPECT_EQ(compact.by_item.index, spread.by_item.index);
+	EXPECT_EQ(compact.duplicates, spread.duplicates);
 }
 
 // Both solvers: exact (cg_steps 0) and conjugate gradient with enough steps for the 4 unknowns.

@@ -1,0 +1,207 @@
+// Unit tests of the row solvers: the exact solves satisfy their normal equations, conjugate
+// gradient with as many steps as unknowns reaches them, and every build this CPU runs agrees
+// with the generic one.
+#include "normal_equations.h"
+#include "row_solvers.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace
+{
+
+// The builds this CPU can run.
+std::vector<const pgrec::RowSolvers *> runnable_builds()
+{
+	std::vector<const pgrec::RowSolvers *> builds = {&pgrec::generic_row_solvers()};
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	bool fma = __builtin_cpu_supports("fma");
+	if (pgrec::avx2_row_solvers() && __builtin_cpu_supports("avx2") && fma)
+		builds.push_back(pgrec::avx2_row_solvers());
+	if (pgrec::avx512_row_solvers() && __builtin_cpu_supports("avx512f") && fma)
+		builds.push_back(pgrec::avx512_row_solvers());
+#endif
+	return builds;
+}
+
+// A random problem: `columns` rows of the other side (dim factors, biases), one row's n
+// distinct entries with ratings in [1, 5], and a prior of dim + 1 floats.
+struct Problem
+{
+	Problem(int dim, size_t columns, size_t n, unsigned seed) : dim(dim), columns(columns)
+	{
+		std::mt19937 rng(seed);
+		std::normal_distribution<float> normal(0.0f, 0.3f);
+		factors.resize(columns * dim);
+		bias.resize(columns);
+		for (float &f : factors)
+			f = normal(rng);
+		for (float &b : bias)
+			b = normal(rng);
+		for (size_t j = 0; j < n; j++)
+		{
+			index.push_back(static_cast<int32_t>((j * 7 + seed) % columns));
+			values.push_back(static_cast<float>(rng() % 5 + 1));
+		}
+		for (int d = 0; d <= dim; d++)
+			prior.push_back(normal(rng));
+		h.factors = dim;
+		h.regularization = 0.1;
+		h.bias_regularization = 0.05;
+		h.regularization_exponent = 0.5;
+		h.alpha = 2.0;
+	}
+	pgrec::ItemMatrix other() const
+	{
+		return {factors.data(), bias.data(), nullptr, columns, dim};
+	}
+	pgrec::ExplicitRow row() const
+	{
+		return {index.data(), values.data(), index.size(), prior.data()};
+	}
+	int dim;
+	size_t columns;
+	std::vector<float> factors, bias, values, prior;
+	std::vector<int32_t> index;
+	pgrec::Hyperparameters h;
+};
+
+float max_difference(const std::vector<float> &a, const std::vector<float> &b)
+{
+	float d = 0.0f;
+	for (size_t i = 0; i < a.size(); i++)
+		d = std::max(d, std::fabs(a[i] - b[i]));
+	return d;
+}
+
+TEST(RowSolvers, ExactExplicitRowSolvesItsNormalEquations)
+{
+	Problem p(9, 50, 300, 3); // more entries than one design chunk
+	const pgrec::RowSolvers &s = pgrec::generic_row_solvers();
+	std::vector<float> scratch(pgrec::row_scratch_floats(p.dim)), normal(100), rhs(10);
+	s.explicit_normal_equations(p.other(), 3.5, p.h, p.row(), scratch.data(), normal.data(),
+	                            rhs.data());
+	std::vector<float> x(p.dim, 0.0f);
+	float bias = 0.0f;
+	s.solve_explicit_row(p.other(), 3.5, p.h, p.row(), true, scratch.data(), x.data(), &bias);
+	std::vector<float> w = {bias};
+	w.insert(w.end(), x.begin(), x.end());
+	for (int r = 0; r <= p.dim; r++)
+	{
+		double lhs = 0.0;
+		for (int c = 0; c <= p.dim; c++) // the lower triangle holds the symmetric matrix
+			lhs += normal[r >= c ? c * 10 + r : r * 10 + c] * w[c];
+		EXPECT_NEAR(lhs, rhs[r], 1e-2 * (1.0 + std::fabs(rhs[r])));
+	}
+}
+
+TEST(RowSolvers, ConjugateGradientReachesTheExactSolves)
+{
+	Problem p(6, 40, 120, 5);
+	const pgrec::RowSolvers &s = pgrec::generic_row_solvers();
+	std::vector<float> scratch(pgrec::row_scratch_floats(p.dim));
+	std::vector<float> exact(p.dim, 0.0f), cg(p.dim, 0.0f);
+	float exact_bias = 0.0f, cg_bias = 0.0f;
+	p.h.cg_steps = 40;
+	s.solve_explicit_row(p.other(), 3.5, p.h, p.row(), true, scratch.data(), exact.data(),
+	                     &exact_bias);
+	s.solve_explicit_row(p.other(), 3.5, p.h, p.row(), false, scratch.data(), cg.data(), &cg_bias);
+	EXPECT_LT(max_difference(exact, cg), 1e-4f);
+	EXPECT_NEAR(exact_bias, cg_bias, 1e-4f);
+
+	std::vector<float> g(p.dim * p.dim);
+	s.gramian(p.factors.data(), p.columns, p.dim, g.data(), pgrec::no_cancel(), nullptr);
+	std::vector<float> implicit_exact(p.dim, 0.0f), implicit_cg(p.dim, 0.0f);
+	p.h.cg_steps = 0;
+	s.solve_implicit_row(g.data(), p.factors.data(), p.h, 0.5f, p.index.data(), p.values.data(),
+	                     p.index.size(), p.prior.data(), scratch.data(), implicit_exact.data());
+	p.h.cg_steps = 40;
+	s.solve_implicit_row(g.data(), p.factors.data(), p.h, 0.5f, p.index.data(), p.values.data(),
+	                     p.index.size(), p.prior.data(), scratch.data(), implicit_cg.data());
+	EXPECT_LT(max_difference(implicit_exact, implicit_cg), 1e-3f);
+	EXPECT_GT(std::fabs(implicit_exact[0]), 1e-3f);
+}
+
+// Every build this CPU runs gives the generic results, to float rounding, at dimensions around
+// the SIMD widths.
+TEST(RowSolvers, EveryBuildAgreesWithTheGenericOne)
+{
+	const pgrec::RowSolvers &generic = pgrec::generic_row_solvers();
+	for (int dim : {3, 8, 16, 17, 64, 65, 256})
+	{
+		Problem p(dim, 90, 70, static_cast<unsigned>(dim));
+		p.h.cg_steps = 3;
+		std::vector<float> scratch(pgrec::row_scratch_floats(dim));
+		std::vector<int64_t> ptr = {0, 30, 70};
+		std::vector<float> rows(2 * dim, 0.1f);
+		for (const pgrec::RowSolvers *build : runnable_builds())
+		{
+			SCOPED_TRACE(std::string(build->name) + " at " + std::to_string(dim));
+			std::vector<float> g_ref(dim * dim), g(dim * dim), weights(p.columns);
+			for (size_t c = 0; c < p.columns; c++)
+				weights[c] = 0.5f + static_cast<float>(c % 3);
+			generic.gramian(p.factors.data(), p.columns, dim, g_ref.data(), pgrec::no_cancel(),
+			                weights.data());
+			build->gramian(p.factors.data(), p.columns, dim, g.data(), pgrec::no_cancel(),
+			               weights.data());
+			EXPECT_LT(max_difference(g_ref, g), 1e-4f);
+			for (bool exact : {true, false})
+			{
+				std::vector<float> x_ref(dim, 0.2f), x(dim, 0.2f);
+				float b_ref = 0.1f, b = 0.1f;
+				generic.solve_explicit_row(p.other(), 3.0, p.h, p.row(), exact, scratch.data(),
+				                           x_ref.data(), &b_ref);
+				build->solve_explicit_row(p.other(), 3.0, p.h, p.row(), exact, scratch.data(),
+				                          x.data(), &b);
+				EXPECT_LT(max_difference(x_ref, x), 1e-4f);
+				EXPECT_NEAR(b_ref, b, 1e-4f);
+			}
+			for (int steps : {0, 3})
+			{
+				p.h.cg_steps = steps;
+				std::vector<float> x_ref(dim, 0.2f), x(dim, 0.2f);
+				generic.solve_implicit_row(g_ref.data(), p.factors.data(), p.h, 1.0f,
+				                           p.index.data(), p.values.data(), p.index.size(), nullptr,
+				                           scratch.data(), x_ref.data());
+				build->solve_implicit_row(g_ref.data(), p.factors.data(), p.h, 1.0f, p.index.data(),
+				                          p.values.data(), p.index.size(), nullptr, scratch.data(),
+				                          x.data());
+				EXPECT_LT(max_difference(x_ref, x), 1e-4f);
+			}
+			double e_ref = generic.squared_errors(ptr.data(), p.index.data(), p.values.data(), 0, 2,
+			                                      3.0, rows.data(), p.prior.data(),
+			                                      p.factors.data(), p.bias.data(), dim);
+			double e = build->squared_errors(ptr.data(), p.index.data(), p.values.data(), 0, 2, 3.0,
+			                                 rows.data(), p.prior.data(), p.factors.data(),
+			                                 p.bias.data(), dim);
+			EXPECT_NEAR(e, e_ref, 1e-5 * e_ref);
+			double l_ref = generic.implicit_observed_loss(
+			    ptr.data(), p.index.data(), p.values.data(), 0, 2, 2.0, rows.data(),
+			    p.factors.data(), dim, pgrec::no_cancel());
+			double l = build->implicit_observed_loss(ptr.data(), p.index.data(), p.values.data(), 0,
+			                                         2, 2.0, rows.data(), p.factors.data(), dim,
+			                                         pgrec::no_cancel());
+			EXPECT_NEAR(l, l_ref, 1e-5 * std::fabs(l_ref));
+		}
+	}
+}
+
+// The dispatcher serves narrow rows with AVX2 on an AVX-512 CPU, wide ones with AVX-512.
+TEST(RowSolvers, DispatchFollowsTheMeasuredRule)
+{
+	std::vector<const pgrec::RowSolvers *> builds = runnable_builds();
+	if (std::getenv("PGREC_KERNELS") != nullptr)
+		GTEST_SKIP() << "PGREC_KERNELS caps the choice";
+	const pgrec::RowSolvers *widest = builds.back();
+	const pgrec::RowSolvers *narrow =
+	    widest == pgrec::avx512_row_solvers() ? builds[builds.size() - 2] : widest;
+	EXPECT_EQ(&pgrec::row_solvers(64), narrow);
+	EXPECT_EQ(&pgrec::row_solvers(pgrec::kNarrowRowDim), narrow);
+	EXPECT_EQ(&pgrec::row_solvers(pgrec::kNarrowRowDim + 1), widest);
+}
+
+} // namespace

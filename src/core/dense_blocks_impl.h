@@ -4,17 +4,7 @@
 // function compiled for AVX2 can be shared with (and picked by the linker for) the generic build.
 #include "dense_blocks.h"
 
-// GCC 12 at -O3 reports false "may be used uninitialized" warnings inside Eigen's products, and
-// Eigen's AVX header has an unused variable: silenced for the library headers only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wunused-variable"
-#endif
-#include <Eigen/Dense>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "eigen_dense.h"
 
 namespace
 {

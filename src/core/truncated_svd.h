@@ -2,17 +2,7 @@
 // singular vectors of a truncated SVD, and the sparse-times-dense product the SVDs are built from.
 #pragma once
 
-// GCC 12 at -O3 reports false "may be used uninitialized" warnings inside Eigen's blocked
-// Householder and self-adjoint products, which the eigen solvers instantiate: silenced for
-// the library headers only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <Eigen/Dense>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "eigen_dense.h"
 
 #include "cancel_token.h"
 #include "sparse_rows.h"

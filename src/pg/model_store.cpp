@@ -1,9 +1,12 @@
-// Stores a model as a new version: catalog row, then user and item rows in batches of
-// BATCH_ROWS, each batch one INSERT ... SELECT FROM unnest() over arrays built in a per-batch
-// memory context; all of it with the rights of pgrec's tables (catalog_access.h).
+// Stores a model as a new version: catalog row, then item and user rows by the multi-insert
+// path (bulk_insert.h), neighbour and feature rows in batches of BATCH_ROWS, each batch one
+// INSERT ... SELECT FROM unnest() over arrays built in a per-batch memory context; all of it
+// with the rights of pgrec's tables (catalog_access.h).
 #include "model_store.h"
 
+#include "bulk_insert.h"
 #include "catalog_access.h"
+#include "embedding.h"
 #include "settings.h"
 
 extern "C"
@@ -46,37 +49,10 @@ static const char *const prune_sql =
     "v.is_current AND v.version OPERATOR(pg_catalog.<=) ((SELECT pg_catalog.max(c.version) FROM "
     "pgrec.model_versions c WHERE c.name OPERATOR(pg_catalog.=) $1) OPERATOR(pg_catalog.-) $2)";
 
-// Item rows: ids, biases (NULL array: no biases), factors flattened row-major (NULL for a
-// model without factors).
-static const char *const insert_items_sql =
-    "INSERT INTO pgrec.item_factors (model_id, item_id, bias, factors) "
-    "SELECT $1, t.id, t.bias, CASE WHEN $5 OPERATOR(pg_catalog.>) 0 THEN "
-    "$4[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 "
-    "OPERATOR(pg_catalog.+) 1 : t.n OPERATOR(pg_catalog.*) $5] END "
-    "FROM (SELECT u.id, u.bias, u.n::pg_catalog.int4 AS n "
-    "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), "
-    "pg_catalog.unnest($3::pg_catalog.float4[])) WITH ORDINALITY "
-    "AS u(id, bias, n)) AS t";
-
 // The slice of row t.n of the flattened array $N, whose rows end at the offsets in $E.
 #define ROW_SLICE(N, E)                                                                            \
 	"COALESCE($" #N "[COALESCE($" #E "[t.n OPERATOR(pg_catalog.-) 1], 0) "                         \
 	"OPERATOR(pg_catalog.+) 1 : $" #E "[t.n]], '{}')"
-
-// User rows add the seen items and, when $8 is not NULL, their values: flattened, with the end
-// offset of each user's slice.
-static const char *const insert_users_sql =
-    "INSERT INTO pgrec.user_factors (model_id, user_id, bias, factors, "
-    "seen_items, seen_values) "
-    "SELECT $1, t.id, t.bias, CASE WHEN $5 OPERATOR(pg_catalog.>) 0 THEN "
-    "$4[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 "
-    "OPERATOR(pg_catalog.+) 1 : t.n OPERATOR(pg_catalog.*) $5] "
-    "END, " ROW_SLICE(6, 7) ", CASE WHEN $8 IS NOT NULL THEN " ROW_SLICE(
-        8, 7) " END "
-              "FROM (SELECT u.id, u.bias, u.n::pg_catalog.int4 AS n "
-              "FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]), "
-              "pg_catalog.unnest($3::pg_catalog.float4[])) WITH ORDINALITY "
-              "AS u(id, bias, n)) AS t";
 
 // Neighbour rows (of items or users, by the table named): ids, neighbour ids and weights
 // flattened, with each row's end offset.
@@ -126,47 +102,6 @@ static void execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expec
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 }
 
-// Inserts the rows [first, first + count) of one side (users when `users`: an empty seen list
-// each when seen_ptr is NULL; their values when seen_values is not NULL).
-static void insert_batch(SPIPlanPtr plan, int64 model_id, const int64_t *ids, const float *factors,
-                         const float *bias, int k, size_t first, int count, bool users,
-                         const ModelRows &rows)
-{
-	Datum values[8];
-	char nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', 'n'};
-
-	values[0] = Int64GetDatum(model_id);
-	values[1] = int8_array(ids + first, count);
-	if (bias)
-		values[2] = float4_array(bias + first, count);
-	else
-	{
-		values[2] = (Datum)0;
-		nulls[2] = 'n';
-	}
-	values[3] = float4_array(factors + first * k, count * k);
-	values[4] = Int32GetDatum(k);
-	if (users)
-	{
-		int64 begin = rows.seen_ptr ? rows.seen_ptr[first] : 0;
-		int64 end = rows.seen_ptr ? rows.seen_ptr[first + count] : 0;
-		int64 *flat = (int64 *)palloc(sizeof(int64) * Max(end - begin, 1));
-		int32 *ends = (int32 *)palloc(sizeof(int32) * count);
-		for (int64 e = begin; e < end; e++)
-			flat[e - begin] = rows.item_ids[rows.seen_index[e]];
-		for (int r = 0; r < count; r++)
-			ends[r] = rows.seen_ptr ? (int32)(rows.seen_ptr[first + r + 1] - begin) : 0;
-		values[5] = int8_array(flat, (int)(end - begin));
-		values[6] = int4_array(ends, count);
-		if (rows.seen_values)
-		{
-			values[7] = float4_array(rows.seen_values + begin, (int)(end - begin));
-			nulls[7] = ' ';
-		}
-	}
-	execute(plan, values, nulls, SPI_OK_INSERT);
-}
-
 ModelRows model_rows(const pgrec::AlgorithmEntry &algorithm, const pgrec::Interactions &data,
                      const float *user_factors, const float *item_factors, const float *user_bias,
                      const float *item_bias, const pgrec::SparseRows *neighbors)
@@ -207,23 +142,51 @@ int run_model_statement(const char *sql, const char *name, int nargs, Datum numb
 	return rc;
 }
 
-// Inserts one side's rows in batches.
-static void insert_side(SPIPlanPtr plan, int64 model_id, const int64_t *ids, size_t count,
-                        const float *factors, const float *bias, int k, bool users,
-                        const ModelRows &rows)
+// An embedding of the k floats at x; elogs on a value that is not finite.
+static Datum embedding_of(const float *x, int k)
 {
-	MemoryContext batch_context =
-	    AllocSetContextCreate(CurrentMemoryContext, "pgrec model rows", ALLOCSET_DEFAULT_SIZES);
-	MemoryContext previous = MemoryContextSwitchTo(batch_context);
-	for (size_t first = 0; first < count; first += BATCH_ROWS)
+	Embedding *e = new_embedding(k);
+	for (int f = 0; f < k; f++)
+		check_element(x[f], f + 1);
+	memcpy(e->x, x, sizeof(float) * k);
+	return PointerGetDatum(e);
+}
+
+// Writes one side's rows (users when `users`, with their seen items and, when kept, their
+// values) by the multi-insert path.
+static void write_side(int64 model_id, const int64_t *ids, size_t count, const float *factors,
+                       const float *bias, int k, bool users, const ModelRows &rows)
+{
+	static const char *const item_columns[] = {"model_id", "item_id", "bias", "factors"};
+	static const char *const user_columns[] = {"model_id", "user_id",    "bias",
+	                                           "factors",  "seen_items", "seen_values"};
+	BulkInsert *b = bulk_insert_begin(users ? "user_factors" : "item_factors",
+	                                  users ? user_columns : item_columns, users ? 6 : 4);
+	for (size_t r = 0; r < count; r++)
 	{
-		CHECK_FOR_INTERRUPTS();
-		int n = (int)Min((size_t)BATCH_ROWS, count - first);
-		insert_batch(plan, model_id, ids, factors, bias, k, first, n, users, rows);
-		MemoryContextReset(batch_context);
+		Datum values[6];
+		bool nulls[6] = {false, false, bias == NULL, k == 0, false, rows.seen_values == NULL};
+		MemoryContext previous = MemoryContextSwitchTo(bulk_insert_memory(b));
+		values[0] = Int64GetDatum(model_id);
+		values[1] = Int64GetDatum(ids[r]);
+		values[2] = bias ? Float4GetDatum(bias[r]) : (Datum)0;
+		values[3] = k > 0 ? embedding_of(factors + r * k, k) : (Datum)0;
+		if (users)
+		{
+			int64 begin = rows.seen_ptr ? rows.seen_ptr[r] : 0;
+			int64 end = rows.seen_ptr ? rows.seen_ptr[r + 1] : 0;
+			int64 *seen = (int64 *)palloc(sizeof(int64) * Max(end - begin, 1));
+			for (int64 e = begin; e < end; e++)
+				seen[e - begin] = rows.item_ids[rows.seen_index[e]];
+			values[4] = int8_array(seen, (int)(end - begin));
+			values[5] = rows.seen_values
+			                ? float4_array(rows.seen_values + begin, (int)(end - begin))
+			                : (Datum)0;
+		}
+		MemoryContextSwitchTo(previous);
+		bulk_insert_row(b, values, nulls);
 	}
-	MemoryContextSwitchTo(previous);
-	MemoryContextDelete(batch_context);
+	bulk_insert_end(b);
 }
 
 // Inserts the non-empty neighbour rows in batches of BATCH_ROWS rows: of items (ids: the item
@@ -458,13 +421,10 @@ int64 store_model(const ModelRecord *r, const ModelRows &rows, int32 *version_ou
 	int64 model_id =
 	    DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
-	Oid item_types[5] = {INT8OID, INT8ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4OID};
-	Oid user_types[8] = {INT8OID, INT8ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID,
-	                     INT4OID, INT8ARRAYOID, INT4ARRAYOID,   FLOAT4ARRAYOID};
-	insert_side(prepare(insert_items_sql, 5, item_types), model_id, rows.item_ids, rows.items,
-	            rows.item_factors, rows.item_bias, r->factors, false, rows);
-	insert_side(prepare(insert_users_sql, 8, user_types), model_id, rows.user_ids, rows.users,
-	            rows.user_factors, rows.user_bias, r->factors, true, rows);
+	write_side(model_id, rows.item_ids, rows.items, rows.item_factors, rows.item_bias, r->factors,
+	           false, rows);
+	write_side(model_id, rows.user_ids, rows.users, rows.user_factors, rows.user_bias, r->factors,
+	           true, rows);
 	if (rows.neighbors.ptr)
 		insert_neighbors(model_id, rows, r->algorithm->scorer == pgrec::Scorer::UserNeighbors);
 	insert_features(model_id, 'i', rows.item_features, r->factors);

@@ -3,7 +3,8 @@
 # (the data folder) and TMP (a scratch folder readable by all); the pair files written to TMP
 # feed bench/standalone_train.
 
-# ML-1M ratings and a 90/10 random split (setseed 0.42): tables bench_ml1m, bench_ml1m_split;
+# ML-1M ratings and a 90/10 random split (setseed 0.42): tables bench_ml1m, bench_ml1m_split,
+# bench_ml1m_train (the training part as a plain table);
 # files ml1m_train.txt, ml1m_test.txt (and _bin_ for ratings >= 4).
 load_ml1m() {
 	"${PSQL[@]}" >/dev/null <<SQL
@@ -15,6 +16,8 @@ CREATE TABLE bench_ml1m (user_id int, item_id int, rating real);
 SELECT setseed(0.42);
 CREATE TABLE bench_ml1m_split AS
 	SELECT *, random() < 0.9 AS is_train FROM (SELECT * FROM bench_ml1m ORDER BY user_id, item_id) s;
+DROP TABLE IF EXISTS bench_ml1m_train;
+CREATE TABLE bench_ml1m_train AS SELECT user_id, item_id, rating FROM bench_ml1m_split WHERE is_train;
 \copy (SELECT user_id, item_id, rating FROM bench_ml1m_split WHERE is_train) TO '$TMP/ml1m_train.txt'
 \copy (SELECT user_id, item_id, rating FROM bench_ml1m_split WHERE NOT is_train) TO '$TMP/ml1m_test.txt'
 \copy (SELECT user_id, item_id, rating FROM bench_ml1m_split WHERE is_train AND rating >= 4) TO '$TMP/ml1m_bin_train.txt'

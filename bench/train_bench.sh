@@ -20,6 +20,7 @@ TMP=$(mktemp -d)
 chmod 755 "$TMP"
 trap 'rm -rf "$TMP"' EXIT
 THREADS=${THREADS:-2}
+GOWALLA_WIDE_EPOCHS=${GOWALLA_WIDE_EPOCHS:-8}
 
 step "loading data"
 source "$PGREC_ROOT/bench/datasets.sh"
@@ -35,12 +36,25 @@ run() {
 	[ "$rating" = "" ] || rating_arg="'$rating'"
 	local notices=$TMP/notices.txt
 	local row
-	row=$("${PSQL[@]}" -F ' ' -c "SET pgrec.threads = $THREADS" -c "SELECT round(seconds::numeric, 2),
+	row=$("${PSQL[@]}" -F ' ' -c "SET pgrec.threads = $THREADS" -c "SET client_min_messages = debug1" -c "SELECT round(seconds::numeric, 2),
 		round(peak_memory_mb::numeric, 0) FROM pgrec.train('bench', '$source', 'user_id', 'item_id',
 		$rating_arg, algorithm => '$algorithm' $sql_args)" 2>"$notices")
 	local seconds=${row% *} memory=${row#* }
 	local per_epoch
 	per_epoch=$(grep -o ', [0-9.]* s$' "$notices" | awk '{s += $2; n++} END {printf "%.3f", s / n}')
+	# Reading: the heap of the table the source scans; writing: the new version's rows.
+	local table read_s write_s read_mb write_mb
+	table=$(echo "$source" | grep -oE '^[a-z_0-9]+$|FROM [a-z_0-9]+' | head -n 1 | sed 's/^FROM //')
+	read_s=$(grep -oE 'read [0-9]+ rows in [0-9.]+ s' "$notices" | awk '{print $5}')
+	write_s=$(grep -oE 'item rows in [0-9.]+ s' "$notices" | awk '{print $4}')
+	read_mb=$("${PSQL[@]}" -c "SELECT pg_relation_size('$table') / 1048576.0")
+	write_mb=$("${PSQL[@]}" -c "SELECT (SELECT coalesce(sum(pg_column_size(u.*)), 0) FROM pgrec.user_factors u
+		WHERE u.model_id = v.model_id) / 1048576.0 + (SELECT coalesce(sum(pg_column_size(i.*)), 0)
+		FROM pgrec.item_factors i WHERE i.model_id = v.model_id) / 1048576.0
+		FROM pgrec.model_versions v WHERE v.name = 'bench' AND v.is_current")
+	local io
+	io=$(awk -v rm="$read_mb" -v rs="$read_s" -v wm="$write_mb" -v ws="$write_s" \
+		'BEGIN {printf "%.0f MB in %.2f s: %.0f MB/s | %.0f MB in %.2f s: %.0f MB/s", rm, rs, rm / rs, wm, ws, wm / ws}')
 	local metrics
 	metrics=$("${PSQL[@]}" -F ' ' -c "SET pgrec.threads = $THREADS" -c "SELECT coalesce(round(rmse::numeric, 4)::text, '-'),
 		round(recall_at_k::numeric, 4), round(ndcg_at_k::numeric, 4)
@@ -51,14 +65,18 @@ run() {
 		awk '{gsub("s,", "", $2); gsub("s,", "", $4); gsub("s", "", $6); printf "%.2f", $2 + $4 + $6}')
 	local ratio
 	ratio=$(echo "scale=2; $seconds / $standalone" | bc)
-	echo "| $label | $(echo "$metrics" | tr ' ' '|' | sed 's/|/ | /g') | $seconds s | $per_epoch s | $standalone s | ${ratio}x | $memory MB |"
+	echo "| $label | $(echo "$metrics" | tr ' ' '|' | sed 's/|/ | /g') | $seconds s | $per_epoch s | $standalone s | ${ratio}x | $io | $memory MB |"
 }
 
 echo
-echo "| run | RMSE | recall@k | NDCG@k | in-database total | per epoch | standalone total | ratio | peak memory |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| run | RMSE | recall@k | NDCG@k | in-database total | per epoch | standalone total | ratio | reading | writing | peak memory |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 run "ML-1M als, defaults (64 factors, 6 epochs, 2 CG steps), k=10" \
 	"SELECT * FROM bench_ml1m_split WHERE is_train" "SELECT * FROM bench_ml1m_split WHERE NOT is_train" \
+	rating 10 "$TMP/ml1m_train.txt" "$TMP/ml1m_test.txt" als "" \
+	"--regularization 0.22 --bias-regularization 0.05 --regularization-exponent 0.8 --epochs 6 --cg-steps 2"
+run "ML-1M als, defaults, source a plain table (bench_ml1m_train), k=10" \
+	bench_ml1m_train "SELECT * FROM bench_ml1m_split WHERE NOT is_train" \
 	rating 10 "$TMP/ml1m_train.txt" "$TMP/ml1m_test.txt" als "" \
 	"--regularization 0.22 --bias-regularization 0.05 --regularization-exponent 0.8 --epochs 6 --cg-steps 2"
 run "ML-1M als, exact solver (cg_steps 0, 8 epochs), k=10" \
@@ -76,6 +94,12 @@ run "Gowalla ials, defaults (64 factors), k=20" bench_gowalla_train bench_gowall
 run "Gowalla ials, 128 factors, k=20" bench_gowalla_train bench_gowalla_test "" 20 \
 	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials ", factors => 128" \
 	"--regularization 3 --alpha 40 --regularization-exponent 0.5 --epochs 10 --factors 128"
+run "Gowalla ials, 256 factors, k=20" bench_gowalla_train bench_gowalla_test "" 20 \
+	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials ", factors => 256" \
+	"--regularization 3 --alpha 40 --regularization-exponent 0.5 --epochs 10 --factors 256"
+run "Gowalla ials, 768 factors, $GOWALLA_WIDE_EPOCHS epochs, k=20" bench_gowalla_train bench_gowalla_test "" 20 \
+	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials ", factors => 768, epochs => $GOWALLA_WIDE_EPOCHS" \
+	"--regularization 3 --alpha 40 --regularization-exponent 0.5 --epochs $GOWALLA_WIDE_EPOCHS --factors 768"
 run "Gowalla bpr, defaults (64 factors, 50 epochs), k=20" bench_gowalla_train bench_gowalla_test "" 20 \
 	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" bpr "" \
 	"--regularization 0.005 --learning-rate 0.05 --epochs 50"

@@ -6,7 +6,7 @@
 // RowNorm::L2 (hybrid_row_norm). Each epoch alternates, users then items:
 //   - each entity with interactions is an ALS row solve regularised towards its prior X_i E
 //     instead of 0 (lambda_i |q_i - X_i E|^2 = lambda_i |e_i|^2, lambda_i = lambda
-//     n_i^exponent: solve_implicit_row, solve_explicit_row);
+//     n_i^exponent: solve_implicit_side, solve_explicit_row);
 //   - E is the ridge regression of those entities' vectors on their feature rows, every entity
 //     weighing the same, sum_i |q_i - X_i E|^2 + kFeatureRidge |E|^2, by conjugate gradient
 //     warm-started at the previous E (kEmbeddingCgSteps steps, each column its own steps).
@@ -164,17 +164,13 @@ class HybridAlsTrainer : public Trainer
 	{
 		const size_t n = by_entity.rows(), k = static_cast<size_t>(h_.factors);
 		s->warm.assign(n, 0.0f);
-		s->lambda.assign(n, 0.0f);
+		s->lambda = row_regularizations(by_entity, h_);
 		for (size_t r = 0; r < n; r++)
 		{
-			int64_t count = by_entity.ptr[r + 1] - by_entity.ptr[r];
-			if (count == 0)
-			{
+			if (by_entity.ptr[r + 1] == by_entity.ptr[r])
 				std::fill(factors + r * k, factors + (r + 1) * k, 0.0f);
-				continue;
-			}
-			s->warm[r] = 1.0f;
-			s->lambda[r] = row_regularization(h_.regularization, h_.regularization_exponent, count);
+			else
+				s->warm[r] = 1.0f;
 		}
 		if (features.rows.rows() == 0)
 			return;
@@ -211,6 +207,31 @@ class HybridAlsTrainer : public Trainer
 		             });
 	}
 
+	// The explicit rows with interactions of one side against the fixed other side.
+	void solve_explicit_side(const AlsSide &s, const SparseRows &by_entity, float *x, float *x_bias,
+	                         const ItemMatrix &other, bool features, const CancelToken &cancel)
+	{
+		const int k = h_.factors;
+		const size_t width = stride();
+		parallel_for(by_entity.rows(), h_.threads,
+		             [&](size_t begin, size_t end, int)
+		             {
+			             RowScratch scratch(k);
+			             for (size_t r = begin; r < end; r++)
+			             {
+				             if ((r - begin) % kCheckEvery == 0)
+					             cancel.check();
+				             int64_t first = by_entity.ptr[r];
+				             size_t count = static_cast<size_t>(by_entity.ptr[r + 1] - first);
+				             if (count > 0)
+					             solve_explicit_row_by(
+					                 h_, other, mu_, by_entity.index.data() + first,
+					                 by_entity.value.data() + first, count, scratch, x + r * k,
+					                 x_bias + r, features ? s.prior.data() + r * width : nullptr);
+			             }
+		             });
+	}
+
 	// Solves the side's rows against the fixed other side (y, its biases y_bias and warm
 	// rows y_warm), then regresses the side's feature embeddings on the result and sets the
 	// cold rows to their new priors.
@@ -223,33 +244,16 @@ class HybridAlsTrainer : public Trainer
 		const bool features = s.rows.rows() > 0;
 		RowMatrix g(k, k);
 		if (!explicit_)
-			gramian(y, y_warm.size(), k, g.data(), cancel, y_warm.data());
-		const ItemMatrix other = {y, explicit_ ? y_bias : nullptr, nullptr, y_warm.size(), k};
-		parallel_for(n, h_.threads,
-		             [&](size_t begin, size_t end, int)
-		             {
-			             RowScratch scratch(k);
-			             for (size_t r = begin; r < end; r++)
-			             {
-				             if ((r - begin) % kCheckEvery == 0)
-					             cancel.check();
-				             int64_t first = by_entity.ptr[r];
-				             size_t count = static_cast<size_t>(by_entity.ptr[r + 1] - first);
-				             if (count == 0)
-					             continue;
-				             const float *prior = features ? s.prior.data() + r * width : nullptr;
-				             if (explicit_)
-					             solve_explicit_row_by(h_, other, mu_,
-					                                   by_entity.index.data() + first,
-					                                   by_entity.value.data() + first, count,
-					                                   scratch, x + r * k, x_bias + r, prior);
-				             else
-					             solve_implicit_row(g.data(), y, h_, s.lambda[r],
-					                                by_entity.index.data() + first,
-					                                by_entity.value.data() + first, count, prior,
-					                                scratch, x + r * k);
-			             }
-		             });
+			gramian(y, y_warm.size(), k, g.data(), cancel, y_warm.data(), h_.threads);
+		if (!explicit_)
+			solve_implicit_side(g.data(), y, h_,
+			                    {by_entity.ptr.data(), by_entity.index.data(),
+			                     by_entity.value.data(), s.lambda.data(),
+			                     features ? s.prior.data() : nullptr, width, true},
+			                    n, x, cancel);
+		else
+			solve_explicit_side(s, by_entity, x, x_bias, {y, y_bias, nullptr, y_warm.size(), k},
+			                    features, cancel);
 		if (!features)
 			return;
 		const Eigen::Index n_features = static_cast<Eigen::Index>(embeddings.factors.size()) / k;

@@ -22,14 +22,21 @@ class IalsTrainer : public Trainer
 {
   public:
 	IalsTrainer(const Interactions &data, const Hyperparameters &h, const FactorBuffers &b)
-	    : Trainer(data, h, b)
+	    : Trainer(data, h, b), user_lambda_(row_regularizations(data.by_user, h)),
+	      item_lambda_(row_regularizations(data.by_item, h))
 	{
 	}
 
+	// Each side against the other's Gramian; the items' Gramian, made for the loss, serves the
+	// next epoch's users.
 	void run_epoch(const CancelToken &cancel) override
 	{
-		solve(data_.by_user, b_.user_factors, b_.item_factors, data_.items(), cancel);
-		solve(data_.by_item, b_.item_factors, b_.user_factors, data_.users(), cancel);
+		if (item_gramian_.size() == 0)
+			item_gramian_ = gramian_of(b_.item_factors, data_.items(), cancel);
+		solve(data_.by_user, user_lambda_, b_.user_factors, b_.item_factors, item_gramian_, cancel);
+		user_gramian_ = gramian_of(b_.user_factors, data_.users(), cancel);
+		solve(data_.by_item, item_lambda_, b_.item_factors, b_.user_factors, user_gramian_, cancel);
+		item_gramian_ = gramian_of(b_.item_factors, data_.items(), cancel);
 		set_loss(training_loss(cancel), "implicit ALS");
 	}
 
@@ -37,33 +44,18 @@ class IalsTrainer : public Trainer
 	RowMatrix gramian_of(const float *factors, size_t rows, const CancelToken &cancel) const
 	{
 		RowMatrix g(h_.factors, h_.factors);
-		gramian(factors, rows, h_.factors, g.data(), cancel);
+		gramian(factors, rows, h_.factors, g.data(), cancel, nullptr, h_.threads);
 		return g;
 	}
 
-	// Updates every row of x against the fixed side y (y_rows rows).
-	void solve(const SparseRows &rows, float *x, const float *y, size_t y_rows,
-	           const CancelToken &cancel)
+	// Updates every row of x (regularised by lambda) against the fixed side y with Gramian g.
+	void solve(const SparseRows &rows, const std::vector<float> &lambda, float *x, const float *y,
+	           const RowMatrix &g, const CancelToken &cancel)
 	{
-		const int k = h_.factors;
-		RowMatrix g = gramian_of(y, y_rows, cancel);
-		parallel_for(
-		    rows.rows(), h_.threads,
-		    [&](size_t begin, size_t end, int)
-		    {
-			    RowScratch scratch(k);
-			    for (size_t row = begin; row < end; row++)
-			    {
-				    if ((row - begin) % 256 == 0)
-					    cancel.check();
-				    int64_t first = rows.ptr[row], count = rows.ptr[row + 1] - first;
-				    solve_implicit_row(
-				        g.data(), y, h_,
-				        row_regularization(h_.regularization, h_.regularization_exponent, count),
-				        rows.index.data() + first, rows.value.data() + first,
-				        static_cast<size_t>(count), nullptr, scratch, x + row * k);
-			    }
-		    });
+		solve_implicit_side(g.data(), y, h_,
+		                    {rows.ptr.data(), rows.index.data(), rows.value.data(), lambda.data(),
+		                     nullptr, 0, false},
+		                    rows.rows(), x, cancel);
 	}
 
 	// The objective per observed interaction: sum over observed of c(1 - s)^2, plus s^2 over
@@ -71,14 +63,18 @@ class IalsTrainer : public Trainer
 	double training_loss(const CancelToken &cancel) const
 	{
 		const size_t k = static_cast<size_t>(h_.factors);
-		double data_loss = implicit_data_loss(data_, b_.user_factors, b_.item_factors, h_, nullptr,
-		                                      nullptr, cancel);
+		double data_loss =
+		    implicit_loss_from_gramians(data_, b_.user_factors, b_.item_factors,
+		                                user_gramian_.data(), item_gramian_.data(), h_, cancel);
 		double squares =
 		    Eigen::Map<const Eigen::VectorXf>(b_.user_factors, data_.users() * k).squaredNorm() +
 		    Eigen::Map<const Eigen::VectorXf>(b_.item_factors, data_.items() * k).squaredNorm();
 		double reg = h_.regularization * squares;
 		return (data_loss + reg) / static_cast<double>(data_.nnz());
 	}
+
+	std::vector<float> user_lambda_, item_lambda_;
+	RowMatrix user_gramian_, item_gramian_;
 };
 
 } // namespace

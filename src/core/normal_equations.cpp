@@ -1,5 +1,6 @@
-// The training losses of the ALS family (per-row sums on the row solvers, in parallel), and the
-// LDLT solve of a fold-in's system with its per-item decomposition.
+// The implicit sides in blocks of rows and the training losses of the ALS family (per-row sums),
+// on the row solvers in parallel, and the LDLT solve of a fold-in's system with its per-item
+// decomposition.
 #include "normal_equations.h"
 
 #include "parallel.h"
@@ -12,15 +13,81 @@
 namespace pgrec
 {
 
+void gramian(const float *factors, size_t count, int dim, float *out, const CancelToken &cancel,
+             const float *weights, int threads)
+{
+	const RowSolvers &solvers = row_solvers(dim);
+	const size_t tiles = static_cast<size_t>((dim + kGramianColumns - 1) / kGramianColumns);
+	std::fill(out, out + static_cast<size_t>(dim) * dim, 0.0f);
+	for (size_t first = 0; first < count; first += kGramianBlock)
+	{
+		cancel.check();
+		size_t rows = std::min(kGramianBlock, count - first);
+		parallel_for(tiles, std::min<int>(threads, static_cast<int>(tiles)),
+		             [&](size_t begin, size_t end, int)
+		             {
+			             for (size_t t = begin; t < end; t++)
+			             {
+				             int column = static_cast<int>(t) * kGramianColumns;
+				             solvers.add_gramian_columns(
+				                 factors + first * static_cast<size_t>(dim), rows, dim,
+				                 weights ? weights + first : nullptr, column,
+				                 std::min(kGramianColumns, dim - column), out);
+			             }
+		             });
+	}
+}
+
+void solve_implicit_side(const float *g, const float *y, const Hyperparameters &h,
+                         const ImplicitRows &rows, size_t count, float *x,
+                         const CancelToken &cancel)
+{
+	const size_t blocks = (count + kRowBlock - 1) / kRowBlock;
+	const RowSolvers &solvers = row_solvers(h.factors);
+	parallel_for(blocks, h.threads,
+	             [&](size_t begin, size_t end, int)
+	             {
+		             RowScratch scratch(h.factors);
+		             for (size_t b = begin; b < end; b++)
+		             {
+			             if ((b - begin) % 8 == 0)
+				             cancel.check();
+			             size_t first = b * kRowBlock;
+			             solvers.solve_implicit_rows(g, y, h, rows, first,
+			                                         std::min(kRowBlock, count - first),
+			                                         scratch.floats.data(), x);
+		             }
+	             });
+}
+
+std::vector<float> row_regularizations(const SparseRows &rows, const Hyperparameters &h)
+{
+	std::vector<float> lambda(rows.rows());
+	for (size_t r = 0; r < rows.rows(); r++)
+		lambda[r] = row_regularization(h.regularization, h.regularization_exponent,
+		                               rows.ptr[r + 1] - rows.ptr[r]);
+	return lambda;
+}
+
 double implicit_data_loss(const Interactions &data, const float *users, const float *items,
                           const Hyperparameters &h, const float *user_weights,
                           const float *item_weights, const CancelToken &cancel)
 {
 	const int k = h.factors;
 	RowMatrix gx(k, k), gy(k, k);
-	gramian(users, data.users(), k, gx.data(), cancel, user_weights);
-	gramian(items, data.items(), k, gy.data(), cancel, item_weights);
-	double all_pairs = (gx.cast<double>().array() * gy.cast<double>().array()).sum();
+	gramian(users, data.users(), k, gx.data(), cancel, user_weights, h.threads);
+	gramian(items, data.items(), k, gy.data(), cancel, item_weights, h.threads);
+	return implicit_loss_from_gramians(data, users, items, gx.data(), gy.data(), h, cancel);
+}
+
+double implicit_loss_from_gramians(const Interactions &data, const float *users, const float *items,
+                                   const float *user_gramian, const float *item_gramian,
+                                   const Hyperparameters &h, const CancelToken &cancel)
+{
+	const int k = h.factors;
+	double all_pairs = (Eigen::Map<const RowMatrix>(user_gramian, k, k).cast<double>().array() *
+	                    Eigen::Map<const RowMatrix>(item_gramian, k, k).cast<double>().array())
+	                       .sum();
 	const SparseRows &rows = data.by_user;
 	double observed = parallel_sum(data.users(), h.threads,
 	                               [&](size_t begin, size_t end)

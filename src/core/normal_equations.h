@@ -18,12 +18,10 @@ namespace pgrec
 
 // out (dim x dim, row-major) = factors^T W factors of a row-major count x dim matrix (W the
 // diagonal of row weights, or I when weights is null), summed in blocks of rows so that the
-// token is checked between blocks.
-inline void gramian(const float *factors, size_t count, int dim, float *out,
-                    const CancelToken &cancel, const float *weights = nullptr)
-{
-	row_solvers(dim).gramian(factors, count, dim, out, cancel, weights);
-}
+// token is checked between blocks, on `threads` threads by fixed column tiles: the same result
+// for any thread count.
+void gramian(const float *factors, size_t count, int dim, float *out, const CancelToken &cancel,
+             const float *weights = nullptr, int threads = 1);
 
 // Scratch of one thread's row solves (any of those below), for dim factors.
 struct RowScratch
@@ -62,20 +60,18 @@ inline void solve_explicit_row_by(const Hyperparameters &h, const ItemMatrix &ot
 	                                          bias);
 }
 
-// One row of implicit ALS: x minimising
+// The rows of one side of implicit ALS: each row's x minimising
 //   sum_j (1 + alpha v_j) (1 - x.y_j)^2 + sum_(other rows o) (x.y_o)^2 + lambda |x - x0|^2
-// over the row's n entries (rows index[j] of the other side y, dim floats each, values v_j),
-// by h.cg_steps steps of conjugate gradient warm-started at x (0: exactly, by Cholesky) on its
+// over its entries (rows index[j] of the other side y, dim floats each, values v_j), by
+// h.cg_steps steps of conjugate gradient warm-started at x (0: exactly, by Cholesky) on its
 // normal equations
 //   (G + sum_j alpha v_j y_j y_j^T + lambda I) x = sum_j (1 + alpha v_j) y_j + lambda x0,
-// g the Gramian of y (dim x dim, row-major) and the prior x0 the dim floats at prior (null: 0).
-inline void solve_implicit_row(const float *g, const float *y, const Hyperparameters &h,
-                               float lambda, const int32_t *index, const float *values, size_t n,
-                               const float *prior, RowScratch &scratch, float *x)
-{
-	row_solvers(h.factors).solve_implicit_row(g, y, h, lambda, index, values, n, prior,
-	                                          scratch.floats.data(), x);
-}
+// g the Gramian of y (dim x dim, row-major), lambda and the prior x0 the row's (ImplicitRows).
+// In parallel, in blocks of kRowBlock rows counted from the side's first row: the same blocks,
+// so the same factors, for any thread count. Checks the token between blocks.
+void solve_implicit_side(const float *g, const float *y, const Hyperparameters &h,
+                         const ImplicitRows &rows, size_t count, float *x,
+                         const CancelToken &cancel);
 
 // lambda * count^exponent, the regularisation of a row of count entries: with exponent 0 the
 // constant lambda, with a positive exponent frequent users and items are regularised more
@@ -85,12 +81,20 @@ inline float row_regularization(double lambda, double exponent, int64_t count)
 	return static_cast<float>(lambda * std::pow(static_cast<double>(count), exponent));
 }
 
+// row_regularization of every row of a side, by its count of entries.
+std::vector<float> row_regularizations(const SparseRows &rows, const Hyperparameters &h);
+
 // The data part of the implicit ALS objective: sum over observed pairs of c (1 - s)^2 plus
 // s^2 over every other pair of the users and items whose weights are 1 (weights null: all),
 // from the two weighted Gramians; c = 1 + alpha v.
 double implicit_data_loss(const Interactions &data, const float *users, const float *items,
                           const Hyperparameters &h, const float *user_weights,
                           const float *item_weights, const CancelToken &cancel);
+
+// The same from the two Gramians (dim x dim, row-major) already at hand.
+double implicit_loss_from_gramians(const Interactions &data, const float *users, const float *items,
+                                   const float *user_gramian, const float *item_gramian,
+                                   const Hyperparameters &h, const CancelToken &cancel);
 
 // The root mean squared error of mu + b_u + c_i + p_u.q_i on the training values, the factors
 // and biases those of b (h.factors of them).

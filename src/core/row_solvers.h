@@ -16,18 +16,27 @@ namespace pgrec
 {
 
 // Rows per block of the Gramian: about 16 MB of factors at 64 dimensions between checks. With
-// weights, a block's weighted rows are a temporary (kGramianBlock x dim floats).
+// weights, a block's weighted rows are a temporary (kGramianBlock x dim floats in all).
 constexpr size_t kGramianBlock = 65536;
+
+// Columns of the Gramian computed as one product, in parallel: a fixed width, so that every
+// thread count sums each entry alike.
+constexpr int kGramianColumns = 64;
 
 // Design rows of an explicit row gathered at once by the exact solve.
 constexpr size_t kDesignChunk = 256;
 
+// Implicit rows solved together by conjugate gradient (RowSolvers::solve_implicit_rows).
+constexpr size_t kRowBlock = 128;
+
 // Floats of scratch one thread's row solves need for dim factors: the vectors of the conjugate
-// gradient, the gathered design rows and their targets, a normal matrix and its right side.
+// gradient, the gathered design rows and their targets, a normal matrix and its right side,
+// and the four matrices of a block of implicit rows.
 constexpr size_t row_scratch_floats(int dim)
 {
 	const size_t n = static_cast<size_t>(dim) + 1;
-	return 4 * n + kDesignChunk * n + kDesignChunk + n * n + n;
+	return 4 * n + kDesignChunk * n + kDesignChunk + n * n + n +
+	       4 * kRowBlock * static_cast<size_t>(dim);
 }
 
 // The rows of one explicit ALS problem: entries index[j] of the other side with values r_j
@@ -50,13 +59,29 @@ static inline float explicit_target(const ItemMatrix &other, double mu, const Ex
 	return value - static_cast<float>(mu) - (other.bias ? other.bias[row.index[j]] : 0.0f);
 }
 
+// The rows of one side of implicit ALS: row r has the entries ptr[r] to ptr[r + 1] of index
+// (rows of the other side) and value, the regularisation lambda[r] and the prior
+// prior + r * prior_stride (prior null: 0). With skip_empty, rows without entries are left as
+// they are.
+struct ImplicitRows
+{
+	const int64_t *ptr;
+	const int32_t *index;
+	const float *value;
+	const float *lambda;
+	const float *prior;
+	size_t prior_stride;
+	bool skip_empty;
+};
+
 struct RowSolvers
 {
 	const char *name;
-	// out (dim x dim, row-major) = factors^T W factors of the count x dim row-major factors
-	// (W the diagonal of the row weights; null: I), in blocks of rows between checks of cancel.
-	void (*gramian)(const float *factors, size_t count, int dim, float *out,
-	                const CancelToken &cancel, const float *weights);
+	// Columns [first_column, first_column + columns) of out (dim x dim, row-major) +=
+	// factors^T W factors over the rows x dim row-major factors (W the diagonal of the row
+	// weights; null: I).
+	void (*add_gramian_columns)(const float *factors, size_t rows, int dim, const float *weights,
+	                            int first_column, int columns, float *out);
 	// The regularised normal equations of an explicit row (lower triangle of the (dim + 1)^2
 	// column-major normal, and rhs), as the exact solve forms them.
 	void (*explicit_normal_equations)(const ItemMatrix &other, double mu, const Hyperparameters &h,
@@ -67,11 +92,13 @@ struct RowSolvers
 	void (*solve_explicit_row)(const ItemMatrix &other, double mu, const Hyperparameters &h,
 	                           const ExplicitRow &row, bool exact, float *scratch, float *factors,
 	                           float *bias);
-	// One implicit ALS row (normal_equations.h) against y (rows of dim = h.factors floats) with
-	// Gramian g (dim x dim).
-	void (*solve_implicit_row)(const float *g, const float *y, const Hyperparameters &h,
-	                           float lambda, const int32_t *index, const float *values, size_t n,
-	                           const float *prior, float *scratch, float *x);
+	// Rows [first, first + count) of implicit ALS (normal_equations.h), count at most
+	// kRowBlock, against y (rows of dim = h.factors floats) with Gramian g (dim x dim): exactly
+	// (cg_steps 0) or by h.cg_steps steps of conjugate gradient from their current values, the
+	// block's rows side by side. x holds the side's rows (dim floats each).
+	void (*solve_implicit_rows)(const float *g, const float *y, const Hyperparameters &h,
+	                            const ImplicitRows &rows, size_t first, size_t count,
+	                            float *scratch, float *x);
 	// Sum over the entries of rows [begin, end) of a CSR side (ptr, index, value) of
 	// (v - mu - b_r - c_i - p_r . q_i)^2 (biases null: 0).
 	double (*squared_errors)(const int64_t *ptr, const int32_t *index, const float *value,

@@ -31,7 +31,9 @@ struct Scratch
 	      design(s + 4 * n, static_cast<Eigen::Index>(pgrec::kDesignChunk), n),
 	      target(s + 4 * n + pgrec::kDesignChunk * n, pgrec::kDesignChunk),
 	      normal(s + 4 * n + pgrec::kDesignChunk * (n + 1), n, n),
-	      rhs(s + 4 * n + pgrec::kDesignChunk * (n + 1) + n * n, n)
+	      rhs(s + 4 * n + pgrec::kDesignChunk * (n + 1) + n * n, n), block_b(rhs.data() + n),
+	      block_r(block_b + pgrec::kRowBlock * dim), block_p(block_r + pgrec::kRowBlock * dim),
+	      block_ap(block_p + pgrec::kRowBlock * dim)
 	{
 	}
 	Eigen::Index n;
@@ -40,26 +42,23 @@ struct Scratch
 	Vector target;
 	Eigen::Map<Eigen::MatrixXf> normal;
 	Vector rhs;
+	// kRowBlock rows of dim floats each: the right sides, residuals, directions and products of
+	// a block of implicit rows.
+	float *block_b, *block_r, *block_p, *block_ap;
 };
 
-void gramian(const float *factors, size_t count, int dim, float *out, const CancelToken &cancel,
-             const float *weights)
+void add_gramian_columns(const float *factors, size_t rows, int dim, const float *weights,
+                         int first_column, int columns, float *out)
 {
-	Eigen::Map<RowMajor> g(out, dim, dim);
-	g.setZero();
-	for (size_t first = 0; first < count; first += pgrec::kGramianBlock)
-	{
-		cancel.check();
-		size_t rows = count - first < pgrec::kGramianBlock ? count - first : pgrec::kGramianBlock;
-		Eigen::Map<const RowMajor> y(factors + first * static_cast<size_t>(dim),
-		                             static_cast<Eigen::Index>(rows), dim);
-		if (weights)
-			g.noalias() +=
-			    y.transpose() *
-			    ConstVector(weights + first, static_cast<Eigen::Index>(rows)).asDiagonal() * y;
-		else
-			g.noalias() += y.transpose() * y;
-	}
+	Eigen::Map<const RowMajor> y(factors, static_cast<Eigen::Index>(rows), dim);
+	Eigen::Map<RowMajor, 0, Eigen::OuterStride<>> g(out + first_column, dim, columns,
+	                                                Eigen::OuterStride<>(dim));
+	auto tile = y.middleCols(first_column, columns);
+	if (weights)
+		g.noalias() += y.transpose() *
+		               (ConstVector(weights, static_cast<Eigen::Index>(rows)).asDiagonal() * tile);
+	else
+		g.noalias() += y.transpose() * tile;
 }
 
 // steps steps of conjugate gradient on A x = s.b from x; multiply(v, out) writes A v, A
@@ -213,42 +212,141 @@ void solve_explicit_row(const ItemMatrix &other, double mu, const Hyperparameter
 	Vector(factors, other.dim) = s.rhs.tail(other.dim);
 }
 
-// out = A v = G v + lambda v + sum_j alpha v_j (y_j . v) y_j
-void solve_implicit_row(const float *gramian, const float *y, const Hyperparameters &h,
-                        float lambda, const int32_t *index, const float *values, size_t n,
-                        const float *prior, float *scratch, float *x)
+// The rows of a CSR side (entries index[j] of the other side y, values v_j, dim floats each).
+struct RowEntries
 {
-	const int k = h.factors;
-	Scratch s(scratch, k);
-	const float alpha = static_cast<float>(h.alpha);
-	Eigen::Map<const RowMajor> g(gramian, k, k);
-	auto y_of = [&](size_t j) { return ConstVector(y + static_cast<size_t>(index[j]) * k, k); };
-	auto multiply = [&](const auto &v, auto &&out)
+	const float *y;
+	int dim;
+	const int32_t *index;
+	const float *values;
+	size_t n;
+	ConstVector operator()(size_t j) const
 	{
-		out.noalias() = g * v;
-		out += lambda * v;
-		add_rows(y_of, n, out,
-		         [&](size_t j, const ConstVector &y) { return alpha * values[j] * y.dot(v); });
-	};
-	Vector xr(x, k);
-	auto b = s.b.head(k);
-	b.setZero();
-	add_rows(y_of, n, b, [&](size_t j, const ConstVector &) { return 1.0f + alpha * values[j]; });
-	if (prior)
-		b += lambda * ConstVector(prior, k);
-	if (h.cg_steps > 0)
-	{
-		conjugate_gradient(xr, h.cg_steps, multiply, s);
-		return;
+		return ConstVector(y + static_cast<size_t>(index[j]) * dim, dim);
 	}
+};
+
+// The entries of row r of an implicit side.
+RowEntries entries_of(const float *y, int dim, const pgrec::ImplicitRows &rows, size_t r)
+{
+	int64_t first = rows.ptr[r];
+	return {y, dim, rows.index + first, rows.value + first,
+	        static_cast<size_t>(rows.ptr[r + 1] - first)};
+}
+
+// b = sum_j (1 + alpha v_j) y_j + lambda x0 (prior x0 null: 0), the right side of a row.
+template <class Out>
+void implicit_rhs(const RowEntries &e, float alpha, float lambda, const float *prior, Out &&b)
+{
+	b.setZero();
+	add_rows(e, e.n, b, [&](size_t j, const ConstVector &) { return 1.0f + alpha * e.values[j]; });
+	if (prior)
+		b += lambda * ConstVector(prior, e.dim);
+}
+
+// One row exactly: Cholesky of G + lambda I + sum_j alpha v_j y_j y_j^T.
+void implicit_row_exact(const Eigen::Map<const RowMajor> &g, const RowEntries &e, float alpha,
+                        float lambda, const float *prior, Scratch &s, float *x)
+{
+	const int k = e.dim;
 	auto a = s.normal.topLeftCorner(k, k);
 	a = g;
 	a.diagonal().array() += lambda;
-	for (size_t j = 0; j < n; j++)
-		a.selfadjointView<Eigen::Lower>().rankUpdate(y_of(j), alpha * values[j]);
+	for (size_t j = 0; j < e.n; j++)
+		a.selfadjointView<Eigen::Lower>().rankUpdate(e(j), alpha * e.values[j]);
 	Eigen::LLT<Eigen::Ref<Eigen::MatrixXf>, Eigen::Lower> llt(a);
-	xr = b;
+	Vector xr(x, k);
+	implicit_rhs(e, alpha, lambda, prior, xr);
 	llt.solveInPlace(xr);
+}
+
+// The rows of one block by conjugate gradient side by side: A v = G v + lambda v +
+// sum_j alpha v_j (y_j . v) y_j, whose Gramian term for the whole block is one product of its
+// vectors with G, compute-bound however wide G is; the rest per row. Each row keeps its own
+// step sizes, and stops when its residual vanishes, as alone.
+void implicit_block_cg(const Eigen::Map<const RowMajor> &g, const float *y,
+                       const Hyperparameters &h, const pgrec::ImplicitRows &rows, size_t first,
+                       size_t count, Scratch &s, float *x)
+{
+	const int k = h.factors;
+	const float alpha = static_cast<float>(h.alpha);
+	const Eigen::Index m = static_cast<Eigen::Index>(count);
+	bool active[pgrec::kRowBlock];
+	float rs[pgrec::kRowBlock];
+	auto block = [&](float *v) { return Eigen::Map<RowMajor>(v, m, k); };
+	auto row = [&](float *v, size_t i) { return Vector(v + i * k, k); };
+	float *xb = x + first * k;
+	auto multiply = [&](float *v, float *out)
+	{
+		block(out).noalias() = block(v) * g; // (G v)^T = v^T G, G symmetric
+		for (size_t i = 0; i < count; i++)
+		{
+			if (!active[i])
+				continue;
+			const RowEntries e = entries_of(y, k, rows, first + i);
+			Vector vi = row(v, i), oi = row(out, i);
+			oi += rows.lambda[first + i] * vi;
+			add_rows(e, e.n, oi,
+			         [&](size_t j, const ConstVector &yj)
+			         { return alpha * e.values[j] * yj.dot(vi); });
+		}
+	};
+	for (size_t i = 0; i < count; i++)
+	{
+		const size_t r = first + i;
+		const RowEntries e = entries_of(y, k, rows, r);
+		active[i] = !(rows.skip_empty && e.n == 0);
+		if (active[i])
+			implicit_rhs(e, alpha, rows.lambda[r],
+			             rows.prior ? rows.prior + r * rows.prior_stride : nullptr,
+			             row(s.block_b, i));
+	}
+	multiply(xb, s.block_ap);
+	for (size_t i = 0; i < count; i++)
+		if (active[i])
+		{
+			row(s.block_r, i) = row(s.block_b, i) - row(s.block_ap, i);
+			row(s.block_p, i) = row(s.block_r, i);
+			rs[i] = row(s.block_r, i).squaredNorm();
+		}
+	for (int step = 0; step < h.cg_steps; step++)
+	{
+		multiply(s.block_p, s.block_ap);
+		for (size_t i = 0; i < count; i++)
+		{
+			if (!active[i] || rs[i] <= 1e-20f)
+				continue;
+			Vector p = row(s.block_p, i), ap = row(s.block_ap, i), r = row(s.block_r, i);
+			float step_size = rs[i] / p.dot(ap);
+			row(xb, i) += step_size * p;
+			r -= step_size * ap;
+			float rs_next = r.squaredNorm();
+			p = r + (rs_next / rs[i]) * p;
+			rs[i] = rs_next;
+		}
+	}
+}
+
+void solve_implicit_rows(const float *gramian, const float *y, const Hyperparameters &h,
+                         const pgrec::ImplicitRows &rows, size_t first, size_t count,
+                         float *scratch, float *x)
+{
+	const int k = h.factors;
+	Scratch s(scratch, k);
+	Eigen::Map<const RowMajor> g(gramian, k, k);
+	if (h.cg_steps > 0)
+	{
+		implicit_block_cg(g, y, h, rows, first, count, s, x);
+		return;
+	}
+	for (size_t r = first; r < first + count; r++)
+	{
+		const RowEntries e = entries_of(y, k, rows, r);
+		if (!(rows.skip_empty && e.n == 0))
+			implicit_row_exact(g, e, static_cast<float>(h.alpha), rows.lambda[r],
+			                   rows.prior ? rows.prior + r * rows.prior_stride : nullptr, s,
+			                   x + r * k);
+	}
 }
 
 double squared_errors(const int64_t *ptr, const int32_t *index, const float *value, size_t begin,
@@ -296,8 +394,8 @@ double implicit_observed_loss(const int64_t *ptr, const int32_t *index, const fl
 const pgrec::RowSolvers *ROW_SOLVERS_TABLE()
 {
 	static const pgrec::RowSolvers table = {
-	    ROW_SOLVERS_NAME,   gramian,        explicit_normal_equations, solve_explicit_row,
-	    solve_implicit_row, squared_errors, implicit_observed_loss};
+	    ROW_SOLVERS_NAME,    add_gramian_columns, explicit_normal_equations, solve_explicit_row,
+	    solve_implicit_rows, squared_errors,      implicit_observed_loss};
 	return &table;
 }
 

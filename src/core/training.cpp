@@ -3,6 +3,7 @@
 
 #include "core_errors.h"
 #include "factor_init.h"
+#include "row_solvers.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,8 +17,10 @@ namespace pgrec
 size_t factor_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 {
 	size_t k = static_cast<size_t>(h.factors) + 1;
-	size_t per_thread = (256 * k + 3 * k * k + 8 * k) * sizeof(float);
-	size_t shared = k * k * sizeof(float) + (data.users() + data.items()) * sizeof(double);
+	// The row solvers' scratch and Eigen's product workspace per thread; the two Gramians and
+	// the rows' regularisations.
+	size_t per_thread = (row_scratch_floats(h.factors) + 2 * k * k) * sizeof(float);
+	size_t shared = 2 * k * k * sizeof(float) + (data.users() + data.items()) * sizeof(double);
 	return shared + per_thread * static_cast<size_t>(h.threads);
 }
 

@@ -112,18 +112,114 @@ TEST(RowSolvers, ConjugateGradientReachesTheExactSolves)
 	s.solve_explicit_row(p.other(), 3.5, p.h, p.row(), false, scratch.data(), cg.data(), &cg_bias);
 	EXPECT_LT(max_difference(exact, cg), 1e-4f);
 	EXPECT_NEAR(exact_bias, cg_bias, 1e-4f);
+}
 
-	std::vector<float> g(p.dim * p.dim);
-	s.gramian(p.factors.data(), p.columns, p.dim, g.data(), pgrec::no_cancel(), nullptr);
-	std::vector<float> implicit_exact(p.dim, 0.0f), implicit_cg(p.dim, 0.0f);
+// A side of implicit rows against Problem's factors: a full block of kRowBlock rows and a
+// partial one of 13, row 7 without entries, priors with a stride wider than a row.
+struct ImplicitSide
+{
+	ImplicitSide(const Problem &p) : stride(p.dim + 2)
+	{
+		std::mt19937 rng(11);
+		ptr.push_back(0);
+		for (size_t r = 0; r < kRows; r++)
+		{
+			size_t n = r == 7 ? 0 : 1 + rng() % 12;
+			for (size_t j = 0; j < n; j++)
+			{
+				index.push_back(static_cast<int32_t>((r * 5 + j * 3) % p.columns));
+				values.push_back(static_cast<float>(rng() % 4 + 1));
+			}
+			ptr.push_back(static_cast<int64_t>(index.size()));
+			lambda.push_back(0.3f + 0.1f * static_cast<float>(n));
+		}
+		for (size_t i = 0; i < kRows * stride; i++)
+			prior.push_back(static_cast<float>(rng() % 100) / 100.0f - 0.5f);
+		g.resize(p.dim * p.dim);
+		pgrec::gramian(p.factors.data(), p.columns, p.dim, g.data(), pgrec::no_cancel());
+	}
+	pgrec::ImplicitRows rows() const
+	{
+		return {ptr.data(), index.data(), values.data(), lambda.data(), prior.data(), stride, true};
+	}
+	// Solves rows [first, first + count) with build from x = 0.1 everywhere; returns all rows.
+	std::vector<float> solve(const pgrec::RowSolvers &build, const Problem &p, size_t first,
+	                         size_t count) const
+	{
+		std::vector<float> x(kRows * p.dim, 0.1f), scratch(pgrec::row_scratch_floats(p.dim));
+		build.solve_implicit_rows(g.data(), p.factors.data(), p.h, rows(), first, count,
+		                          scratch.data(), x.data());
+		return x;
+	}
+	static constexpr size_t kRows = pgrec::kRowBlock + 13;
+	size_t stride;
+	std::vector<int64_t> ptr;
+	std::vector<int32_t> index;
+	std::vector<float> values, lambda, prior, g;
+};
+
+TEST(RowSolvers, ImplicitBlocksReachTheExactSolvesRowByRow)
+{
+	Problem p(6, 40, 1, 5);
+	ImplicitSide side(p);
+	const pgrec::RowSolvers &s = pgrec::generic_row_solvers();
 	p.h.cg_steps = 0;
-	s.solve_implicit_row(g.data(), p.factors.data(), p.h, 0.5f, p.index.data(), p.values.data(),
-	                     p.index.size(), p.prior.data(), scratch.data(), implicit_exact.data());
+	std::vector<float> exact = side.solve(s, p, 0, pgrec::kRowBlock);
 	p.h.cg_steps = 40;
-	s.solve_implicit_row(g.data(), p.factors.data(), p.h, 0.5f, p.index.data(), p.values.data(),
-	                     p.index.size(), p.prior.data(), scratch.data(), implicit_cg.data());
-	EXPECT_LT(max_difference(implicit_exact, implicit_cg), 1e-3f);
-	EXPECT_GT(std::fabs(implicit_exact[0]), 1e-3f);
+	std::vector<float> cg = side.solve(s, p, 0, pgrec::kRowBlock);
+	EXPECT_LT(max_difference(exact, cg), 1e-3f);
+	EXPECT_GT(std::fabs(exact[0] - 0.1f), 1e-3f);
+	for (int d = 0; d < p.dim; d++) // the empty row is left alone
+		EXPECT_EQ(cg[7 * p.dim + d], 0.1f);
+	// A row solved in its block or alone: the same up to float rounding.
+	p.h.cg_steps = 3;
+	const size_t last = ImplicitSide::kRows - 1;
+	std::vector<float> block = side.solve(s, p, pgrec::kRowBlock, 13),
+	                   alone = side.solve(s, p, last, 1);
+	for (int d = 0; d < p.dim; d++)
+		EXPECT_NEAR(block[last * p.dim + d], alone[last * p.dim + d], 1e-5f);
+	EXPECT_EQ(block[(pgrec::kRowBlock - 1) * p.dim], 0.1f); // rows before the block are untouched
+}
+
+// solve_implicit_side gives the same factors, bit for bit, with one thread or two.
+TEST(RowSolvers, ImplicitSidesDoNotDependOnTheThreadCount)
+{
+	Problem p(16, 40, 1, 9);
+	ImplicitSide side(p);
+	p.h.cg_steps = 3;
+	std::vector<float> one(ImplicitSide::kRows * p.dim, 0.1f), two = one;
+	p.h.threads = 1;
+	pgrec::solve_implicit_side(side.g.data(), p.factors.data(), p.h, side.rows(),
+	                           ImplicitSide::kRows, one.data(), pgrec::no_cancel());
+	p.h.threads = 2;
+	pgrec::solve_implicit_side(side.g.data(), p.factors.data(), p.h, side.rows(),
+	                           ImplicitSide::kRows, two.data(), pgrec::no_cancel());
+	EXPECT_EQ(one, two);
+	EXPECT_NE(one[0], 0.1f);
+}
+
+// The Gramian by column tiles on one thread or three: the same bits, and W-weighted sums of
+// outer products to float rounding.
+TEST(RowSolvers, GramianTilesDoNotDependOnTheThreadCount)
+{
+	const int dim = 150; // two full tiles and a partial one
+	Problem p(dim, 70, 1, 2);
+	std::vector<float> weights(p.columns), one(dim * dim), three(dim * dim);
+	for (size_t c = 0; c < p.columns; c++)
+		weights[c] = 1.0f + static_cast<float>(c % 4);
+	pgrec::gramian(p.factors.data(), p.columns, dim, one.data(), pgrec::no_cancel(), weights.data(),
+	               1);
+	pgrec::gramian(p.factors.data(), p.columns, dim, three.data(), pgrec::no_cancel(),
+	               weights.data(), 3);
+	EXPECT_EQ(one, three);
+	for (int a : {0, 63, 64, 149})
+		for (int b : {0, 70, 128, 149})
+		{
+			double sum = 0.0;
+			for (size_t c = 0; c < p.columns; c++)
+				sum += weights[c] * p.factors[c * dim + a] * p.factors[c * dim + b];
+			EXPECT_NEAR(one[a * dim + b], sum, 1e-4);
+		}
 }
 
 // Every build this CPU runs gives the generic results, to float rounding, at dimensions around
@@ -141,13 +237,13 @@ TEST(RowSolvers, EveryBuildAgreesWithTheGenericOne)
 		for (const pgrec::RowSolvers *build : runnable_builds())
 		{
 			SCOPED_TRACE(std::string(build->name) + " at " + std::to_string(dim));
-			std::vector<float> g_ref(dim * dim), g(dim * dim), weights(p.columns);
+			std::vector<float> g_ref(dim * dim, 0.0f), g(dim * dim, 0.0f), weights(p.columns);
 			for (size_t c = 0; c < p.columns; c++)
 				weights[c] = 0.5f + static_cast<float>(c % 3);
-			generic.gramian(p.factors.data(), p.columns, dim, g_ref.data(), pgrec::no_cancel(),
-			                weights.data());
-			build->gramian(p.factors.data(), p.columns, dim, g.data(), pgrec::no_cancel(),
-			               weights.data());
+			generic.add_gramian_columns(p.factors.data(), p.columns, dim, weights.data(), 0, dim,
+			                            g_ref.data());
+			build->add_gramian_columns(p.factors.data(), p.columns, dim, weights.data(), 0, dim,
+			                           g.data());
 			EXPECT_LT(max_difference(g_ref, g), 1e-4f);
 			for (bool exact : {true, false})
 			{
@@ -160,17 +256,13 @@ TEST(RowSolvers, EveryBuildAgreesWithTheGenericOne)
 				EXPECT_LT(max_difference(x_ref, x), 1e-4f);
 				EXPECT_NEAR(b_ref, b, 1e-4f);
 			}
+			ImplicitSide side(p);
 			for (int steps : {0, 3})
 			{
 				p.h.cg_steps = steps;
-				std::vector<float> x_ref(dim, 0.2f), x(dim, 0.2f);
-				generic.solve_implicit_row(g_ref.data(), p.factors.data(), p.h, 1.0f,
-				                           p.index.data(), p.values.data(), p.index.size(), nullptr,
-				                           scratch.data(), x_ref.data());
-				build->solve_implicit_row(g_ref.data(), p.factors.data(), p.h, 1.0f, p.index.data(),
-				                          p.values.data(), p.index.size(), nullptr, scratch.data(),
-				                          x.data());
-				EXPECT_LT(max_difference(x_ref, x), 1e-4f);
+				EXPECT_LT(max_difference(side.solve(generic, p, 0, pgrec::kRowBlock),
+				                         side.solve(*build, p, 0, pgrec::kRowBlock)),
+				          1e-4f);
 			}
 			double e_ref = generic.squared_errors(ptr.data(), p.index.data(), p.values.data(), 0, 2,
 			                                      3.0, rows.data(), p.prior.data(),

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Training benchmark on the real data (issue 3): ML-1M explicit 'als' (90/10 split, seed 0.42),
 # ML-1M binarised (ratings >= 4) and Gowalla (LightGCN split) with 'ials' and 'bpr', each run
-# in the database and with bench/standalone_train on the same split, same core, same settings.
-# Usage: bench/train_bench.sh [DATA_DIR] (default ../shared/data). Prints markdown tables.
+# in the database and with bench/standalone_train on the same split, same core, same settings,
+# with the in-database reading and writing rates (pgrec.train's DEBUG1 timings). About ten
+# minutes. Usage: bench/train_bench.sh [DATA_DIR] (default ../shared/data). Prints markdown
+# tables. THREADS (2) and GOWALLA_WIDE_EPOCHS (8) may be set.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 DATA=${1:-${PGREC_DATA_DIR:-$PGREC_ROOT/../shared/data}}
@@ -94,12 +96,13 @@ run "Gowalla ials, defaults (64 factors), k=20" bench_gowalla_train bench_gowall
 run "Gowalla ials, 128 factors, k=20" bench_gowalla_train bench_gowalla_test "" 20 \
 	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials ", factors => 128" \
 	"--regularization 3 --alpha 40 --regularization-exponent 0.5 --epochs 10 --factors 128"
-run "Gowalla ials, 256 factors, k=20" bench_gowalla_train bench_gowalla_test "" 20 \
-	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials ", factors => 256" \
-	"--regularization 3 --alpha 40 --regularization-exponent 0.5 --epochs 10 --factors 256"
-run "Gowalla ials, 768 factors, $GOWALLA_WIDE_EPOCHS epochs, k=20" bench_gowalla_train bench_gowalla_test "" 20 \
-	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials ", factors => 768, epochs => $GOWALLA_WIDE_EPOCHS" \
-	"--regularization 3 --alpha 40 --regularization-exponent 0.5 --epochs $GOWALLA_WIDE_EPOCHS --factors 768"
+run "Gowalla ials, 256 factors, regularization 30, k=20" bench_gowalla_train bench_gowalla_test "" 20 \
+	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials ", factors => 256, regularization => 30" \
+	"--regularization 30 --alpha 40 --regularization-exponent 0.5 --epochs 10 --factors 256"
+run "Gowalla ials, 768 factors, regularization 30, $GOWALLA_WIDE_EPOCHS epochs, k=20" bench_gowalla_train \
+	bench_gowalla_test "" 20 "$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials \
+	", factors => 768, regularization => 30, epochs => $GOWALLA_WIDE_EPOCHS" \
+	"--regularization 30 --alpha 40 --regularization-exponent 0.5 --epochs $GOWALLA_WIDE_EPOCHS --factors 768"
 run "Gowalla bpr, defaults (64 factors, 50 epochs), k=20" bench_gowalla_train bench_gowalla_test "" 20 \
 	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" bpr "" \
 	"--regularization 0.005 --learning-rate 0.05 --epochs 50"

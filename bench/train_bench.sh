@@ -38,6 +38,8 @@ run() {
 	[ "$rating" = "" ] || rating_arg="'$rating'"
 	local notices=$TMP/notices.txt
 	local row
+	# A fresh model: the write time is then that of the new rows alone, no old version pruned.
+	"${PSQL[@]}" -c "SELECT pgrec.drop_model('bench', if_exists => true)" >/dev/null
 	row=$("${PSQL[@]}" -F ' ' -c "SET pgrec.threads = $THREADS" -c "SET client_min_messages = debug1" -c "SELECT round(seconds::numeric, 2),
 		round(peak_memory_mb::numeric, 0) FROM pgrec.train('bench', '$source', 'user_id', 'item_id',
 		$rating_arg, algorithm => '$algorithm' $sql_args)" 2>"$notices")
@@ -55,8 +57,9 @@ run() {
 		FROM pgrec.item_factors i WHERE i.model_id = v.model_id) / 1048576.0
 		FROM pgrec.model_versions v WHERE v.name = 'bench' AND v.is_current")
 	local io
-	io=$(awk -v rm="$read_mb" -v rs="$read_s" -v wm="$write_mb" -v ws="$write_s" \
-		'BEGIN {printf "%.0f MB in %.2f s: %.0f MB/s | %.0f MB in %.2f s: %.0f MB/s", rm, rs, rm / rs, wm, ws, wm / ws}')
+	io=$(awk -v rm="$read_mb" -v rs="${read_s:-0}" -v wm="$write_mb" -v ws="${write_s:-0}" \
+		'function rate(mb, s) { return s > 0 ? sprintf("%.0f MB in %.2f s: %.0f MB/s", mb, s, mb / s) : "-" }
+		BEGIN {printf "%s | %s", rate(rm, rs), rate(wm, ws)}')
 	local metrics
 	metrics=$("${PSQL[@]}" -F ' ' -c "SET pgrec.threads = $THREADS" -c "SELECT coalesce(round(rmse::numeric, 4)::text, '-'),
 		round(recall_at_k::numeric, 4), round(ndcg_at_k::numeric, 4)

@@ -364,7 +364,7 @@ size_t hybrid_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 		                4 * std::max(item_features, user_features) * (k + 1) +
 		                std::max(data.users(), data.items()) * k +
 		                std::min(kGramianBlock, std::max(data.users(), data.items())) * k;
-		size_t per_thread = (row_scratch_floats(h.factors) + 2 * k * k) * sizeof(float);
+		size_t per_thread = row_solver_thread_bytes(h.factors);
 		return floats * sizeof(float) + rows + per_thread * static_cast<size_t>(h.threads);
 	}
 	// Parameters and their accumulators: id and feature embeddings, item and item feature biases.

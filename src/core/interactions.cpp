@@ -50,9 +50,15 @@ IndexedIds index_by_table(const int64_t *ids, size_t n, int64_t low, size_t rang
                           const CancelToken &cancel)
 {
 	std::vector<int32_t> slot(range, 0);
+	size_t distinct = 0;
 	for (size_t k = 0; k < n; k++)
-		slot[static_cast<size_t>(ids[k] - low)] = 1;
+	{
+		int32_t &seen = slot[static_cast<size_t>(ids[k] - low)];
+		distinct += seen == 0;
+		seen = 1;
+	}
 	IndexedIds out;
+	out.sorted.reserve(distinct);
 	for (size_t v = 0; v < range; v++)
 		if (slot[v])
 		{

@@ -39,6 +39,14 @@ constexpr size_t row_scratch_floats(int dim)
 	       4 * kRowBlock * static_cast<size_t>(dim);
 }
 
+// Bytes of memory one thread's row solves take for dim factors: the scratch and Eigen's
+// product workspace (up to two dim x dim matrices).
+constexpr size_t row_solver_thread_bytes(int dim)
+{
+	return (row_scratch_floats(dim) + 2 * static_cast<size_t>(dim) * static_cast<size_t>(dim)) *
+	       sizeof(float);
+}
+
 // The rows of one explicit ALS problem: entries index[j] of the other side with values r_j
 // (values null: all 1), fitted as r_j - mu - c_j by the row's bias and factors, c_j the other
 // side's bias (null: 0). The prior (null: 0) is the dim + 1 floats (bias first) the row is

@@ -332,6 +332,8 @@ void solve_implicit_rows(const float *gramian, const float *y, const Hyperparame
                          float *scratch, float *x)
 {
 	const int k = h.factors;
+	if (count > pgrec::kRowBlock)
+		throw pgrec::InvalidArgument("a block of implicit rows has more than kRowBlock rows");
 	Scratch s(scratch, k);
 	Eigen::Map<const RowMajor> g(gramian, k, k);
 	if (h.cg_steps > 0)

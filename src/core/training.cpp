@@ -17,9 +17,8 @@ namespace pgrec
 size_t factor_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 {
 	size_t k = static_cast<size_t>(h.factors) + 1;
-	// The row solvers' scratch and Eigen's product workspace per thread; the two Gramians and
-	// the rows' regularisations.
-	size_t per_thread = (row_scratch_floats(h.factors) + 2 * k * k) * sizeof(float);
+	// The row solvers' memory per thread; the two Gramians and the rows' regularisations.
+	size_t per_thread = row_solver_thread_bytes(h.factors);
 	size_t shared = 2 * k * k * sizeof(float) + (data.users() + data.items()) * sizeof(double);
 	return shared + per_thread * static_cast<size_t>(h.threads);
 }

@@ -2,23 +2,24 @@
 // row's index entries (ExecInsertIndexTuples), checking for interrupts between batches.
 #include "bulk_insert.h"
 
+#include "catalog_access.h"
+
 extern "C"
 {
 #include "access/heapam.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 }
 
-// Rows written at once: COPY FROM's buffer size.
-#define BULK_ROWS 1000
+// Rows, and bytes of their values, written at once at most: COPY FROM's buffer limits.
+#define BULK_ROWS  1000
+#define BULK_BYTES 65536
 
 struct BulkInsert
 {
@@ -31,13 +32,16 @@ struct BulkInsert
 	AttrNumber *attnums;
 	TupleTableSlot *slots[BULK_ROWS];
 	int buffered;
-	MemoryContext rows; // the datums of the buffered rows
+	size_t buffered_bytes; // of the buffered rows' varlena values
+	MemoryContext rows;    // the datums of the buffered rows
 };
 
 BulkInsert *bulk_insert_begin(const char *table, const char *const *columns, int ncolumns)
 {
+	if (!pgrec_writing_catalog())
+		elog(ERROR, "pgrec.%s is written in bulk only with the rights of pgrec's tables", table);
 	BulkInsert *b = (BulkInsert *)palloc0(sizeof(BulkInsert));
-	b->rel = table_openrv(makeRangeVar((char *)"pgrec", (char *)table, -1), RowExclusiveLock);
+	b->rel = table_open(pgrec_relation(table), RowExclusiveLock);
 	b->estate = CreateExecutorState();
 	b->result = makeNode(ResultRelInfo);
 	InitResultRelInfo(b->result, b->rel, 1, NULL, 0);
@@ -85,6 +89,7 @@ static void flush(BulkInsert *b)
 	}
 	MemoryContextSwitchTo(previous);
 	b->buffered = 0;
+	b->buffered_bytes = 0;
 	MemoryContextReset(b->rows);
 }
 
@@ -100,11 +105,14 @@ void bulk_insert_row(BulkInsert *b, const Datum *values, const bool *nulls)
 	}
 	for (int c = 0; c < b->ncolumns; c++)
 	{
+		Form_pg_attribute att = TupleDescAttr(slot->tts_tupleDescriptor, b->attnums[c] - 1);
 		slot->tts_values[b->attnums[c] - 1] = values[c];
 		slot->tts_isnull[b->attnums[c] - 1] = nulls[c];
+		if (!nulls[c] && att->attlen == -1)
+			b->buffered_bytes += VARSIZE_ANY(DatumGetPointer(values[c]));
 	}
 	ExecStoreVirtualTuple(slot);
-	if (++b->buffered == BULK_ROWS)
+	if (++b->buffered == BULK_ROWS || b->buffered_bytes >= BULK_BYTES)
 		flush(b);
 }
 

@@ -10,6 +10,7 @@ extern "C"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/regproc.h"
 }
 
@@ -206,10 +207,12 @@ struct InteractionReceiver
 	bool has_rating;
 	size_t memory_limit, bytes_per_row;
 	MemoryContext context;
+	MemoryContext conversion; // what numeric_float8 allocates, reset every FETCH_BATCH rows
 	InteractionArrays *out;
 	Oid types[3];
 };
 
+// Checks the result's column types (ereports 42804) and keeps their base types.
 static void receiver_startup(DestReceiver *self, int, TupleDesc desc)
 {
 	InteractionReceiver *r = (InteractionReceiver *)self;
@@ -221,6 +224,8 @@ static void receiver_startup(DestReceiver *self, int, TupleDesc desc)
 		r->types[c] = getBaseType(SPI_gettypeid(desc, c + 1));
 }
 
+// Appends one row (or counts it as skipped when it has a NULL); ereports on a rating that is
+// not finite and at the memory limit.
 static bool receive_row(TupleTableSlot *slot, DestReceiver *self)
 {
 	InteractionReceiver *r = (InteractionReceiver *)self;
@@ -228,7 +233,10 @@ static bool receive_row(TupleTableSlot *slot, DestReceiver *self)
 	int columns = r->has_rating ? 3 : 2;
 
 	if (out->count % FETCH_BATCH == 0)
+	{
 		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(r->conversion);
+	}
 	slot_getsomeattrs(slot, columns);
 	if (slot->tts_isnull[0] || slot->tts_isnull[1] || (r->has_rating && slot->tts_isnull[2]))
 	{
@@ -237,7 +245,13 @@ static bool receive_row(TupleTableSlot *slot, DestReceiver *self)
 	}
 	int64 user = datum_to_id(slot->tts_values[0], r->types[0]);
 	int64 item = datum_to_id(slot->tts_values[1], r->types[1]);
-	double value = r->has_rating ? datum_to_number(slot->tts_values[2], r->types[2]) : 1.0;
+	double value = 1.0;
+	if (r->has_rating)
+	{
+		MemoryContext previous = MemoryContextSwitchTo(r->conversion);
+		value = datum_to_number(slot->tts_values[2], r->types[2]);
+		MemoryContextSwitchTo(previous);
+	}
 	float narrowed = (float)value;
 	if (!std::isfinite(narrowed))
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
@@ -251,6 +265,7 @@ static bool receive_row(TupleTableSlot *slot, DestReceiver *self)
 	return true;
 }
 
+// Nothing to release: the arrays belong to the caller's context.
 static void receiver_shutdown(DestReceiver *)
 {
 }
@@ -272,6 +287,8 @@ void read_interactions(const char *query, bool has_rating, size_t memory_limit,
 	receiver.memory_limit = memory_limit;
 	receiver.bytes_per_row = bytes_per_row;
 	receiver.context = context;
+	receiver.conversion = AllocSetContextCreate(CurrentMemoryContext, "pgrec rating conversion",
+	                                            ALLOCSET_SMALL_SIZES);
 	receiver.out = out;
 
 	SPIExecuteOptions options = {};
@@ -282,4 +299,5 @@ void read_interactions(const char *query, bool has_rating, size_t memory_limit,
 		elog(ERROR, "SPI_execute_plan_extended failed for \"%s\": %s", query,
 		     SPI_result_code_string(rc));
 	SPI_freeplan(plan);
+	MemoryContextDelete(receiver.conversion);
 }

@@ -4,6 +4,7 @@
 #include "normal_equations.h"
 #include "row_solvers.h"
 
+#include <Eigen/Dense>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -179,6 +180,67 @@ TEST(RowSolvers, ImplicitBlocksReachTheExactSolvesRowByRow)
 	for (int d = 0; d < p.dim; d++)
 		EXPECT_NEAR(block[last * p.dim + d], alone[last * p.dim + d], 1e-5f);
 	EXPECT_EQ(block[(pgrec::kRowBlock - 1) * p.dim], 0.1f); // rows before the block are untouched
+}
+
+// The exact solves against dense double-precision systems built here from their definitions
+// (normal_equations.h), with priors, a prior stride wider than a row and per-row lambdas.
+TEST(RowSolvers, ExactSolvesMatchDenseReferences)
+{
+	Problem p(5, 30, 20, 4);
+	const int k = p.dim;
+	Eigen::MatrixXd q(p.columns, k);
+	for (size_t c = 0; c < p.columns; c++)
+		for (int d = 0; d < k; d++)
+			q(c, d) = p.factors[c * k + d];
+
+	ImplicitSide side(p);
+	p.h.cg_steps = 0;
+	std::vector<float> x = side.solve(pgrec::generic_row_solvers(), p, 0, pgrec::kRowBlock);
+	for (size_t r : {size_t{0}, size_t{3}, size_t{100}})
+	{
+		Eigen::MatrixXd a = q.transpose() * q;
+		Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
+		a.diagonal().array() += side.lambda[r];
+		for (int64_t e = side.ptr[r]; e < side.ptr[r + 1]; e++)
+		{
+			Eigen::VectorXd y = q.row(side.index[e]).transpose();
+			a += p.h.alpha * side.values[e] * y * y.transpose();
+			b += (1.0 + p.h.alpha * side.values[e]) * y;
+		}
+		for (int d = 0; d < k; d++)
+			b(d) += side.lambda[r] * side.prior[r * side.stride + d];
+		Eigen::VectorXd expected = a.ldlt().solve(b);
+		for (int d = 0; d < k; d++)
+			EXPECT_NEAR(x[r * k + d], expected(d), 1e-3 * (1.0 + std::fabs(expected(d))));
+	}
+
+	// Explicit: design rows (1, q_j), targets r_j - mu - c_j, lambda n^e on the factors and
+	// lambda_b n^e on the bias, towards the prior (bias first).
+	const double mu = 3.2, count = std::pow(static_cast<double>(p.index.size()), 0.5);
+	Eigen::MatrixXd a = Eigen::MatrixXd::Zero(k + 1, k + 1);
+	Eigen::VectorXd b = Eigen::VectorXd::Zero(k + 1);
+	for (size_t j = 0; j < p.index.size(); j++)
+	{
+		Eigen::VectorXd d(k + 1);
+		d(0) = 1.0;
+		d.tail(k) = q.row(p.index[j]).transpose();
+		a += d * d.transpose();
+		b += (p.values[j] - mu - p.bias[p.index[j]]) * d;
+	}
+	for (int d = 0; d <= k; d++)
+	{
+		double lambda = (d == 0 ? p.h.bias_regularization : p.h.regularization) * count;
+		a(d, d) += lambda;
+		b(d) += lambda * p.prior[d];
+	}
+	Eigen::VectorXd expected = a.ldlt().solve(b);
+	std::vector<float> factors(k, 0.0f), scratch(pgrec::row_scratch_floats(k));
+	float bias = 0.0f;
+	pgrec::generic_row_solvers().solve_explicit_row(p.other(), mu, p.h, p.row(), true,
+	                                                scratch.data(), factors.data(), &bias);
+	EXPECT_NEAR(bias, expected(0), 1e-3 * (1.0 + std::fabs(expected(0))));
+	for (int d = 0; d < k; d++)
+		EXPECT_NEAR(factors[d], expected(d + 1), 1e-3 * (1.0 + std::fabs(expected(d + 1))));
 }
 
 // solve_implicit_side gives the same factors, bit for bit, with one thread or two.

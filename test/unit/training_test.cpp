@@ -209,6 +209,40 @@ TEST(ExplicitAls, FitsTheTrainingDataWhateverTheThreadCount)
 	EXPECT_EQ(a.itf, b.itf);
 }
 
+// ials over more rows than one block of kRowBlock (300 users, 250 items): the same factors
+// with one thread or three, with conjugate gradient and exactly (the reported loss sums
+// per-thread slices: the same to rounding).
+TEST(ImplicitAls, FactorsDoNotDependOnTheThreadCount)
+{
+	std::mt19937 rng(17);
+	std::vector<int64_t> users, items;
+	std::vector<float> values;
+	for (int t = 0; t < 6000; t++)
+	{
+		users.push_back(static_cast<int64_t>(rng() % 300));
+		items.push_back(static_cast<int64_t>(rng() % 250));
+		values.push_back(static_cast<float>(rng() % 3 + 1));
+	}
+	pgrec::Interactions d = pgrec::build_interactions(users.data(), items.data(), values.data(),
+	                                                  users.size(), pgrec::DuplicatePolicy::Sum);
+	const pgrec::AlgorithmEntry &algorithm = *pgrec::find_algorithm("ials");
+	for (int steps : {3, 0})
+	{
+		pgrec::Hyperparameters h;
+		h.factors = 24;
+		h.alpha = 5.0;
+		h.cg_steps = steps;
+		Model a(d, h.factors, false), b(d, h.factors, false);
+		auto ta = pgrec::make_trainer(algorithm, d, h, a.buffers);
+		h.threads = 3;
+		auto tb = pgrec::make_trainer(algorithm, d, h, b.buffers);
+		run_epochs(3, {ta.get(), tb.get()});
+		EXPECT_EQ(a.uf, b.uf) << "cg_steps " << steps;
+		EXPECT_EQ(a.itf, b.itf) << "cg_steps " << steps;
+		EXPECT_NEAR(ta->loss(), tb->loss(), 1e-6 * ta->loss()); // sums over other slices
+	}
+}
+
 // Both solvers: exact (cg_steps 0) and enough conjugate-gradient steps for a 3 x 3 system.
 class ImplicitAlsSolver : public testing::TestWithParam<int>
 {

@@ -35,7 +35,7 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# Kernels, dense blocks and row solvers: one object per instruction set (*_generic, *_avx2,
+# Kernels, dense blocks, row solvers and matrix products: one object per instruction set (*_generic, *_avx2,
 # *_avx512), chosen at run time (src/core/instruction_set.h), so the library runs on any x86-64
 # and uses AVX2 or AVX-512 where the CPU has them.
 KERNEL_FLAGS = -O3 -ffp-contract=fast -fno-math-errno

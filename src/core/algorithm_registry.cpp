@@ -21,7 +21,7 @@ namespace pgrec
 {
 
 // Each algorithm's own file (als_explicit.cpp, ials.cpp, bpr.cpp, svd.cpp, item_knn.cpp,
-// user_knn.cpp, ease.cpp, content.cpp, hybrid.cpp) defines these.
+// user_knn.cpp, ease.cpp, content.cpp, hybrid.cpp, two_tower.cpp) defines these.
 std::unique_ptr<Trainer> make_als_trainer(const Interactions &, const Hyperparameters &,
                                           const FactorBuffers &);
 std::unique_ptr<Trainer> make_ials_trainer(const Interactions &, const Hyperparameters &,
@@ -64,6 +64,11 @@ std::unique_ptr<Trainer> make_hybrid_trainer(const Interactions &, const Hyperpa
 size_t hybrid_scratch_bytes(const Hyperparameters &, const Interactions &);
 void project_hybrid(const Hyperparameters &, const FeatureMatrix &, const FeatureEmbeddings &,
                     const int32_t *, const float *, size_t, int, float *, float *);
+std::unique_ptr<Trainer> make_two_tower_trainer(const Interactions &, const Hyperparameters &,
+                                                const FactorBuffers &);
+size_t two_tower_scratch_bytes(const Hyperparameters &, const Interactions &);
+void fold_in_two_tower(const FoldInInput &, const CancelToken &, float *, float *);
+void explain_two_tower(const FoldInInput &, int32_t, const CancelToken &, float *);
 
 namespace
 {
@@ -229,6 +234,28 @@ void explain_hybrid(const FoldInInput &in, int32_t target, const CancelToken &ca
 	}
 }
 
+// two_tower: Adam's usual step, the towers' default shapes, a sampled softmax; picked on Gowalla
+// (bench/README.md).
+constexpr Hyperparameters two_tower_defaults()
+{
+	Hyperparameters h;
+	h.factors = 64;
+	h.epochs = 10;
+	h.learning_rate = 0.001;
+	h.regularization = 0.0;
+	h.init_scale = 0.1;
+	h.loss = kSoftmaxLoss;
+	h.batch_size = 1024;
+	h.dropout = 0.0;
+	return h;
+}
+
+// The bits of the losses in kLossNames an algorithm takes.
+constexpr unsigned loss_bit(int loss)
+{
+	return 1u << loss;
+}
+
 } // namespace
 
 // Constant-initialised: no code runs when the library is loaded.
@@ -243,40 +270,40 @@ constexpr AlgorithmEntry kAlgorithms[] = {
          kInitScale | kCgSteps,
      als_defaults(), make_als_trainer, Scorer::DotProduct, fold_in_als, false, "RMSE",
      factor_scratch_bytes, kLowerFactors, explain_als, true, nullptr, false, nullptr,
-     0, 0, nullptr},
+     0, 0, nullptr, 0},
     {"ials", "implicit feedback", false, false,
      kFactors | kEpochs | kRegularization | kAlpha | kRegularizationExponent | kInitScale |
          kCgSteps,
      ials_defaults(), make_ials_trainer, Scorer::DotProduct, fold_in_ials, true,
      "objective per interaction", factor_scratch_bytes, kLowerFactors, explain_ials, true,
-     ials_data_defaults, false, nullptr, 0, 0, nullptr},
+     ials_data_defaults, false, nullptr, 0, 0, nullptr, 0},
     {"bpr", "implicit feedback, pairwise ranking", false, true,
      kFactors | kEpochs | kRegularization | kLearningRate | kInitScale, bpr_defaults(),
      make_bpr_trainer, Scorer::DotProduct, fold_in_bpr, false, "-log sigmoid", factor_scratch_bytes,
-     kLowerFactors, explain_bpr, true, nullptr, false, nullptr, 0, 0, nullptr},
+     kLowerFactors, explain_bpr, true, nullptr, false, nullptr, 0, 0, nullptr, 0},
     {"svd", "truncated SVD of the degree-normalised interaction matrix", false, false,
      kFactors | kNormalization, svd_defaults(), make_svd_trainer, Scorer::DotProduct, fold_in_svd,
      true, "relative Frobenius error", svd_scratch_bytes, kLowerFactors, explain_svd, true, nullptr,
-     false, svd_fold_in_weight, 0, 0, nullptr},
+     false, svd_fold_in_weight, 0, 0, nullptr, 0},
     {"item_knn", "item-based neighbourhood, cosine or other similarities", false, false,
      kNeighbors | kShrinkage | kSimilarity, neighbor_defaults(20, 0.0), make_item_knn_trainer,
      Scorer::ItemNeighbors, nullptr, false, "none", item_knn_scratch_bytes, "Lower neighbors.",
-     explain_neighbors, true, nullptr, true, nullptr, 0, 0, nullptr},
+     explain_neighbors, true, nullptr, true, nullptr, 0, 0, nullptr, 0},
     {"user_knn", "user-based neighbourhood, cosine or other similarities", false, false,
      kNeighbors | kShrinkage | kSimilarity, neighbor_defaults(100, 0.0), make_user_knn_trainer,
      Scorer::UserNeighbors, nullptr, false, "none", user_knn_scratch_bytes, "Lower neighbors.",
-     explain_user_neighbors, true, nullptr, false, nullptr, 0, 0, nullptr},
+     explain_user_neighbors, true, nullptr, false, nullptr, 0, 0, nullptr, 0},
     {"ease", "EASE: closed-form item-item autoencoder", false, false, kRegularization | kNeighbors,
      neighbor_defaults(500, 500.0), make_ease_trainer, Scorer::ItemNeighbors, nullptr, false,
      "none", ease_scratch_bytes,
      "EASE holds two dense items x items matrices: train it on fewer items (for example the "
      "most popular ones).",
-     explain_neighbors, true, nullptr, false, nullptr, 0, 0, nullptr},
+     explain_neighbors, true, nullptr, false, nullptr, 0, 0, nullptr, 0},
     {"content", "content-based: the item features' TF-IDF reduced by a truncated SVD", false,
      false, kFactors, content_defaults(), make_content_trainer, Scorer::DotProduct,
      fold_in_content, false, "relative Frobenius error", content_scratch_bytes, kLowerFactors,
      explain_content, true, nullptr, false, nullptr, kItemFeatures, kItemFeatures,
-     project_content},
+     project_content, 0},
     {"hybrid", "LightFM-style: interactions with item and user features", false, true,
      kFactors | kEpochs | kRegularization | kLearningRate | kInitScale | kLoss | kAlpha |
          kRegularizationExponent | kBiasRegularization | kCgSteps,
@@ -285,38 +312,54 @@ constexpr AlgorithmEntry kAlgorithms[] = {
      "or RMSE",
      hybrid_scratch_bytes, "Lower factors, or use fewer features.", explain_hybrid, true,
      hybrid_data_defaults, false, hybrid_fold_in_weight, kItemFeatures | kUserFeatures, 0,
-     project_hybrid},
+     project_hybrid, loss_bit(0) | loss_bit(1) | loss_bit(2) | loss_bit(kSquaredLoss)},
+    {"two_tower", "two-tower network: id and feature embeddings through an MLP per side", false,
+     false, kFactors | kEpochs | kRegularization | kLearningRate | kInitScale | kLoss |
+         kHiddenLayers | kBatchSize | kDropout,
+     two_tower_defaults(), make_two_tower_trainer, Scorer::DotProduct, fold_in_two_tower, false,
+     "per loss: sampled softmax or BPR per positive, or RMSE", two_tower_scratch_bytes,
+     "Lower factors, batch_size or the hidden layers' sizes.", explain_two_tower, true, nullptr,
+     false, nullptr, kItemFeatures | kUserFeatures, 0, nullptr,
+     loss_bit(1) | loss_bit(kSquaredLoss) | loss_bit(kSoftmaxLoss)},
     {"imported", "factors trained elsewhere", false, false,
      kFactors | kRegularization | kAlpha | kRegularizationExponent, imported_defaults(), nullptr,
      Scorer::DotProduct, fold_in_ials, true, "none", factor_scratch_bytes, kLowerFactors,
-     explain_ials, true, nullptr, false, nullptr, 0, 0, nullptr},
+     explain_ials, true, nullptr, false, nullptr, 0, 0, nullptr, 0},
 };
 // clang-format on
 const size_t kAlgorithmCount = sizeof kAlgorithms / sizeof kAlgorithms[0];
 
-const char *const kLossNames[] = {"warp", "bpr", "ials", "squared", nullptr};
+const char *const kLossNames[] = {"warp", "bpr", "ials", "squared", "softmax", nullptr};
 
 const ParameterSpec kParameterSpecs[] = {
-    {"factors", kFactors, nullptr, &Hyperparameters::factors, 1, 4096, false, nullptr},
-    {"epochs", kEpochs, nullptr, &Hyperparameters::epochs, 1, 100000, false, nullptr},
+    {"factors", kFactors, nullptr, &Hyperparameters::factors, 1, 4096, false, nullptr, nullptr},
+    {"epochs", kEpochs, nullptr, &Hyperparameters::epochs, 1, 100000, false, nullptr, nullptr},
     {"regularization", kRegularization, &Hyperparameters::regularization, nullptr, 0, kUnbounded,
-     false, nullptr},
-    {"alpha", kAlpha, &Hyperparameters::alpha, nullptr, 0, kUnbounded, false, nullptr},
+     false, nullptr, nullptr},
+    {"alpha", kAlpha, &Hyperparameters::alpha, nullptr, 0, kUnbounded, false, nullptr, nullptr},
     {"learning_rate", kLearningRate, &Hyperparameters::learning_rate, nullptr, 0, kUnbounded, true,
-     nullptr},
+     nullptr, nullptr},
     {"bias_regularization", kBiasRegularization, &Hyperparameters::bias_regularization, nullptr, 0,
-     kUnbounded, false, nullptr},
+     kUnbounded, false, nullptr, nullptr},
     {"regularization_exponent", kRegularizationExponent, &Hyperparameters::regularization_exponent,
-     nullptr, 0, 4, false, nullptr},
-    {"init_scale", kInitScale, &Hyperparameters::init_scale, nullptr, 0, kUnbounded, true, nullptr},
-    {"cg_steps", kCgSteps, nullptr, &Hyperparameters::cg_steps, 0, 100, false, nullptr},
-    {"neighbors", kNeighbors, nullptr, &Hyperparameters::neighbors, 1, 100000, false, nullptr},
-    {"shrinkage", kShrinkage, &Hyperparameters::shrinkage, nullptr, 0, kUnbounded, false, nullptr},
-    {"similarity", kSimilarity, nullptr, &Hyperparameters::similarity, 0, kSimilarityCount - 1,
-     false, kSimilarityNames},
-    {"normalization", kNormalization, &Hyperparameters::normalization, nullptr, 0, 1, false,
+     nullptr, 0, 4, false, nullptr, nullptr},
+    {"init_scale", kInitScale, &Hyperparameters::init_scale, nullptr, 0, kUnbounded, true, nullptr,
      nullptr},
-    {"loss", kLoss, nullptr, &Hyperparameters::loss, 0, kSquaredLoss, false, kLossNames},
+    {"cg_steps", kCgSteps, nullptr, &Hyperparameters::cg_steps, 0, 100, false, nullptr, nullptr},
+    {"neighbors", kNeighbors, nullptr, &Hyperparameters::neighbors, 1, 100000, false, nullptr,
+     nullptr},
+    {"shrinkage", kShrinkage, &Hyperparameters::shrinkage, nullptr, 0, kUnbounded, false, nullptr,
+     nullptr},
+    {"similarity", kSimilarity, nullptr, &Hyperparameters::similarity, 0, kSimilarityCount - 1,
+     false, kSimilarityNames, nullptr},
+    {"normalization", kNormalization, &Hyperparameters::normalization, nullptr, 0, 1, false,
+     nullptr, nullptr},
+    {"loss", kLoss, nullptr, &Hyperparameters::loss, 0, kSoftmaxLoss, false, kLossNames, nullptr},
+    {"hidden_layers", kHiddenLayers, nullptr, nullptr, 1, 4096, false, nullptr,
+     &Hyperparameters::hidden_layers},
+    {"batch_size", kBatchSize, nullptr, &Hyperparameters::batch_size, 1, 65536, false, nullptr,
+     nullptr},
+    {"dropout", kDropout, &Hyperparameters::dropout, nullptr, 0, 1, false, nullptr, nullptr},
 };
 const size_t kParameterSpecCount = sizeof kParameterSpecs / sizeof kParameterSpecs[0];
 static_assert(sizeof kParameterSpecs / sizeof kParameterSpecs[0] <= kParameterSpecCountMax,
@@ -330,17 +373,41 @@ const ParameterSpec *find_parameter(const char *name) noexcept
 	return nullptr;
 }
 
-int parameter_choice(const ParameterSpec &spec, const char *choice)
+namespace
+{
+
+// Whether the algorithm (any, when null) takes choice c of the parameter: each algorithm with a
+// loss takes some of kLossNames, every choice of the others.
+bool takes_choice(const ParameterSpec &spec, const AlgorithmEntry *algorithm, int c)
+{
+	return algorithm == nullptr || spec.bit != kLoss || (algorithm->losses & loss_bit(c)) != 0;
+}
+
+// "a, b or c": the choices of the parameter the algorithm takes.
+std::string choice_list(const ParameterSpec &spec, const AlgorithmEntry *algorithm)
 {
 	std::string names;
-	for (int c = 0; spec.choices && spec.choices[c]; c++)
-	{
-		if (std::strcmp(choice, spec.choices[c]) == 0)
+	int count = 0, written = 0;
+	for (int c = 0; spec.choices[c]; c++)
+		count += takes_choice(spec, algorithm, c);
+	for (int c = 0; spec.choices[c]; c++)
+		if (takes_choice(spec, algorithm, c))
+			names += std::string(written++ == 0     ? ""
+			                     : written == count ? " or "
+			                                        : ", ") +
+			         spec.choices[c];
+	return names;
+}
+
+} // namespace
+
+int parameter_choice(const ParameterSpec &spec, const char *choice, const AlgorithmEntry *algorithm)
+{
+	for (int c = 0; spec.choices[c]; c++)
+		if (takes_choice(spec, algorithm, c) && std::strcmp(choice, spec.choices[c]) == 0)
 			return c;
-		names += std::string(c == 0 ? "" : spec.choices[c + 1] ? ", " : " or ") + spec.choices[c];
-	}
-	throw InvalidArgument(std::string(spec.name) + " must be " + names + ", not \"" + choice +
-	                      "\"");
+	throw InvalidArgument(std::string(spec.name) + " must be " + choice_list(spec, algorithm) +
+	                      ", not \"" + choice + "\"");
 }
 
 double parameter_value(const ParameterSpec &spec, const Hyperparameters &h)
@@ -402,11 +469,45 @@ void validate_parameter(const ParameterSpec &spec, double value)
 	throw InvalidArgument(text);
 }
 
+void validate_sizes(const ParameterSpec &spec, const LayerSizes &sizes)
+{
+	if (sizes.count < 1 || sizes.count > kMaxHiddenLayers)
+		throw InvalidArgument(std::string(spec.name) + " must have 1 to " +
+		                      std::to_string(kMaxHiddenLayers) + " sizes, not " +
+		                      std::to_string(sizes.count));
+	for (int l = 0; l < sizes.count; l++)
+		if (sizes.size[l] < spec.min || sizes.size[l] > spec.max)
+		{
+			char text[160];
+			std::snprintf(text, sizeof text, "each of %s must be between %g and %g, not %d",
+			              spec.name, spec.min, spec.max, sizes.size[l]);
+			throw InvalidArgument(text);
+		}
+}
+
 void validate(const AlgorithmEntry &algorithm, const Hyperparameters &h)
 {
 	for (const ParameterSpec &spec : kParameterSpecs)
-		if (algorithm.parameters & spec.bit)
+	{
+		if ((algorithm.parameters & spec.bit) == 0)
+			continue;
+		if (spec.sizes)
+			validate_sizes(spec, h.*spec.sizes);
+		else
 			validate_parameter(spec, parameter_value(spec, h));
+	}
+	for (const ParameterSpec &spec : kParameterSpecs)
+	{
+		if ((algorithm.parameters & spec.bit) == 0 || spec.choices == nullptr)
+			continue;
+		const int c = h.*spec.integer;
+		if (!takes_choice(spec, &algorithm, c))
+			throw InvalidArgument(std::string(spec.name) + " of algorithm " + algorithm.name +
+			                      " must be " + choice_list(spec, &algorithm) + ", not \"" +
+			                      spec.choices[c] + "\"");
+	}
+	if (algorithm.parameters & kDropout && !(h.dropout < 1.0))
+		throw InvalidArgument("dropout must be below 1: a dropout of 1 drops every unit");
 	if (h.threads < 1 || h.threads > 64)
 		throw InvalidArgument("threads must be between 1 and 64");
 }
@@ -425,9 +526,14 @@ void project_features(const AlgorithmEntry &algorithm, FeatureSide side, const H
                       const int32_t *features, const float *raw, size_t n, float *factors,
                       float *bias)
 {
-	if ((algorithm.feature_sides & side) == 0 || algorithm.project_features == nullptr)
+	const char *which = side == kItemFeatures ? "item" : "user";
+	if ((algorithm.feature_sides & side) == 0)
 		throw InvalidArgument(std::string("algorithm ") + algorithm.name + " does not learn from " +
-		                      (side == kItemFeatures ? "item" : "user") + " features");
+		                      which + " features");
+	if (algorithm.project_features == nullptr)
+		throw InvalidArgument(std::string("algorithm ") + algorithm.name + " places a new " +
+		                      which + " by its features only when it is trained: retrain the " +
+		                      "model to include it");
 	float unused_bias = 0.0f;
 	algorithm.project_features(h, m, embeddings, features, raw, n, h.factors, factors,
 	                           bias ? bias : &unused_bias);

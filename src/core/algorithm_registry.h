@@ -31,7 +31,10 @@ enum ParameterBit : unsigned
 	kShrinkage = 1u << 10,
 	kSimilarity = 1u << 11,
 	kNormalization = 1u << 12,
-	kLoss = 1u << 13
+	kLoss = 1u << 13,
+	kHiddenLayers = 1u << 14,
+	kBatchSize = 1u << 15,
+	kDropout = 1u << 16
 };
 
 // The feature sources an algorithm learns from, as bits of AlgorithmEntry::feature_sides.
@@ -42,9 +45,9 @@ enum FeatureSide : unsigned
 };
 
 // One hyper-parameter: its name (the argument of pgrec.train and the key in the stored JSON),
-// the field of Hyperparameters it sets (a double or an int) and its valid range. A parameter
-// with choices is given by name (a text argument, a JSON string) and held as the index of its
-// choice.
+// the field of Hyperparameters it sets (a double, an int or a list of layer sizes) and its valid
+// range (of each size, for a list). A parameter with choices is given by name (a text argument,
+// a JSON string) and held as the index of its choice.
 struct ParameterSpec
 {
 	const char *name;
@@ -54,14 +57,18 @@ struct ParameterSpec
 	double min, max;
 	bool min_exclusive;
 	const char *const *choices; // null-terminated names, or null for a number
+	LayerSizes Hyperparameters::*sizes;
 };
 
 // The names of the choices of parameter loss: WARP (Weston et al. 2011), BPR, the implicit ALS
-// objective (Hu et al. 2008) or squared error on explicit ratings.
+// objective (Hu et al. 2008), squared error on explicit ratings or a sampled softmax (Yi et al.
+// 2019). Each algorithm with a loss takes some of them (AlgorithmEntry::losses).
 extern const char *const kLossNames[];
 
-// The index of the loss in kLossNames that trains on explicit ratings.
+// The indices in kLossNames of the losses that train on explicit ratings and of the sampled
+// softmax.
 constexpr int kSquaredLoss = 3;
+constexpr int kSoftmaxLoss = 4;
 
 // Every hyper-parameter of every algorithm (seed and threads are not per algorithm).
 extern const ParameterSpec kParameterSpecs[];
@@ -70,11 +77,14 @@ extern const size_t kParameterSpecCount;
 // The spec called name, or null.
 const ParameterSpec *find_parameter(const char *name) noexcept;
 
-// The index of choice in a parameter with choices; throws InvalidArgument naming the choices
-// if there is no such choice.
-int parameter_choice(const ParameterSpec &spec, const char *choice);
+// The index of choice in a parameter with choices, among those the algorithm takes (any
+// algorithm's when null); throws InvalidArgument naming the choices if there is no such choice.
+struct AlgorithmEntry;
+int parameter_choice(const ParameterSpec &spec, const char *choice,
+                     const AlgorithmEntry *algorithm = nullptr);
 
-// The value of a parameter in h, and setting it (integers are rounded toward zero).
+// The value of a number or choice parameter in h, and setting it (integers are rounded toward
+// zero).
 double parameter_value(const ParameterSpec &spec, const Hyperparameters &h);
 void set_parameter(const ParameterSpec &spec, Hyperparameters *h, double value);
 
@@ -160,9 +170,11 @@ struct AlgorithmEntry
 	RowWeight fold_in_weight; // null: every row of the fixed side weighs 1
 	unsigned feature_sides;   // FeatureSide mask of the feature sources it learns from
 	unsigned needs_features;  // of those, the ones it cannot train without
-	// Factors of a user or item from its features (null without feature_sides); a trained one's
-	// factors are those of its features plus what it learnt from its interactions.
+	// Factors of a user or item from its features (null without feature_sides, and for
+	// two_tower, whose stored model keeps the towers' outputs but not the towers); a trained
+	// one's factors are those of its features plus what it learnt from its interactions.
 	FeatureProjector project_features;
+	unsigned losses; // the indices in kLossNames it takes, as bits (0 without kLoss)
 };
 
 // Every algorithm, in the order pgrec.algorithms() lists them.
@@ -203,7 +215,12 @@ void trainable_algorithm_list(char *out, size_t size) noexcept;
 // Throws InvalidArgument unless value is in the parameter's range.
 void validate_parameter(const ParameterSpec &spec, double value);
 
-// Throws InvalidArgument unless every parameter the algorithm uses is in its range.
+// Throws InvalidArgument unless the list of sizes is valid for the parameter: 1 to
+// kMaxHiddenLayers of them, each in the spec's range.
+void validate_sizes(const ParameterSpec &spec, const LayerSizes &sizes);
+
+// Throws InvalidArgument unless every parameter the algorithm uses is in its range and its loss
+// is one it takes.
 void validate(const AlgorithmEntry &algorithm, const Hyperparameters &h);
 
 // Initialises the buffers from the seed and returns the algorithm's trainer; throws

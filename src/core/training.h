@@ -11,6 +11,26 @@
 namespace pgrec
 {
 
+// The most hidden layers a network's tower can have.
+constexpr int kMaxHiddenLayers = 8;
+
+// The widths of a tower's hidden layers, input side first.
+struct LayerSizes
+{
+	int count = 0;
+	int size[kMaxHiddenLayers] = {};
+};
+
+// The default towers of two_tower: two hidden layers of 256 and 128 units.
+constexpr LayerSizes default_hidden_layers()
+{
+	LayerSizes s;
+	s.count = 2;
+	s.size[0] = 256;
+	s.size[1] = 128;
+	return s;
+}
+
 struct Hyperparameters
 {
 	int factors = 64;
@@ -28,7 +48,10 @@ struct Hyperparameters
 	double shrinkage = 0.0;     // item_knn, user_knn: added to the similarity's denominator
 	int similarity = 0;         // item_knn, user_knn: index in kSimilarityNames (neighbors.h)
 	double normalization = 0.0; // svd: exponent b of the degree normalisation D^-b R D^-b
-	int loss = 0;               // hybrid: index in kLossNames (algorithm_registry.cpp)
+	int loss = 0;               // hybrid, two_tower: index in kLossNames (algorithm_registry.cpp)
+	LayerSizes hidden_layers = default_hidden_layers(); // two_tower: each tower's hidden layers
+	int batch_size = 1024;                              // two_tower: samples per step
+	double dropout = 0.0; // two_tower: probability of zeroing a hidden unit in training
 };
 
 // Row-major buffers of the model, allocated by the caller: users x factors, items x factors,

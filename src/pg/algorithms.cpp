@@ -78,7 +78,7 @@ Datum pgrec_trains_on_ratings(PG_FUNCTION_ARGS)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			                errmsg("algorithm %s takes no loss", entry->name)));
 		const char *loss = text_to_cstring(PG_GETARG_TEXT_PP(1));
-		CORE_CALL(h.loss = pgrec::parameter_choice(spec, loss));
+		CORE_CALL(h.loss = pgrec::parameter_choice(spec, loss, entry));
 	}
 	PG_RETURN_BOOL(pgrec::trains_on_ratings(*entry, h));
 }

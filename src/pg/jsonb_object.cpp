@@ -1,6 +1,11 @@
 // Members of a jsonb object under construction: one key, then its value.
 #include "jsonb_object.h"
 
+extern "C"
+{
+#include "utils/fmgrprotos.h"
+}
+
 // Appends the key of the next member.
 static void push_key(JsonbParseState **state, const char *key)
 {
@@ -33,4 +38,19 @@ void push_jsonb_number(JsonbParseState **state, const char *key, Datum number, b
 		v.val.numeric = DatumGetNumeric(number);
 	}
 	(void)pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+void push_jsonb_integers(JsonbParseState **state, const char *key, const int *values, int n)
+{
+	push_key(state, key);
+	(void)pushJsonbValue(state, WJB_BEGIN_ARRAY, NULL);
+	for (int j = 0; j < n; j++)
+	{
+		JsonbValue v;
+		v.type = jbvNumeric;
+		v.val.numeric =
+		    DatumGetNumeric(DirectFunctionCall1(int4_numeric, Int32GetDatum(values[j])));
+		(void)pushJsonbValue(state, WJB_ELEM, &v);
+	}
+	(void)pushJsonbValue(state, WJB_END_ARRAY, NULL);
 }

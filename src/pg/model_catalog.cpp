@@ -73,6 +73,11 @@ Jsonb *hyperparameters_jsonb(const pgrec::AlgorithmEntry *algorithm,
 			push_jsonb_string(&state, spec.name, spec.choices[h.*spec.integer]);
 			continue;
 		}
+		if (spec.sizes)
+		{
+			push_jsonb_integers(&state, spec.name, (h.*spec.sizes).size, (h.*spec.sizes).count);
+			continue;
+		}
 		Datum number = spec.integer
 		                   ? DirectFunctionCall1(int4_numeric, Int32GetDatum(h.*spec.integer))
 		                   : DirectFunctionCall1(float8_numeric, Float8GetDatum(h.*spec.real));
@@ -119,6 +124,38 @@ static void read_choice(Jsonb *json, const pgrec::ParameterSpec &spec, pgrec::Hy
 	h->*spec.integer = index;
 }
 
+// Sets the list of sizes stored under the spec's key (if any); ereports XX001 for a value that
+// is not an array of integers (validate() checks their count and range).
+static void read_sizes(Jsonb *json, const pgrec::ParameterSpec &spec, pgrec::Hyperparameters *h,
+                       const char *model_name)
+{
+	JsonbValue *v =
+	    getKeyJsonValueFromContainer(&json->root, spec.name, (int)strlen(spec.name), NULL);
+	if (v == NULL || v->type == jbvNull)
+		return;
+	pgrec::LayerSizes sizes;
+	bool valid = v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data);
+	int count = valid ? (int)JsonContainerSize(v->val.binary.data) : 0;
+	for (int l = 0; valid && l < count; l++)
+	{
+		JsonbValue *element = getIthJsonbValueFromContainer(v->val.binary.data, (uint32)l);
+		valid = element != NULL && element->type == jbvNumeric;
+		if (valid && l < pgrec::kMaxHiddenLayers)
+		{
+			double size = DatumGetFloat8(
+			    DirectFunctionCall1(numeric_float8, NumericGetDatum(element->val.numeric)));
+			valid = size == floor(size) && fabs(size) < 2e9;
+			sizes.size[l] = valid ? (int)size : 0;
+		}
+	}
+	if (!valid)
+		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+		                errmsg("hyper-parameter %s of model \"%s\" is not an array of integers",
+		                       spec.name, model_name)));
+	sizes.count = count;
+	h->*spec.sizes = sizes;
+}
+
 void read_hyperparameters_jsonb(Jsonb *json, const pgrec::AlgorithmEntry *algorithm,
                                 pgrec::Hyperparameters *h, const char *model_name)
 {
@@ -130,6 +167,11 @@ void read_hyperparameters_jsonb(Jsonb *json, const pgrec::AlgorithmEntry *algori
 		if (spec.choices)
 		{
 			read_choice(json, spec, h, model_name);
+			continue;
+		}
+		if (spec.sizes)
+		{
+			read_sizes(json, spec, h, model_name);
 			continue;
 		}
 		Numeric n = json_number(json, spec.name, model_name);

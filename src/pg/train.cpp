@@ -20,6 +20,8 @@ extern "C"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -56,7 +58,10 @@ enum TrainArg
 	ARG_ITEM_FEATURES,
 	ARG_USER_FEATURES,
 	ARG_TEXT_SEARCH_CONFIG,
-	ARG_CG_STEPS
+	ARG_CG_STEPS,
+	ARG_HIDDEN_LAYERS,
+	ARG_BATCH_SIZE,
+	ARG_DROPOUT
 };
 
 // The hyper-parameter arguments of pgrec.train by position (seed aside).
@@ -77,7 +82,10 @@ static const struct
                         {ARG_SIMILARITY, "similarity"},
                         {ARG_NORMALIZATION, "normalization"},
                         {ARG_LOSS, "loss"},
-                        {ARG_CG_STEPS, "cg_steps"}};
+                        {ARG_CG_STEPS, "cg_steps"},
+                        {ARG_HIDDEN_LAYERS, "hidden_layers"},
+                        {ARG_BATCH_SIZE, "batch_size"},
+                        {ARG_DROPOUT, "dropout"}};
 
 // The C++ objects of one training run, owned by the run's memory context (owned_object.h).
 struct TrainingRun
@@ -123,6 +131,30 @@ static char *required_string(FunctionCallInfo fcinfo, int argno, const char *wha
 	               : text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
+// The layer sizes of an integer[] argument, one-dimensional and without NULLs; validate_sizes()
+// checks them (count may be above kMaxHiddenLayers: only that many sizes are kept).
+static pgrec::LayerSizes layer_sizes(ArrayType *array, const char *name)
+{
+	Datum *elements;
+	bool *nulls;
+	int count;
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+		                errmsg("%s must be a one-dimensional array", name)));
+	deconstruct_array(array, INT4OID, sizeof(int32), true, TYPALIGN_INT, &elements, &nulls, &count);
+	pgrec::LayerSizes sizes;
+	for (int l = 0; l < count; l++)
+	{
+		if (nulls[l])
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			                errmsg("%s must not contain NULL", name)));
+		if (l < pgrec::kMaxHiddenLayers)
+			sizes.size[l] = DatumGetInt32(elements[l]);
+	}
+	sizes.count = count;
+	return sizes;
+}
+
 // The hyper-parameters from the algorithm's defaults and the arguments given; a given value
 // must be in its range and apply to the algorithm.
 static pgrec::Hyperparameters read_hyperparameters(FunctionCallInfo fcinfo,
@@ -136,20 +168,33 @@ static pgrec::Hyperparameters read_hyperparameters(FunctionCallInfo fcinfo,
 		if (PG_ARGISNULL(p.argno))
 			continue;
 		const pgrec::ParameterSpec *spec = pgrec::find_parameter(p.name);
-		double value;
-		if (spec->choices)
+		double value = 0.0;
+		pgrec::LayerSizes sizes;
+		if (spec->sizes)
 		{
-			char *choice = text_to_cstring(PG_GETARG_TEXT_PP(p.argno));
-			CORE_CALL(value = pgrec::parameter_choice(*spec, choice));
+			sizes = layer_sizes(PG_GETARG_ARRAYTYPE_P(p.argno), spec->name);
+			CORE_CALL(pgrec::validate_sizes(*spec, sizes));
 		}
 		else
-			value = spec->integer ? (double)PG_GETARG_INT32(p.argno) : PG_GETARG_FLOAT8(p.argno);
-		CORE_CALL(pgrec::validate_parameter(*spec, value));
+		{
+			if (spec->choices)
+			{
+				char *choice = text_to_cstring(PG_GETARG_TEXT_PP(p.argno));
+				CORE_CALL(value = pgrec::parameter_choice(*spec, choice, algorithm));
+			}
+			else
+				value =
+				    spec->integer ? (double)PG_GETARG_INT32(p.argno) : PG_GETARG_FLOAT8(p.argno);
+			CORE_CALL(pgrec::validate_parameter(*spec, value));
+		}
 		if ((algorithm->parameters & spec->bit) == 0)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			                errmsg("%s does not apply to algorithm %s", p.name, algorithm->name),
 			                errhint("Leave it NULL, or choose an algorithm that uses it.")));
-		pgrec::set_parameter(*spec, &h, value);
+		if (spec->sizes)
+			h.*spec->sizes = sizes;
+		else
+			pgrec::set_parameter(*spec, &h, value);
 		*given |= spec->bit;
 	}
 	if (!PG_ARGISNULL(ARG_SEED))
@@ -497,7 +542,7 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 	    !r.algorithm->explicit_feedback)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("loss \"squared\" needs a rating column"),
-		                errhint("Give rating_column, or use loss 'ials' for implicit feedback.")));
+		                errhint("Give rating_column, or choose a loss for implicit feedback.")));
 	char *description;
 	r.query = interaction_source_query(fcinfo, ARG_SOURCE, r.user_column, r.item_column,
 	                                   r.rating_column, &description);

@@ -149,10 +149,16 @@ TEST(Explain, ContributionsAddUpToTheFoldedInScoreForEveryAlgorithm)
 		ASSERT_TRUE(entry.explain_exact) << entry.name;
 		checked++;
 		const char *trained_as = entry.make_trainer ? entry.name : "ials"; // imported: any factors
-		// An algorithm with a choice of loss is explained for each (hybrid: bpr's, ials' and als').
+		// An algorithm with a choice of loss is explained for each it takes (hybrid: bpr's, ials'
+		// and als').
 		std::vector<int> losses = {-1};
 		if (entry.parameters & pgrec::kLoss)
-			losses = {0, 1, 2, pgrec::kSquaredLoss};
+		{
+			losses.clear();
+			for (int c = 0; pgrec::kLossNames[c]; c++)
+				if (entry.losses & (1u << c))
+					losses.push_back(c);
+		}
 		for (int loss : losses)
 		{
 			pgrec::Hyperparameters chosen = entry.defaults;
@@ -185,7 +191,7 @@ TEST(Explain, ContributionsAddUpToTheFoldedInScoreForEveryAlgorithm)
 			}
 		}
 	}
-	EXPECT_EQ(checked, 7); // als, ials, bpr, svd, content, hybrid, imported
+	EXPECT_EQ(checked, 8); // als, ials, bpr, svd, content, hybrid, two_tower, imported
 }
 
 // The naive method of implicit's explain with dense matrices: A^-1 formed, d_j and w_j

@@ -413,8 +413,9 @@ TEST(Registry, EveryAlgorithmValidatesItsOwnParametersOnly)
 	    "'item_knn' (item-based neighbourhood, cosine or other similarities), 'user_knn' "
 	    "(user-based neighbourhood, cosine or other similarities), 'ease' (EASE: "
 	    "closed-form item-item autoencoder), 'content' (content-based: the item features' TF-IDF "
-	    "reduced by a truncated SVD) or 'hybrid' (LightFM-style: interactions with item "
-	    "and user features)");
+	    "reduced by a truncated SVD), 'hybrid' (LightFM-style: interactions with item "
+	    "and user features) or 'two_tower' (two-tower network: id and feature embeddings through "
+	    "an MLP per side)");
 }
 
 TEST(Interactions, MergeRepeatedFollowsTheTrainingPolicy)

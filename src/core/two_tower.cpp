@@ -1,0 +1,591 @@
+// The two-tower model (Yi et al. 2019, as TensorFlow Recommenders builds it): each side's tower
+// reads the entity's id embedding, concatenated with the mean of its features' embeddings when
+// the side has features (weighted with RowNorm::Sum, as hybrid's), through an MLP (tower, mlp.h)
+// to a factors-dimensional output; the score of (u, i) is the dot product of the outputs, so the
+// trained model is the outputs of every user and item, served by the dot-product scan. An entity
+// without interactions keeps a zero id embedding and is placed by its features alone.
+//
+// Trained by Adam on mini-batches of the distinct (user, item) pairs, shuffled afresh each epoch,
+// with one of three losses (Hyperparameters::loss):
+// - softmax: each positive against the batch's other items and kSampledShare x batch_size items
+//   drawn uniformly among those with interactions, with the log-q correction (sampled_softmax);
+// - bpr: each positive against one item drawn uniformly among those with interactions that the
+//   user has not seen;
+// - squared: explicit ratings, u . v fitted to the rating minus the global mean.
+// The embeddings take lazy Adam steps (only the rows a batch touched), the towers dense ones;
+// regularization is an L2 penalty on the weights and embeddings. One thread is deterministic for
+// a seed; more split each batch's rows between threads.
+#include "two_tower.h"
+
+#include "algorithm_registry.h"
+#include "core_errors.h"
+#include "feature_matrix.h"
+#include "hybrid.h"
+#include "matrix_products.h"
+#include "mlp.h"
+#include "parallel.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include "core_only.h"
+
+namespace pgrec
+{
+
+namespace
+{
+
+// The uniformly drawn negatives of a softmax batch, as a share of batch_size (mixed negative
+// sampling, Yang et al. 2020): in-batch negatives alone under-train the rarely interacted items.
+constexpr double kSampledShare = 0.25;
+
+// The ranking losses score by cosine similarity over a temperature: the user outputs are scaled
+// to length 1 / kTemperature, the items' to 1.
+constexpr float kTemperature = 0.1f;
+
+// Added to a norm before dividing by it.
+constexpr float kNormFloor = 1e-6f;
+
+// Rows a serving pass computes at once, when the outputs of every entity are written.
+constexpr size_t kServingRows = 4096;
+
+// One side of the model: its entities' id embeddings, its features' embeddings (when the side has
+// features), the tower and the batch buffers, with the lazy Adam state of the embeddings.
+struct Side
+{
+	Side(size_t entities, const FeatureMatrix &features, const SparseRows *interactions,
+	     const Hyperparameters &h, float length, Random &rng)
+	    : k(h.factors), length(length), has_features(features.rows.rows() > 0),
+	      tower(has_features ? 2 * h.factors : h.factors, h.hidden_layers, h.factors, rng)
+	{
+		const size_t kk = static_cast<size_t>(k);
+		id.assign(entities * kk, 0.0f);
+		for (size_t e = 0; e < entities; e++)
+			if (interactions->ptr[e + 1] > interactions->ptr[e])
+				init_normal(id.data() + e * kk, kk, h.init_scale, rng);
+		id_gradient.assign(id.size(), 0.0f);
+		id_m.assign(id.size(), 0.0f);
+		id_v.assign(id.size(), 0.0f);
+		id_touched.assign(entities, 0);
+		if (has_features)
+		{
+			rows = weighted_rows(features, RowNorm::Sum);
+			feature.resize(features.features() * kk);
+			init_normal(feature.data(), feature.size(), h.init_scale, rng);
+			feature_gradient.assign(feature.size(), 0.0f);
+			feature_m.assign(feature.size(), 0.0f);
+			feature_v.assign(feature.size(), 0.0f);
+			feature_touched.assign(features.features(), 0);
+		}
+	}
+
+	int input_dim() const
+	{
+		return has_features ? 2 * k : k;
+	}
+
+	// Fills input with the tower inputs of the n entities.
+	void gather(const int32_t *entities, size_t n)
+	{
+		const size_t kk = static_cast<size_t>(k), dim = static_cast<size_t>(input_dim());
+		input.assign(n * dim, 0.0f);
+		for (size_t r = 0; r < n; r++)
+		{
+			float *in = input.data() + r * dim;
+			const float *e = id.data() + static_cast<size_t>(entities[r]) * kk;
+			std::copy(e, e + kk, in);
+			if (has_features)
+			{
+				int64_t first = rows.ptr[entities[r]], last = rows.ptr[entities[r] + 1];
+				add_feature_embeddings(feature.data(), nullptr, k, rows.index.data() + first,
+				                       rows.value.data() + first, static_cast<size_t>(last - first),
+				                       in + kk);
+			}
+		}
+	}
+
+	// Adds the input gradients d_input of the n entities of the last gather() to the
+	// embeddings' gradients, marking the rows touched.
+	void scatter(const int32_t *entities, size_t n)
+	{
+		const size_t kk = static_cast<size_t>(k), dim = static_cast<size_t>(input_dim());
+		for (size_t r = 0; r < n; r++)
+		{
+			const float *d = d_input.data() + r * dim;
+			const size_t e = static_cast<size_t>(entities[r]);
+			float *g = id_gradient.data() + e * kk;
+			for (size_t c = 0; c < kk; c++)
+				g[c] += d[c];
+			if (!id_touched[e])
+			{
+				id_touched[e] = 1;
+				touched_ids.push_back(static_cast<int32_t>(e));
+			}
+			if (!has_features)
+				continue;
+			for (int64_t j = rows.ptr[e]; j < rows.ptr[e + 1]; j++)
+			{
+				const size_t f = static_cast<size_t>(rows.index[static_cast<size_t>(j)]);
+				const float w = rows.value[static_cast<size_t>(j)];
+				float *fg = feature_gradient.data() + f * kk;
+				for (size_t c = 0; c < kk; c++)
+					fg[c] += w * d[kk + c];
+				if (!feature_touched[f])
+				{
+					feature_touched[f] = 1;
+					touched_features.push_back(static_cast<int32_t>(f));
+				}
+			}
+		}
+	}
+
+	// Runs the tower forward on the inputs of the last gather(); with a length, returns the
+	// outputs scaled to it.
+	const float *forward(size_t n, float dropout, Random *rng, int threads)
+	{
+		const float *out = tower.forward(input.data(), n, dropout, rng, threads);
+		if (length == 0.0f)
+			return out;
+		const size_t kk = static_cast<size_t>(k);
+		scaled.resize(n * kk);
+		norms.resize(n);
+		for (size_t r = 0; r < n; r++)
+		{
+			double sum = 0.0;
+			for (size_t c = 0; c < kk; c++)
+				sum += static_cast<double>(out[r * kk + c]) * out[r * kk + c];
+			norms[r] = static_cast<float>(std::sqrt(sum)) + kNormFloor;
+			const float f = length / norms[r];
+			for (size_t c = 0; c < kk; c++)
+				scaled[r * kk + c] = out[r * kk + c] * f;
+		}
+		return scaled.data();
+	}
+
+	// Backpropagates d_output (at what forward() returned) through the scaling and the tower to
+	// the embeddings of the n entities.
+	void backward(const float *d_output, const int32_t *entities, size_t n)
+	{
+		const size_t kk = static_cast<size_t>(k);
+		if (length != 0.0f)
+		{
+			// y = length x / |x|: dx = (length / |x|) (dy - u (u . dy)), u = y / length.
+			d_raw.resize(n * kk);
+			for (size_t r = 0; r < n; r++)
+			{
+				const float *y = scaled.data() + r * kk, *dy = d_output + r * kk;
+				double dot = 0.0;
+				for (size_t c = 0; c < kk; c++)
+					dot += static_cast<double>(y[c]) * dy[c];
+				const float along = static_cast<float>(dot) / (length * length);
+				const float f = length / norms[r];
+				for (size_t c = 0; c < kk; c++)
+					d_raw[r * kk + c] = f * (dy[c] - y[c] * along);
+			}
+			d_output = d_raw.data();
+		}
+		d_input.resize(n * static_cast<size_t>(input_dim()));
+		tower.backward(d_output, d_input.data());
+		scatter(entities, n);
+	}
+
+	// One Adam step of the tower and of the embedding rows touched since the last step.
+	void step(const AdamStep &s)
+	{
+		tower.step(s);
+		step_rows(s, &id, &id_gradient, &id_m, &id_v, &id_touched, &touched_ids);
+		if (has_features)
+			step_rows(s, &feature, &feature_gradient, &feature_m, &feature_v, &feature_touched,
+			          &touched_features);
+	}
+
+	// Writes the outputs of every entity to out (entities x k), kServingRows at a time.
+	void serve(size_t entities, float *out, int threads, const CancelToken &cancel)
+	{
+		std::vector<int32_t> chunk;
+		for (size_t first = 0; first < entities; first += kServingRows)
+		{
+			cancel.check();
+			size_t n = std::min(kServingRows, entities - first);
+			chunk.resize(n);
+			std::iota(chunk.begin(), chunk.end(), static_cast<int32_t>(first));
+			gather(chunk.data(), n);
+			const float *o = forward(n, 0.0f, nullptr, threads);
+			std::copy(o, o + n * static_cast<size_t>(k), out + first * static_cast<size_t>(k));
+		}
+	}
+
+	int k;
+	float length; // 0: raw outputs; else outputs scaled to this length (cosine scores)
+	bool has_features;
+	Tower tower;
+	AlignedFloats id, id_gradient, id_m, id_v;
+	std::vector<uint8_t> id_touched;
+	std::vector<int32_t> touched_ids;
+	SparseRows rows;
+	AlignedFloats feature, feature_gradient, feature_m, feature_v;
+	std::vector<uint8_t> feature_touched;
+	std::vector<int32_t> touched_features;
+	AlignedFloats input, d_input, scaled, d_raw;
+	std::vector<float> norms;
+
+  private:
+	void step_rows(const AdamStep &s, AlignedFloats *value, AlignedFloats *gradient,
+	               AlignedFloats *m, AlignedFloats *v, std::vector<uint8_t> *touched,
+	               std::vector<int32_t> *list)
+	{
+		const size_t kk = static_cast<size_t>(k);
+		for (int32_t r : *list)
+		{
+			size_t at = static_cast<size_t>(r) * kk;
+			adam_update(s, value->data() + at, gradient->data() + at, m->data() + at,
+			            v->data() + at, kk, true);
+			(*touched)[static_cast<size_t>(r)] = 0;
+		}
+		list->clear();
+	}
+};
+
+class TwoTowerTrainer : public Trainer
+{
+  public:
+	TwoTowerTrainer(const Interactions &data, const Hyperparameters &h, const FactorBuffers &b)
+	    : Trainer(data, h, b), rng_(h.seed ^ 0x7477u),
+	      users_(data.users(), data.user_features, &data.by_user, h,
+	             h.loss == kSquaredLoss ? 0.0f : 1.0f / kTemperature, rng_),
+	      items_(data.items(), data.item_features, &data.by_item, h,
+	             h.loss == kSquaredLoss ? 0.0f : 1.0f, rng_)
+	{
+		check_hybrid_features(data);
+		const SparseRows &by_user = data.by_user;
+		for (size_t u = 0; u < data.users(); u++)
+			for (int64_t j = by_user.ptr[u]; j < by_user.ptr[u + 1]; j++)
+				positives_.push_back({static_cast<int32_t>(u), static_cast<int32_t>(j)});
+		for (size_t i = 0; i < data.items(); i++)
+			if (data.by_item.ptr[i + 1] > data.by_item.ptr[i])
+				warm_items_.push_back(static_cast<int32_t>(i));
+		if (positives_.empty() || warm_items_.empty())
+			throw DataError("two_tower needs at least one interaction");
+		ratings_ = trains_on_ratings(*find_algorithm("two_tower"), h);
+		mean_ = ratings_ ? data.mean_value : 0.0;
+		// The expected count of item i among a softmax batch's candidates, as a logarithm.
+		const double batch = static_cast<double>(h.batch_size);
+		sampled_ = static_cast<size_t>(std::ceil(kSampledShare * batch));
+		log_q_.resize(data.items());
+		for (size_t i = 0; i < data.items(); i++)
+		{
+			double degree = static_cast<double>(data.by_item.ptr[i + 1] - data.by_item.ptr[i]);
+			log_q_[i] = static_cast<float>(
+			    std::log(batch * degree / static_cast<double>(positives_.size()) +
+			             static_cast<double>(sampled_) / static_cast<double>(warm_items_.size())));
+		}
+	}
+
+	double global_mean() const override
+	{
+		return mean_;
+	}
+
+	const FeatureModel *feature_model() const override
+	{
+		if (!users_.has_features && !items_.has_features)
+			return nullptr;
+		features_.users.factors.assign(users_.feature.begin(), users_.feature.end());
+		features_.items.factors.assign(items_.feature.begin(), items_.feature.end());
+		return &features_;
+	}
+
+	void run_epoch(const CancelToken &cancel) override
+	{
+		// Fisher-Yates with the trainer's generator: the same order for a seed.
+		for (size_t j = positives_.size(); j > 1; j--)
+			std::swap(positives_[j - 1], positives_[rng_.below(j)]);
+		const size_t batch = static_cast<size_t>(h_.batch_size);
+		double loss = 0.0;
+		for (size_t first = 0; first < positives_.size(); first += batch)
+		{
+			cancel.check();
+			size_t n = std::min(batch, positives_.size() - first);
+			loss += run_batch(first, n);
+		}
+		double mean = loss / static_cast<double>(positives_.size());
+		set_loss(ratings_ ? std::sqrt(mean) : mean, "two_tower loss");
+		if (++epoch_ == h_.epochs)
+		{
+			users_.serve(data_.users(), b_.user_factors, h_.threads, cancel);
+			items_.serve(data_.items(), b_.item_factors, h_.threads, cancel);
+		}
+	}
+
+  private:
+	struct Positive
+	{
+		int32_t user;
+		int32_t at; // index of the item in by_user
+	};
+
+	// A uniform draw among the items with interactions.
+	int32_t draw_item()
+	{
+		return warm_items_[rng_.below(warm_items_.size())];
+	}
+
+	// One optimiser step on positives [first, first + n); returns the batch's summed loss.
+	double run_batch(size_t first, size_t n)
+	{
+		const int k = h_.factors;
+		const float dropout = static_cast<float>(h_.dropout);
+		batch_users_.resize(n);
+		batch_items_.clear();
+		targets_.resize(n);
+		for (size_t b = 0; b < n; b++)
+		{
+			const Positive &p = positives_[first + b];
+			batch_users_[b] = p.user;
+			batch_items_.push_back(data_.by_user.index[static_cast<size_t>(p.at)]);
+			targets_[b] =
+			    data_.by_user.value[static_cast<size_t>(p.at)] - static_cast<float>(mean_);
+		}
+		const int loss = h_.loss;
+		if (loss == kSoftmaxLoss)
+			for (size_t s = 0; s < sampled_; s++)
+				batch_items_.push_back(draw_item());
+		else if (loss != kSquaredLoss)
+			for (size_t b = 0; b < n; b++)
+				batch_items_.push_back(negative_for(batch_users_[b]));
+		const size_t columns = batch_items_.size();
+
+		users_.gather(batch_users_.data(), n);
+		items_.gather(batch_items_.data(), columns);
+		const float *u = users_.forward(n, dropout, &rng_, h_.threads);
+		const float *v = items_.forward(columns, dropout, &rng_, h_.threads);
+		d_users_.resize(n * static_cast<size_t>(k));
+		d_items_.resize(columns * static_cast<size_t>(k));
+		double total;
+		if (loss == kSoftmaxLoss)
+		{
+			batch_log_q_.resize(columns);
+			for (size_t c = 0; c < columns; c++)
+				batch_log_q_[c] = log_q_[static_cast<size_t>(batch_items_[c])];
+			scratch_.resize(n * columns);
+			total = sampled_softmax(u, v, n, columns, k, batch_log_q_.data(), batch_items_.data(),
+			                        scratch_.data(), d_users_.data(), d_items_.data(), h_.threads) *
+			        static_cast<double>(n);
+		}
+		else if (loss == kSquaredLoss)
+			total = squared_errors(u, v, targets_.data(), n, k, d_users_.data(), d_items_.data());
+		else
+			total = bpr_pairs(u, v, v + n * static_cast<size_t>(k), n, k, d_users_.data(),
+			                  d_items_.data(), d_items_.data() + n * static_cast<size_t>(k)) *
+			        static_cast<double>(n);
+		users_.backward(d_users_.data(), batch_users_.data(), n);
+		items_.backward(d_items_.data(), batch_items_.data(), columns);
+		AdamStep s = AdamStep::at(static_cast<float>(h_.learning_rate),
+		                          static_cast<float>(h_.regularization), ++steps_);
+		users_.step(s);
+		items_.step(s);
+		return total;
+	}
+
+	// An item drawn uniformly among those with interactions that user has not seen (the last
+	// draw after a few tries, for a user who has seen almost all).
+	int32_t negative_for(int32_t user)
+	{
+		const SparseRows &r = data_.by_user;
+		const int32_t *seen = r.index.data() + r.ptr[user];
+		const int32_t *seen_end = r.index.data() + r.ptr[user + 1];
+		int32_t j = draw_item();
+		for (int tries = 0; tries < 10 && std::binary_search(seen, seen_end, j); tries++)
+			j = draw_item();
+		return j;
+	}
+
+	Random rng_;
+	Side users_, items_;
+	std::vector<Positive> positives_;
+	std::vector<int32_t> warm_items_;
+	std::vector<float> log_q_;
+	size_t sampled_ = 0;
+	bool ratings_ = false;
+	double mean_ = 0.0;
+	int epoch_ = 0;
+	int64_t steps_ = 0;
+	std::vector<int32_t> batch_users_, batch_items_;
+	std::vector<float> targets_;
+	AlignedFloats batch_log_q_, scratch_, d_users_, d_items_;
+	mutable FeatureModel features_;
+};
+
+} // namespace
+
+double sampled_softmax(const float *users, const float *candidates, size_t rows, size_t columns,
+                       int k, const float *log_q, const int32_t *items, float *scratch,
+                       float *d_users, float *d_candidates, int threads)
+{
+	const MatrixProducts &mp = matrix_products();
+	const size_t slices = std::min(static_cast<size_t>(std::max(threads, 1)), rows);
+	const size_t kk = static_cast<size_t>(k);
+	std::vector<double> losses(slices, 0.0);
+	std::vector<AlignedFloats> partial(slices);
+	const float inv_rows = 1.0f / static_cast<float>(rows);
+	// The columns ordered by item, to find those a row masks.
+	std::vector<size_t> by_item(columns);
+	std::iota(by_item.begin(), by_item.end(), size_t{0});
+	auto by_item_order = [items](size_t a, size_t b) { return items[a] < items[b]; };
+	std::stable_sort(by_item.begin(), by_item.end(), by_item_order);
+	parallel_for(rows, threads,
+	             [&](size_t begin, size_t end, int worker)
+	             {
+		             const size_t w = static_cast<size_t>(worker);
+		             const ptrdiff_t n = static_cast<ptrdiff_t>(end - begin);
+		             float *block = scratch + begin * columns;
+		             mp.transposed_right(block, users + begin * kk, candidates, n, k,
+		                                 static_cast<ptrdiff_t>(columns), false);
+		             for (size_t b = begin; b < end; b++)
+		             {
+			             float *logits = scratch + b * columns;
+			             for (size_t c = 0; c < columns; c++)
+				             logits[c] -= log_q[c];
+			             auto same =
+			                 std::equal_range(by_item.begin(), by_item.end(), b, by_item_order);
+			             for (auto c = same.first; c != same.second; ++c)
+				             if (*c != b)
+					             logits[*c] = -std::numeric_limits<float>::infinity();
+			             const float positive = logits[b];
+			             // The gradient of the mean loss at the row's logits: softmax minus the
+			             // positive's indicator, over rows.
+			             losses[w] +=
+			                 static_cast<double>(mp.softmax(logits, columns, inv_rows) - positive);
+			             logits[b] -= inv_rows;
+		             }
+		             mp.product(d_users + begin * kk, block, candidates, n,
+		                        static_cast<ptrdiff_t>(columns), k, false);
+		             float *out = d_candidates;
+		             if (w > 0)
+		             {
+			             partial[w].resize(columns * kk);
+			             out = partial[w].data();
+		             }
+		             mp.transposed_left(out, block, users + begin * kk, n,
+		                                static_cast<ptrdiff_t>(columns), k, false);
+	             });
+	double loss = 0.0;
+	for (size_t w = 0; w < slices; w++)
+	{
+		loss += losses[w];
+		for (size_t j = 0; w > 0 && j < partial[w].size(); j++)
+			d_candidates[j] += partial[w][j];
+	}
+	return loss / static_cast<double>(rows);
+}
+
+double bpr_pairs(const float *users, const float *positives, const float *negatives, size_t rows,
+                 int k, float *d_users, float *d_positives, float *d_negatives)
+{
+	double loss = 0.0;
+	const size_t kk = static_cast<size_t>(k);
+	for (size_t b = 0; b < rows; b++)
+	{
+		const float *u = users + b * kk, *p = positives + b * kk, *w = negatives + b * kk;
+		double x = 0.0;
+		for (size_t c = 0; c < kk; c++)
+			x += static_cast<double>(u[c]) * (p[c] - w[c]);
+		// -log sigmoid(x) = log(1 + e^-x), computed without overflow on either side.
+		loss += x > 0 ? std::log1p(std::exp(-x)) : -x + std::log1p(std::exp(x));
+		const float g = static_cast<float>(-1.0 / (1.0 + std::exp(x)) / static_cast<double>(rows));
+		for (size_t c = 0; c < kk; c++)
+		{
+			d_users[b * kk + c] = g * (p[c] - w[c]);
+			d_positives[b * kk + c] = g * u[c];
+			d_negatives[b * kk + c] = -g * u[c];
+		}
+	}
+	return loss / static_cast<double>(rows);
+}
+
+double squared_errors(const float *users, const float *items, const float *targets, size_t rows,
+                      int k, float *d_users, float *d_items)
+{
+	double sum = 0.0;
+	const size_t kk = static_cast<size_t>(k);
+	for (size_t b = 0; b < rows; b++)
+	{
+		const float *u = users + b * kk, *v = items + b * kk;
+		double prediction = 0.0;
+		for (size_t c = 0; c < kk; c++)
+			prediction += static_cast<double>(u[c]) * v[c];
+		const double error = prediction - targets[b];
+		sum += error * error;
+		const float g = static_cast<float>(2.0 * error / static_cast<double>(rows));
+		for (size_t c = 0; c < kk; c++)
+		{
+			d_users[b * kk + c] = g * v[c];
+			d_items[b * kk + c] = g * u[c];
+		}
+	}
+	return sum;
+}
+
+std::unique_ptr<Trainer> make_two_tower_trainer(const Interactions &data, const Hyperparameters &h,
+                                                const FactorBuffers &b)
+{
+	return std::make_unique<TwoTowerTrainer>(data, h, b);
+}
+
+size_t two_tower_scratch_bytes(const Hyperparameters &h, const Interactions &data)
+{
+	const size_t k = static_cast<size_t>(h.factors), batch = static_cast<size_t>(h.batch_size);
+	const size_t columns = batch + static_cast<size_t>(std::ceil(kSampledShare * batch));
+	const size_t embeddings = (data.users() + data.items() + data.user_features.features() +
+	                           data.item_features.features()) *
+	                          k;
+	const size_t towers = 2 * Tower::bytes(2 * h.factors, h.hidden_layers, h.factors,
+	                                       std::max(columns, kServingRows), h.threads);
+	const size_t per_batch =
+	    sizeof(float) *
+	    (batch * columns + (4 + static_cast<size_t>(h.threads)) * columns * k + 2 * columns);
+	return sizeof(float) * 4 * embeddings + towers + per_batch + data.nnz() * 8 + data.items() * 8 +
+	       data.users() + data.items();
+}
+
+// A new user's vector is the mean of its items' outputs: the direction that raises the scores of
+// all of them alike (the towers' user side needs an id the model was trained with).
+void fold_in_two_tower(const FoldInInput &in, const CancelToken &cancel, float *factors, float *)
+{
+	const int k = in.items.dim;
+	std::fill(factors, factors + k, 0.0f);
+	for (size_t j = 0; j < in.n; j++)
+	{
+		if ((j & 4095) == 0)
+			cancel.check();
+		const float *q = in.items.factors + static_cast<size_t>(in.item_indices[j]) * k;
+		for (int c = 0; c < k; c++)
+			factors[c] += q[c];
+	}
+	for (int c = 0; c < k; c++)
+		factors[c] /= static_cast<float>(in.n);
+}
+
+// The share of item j in the folded-in user's score of target: q_j . q_target / n, exactly.
+void explain_two_tower(const FoldInInput &in, int32_t target, const CancelToken &cancel,
+                       float *contributions)
+{
+	const int k = in.items.dim;
+	const float *t = in.items.factors + static_cast<size_t>(target) * k;
+	for (size_t j = 0; j < in.n; j++)
+	{
+		if ((j & 4095) == 0)
+			cancel.check();
+		const float *q = in.items.factors + static_cast<size_t>(in.item_indices[j]) * k;
+		double dot = 0.0;
+		for (int c = 0; c < k; c++)
+			dot += static_cast<double>(q[c]) * t[c];
+		contributions[j] = static_cast<float>(dot / static_cast<double>(in.n));
+	}
+}
+
+} // namespace pgrec

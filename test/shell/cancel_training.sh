@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cancelling a training: statement_timeout and pg_cancel_backend stop it within about a
-# second (SQLSTATE 57014), and the model trained before keeps serving, unchanged.
+# second (SQLSTATE 57014) for the least-squares and the neural trainers, and the model trained
+# before keeps serving, unchanged.
 source "$(dirname "$0")/lib.sh"
 
 # 1,000,000 implicit interactions; 128 factors and 200 epochs take far longer than a second.
@@ -19,19 +20,27 @@ echo "$out" | grep -q "canceling statement due to statement timeout"
 check "statement_timeout cancels the training" "$? = 0" "$(echo "$out" | grep ERROR)"
 check "the cancel takes effect within 1 s of the timeout" "$elapsed < 2.0" "${elapsed}s for a 1s timeout"
 
-"${PSQL[@]}" -c "SET pgrec.progress = off; SELECT * FROM pgrec.train('kept', 'big_clicks', 'user_id',
-	'item_id', algorithm => 'als', factors => 128, epochs => 200)" >/tmp/pgrec_cancel.$$ 2>&1 &
-client=$!
-sleep 1.5
-start=$(date +%s.%N)
-sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%factors => 128, epochs => 200%'
-	AND pid <> pg_backend_pid()" >/dev/null
-wait $client
-elapsed=$(echo "$(date +%s.%N) - $start" | bc)
-grep -q "canceling statement due to user request" /tmp/pgrec_cancel.$$
-check "pg_cancel_backend cancels the training" "$? = 0" "$(head -1 /tmp/pgrec_cancel.$$)"
-check "pg_cancel_backend takes effect within 1 s" "$elapsed < 1.0" "${elapsed}s"
-rm -f /tmp/pgrec_cancel.$$
+# Cancels, 1.5 s in, a training of model kept with algorithm $1 and the arguments $2, and checks
+# that it stops within a second.
+cancel_after_start() {
+	"${PSQL[@]}" -c "SET pgrec.progress = off; SELECT * FROM pgrec.train('kept', 'big_clicks', 'user_id',
+		'item_id', algorithm => '$1', $2)" >/tmp/pgrec_cancel.$$ 2>&1 &
+	local client=$!
+	sleep 1.5
+	local start elapsed
+	start=$(date +%s.%N)
+	sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%algorithm => ''$1'', $2%'
+		AND pid <> pg_backend_pid()" >/dev/null
+	wait $client
+	elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+	grep -q "canceling statement due to user request" /tmp/pgrec_cancel.$$
+	check "$1: pg_cancel_backend cancels the training" "$? = 0" "$(head -1 /tmp/pgrec_cancel.$$)"
+	check "$1: pg_cancel_backend takes effect within 1 s" "$elapsed < 1.0" "${elapsed}s"
+	rm -f /tmp/pgrec_cancel.$$
+}
+cancel_after_start als "factors => 128, epochs => 200"
+# The neural trainer checks between mini-batches.
+cancel_after_start two_tower "epochs => 200"
 
 after=$(sql "SELECT model_id || ':' || factors FROM pgrec.models WHERE name = 'kept'")
 check "the previous model is unchanged" "'$before' = '$after'" "before $before, after $after"

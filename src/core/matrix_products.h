@@ -22,9 +22,14 @@ struct MatrixProducts
 	// c (m x n) = a b^T, a being m x k and b n x k, or += with accumulate.
 	void (*transposed_right)(float *c, const float *a, const float *b, ptrdiff_t m, ptrdiff_t k,
 	                         ptrdiff_t n, bool accumulate);
-	// Replaces the n values x (some may be -infinity, not all) by their softmax times scale and
-	// returns log sum_j exp(x_j).
-	float (*softmax)(float *x, ptrdiff_t n, float scale);
+	// Replaces the n values x by y = x - offset (some may be -infinity, not all) and then by
+	// softmax(y) times scale; returns log sum_j exp(y_j).
+	float (*softmax)(float *x, const float *offset, ptrdiff_t n, float scale);
+	// out (cols) += the column sums of a (rows x cols).
+	void (*add_column_sums)(float *out, const float *a, ptrdiff_t rows, ptrdiff_t cols);
+	// delta (n) = delta * scale where activation > 0, else 0: the gradient through a ReLU and
+	// an inverted dropout that made activation.
+	void (*relu_backward)(float *delta, const float *activation, ptrdiff_t n, float scale);
 	// One Adam step of n parameters (mlp.h's adam_update): moments m and v decayed by beta1 and
 	// beta2 toward g = gradient + decay * value, then value -= rate * m / (sqrt(v * v_scale) +
 	// epsilon); the gradients are zeroed.

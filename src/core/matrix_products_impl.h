@@ -45,14 +45,26 @@ void transposed_right(float *c, const float *a, const float *b, ptrdiff_t m, ptr
 		out.noalias() = ConstMatrix(a, m, k) * ConstMatrix(b, n, k).transpose();
 }
 
-float softmax(float *x, ptrdiff_t n, float scale)
+float softmax(float *x, const float *offset, ptrdiff_t n, float scale)
 {
 	Eigen::Map<Eigen::ArrayXf> a(x, n);
+	a -= Eigen::Map<const Eigen::ArrayXf>(offset, n);
 	const float top = a.maxCoeff();
 	a = (a - top).exp();
 	const float sum = a.sum();
 	a *= scale / sum;
 	return top + std::log(sum);
+}
+
+void add_column_sums(float *out, const float *a, ptrdiff_t rows, ptrdiff_t cols)
+{
+	Eigen::Map<Eigen::RowVectorXf>(out, cols) += ConstMatrix(a, rows, cols).colwise().sum();
+}
+
+void relu_backward(float *delta, const float *activation, ptrdiff_t n, float scale)
+{
+	Eigen::Map<Eigen::ArrayXf> d(delta, n);
+	d = (Eigen::Map<const Eigen::ArrayXf>(activation, n) > 0.0f).select(d * scale, 0.0f);
 }
 
 void adam(float *value, float *gradient, float *m, float *v, ptrdiff_t n, float decay, float beta1,
@@ -70,7 +82,8 @@ void adam(float *value, float *gradient, float *m, float *v, ptrdiff_t n, float 
 
 const pgrec::MatrixProducts *MATRIX_PRODUCTS_TABLE() noexcept
 {
-	static const pgrec::MatrixProducts table = {MATRIX_PRODUCTS_NAME, product, transposed_left,
-	                                            transposed_right,     softmax, adam};
+	static const pgrec::MatrixProducts table = {
+	    MATRIX_PRODUCTS_NAME, product,         transposed_left, transposed_right,
+	    softmax,              add_column_sums, relu_backward,   adam};
 	return &table;
 }

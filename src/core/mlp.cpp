@@ -135,10 +135,7 @@ void Tower::backward_rows(size_t begin, size_t end, const float *d_output, float
 		                     ? input_ + begin * static_cast<size_t>(layer.in)
 		                     : activations_[l - 1].data() + begin * static_cast<size_t>(layer.in);
 		mp.transposed_left(gradients + layer.weights, a, delta, rows, layer.in, layer.out, true);
-		float *bias_gradient = gradients + layer.bias;
-		for (ptrdiff_t r = 0; r < rows; r++)
-			for (int c = 0; c < layer.out; c++)
-				bias_gradient[c] += delta[r * layer.out + c];
+		mp.add_column_sums(gradients + layer.bias, delta, rows, layer.out);
 		if (l == 0)
 		{
 			if (d_input)
@@ -152,8 +149,7 @@ void Tower::backward_rows(size_t begin, size_t end, const float *d_output, float
 		previous->resize(static_cast<size_t>(rows) * layer.in);
 		mp.transposed_right(previous->data(), delta, parameters_.data() + layer.weights, rows,
 		                    layer.out, layer.in, false);
-		for (size_t j = 0; j < previous->size(); j++)
-			(*previous)[j] = a[j] > 0.0f ? (*previous)[j] * keep_scale_ : 0.0f;
+		mp.relu_backward(previous->data(), a, static_cast<ptrdiff_t>(previous->size()), keep_scale_);
 		delta_buffer->swap(*previous);
 		delta = delta_buffer->data();
 	}

@@ -59,7 +59,7 @@ struct Side
 {
 	Side(size_t entities, const FeatureMatrix &features, const SparseRows *interactions,
 	     const Hyperparameters &h, float length, Random &rng)
-	    : k(h.factors), length(length), has_features(features.rows.rows() > 0),
+	    : k(h.factors), threads(h.threads), length(length), has_features(features.rows.rows() > 0),
 	      tower(has_features ? 2 * h.factors : h.factors, h.hidden_layers, h.factors, rng)
 	{
 		const size_t kk = static_cast<size_t>(k);
@@ -93,19 +93,23 @@ struct Side
 	{
 		const size_t kk = static_cast<size_t>(k), dim = static_cast<size_t>(input_dim());
 		input.assign(n * dim, 0.0f);
-		for (size_t r = 0; r < n; r++)
-		{
-			float *in = input.data() + r * dim;
-			const float *e = id.data() + static_cast<size_t>(entities[r]) * kk;
-			std::copy(e, e + kk, in);
-			if (has_features)
-			{
-				int64_t first = rows.ptr[entities[r]], last = rows.ptr[entities[r] + 1];
-				add_feature_embeddings(feature.data(), nullptr, k, rows.index.data() + first,
-				                       rows.value.data() + first, static_cast<size_t>(last - first),
-				                       in + kk);
-			}
-		}
+		parallel_for(
+		    n, threads,
+		    [&](size_t begin, size_t end, int)
+		    {
+			    for (size_t r = begin; r < end; r++)
+			    {
+				    float *in = input.data() + r * dim;
+				    const float *e = id.data() + static_cast<size_t>(entities[r]) * kk;
+				    std::copy(e, e + kk, in);
+				    if (!has_features)
+					    continue;
+				    int64_t first = rows.ptr[entities[r]], last = rows.ptr[entities[r] + 1];
+				    add_feature_embeddings(feature.data(), nullptr, k, rows.index.data() + first,
+				                           rows.value.data() + first,
+				                           static_cast<size_t>(last - first), in + kk);
+			    }
+		    });
 	}
 
 	// Adds the input gradients d_input of the n entities of the last gather() to the
@@ -145,7 +149,7 @@ struct Side
 
 	// Runs the tower forward on the inputs of the last gather(); with a length, returns the
 	// outputs scaled to it.
-	const float *forward(size_t n, float dropout, Random *rng, int threads)
+	const float *forward(size_t n, float dropout, Random *rng)
 	{
 		const float *out = tower.forward(input.data(), n, dropout, rng, threads);
 		if (length == 0.0f)
@@ -153,16 +157,21 @@ struct Side
 		const size_t kk = static_cast<size_t>(k);
 		scaled.resize(n * kk);
 		norms.resize(n);
-		for (size_t r = 0; r < n; r++)
-		{
-			double sum = 0.0;
-			for (size_t c = 0; c < kk; c++)
-				sum += static_cast<double>(out[r * kk + c]) * out[r * kk + c];
-			norms[r] = static_cast<float>(std::sqrt(sum)) + kNormFloor;
-			const float f = length / norms[r];
-			for (size_t c = 0; c < kk; c++)
-				scaled[r * kk + c] = out[r * kk + c] * f;
-		}
+		parallel_for(n, threads,
+		             [&](size_t begin, size_t end, int)
+		             {
+			             for (size_t r = begin; r < end; r++)
+			             {
+				             const float *x = out + r * kk;
+				             float sum = 0.0f;
+				             for (size_t c = 0; c < kk; c++)
+					             sum += x[c] * x[c];
+				             norms[r] = std::sqrt(sum) + kNormFloor;
+				             const float f = length / norms[r];
+				             for (size_t c = 0; c < kk; c++)
+					             scaled[r * kk + c] = x[c] * f;
+			             }
+		             });
 		return scaled.data();
 	}
 
@@ -175,17 +184,21 @@ struct Side
 		{
 			// y = length x / |x|: dx = (length / |x|) (dy - u (u . dy)), u = y / length.
 			d_raw.resize(n * kk);
-			for (size_t r = 0; r < n; r++)
-			{
-				const float *y = scaled.data() + r * kk, *dy = d_output + r * kk;
-				double dot = 0.0;
-				for (size_t c = 0; c < kk; c++)
-					dot += static_cast<double>(y[c]) * dy[c];
-				const float along = static_cast<float>(dot) / (length * length);
-				const float f = length / norms[r];
-				for (size_t c = 0; c < kk; c++)
-					d_raw[r * kk + c] = f * (dy[c] - y[c] * along);
-			}
+			parallel_for(n, threads,
+			             [&](size_t begin, size_t end, int)
+			             {
+				             for (size_t r = begin; r < end; r++)
+				             {
+					             const float *y = scaled.data() + r * kk, *dy = d_output + r * kk;
+					             float dot = 0.0f;
+					             for (size_t c = 0; c < kk; c++)
+						             dot += y[c] * dy[c];
+					             const float along = dot / (length * length);
+					             const float f = length / norms[r];
+					             for (size_t c = 0; c < kk; c++)
+						             d_raw[r * kk + c] = f * (dy[c] - y[c] * along);
+				             }
+			             });
 			d_output = d_raw.data();
 		}
 		d_input.resize(n * static_cast<size_t>(input_dim()));
@@ -204,7 +217,7 @@ struct Side
 	}
 
 	// Writes the outputs of every entity to out (entities x k), kServingRows at a time.
-	void serve(size_t entities, float *out, int threads, const CancelToken &cancel)
+	void serve(size_t entities, float *out, const CancelToken &cancel)
 	{
 		std::vector<int32_t> chunk;
 		for (size_t first = 0; first < entities; first += kServingRows)
@@ -214,12 +227,13 @@ struct Side
 			chunk.resize(n);
 			std::iota(chunk.begin(), chunk.end(), static_cast<int32_t>(first));
 			gather(chunk.data(), n);
-			const float *o = forward(n, 0.0f, nullptr, threads);
+			const float *o = forward(n, 0.0f, nullptr);
 			std::copy(o, o + n * static_cast<size_t>(k), out + first * static_cast<size_t>(k));
 		}
 	}
 
 	int k;
+	int threads;
 	float length; // 0: raw outputs; else outputs scaled to this length (cosine scores)
 	bool has_features;
 	Tower tower;
@@ -239,13 +253,18 @@ struct Side
 	               std::vector<int32_t> *list)
 	{
 		const size_t kk = static_cast<size_t>(k);
+		parallel_for(list->size(), threads,
+		             [&](size_t begin, size_t end, int)
+		             {
+			             for (size_t j = begin; j < end; j++)
+			             {
+				             size_t at = static_cast<size_t>((*list)[j]) * kk;
+				             adam_update(s, value->data() + at, gradient->data() + at,
+				                         m->data() + at, v->data() + at, kk, true);
+			             }
+		             });
 		for (int32_t r : *list)
-		{
-			size_t at = static_cast<size_t>(r) * kk;
-			adam_update(s, value->data() + at, gradient->data() + at, m->data() + at,
-			            v->data() + at, kk, true);
 			(*touched)[static_cast<size_t>(r)] = 0;
-		}
 		list->clear();
 	}
 };
@@ -316,8 +335,8 @@ class TwoTowerTrainer : public Trainer
 		set_loss(ratings_ ? std::sqrt(mean) : mean, "two_tower loss");
 		if (++epoch_ == h_.epochs)
 		{
-			users_.serve(data_.users(), b_.user_factors, h_.threads, cancel);
-			items_.serve(data_.items(), b_.item_factors, h_.threads, cancel);
+			users_.serve(data_.users(), b_.user_factors, cancel);
+			items_.serve(data_.items(), b_.item_factors, cancel);
 		}
 	}
 
@@ -361,8 +380,8 @@ class TwoTowerTrainer : public Trainer
 
 		users_.gather(batch_users_.data(), n);
 		items_.gather(batch_items_.data(), columns);
-		const float *u = users_.forward(n, dropout, &rng_, h_.threads);
-		const float *v = items_.forward(columns, dropout, &rng_, h_.threads);
+		const float *u = users_.forward(n, dropout, &rng_);
+		const float *v = items_.forward(columns, dropout, &rng_);
 		d_users_.resize(n * static_cast<size_t>(k));
 		d_items_.resize(columns * static_cast<size_t>(k));
 		double total;
@@ -448,18 +467,17 @@ double sampled_softmax(const float *users, const float *candidates, size_t rows,
 		             for (size_t b = begin; b < end; b++)
 		             {
 			             float *logits = scratch + b * columns;
-			             for (size_t c = 0; c < columns; c++)
-				             logits[c] -= log_q[c];
 			             auto same =
 			                 std::equal_range(by_item.begin(), by_item.end(), b, by_item_order);
 			             for (auto c = same.first; c != same.second; ++c)
 				             if (*c != b)
 					             logits[*c] = -std::numeric_limits<float>::infinity();
-			             const float positive = logits[b];
+			             const float positive = logits[b] - log_q[b];
 			             // The gradient of the mean loss at the row's logits: softmax minus the
 			             // positive's indicator, over rows.
-			             losses[w] +=
-			                 static_cast<double>(mp.softmax(logits, columns, inv_rows) - positive);
+			             losses[w] += static_cast<double>(
+			                 mp.softmax(logits, log_q, static_cast<ptrdiff_t>(columns), inv_rows) -
+			                 positive);
 			             logits[b] -= inv_rows;
 		             }
 		             mp.product(d_users + begin * kk, block, candidates, n,

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <vector>
 
 namespace
@@ -185,6 +186,93 @@ TEST(MatrixProducts, EveryBuildMatchesPlainLoops)
 				EXPECT_NEAR(left[j * n + col], p, 1e-4) << mp->name;
 			}
 	}
+}
+
+// The element-wise kernels of every build against plain loops: the softmax with offsets and a
+// masked entry, column sums, the ReLU's backward pass and an Adam step.
+TEST(MatrixProducts, EveryBuildsElementKernelsMatchPlainLoops)
+{
+	const ptrdiff_t n = 37; // not a multiple of any vector width
+	std::vector<float> x = random_values(n, 5, 3.0), offset = random_values(n, 6);
+	x[3] = -std::numeric_limits<float>::infinity();
+	const pgrec::MatrixProducts *builds[] = {&pgrec::generic_matrix_products(),
+	                                         pgrec::avx2_matrix_products(),
+	                                         pgrec::avx512_matrix_products()};
+	for (const pgrec::MatrixProducts *mp : builds)
+	{
+		if (mp == nullptr)
+			continue;
+		double top = -1e30, sum = 0.0;
+		for (ptrdiff_t j = 0; j < n; j++)
+			top = std::max(top, static_cast<double>(x[j]) - offset[j]);
+		for (ptrdiff_t j = 0; j < n; j++)
+			sum += std::exp(static_cast<double>(x[j]) - offset[j] - top);
+		std::vector<float> y = x;
+		float log_sum = mp->softmax(y.data(), offset.data(), n, 0.5f);
+		EXPECT_NEAR(log_sum, top + std::log(sum), 1e-5) << mp->name;
+		for (ptrdiff_t j = 0; j < n; j++)
+			EXPECT_NEAR(y[j], 0.5 * std::exp(static_cast<double>(x[j]) - offset[j] - top) / sum,
+			            1e-6)
+			    << mp->name << " " << j;
+
+		std::vector<float> sums = {1.0f, 2.0f, 3.0f}, block = random_values(5 * 3, 7);
+		mp->add_column_sums(sums.data(), block.data(), 5, 3);
+		for (int c = 0; c < 3; c++)
+		{
+			double expected = c + 1.0;
+			for (int r = 0; r < 5; r++)
+				expected += block[r * 3 + c];
+			EXPECT_NEAR(sums[c], expected, 1e-5) << mp->name;
+		}
+
+		std::vector<float> delta = random_values(n, 8), activation = random_values(n, 9);
+		std::vector<float> through = delta;
+		mp->relu_backward(through.data(), activation.data(), n, 2.0f);
+		for (ptrdiff_t j = 0; j < n; j++)
+			EXPECT_FLOAT_EQ(through[j], activation[j] > 0 ? 2.0f * delta[j] : 0.0f) << mp->name;
+
+		std::vector<float> value = random_values(n, 10), gradient = random_values(n, 11);
+		std::vector<float> m = random_values(n, 12, 0.1), v(n, 0.5f);
+		std::vector<float> value0 = value, gradient0 = gradient, m0 = m, v0 = v;
+		mp->adam(value.data(), gradient.data(), m.data(), v.data(), n, 0.1f, 0.9f, 0.999f, 0.01f,
+		         2.0f, 1e-8f);
+		for (ptrdiff_t j = 0; j < n; j++)
+		{
+			double g = gradient0[j] + 0.1 * value0[j];
+			double first = 0.9 * m0[j] + 0.1 * g, second = 0.999 * v0[j] + 0.001 * g * g;
+			EXPECT_NEAR(m[j], first, 1e-6) << mp->name;
+			EXPECT_NEAR(v[j], second, 1e-6) << mp->name;
+			EXPECT_NEAR(value[j], value0[j] - 0.01 * first / (std::sqrt(second * 2.0) + 1e-8),
+			            1e-6)
+			    << mp->name;
+			EXPECT_EQ(gradient[j], 0.0f);
+		}
+	}
+}
+
+// A tower's forward and backward passes split between threads agree with one thread's to
+// rounding (the products' blocking and the order of the slices' weight gradients differ).
+TEST(Tower, ThreadsSplitRowsWithoutChangingTheResult)
+{
+	std::vector<float> x = random_values(50 * 6, 3), d = random_values(50 * 3, 4);
+	pgrec::AlignedFloats gradients[2];
+	std::vector<float> outputs[2], d_inputs[2];
+	for (int t = 0; t < 2; t++)
+	{
+		pgrec::Random init(7);
+		pgrec::Tower tower(6, sizes({9, 5}), 3, init);
+		const float *out = tower.forward(x.data(), 50, 0.0f, nullptr, t + 1);
+		outputs[t].assign(out, out + 50 * 3);
+		d_inputs[t].resize(50 * 6);
+		tower.backward(d.data(), d_inputs[t].data());
+		gradients[t] = tower.gradients();
+	}
+	for (size_t j = 0; j < outputs[0].size(); j++)
+		EXPECT_NEAR(outputs[0][j], outputs[1][j], 1e-5);
+	for (size_t j = 0; j < d_inputs[0].size(); j++)
+		EXPECT_NEAR(d_inputs[0][j], d_inputs[1][j], 1e-5);
+	for (size_t j = 0; j < gradients[0].size(); j++)
+		EXPECT_NEAR(gradients[0][j], gradients[1][j], 1e-4 * (1 + std::fabs(gradients[0][j])));
 }
 
 TEST(Losses, SampledSoftmaxGradientMatchesFiniteDifferences)

@@ -78,6 +78,9 @@ SQL
 	ALL_ITEMS=$("${PSQL[@]}" -c "SELECT count(*) FROM cs_items")
 }
 HELD_OUT="(SELECT array_agg(item_id::bigint) FROM cs_items WHERE held_out)"
+# two_tower with one hidden layer of 64 per tower and Adam's step 0.01 (its Gowalla settings,
+# bench/README.md); the other models at their defaults.
+TWO_TOWER=${TWO_TOWER:-"hidden_layers => '{64}', learning_rate => 0.01"}
 
 # train NAME SOURCE ALGORITHM EXTRA -> the training's seconds.
 train() {
@@ -137,8 +140,11 @@ run_dataset() {
 	ranks_from_model "hybrid (loss ials) without user features" cs_hybrid_items
 	seconds[warp]=$(train cs_hybrid_warp cs_train hybrid ", $items, $users, loss => 'warp'")
 	ranks_from_model "hybrid, loss warp" cs_hybrid_warp
+	seconds[two_tower]=$(train cs_two_tower cs_train two_tower ", $items, $users, $TWO_TOWER")
+	ranks_from_model "two_tower" cs_two_tower
 	seconds[ials]=$(train cs_ials cs_train ials "")
-	methods+=(content "hybrid (loss ials)" "hybrid (loss ials) without user features" "hybrid, loss warp")
+	methods+=(content "hybrid (loss ials)" "hybrid (loss ials) without user features" "hybrid, loss warp"
+		two_tower)
 	for m in "${methods[@]}"; do
 		cold+=$(metrics_row "$m" cs_cold_truth "$COLD_ITEMS" "auc || ' | ' || recall || ' | ' || ndcg")$'\n'
 	done
@@ -148,6 +154,7 @@ run_dataset() {
 	warm+=$(warm_row "hybrid (loss ials) without user features" cs_hybrid_items "${seconds[items]}")$'\n'
 	warm+=$(warm_row "hybrid, loss warp (item and user features)" cs_hybrid_warp "${seconds[warp]}")$'\n'
 	warm+=$(warm_row "content" cs_content "${seconds[content]}")$'\n'
+	warm+=$(warm_row "two_tower (item and user features)" cs_two_tower "${seconds[two_tower]}")$'\n'
 	step "$name: user cold start (held-out users known by their features only)" >&2
 	"${PSQL[@]}" -c "TRUNCATE cs_ranks" -c "INSERT INTO cs_ranks SELECT 'global popularity', u.user_id, p.item_id, p.rank
 		FROM (SELECT DISTINCT user_id FROM cs_user_truth) u,
@@ -159,10 +166,15 @@ run_dataset() {
 			FROM (SELECT DISTINCT user_id FROM cs_user_truth) u,
 			LATERAL pgrec.recommend('cs_user_hybrid_$loss', u.user_id, k => 20) WITH ORDINALITY AS r(item_id, score, rank)"
 	done
-	for m in "global popularity" "hybrid, loss ials" "hybrid, loss warp"; do
+	train cs_user_two_tower cs_user_train two_tower ", $items, $users, $TWO_TOWER" >/dev/null
+	"${PSQL[@]}" -c "$SETTINGS" -c "INSERT INTO cs_ranks SELECT 'two_tower', u.user_id, r.item_id, r.rank
+		FROM (SELECT DISTINCT user_id FROM cs_user_truth) u,
+		LATERAL pgrec.recommend('cs_user_two_tower', u.user_id, k => 20) WITH ORDINALITY AS r(item_id, score, rank)"
+	for m in "global popularity" "hybrid, loss ials" "hybrid, loss warp" two_tower; do
 		user_rows+=$(metrics_row "$m" cs_user_truth "$ALL_ITEMS" "recall || ' | ' || ndcg")$'\n'
 	done
-	for m in cs_content cs_hybrid cs_hybrid_items cs_hybrid_warp cs_ials cs_user_hybrid_warp cs_user_hybrid_ials; do
+	for m in cs_content cs_hybrid cs_hybrid_items cs_hybrid_warp cs_ials cs_user_hybrid_warp cs_user_hybrid_ials \
+		cs_two_tower cs_user_two_tower; do
 		"${PSQL[@]}" -c "SELECT pgrec.drop_model('$m')" >/dev/null
 	done
 	cat <<EOF
@@ -217,7 +229,8 @@ lastfm=$(run_dataset "HetRec Last.fm" "SELECT user_id, item_id FROM bench_lastfm
 cat >"$PGREC_ROOT/bench/results/cold_start.md" <<EOF
 # Cold start (bench/cold_start.sh)
 
-Measured $(date -u +%Y-%m-%d) on $(nproc) cores, models at their defaults.
+Measured $(date -u +%Y-%m-%d) on $(nproc) cores, models at their defaults except two_tower
+($TWO_TOWER).
 
 - MovieLens-1M: positives are ratings >= 4. Item features: \`movies.dat\` title (words,
   english text search) and genres (categories); user features: \`users.dat\` gender, age and

@@ -77,29 +77,12 @@ for f in 128 256 512 768; do
 done
 
 step "ML-100K leave-one-out, 99 sampled negatives"
-"${PSQL[@]}" >/dev/null <<'SQL'
-DROP TABLE IF EXISTS loo_test, loo_train, loo_candidates;
--- Each user's latest rating is the test item (ties: the larger item id); the rest trains.
-CREATE TABLE loo_test AS
-	SELECT DISTINCT ON (user_id) user_id, item_id FROM bench_ml100k ORDER BY user_id, ts DESC, item_id DESC;
-CREATE TABLE loo_train AS
-	SELECT r.user_id, r.item_id FROM bench_ml100k r LEFT JOIN loo_test t USING (user_id, item_id) WHERE t.user_id IS NULL;
--- 99 items the user never rated, in a seeded pseudo-random order.
-CREATE TABLE loo_candidates AS
-	SELECT t.user_id, t.item_id AS test_item,
-		ARRAY(SELECT i.item_id FROM (SELECT DISTINCT item_id FROM bench_ml100k) i
-			WHERE NOT EXISTS (SELECT 1 FROM bench_ml100k r WHERE r.user_id = t.user_id AND r.item_id = i.item_id)
-			ORDER BY md5('42:' || t.user_id || ':' || i.item_id) LIMIT 99) AS negatives
-	FROM loo_test t;
-SQL
+source "$PGREC_ROOT/bench/leave_one_out.sh"
+make_leave_one_out
 loo_rows=""
 for algorithm in ials bpr; do
 	"${PSQL[@]}" -c "$SETTINGS" -c "SELECT 1 FROM pgrec.train('q_loo', 'loo_train', 'user_id', 'item_id', algorithm => '$algorithm')" >/dev/null
-	IFS='|' read -r hr ndcg < <("${PSQL[@]}" -c "SELECT round(avg((rank <= 10)::int)::numeric, 4),
-		round(avg(CASE WHEN rank <= 10 THEN 1 / log(2, rank + 1) ELSE 0 END)::numeric, 4)
-		FROM (SELECT (SELECT r.n FROM pgrec.recommend('q_loo', c.user_id, 100, exclude_seen => false,
-			candidates => c.negatives || c.test_item) WITH ORDINALITY AS r(item_id, score, n)
-			WHERE r.item_id = c.test_item) AS rank FROM loo_candidates c) s")
+	IFS='|' read -r hr ndcg < <(loo_metrics q_loo)
 	echo "$algorithm: HR@10 $hr NDCG@10 $ndcg"
 	loo_rows+="| $algorithm | 64 | **$hr** | **$ndcg** |"$'\n'
 done

@@ -176,13 +176,17 @@ BEGIN
 			-- number otherwise, an integral one for an integer argument.
 			SELECT gv.v INTO value_json FROM jsonb_array_elements(entry.grid_values) gv(v)
 			WHERE CASE WHEN entry.arg_type = 'text' THEN jsonb_typeof(gv.v) <> 'string'
+				WHEN entry.arg_type = 'integer[]' THEN jsonb_typeof(gv.v) <> 'array'
+					OR EXISTS (SELECT FROM jsonb_array_elements(gv.v) el(x) WHERE jsonb_typeof(el.x) <> 'number'
+						OR (el.x)::numeric <> trunc((el.x)::numeric) OR abs((el.x)::numeric) > 2147483647)
 				WHEN jsonb_typeof(gv.v) <> 'number' THEN true
 				WHEN entry.arg_type = 'integer' THEN (gv.v)::numeric <> trunc((gv.v)::numeric) OR abs((gv.v)::numeric) > 2147483647
 				ELSE false END
 			LIMIT 1;
 			IF FOUND THEN
 				RAISE EXCEPTION 'grid values of "%" must be %', entry.grid_key,
-					CASE entry.arg_type WHEN 'text' THEN 'strings' WHEN 'integer' THEN 'integers' ELSE 'numbers' END
+					CASE entry.arg_type WHEN 'text' THEN 'strings' WHEN 'integer' THEN 'integers'
+						WHEN 'integer[]' THEN 'arrays of integers' ELSE 'numbers' END
 					USING ERRCODE = 'invalid_parameter_value',
 					DETAIL = format('The value %s is not one.', value_json);
 			END IF;
@@ -192,7 +196,9 @@ BEGIN
 				ORDER BY gc.i, gv.j);
 			-- The key is a vetted argument name and its type comes from the catalog; the
 			-- value travels as a parameter ($12, the trial's combination), never as SQL text.
-			train_call := coalesce(train_call, '') || format(', %I => ($12 ->> %L)::%s', entry.grid_key, entry.grid_key, entry.arg_type);
+			train_call := coalesce(train_call, '') || CASE WHEN entry.arg_type = 'integer[]'
+				THEN format(', %I => ARRAY(SELECT jsonb_array_elements_text($12 -> %L)::integer)', entry.grid_key, entry.grid_key)
+				ELSE format(', %I => ($12 ->> %L)::%s', entry.grid_key, entry.grid_key, entry.arg_type) END;
 		END LOOP;
 	END IF;
 	-- The dedicated grids that grid does not replace, then grid's own arguments.

@@ -1,7 +1,8 @@
 # The NCF protocol on ML-100K (sourced; needs PSQL and SETTINGS, and bench_ml100k from
 # datasets.sh's load_ml100k): make_leave_one_out holds out each user's latest rating (ties: the
 # larger item id) and draws 99 items the user never rated by a seeded hash; loo_metrics MODEL
-# prints "HR@10|NDCG@10" of the model ranking each held-out item among its 100 candidates.
+# prints "HR@10|NDCG@10" of the model ranking each held-out item among its 100 candidates (an
+# item the model does not know is a miss).
 make_leave_one_out() {
 	"${PSQL[@]}" >/dev/null <<'SQL'
 DROP TABLE IF EXISTS loo_test, loo_train, loo_candidates;
@@ -19,7 +20,7 @@ SQL
 }
 
 loo_metrics() {
-	"${PSQL[@]}" -c "$SETTINGS" -c "SELECT round(avg((rank <= 10)::int)::numeric, 4),
+	"${PSQL[@]}" -c "$SETTINGS" -c "SELECT round(avg(coalesce(rank <= 10, false)::int)::numeric, 4),
 		round(avg(CASE WHEN rank <= 10 THEN 1 / log(2, rank + 1) ELSE 0 END)::numeric, 4)
 		FROM (SELECT (SELECT r.n FROM pgrec.recommend('$1', c.user_id, 100, exclude_seen => false,
 			candidates => c.negatives || c.test_item) WITH ORDINALITY AS r(item_id, score, n)

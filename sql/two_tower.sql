@@ -47,6 +47,14 @@ WITH r AS (SELECT item_id, score FROM pgrec.recommend_for_interactions('tt', '{3
 e AS (SELECT sum(contribution) AS total FROM r, pgrec.explain_for_interactions('tt', '{3, 6, 9}', NULL, r.item_id, 3))
 SELECT abs(r.score - e.total) < 1e-4 AS explained_exactly FROM r, e;
 
+-- refresh folds a new item in from its users at a trained item's length (1), so it does not
+-- outscore the others tenfold.
+INSERT INTO tt_clicks VALUES (3, 70), (6, 70), (9, 70);
+SELECT users, items, new_items FROM pgrec.refresh('tt');
+SELECT round(l2_norm(factors)::numeric, 3) AS new_item_norm FROM pgrec.item_factors
+WHERE model_id = (SELECT model_id FROM pgrec.models WHERE name = 'tt') AND item_id = 70;
+DELETE FROM tt_clicks WHERE item_id = 70;
+
 -- 4. BPR on clicks, and the squared loss on ratings (RMSE, evaluated against the ratings).
 SELECT final_loss > 0 AS has_loss
 FROM pgrec.train('tt_bpr', 'tt_clicks', 'user_id', 'item_id', algorithm => 'two_tower', loss => 'bpr',
@@ -85,11 +93,11 @@ SELECT error_of($$SELECT * FROM pgrec.refresh('tt_cold')$$);
 \set VERBOSITY default
 SELECT pgrec.drop_model('tt_cold');
 
--- 6. tune searches the towers' shapes too: hidden_layers takes arrays of integers.
+-- 6. tune searches the towers' shapes too: hidden_layers takes arrays of integers (16.0 is one).
 SELECT trial, trial_parameters, recall_at_k > 0 AS found_some
 FROM pgrec.tune('tt_tuned', 'SELECT * FROM tt_clicks WHERE (user_id + item_id) % 5 <> 0',
 	'SELECT * FROM tt_clicks WHERE (user_id + item_id) % 5 = 0', 'user_id', 'item_id', algorithm => 'two_tower',
-	factors => '{8}', epochs => '{20}', grid => '{"hidden_layers": [[8], [16, 8]], "batch_size": [32], "learning_rate": [0.01]}')
+	factors => '{8}', epochs => '{20}', grid => '{"hidden_layers": [[8], [16.0, 8]], "batch_size": [32], "learning_rate": [0.01]}')
 ORDER BY trial;
 SELECT hyperparameters -> 'hidden_layers' AS kept_layers FROM pgrec.models WHERE name = 'tt_tuned';
 \set VERBOSITY terse

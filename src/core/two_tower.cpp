@@ -50,6 +50,9 @@ constexpr float kTemperature = 0.1f;
 // Added to a norm before dividing by it.
 constexpr float kNormFloor = 1e-6f;
 
+// Swaps between two cancel checks of the shuffle, less one (a power of two).
+constexpr size_t kShuffleCheckEvery = (size_t{1} << 20) - 1;
+
 // Rows a serving pass computes at once, when the outputs of every entity are written.
 constexpr size_t kServingRows = 4096;
 
@@ -157,21 +160,7 @@ struct Side
 		const size_t kk = static_cast<size_t>(k);
 		scaled.resize(n * kk);
 		norms.resize(n);
-		parallel_for(n, threads,
-		             [&](size_t begin, size_t end, int)
-		             {
-			             for (size_t r = begin; r < end; r++)
-			             {
-				             const float *x = out + r * kk;
-				             float sum = 0.0f;
-				             for (size_t c = 0; c < kk; c++)
-					             sum += x[c] * x[c];
-				             norms[r] = std::sqrt(sum) + kNormFloor;
-				             const float f = length / norms[r];
-				             for (size_t c = 0; c < kk; c++)
-					             scaled[r * kk + c] = x[c] * f;
-			             }
-		             });
+		scale_rows(out, n, k, length, norms.data(), scaled.data(), threads);
 		return scaled.data();
 	}
 
@@ -184,21 +173,8 @@ struct Side
 		{
 			// y = length x / |x|: dx = (length / |x|) (dy - u (u . dy)), u = y / length.
 			d_raw.resize(n * kk);
-			parallel_for(n, threads,
-			             [&](size_t begin, size_t end, int)
-			             {
-				             for (size_t r = begin; r < end; r++)
-				             {
-					             const float *y = scaled.data() + r * kk, *dy = d_output + r * kk;
-					             float dot = 0.0f;
-					             for (size_t c = 0; c < kk; c++)
-						             dot += y[c] * dy[c];
-					             const float along = dot / (length * length);
-					             const float f = length / norms[r];
-					             for (size_t c = 0; c < kk; c++)
-						             d_raw[r * kk + c] = f * (dy[c] - y[c] * along);
-				             }
-			             });
+			scale_rows_backward(scaled.data(), d_output, norms.data(), n, k, length, d_raw.data(),
+			                    threads);
 			d_output = d_raw.data();
 		}
 		d_input.resize(n * static_cast<size_t>(input_dim()));
@@ -273,14 +249,14 @@ class TwoTowerTrainer : public Trainer
 {
   public:
 	TwoTowerTrainer(const Interactions &data, const Hyperparameters &h, const FactorBuffers &b)
-	    : Trainer(data, h, b), rng_(h.seed ^ 0x7477u),
+	    : Trainer(data, h, b), rng_((check_hybrid_features(data), h.seed ^ 0x7477u)),
 	      users_(data.users(), data.user_features, &data.by_user, h,
 	             h.loss == kSquaredLoss ? 0.0f : 1.0f / kTemperature, rng_),
 	      items_(data.items(), data.item_features, &data.by_item, h,
 	             h.loss == kSquaredLoss ? 0.0f : 1.0f, rng_)
 	{
-		check_hybrid_features(data);
 		const SparseRows &by_user = data.by_user;
+		positives_.reserve(data.nnz());
 		for (size_t u = 0; u < data.users(); u++)
 			for (int64_t j = by_user.ptr[u]; j < by_user.ptr[u + 1]; j++)
 				positives_.push_back({static_cast<int32_t>(u), static_cast<int32_t>(j)});
@@ -289,7 +265,7 @@ class TwoTowerTrainer : public Trainer
 				warm_items_.push_back(static_cast<int32_t>(i));
 		if (positives_.empty() || warm_items_.empty())
 			throw DataError("two_tower needs at least one interaction");
-		ratings_ = trains_on_ratings(*find_algorithm("two_tower"), h);
+		ratings_ = h.loss == kSquaredLoss;
 		mean_ = ratings_ ? data.mean_value : 0.0;
 		// The expected count of item i among a softmax batch's candidates, as a logarithm.
 		const double batch = static_cast<double>(h.batch_size);
@@ -322,14 +298,18 @@ class TwoTowerTrainer : public Trainer
 	{
 		// Fisher-Yates with the trainer's generator: the same order for a seed.
 		for (size_t j = positives_.size(); j > 1; j--)
+		{
+			if ((j & kShuffleCheckEvery) == 0)
+				cancel.check();
 			std::swap(positives_[j - 1], positives_[rng_.below(j)]);
+		}
 		const size_t batch = static_cast<size_t>(h_.batch_size);
 		double loss = 0.0;
 		for (size_t first = 0; first < positives_.size(); first += batch)
 		{
 			cancel.check();
 			size_t n = std::min(batch, positives_.size() - first);
-			loss += run_batch(first, n);
+			loss += run_batch(first, n, cancel);
 		}
 		double mean = loss / static_cast<double>(positives_.size());
 		set_loss(ratings_ ? std::sqrt(mean) : mean, "two_tower loss");
@@ -353,8 +333,9 @@ class TwoTowerTrainer : public Trainer
 		return warm_items_[rng_.below(warm_items_.size())];
 	}
 
-	// One optimiser step on positives [first, first + n); returns the batch's summed loss.
-	double run_batch(size_t first, size_t n)
+	// One optimiser step on positives [first, first + n); returns the batch's summed loss. The
+	// token is checked between the passes (a cancel abandons the half-updated run).
+	double run_batch(size_t first, size_t n, const CancelToken &cancel)
 	{
 		const int k = h_.factors;
 		const float dropout = static_cast<float>(h_.dropout);
@@ -381,7 +362,9 @@ class TwoTowerTrainer : public Trainer
 		users_.gather(batch_users_.data(), n);
 		items_.gather(batch_items_.data(), columns);
 		const float *u = users_.forward(n, dropout, &rng_);
+		cancel.check();
 		const float *v = items_.forward(columns, dropout, &rng_);
+		cancel.check();
 		d_users_.resize(n * static_cast<size_t>(k));
 		d_items_.resize(columns * static_cast<size_t>(k));
 		double total;
@@ -401,7 +384,9 @@ class TwoTowerTrainer : public Trainer
 			total = bpr_pairs(u, v, v + n * static_cast<size_t>(k), n, k, d_users_.data(),
 			                  d_items_.data(), d_items_.data() + n * static_cast<size_t>(k)) *
 			        static_cast<double>(n);
+		cancel.check();
 		users_.backward(d_users_.data(), batch_users_.data(), n);
+		cancel.check();
 		items_.backward(d_items_.data(), batch_items_.data(), columns);
 		AdamStep s = AdamStep::at(static_cast<float>(h_.learning_rate),
 		                          static_cast<float>(h_.regularization), ++steps_);
@@ -440,6 +425,48 @@ class TwoTowerTrainer : public Trainer
 };
 
 } // namespace
+
+void scale_rows(const float *x, size_t n, int k, float length, float *norms, float *y, int threads)
+{
+	const size_t kk = static_cast<size_t>(k);
+	parallel_for(n, threads,
+	             [&](size_t begin, size_t end, int)
+	             {
+		             for (size_t r = begin; r < end; r++)
+		             {
+			             const float *row = x + r * kk;
+			             float sum = 0.0f;
+			             for (size_t c = 0; c < kk; c++)
+				             sum += row[c] * row[c];
+			             norms[r] = std::sqrt(sum) + kNormFloor;
+			             const float f = length / norms[r];
+			             for (size_t c = 0; c < kk; c++)
+				             y[r * kk + c] = row[c] * f;
+		             }
+	             });
+}
+
+void scale_rows_backward(const float *y, const float *dy, const float *norms, size_t n, int k,
+                         float length, float *dx, int threads)
+{
+	const size_t kk = static_cast<size_t>(k);
+	// y = length x / |x|: dx = (length / |x|) (dy - u (u . dy)), u = y / length.
+	parallel_for(n, threads,
+	             [&](size_t begin, size_t end, int)
+	             {
+		             for (size_t r = begin; r < end; r++)
+		             {
+			             const float *yr = y + r * kk, *dyr = dy + r * kk;
+			             float dot = 0.0f;
+			             for (size_t c = 0; c < kk; c++)
+				             dot += yr[c] * dyr[c];
+			             const float along = dot / (length * length);
+			             const float f = length / norms[r];
+			             for (size_t c = 0; c < kk; c++)
+				             dx[r * kk + c] = f * (dyr[c] - yr[c] * along);
+		             }
+	             });
+}
 
 double sampled_softmax(const float *users, const float *candidates, size_t rows, size_t columns,
                        int k, const float *log_q, const int32_t *items, float *scratch,
@@ -558,41 +585,105 @@ size_t two_tower_scratch_bytes(const Hyperparameters &h, const Interactions &dat
 {
 	const size_t k = static_cast<size_t>(h.factors), batch = static_cast<size_t>(h.batch_size);
 	const size_t columns = batch + static_cast<size_t>(std::ceil(kSampledShare * batch));
-	const size_t embeddings = (data.users() + data.items() + data.user_features.features() +
-	                           data.item_features.features()) *
-	                          k;
-	const size_t towers = 2 * Tower::bytes(2 * h.factors, h.hidden_layers, h.factors,
-	                                       std::max(columns, kServingRows), h.threads);
-	const size_t per_batch =
-	    sizeof(float) *
-	    (batch * columns + (4 + static_cast<size_t>(h.threads)) * columns * k + 2 * columns);
-	return sizeof(float) * 4 * embeddings + towers + per_batch + data.nnz() * 8 + data.items() * 8 +
-	       data.users() + data.items();
+	const size_t rows = std::max(columns, kServingRows); // the most a tower pass takes
+	const size_t entities = data.users() + data.items();
+	const size_t features = data.user_features.features() + data.item_features.features();
+	// Embeddings with their gradients and moments; touched flags and lists; the features'
+	// weighted rows and the copy feature_model() hands out.
+	const size_t embeddings = sizeof(float) * 4 * (entities + features) * k +
+	                          (1 + sizeof(int32_t)) * (entities + features) +
+	                          data.user_features.rows.bytes() + data.item_features.rows.bytes() +
+	                          sizeof(float) * features * k;
+	// Per side: the tower, and its inputs, their gradients, the scaled outputs and theirs.
+	const size_t sides =
+	    2 * (Tower::bytes(2 * h.factors, h.hidden_layers, h.factors, rows, h.threads) +
+	         sizeof(float) * rows * 6 * k);
+	// The logits, the outputs' gradients, the softmax's per-thread shares of them, log q.
+	const size_t batch_buffers =
+	    sizeof(float) * (batch * columns + (batch + columns) * k +
+	                     static_cast<size_t>(h.threads) * columns * k + 2 * columns);
+	// The positives, log q and the items with interactions.
+	const size_t samples = data.nnz() * sizeof(int32_t) * 2 + data.items() * 8;
+	return embeddings + sides + batch_buffers + samples;
 }
 
-// A new user's vector is the mean of its items' outputs: the direction that raises the scores of
-// all of them alike (the towers' user side needs an id the model was trained with).
-void fold_in_two_tower(const FoldInInput &in, const CancelToken &cancel, float *factors, float *)
+namespace
+{
+
+// The weight of a folded-in user's item j: 1 for the ranking losses, its value less the global
+// mean for the squared loss.
+float fold_in_weight(const FoldInInput &in, size_t j)
+{
+	if (in.h.loss != kSquaredLoss)
+		return 1.0f;
+	return (in.values ? in.values[j] : 1.0f) - static_cast<float>(in.global_mean);
+}
+
+// The folded-in vector's direction d = sum_j w_j q_j / n (k floats to d) and its scale s, so the
+// vector is s d. The ranking losses give it the length that keeps the trained scale: a user's
+// output times an item's has length 1 / kTemperature, so s makes |s d| that over the mean
+// length of the q_j (a visitor then has a trained user's length, an item refresh folds in from
+// users a trained item's). The squared loss takes the s of the least squares of the values less
+// the mean along d.
+float fold_in_direction(const FoldInInput &in, const CancelToken &cancel, float *d)
 {
 	const int k = in.items.dim;
-	std::fill(factors, factors + k, 0.0f);
+	std::fill(d, d + k, 0.0f);
+	double length = 0.0;
 	for (size_t j = 0; j < in.n; j++)
 	{
 		if ((j & 4095) == 0)
 			cancel.check();
 		const float *q = in.items.factors + static_cast<size_t>(in.item_indices[j]) * k;
+		const float w = fold_in_weight(in, j) / static_cast<float>(in.n);
+		double norm = 0.0;
 		for (int c = 0; c < k; c++)
-			factors[c] += q[c];
+		{
+			d[c] += w * q[c];
+			norm += static_cast<double>(q[c]) * q[c];
+		}
+		length += std::sqrt(norm) / static_cast<double>(in.n);
 	}
-	for (int c = 0; c < k; c++)
-		factors[c] /= static_cast<float>(in.n);
+	if (in.h.loss != kSquaredLoss)
+	{
+		double norm = 0.0;
+		for (int c = 0; c < k; c++)
+			norm += static_cast<double>(d[c]) * d[c];
+		norm = std::sqrt(norm);
+		return norm > 0.0 && length > 0.0 ? static_cast<float>(1.0 / kTemperature / (norm * length))
+		                                  : 0.0f;
+	}
+	double fit = 0.0, power = 0.0;
+	for (size_t j = 0; j < in.n; j++)
+	{
+		const float *q = in.items.factors + static_cast<size_t>(in.item_indices[j]) * k;
+		double along = 0.0;
+		for (int c = 0; c < k; c++)
+			along += static_cast<double>(d[c]) * q[c];
+		fit += along * fold_in_weight(in, j);
+		power += along * along;
+	}
+	return power > 0.0 ? static_cast<float>(fit / power) : 0.0f;
 }
 
-// The share of item j in the folded-in user's score of target: q_j . q_target / n, exactly.
+} // namespace
+
+// A visitor (or, through refresh, a new item from its users) is s d (fold_in_direction): the
+// towers cannot place it, as they need an id the model was trained with.
+void fold_in_two_tower(const FoldInInput &in, const CancelToken &cancel, float *factors, float *)
+{
+	const float scale = fold_in_direction(in, cancel, factors);
+	for (int c = 0; c < in.items.dim; c++)
+		factors[c] *= scale;
+}
+
+// The share of item j in the folded-in score of target: s w_j q_j . q_target / n, exactly.
 void explain_two_tower(const FoldInInput &in, int32_t target, const CancelToken &cancel,
                        float *contributions)
 {
 	const int k = in.items.dim;
+	std::vector<float> d(static_cast<size_t>(k));
+	const double scale = fold_in_direction(in, cancel, d.data());
 	const float *t = in.items.factors + static_cast<size_t>(target) * k;
 	for (size_t j = 0; j < in.n; j++)
 	{
@@ -602,7 +693,8 @@ void explain_two_tower(const FoldInInput &in, int32_t target, const CancelToken 
 		double dot = 0.0;
 		for (int c = 0; c < k; c++)
 			dot += static_cast<double>(q[c]) * t[c];
-		contributions[j] = static_cast<float>(dot / static_cast<double>(in.n));
+		contributions[j] =
+		    static_cast<float>(scale * fold_in_weight(in, j) * dot / static_cast<double>(in.n));
 	}
 }
 

@@ -1,5 +1,5 @@
-// The parts of the two-tower trainer (two_tower.cpp) its tests check: the three losses over a
-// batch of tower outputs, each with its gradient.
+// The parts of the two-tower trainer (two_tower.cpp) its tests check: the scaling of the towers'
+// outputs to a fixed length and the three losses over a batch of them, each with its gradient.
 #pragma once
 
 #include <cstddef>
@@ -7,6 +7,15 @@
 
 namespace pgrec
 {
+
+// Scales each of n rows x (k floats) to the given length: y = length x / |x|, with |x| (plus a
+// floor that keeps a zero row finite) in norms. Rows are split between threads.
+void scale_rows(const float *x, size_t n, int k, float length, float *norms, float *y, int threads);
+
+// The gradient dx at x of a loss whose gradient at y = scale_rows(x) is dy (norms and y from
+// scale_rows).
+void scale_rows_backward(const float *y, const float *dy, const float *norms, size_t n, int k,
+                         float length, float *dx, int threads);
 
 // Sampled softmax (Yi et al. 2019) of rows users u_b (rows x k) against columns candidates v_c
 // (columns x k, columns >= rows): the positive of row b is column b, the others are its

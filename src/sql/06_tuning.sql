@@ -177,8 +177,9 @@ BEGIN
 			SELECT gv.v INTO value_json FROM jsonb_array_elements(entry.grid_values) gv(v)
 			WHERE CASE WHEN entry.arg_type = 'text' THEN jsonb_typeof(gv.v) <> 'string'
 				WHEN entry.arg_type = 'integer[]' THEN jsonb_typeof(gv.v) <> 'array'
-					OR EXISTS (SELECT FROM jsonb_array_elements(gv.v) el(x) WHERE jsonb_typeof(el.x) <> 'number'
-						OR (el.x)::numeric <> trunc((el.x)::numeric) OR abs((el.x)::numeric) > 2147483647)
+					OR EXISTS (SELECT FROM jsonb_array_elements(CASE WHEN jsonb_typeof(gv.v) = 'array' THEN gv.v ELSE '[]' END) el(x)
+						WHERE CASE WHEN jsonb_typeof(el.x) <> 'number' THEN true
+							ELSE (el.x)::numeric <> trunc((el.x)::numeric) OR abs((el.x)::numeric) > 2147483647 END)
 				WHEN jsonb_typeof(gv.v) <> 'number' THEN true
 				WHEN entry.arg_type = 'integer' THEN (gv.v)::numeric <> trunc((gv.v)::numeric) OR abs((gv.v)::numeric) > 2147483647
 				ELSE false END
@@ -196,9 +197,13 @@ BEGIN
 				ORDER BY gc.i, gv.j);
 			-- The key is a vetted argument name and its type comes from the catalog; the
 			-- value travels as a parameter ($12, the trial's combination), never as SQL text.
-			train_call := coalesce(train_call, '') || CASE WHEN entry.arg_type = 'integer[]'
-				THEN format(', %I => ARRAY(SELECT jsonb_array_elements_text($12 -> %L)::integer)', entry.grid_key, entry.grid_key)
-				ELSE format(', %I => ($12 ->> %L)::%s', entry.grid_key, entry.grid_key, entry.arg_type) END;
+			-- Numbers are cast from jsonb (an integral 8.0 is the integer 8), arrays element by
+			-- element in their order.
+			train_call := coalesce(train_call, '') || CASE entry.arg_type
+				WHEN 'text' THEN format(', %I => ($12 ->> %L)', entry.grid_key, entry.grid_key)
+				WHEN 'integer[]' THEN format(', %I => ARRAY(SELECT (el.x)::integer FROM jsonb_array_elements($12 -> %L) WITH ORDINALITY el(x, n) ORDER BY el.n)',
+					entry.grid_key, entry.grid_key)
+				ELSE format(', %I => ($12 -> %L)::%s', entry.grid_key, entry.grid_key, entry.arg_type) END;
 		END LOOP;
 	END IF;
 	-- The dedicated grids that grid does not replace, then grid's own arguments.

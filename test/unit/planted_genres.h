@@ -25,7 +25,7 @@ inline int genre(int r)
 }
 
 // Features of each entity: its genre (features 0..kGenres-1) and a category that says nothing
-// (kGenres + r % 4), each with raw value 1, weighted as fit_feature_weights does.
+// (kGenres + (r * 7 / 3) % 4), each with raw value 1, weighted as fit_feature_weights does.
 inline pgrec::FeatureMatrix genre_features(int rows)
 {
 	pgrec::FeatureMatrix m;

@@ -242,8 +242,7 @@ TEST(MatrixProducts, EveryBuildsElementKernelsMatchPlainLoops)
 			double first = 0.9 * m0[j] + 0.1 * g, second = 0.999 * v0[j] + 0.001 * g * g;
 			EXPECT_NEAR(m[j], first, 1e-6) << mp->name;
 			EXPECT_NEAR(v[j], second, 1e-6) << mp->name;
-			EXPECT_NEAR(value[j], value0[j] - 0.01 * first / (std::sqrt(second * 2.0) + 1e-8),
-			            1e-6)
+			EXPECT_NEAR(value[j], value0[j] - 0.01 * first / (std::sqrt(second * 2.0) + 1e-8), 1e-6)
 			    << mp->name;
 			EXPECT_EQ(gradient[j], 0.0f);
 		}
@@ -313,12 +312,63 @@ TEST(Losses, SampledSoftmaxGradientMatchesFiniteDifferences)
 	EXPECT_NEAR(value, expected, 1e-5);
 	expect_gradient(u, du, loss);
 	expect_gradient(v, dv, loss);
-	// A masked column gets no gradient from the row that masks it: column 2 only from row 2.
-	std::vector<int32_t> distinct = {8, 3, 9, 5, 4};
-	std::vector<float> du2(rows * k), dv2(columns * k);
-	pgrec::sampled_softmax(u.data(), v.data(), rows, columns, k, log_q.data(), distinct.data(),
-	                       scratch.data(), du2.data(), dv2.data(), 1);
-	EXPECT_NE(dv[2 * k], dv2[2 * k]);
+	// Split between two threads, the same loss and gradients to rounding.
+	std::vector<float> du2(rows * k), dv2(columns * k), scratch2(rows * columns);
+	double split = pgrec::sampled_softmax(u.data(), v.data(), rows, columns, k, log_q.data(),
+	                                      items.data(), scratch2.data(), du2.data(), dv2.data(), 2);
+	EXPECT_NEAR(split, value, 1e-6);
+	for (size_t j = 0; j < du.size(); j++)
+		EXPECT_NEAR(du2[j], du[j], 1e-6);
+	for (size_t j = 0; j < dv.size(); j++)
+		EXPECT_NEAR(dv2[j], dv[j], 1e-6);
+}
+
+TEST(Losses, SampledSoftmaxGivesAMaskedColumnNoGradient)
+{
+	// One row whose positive (item 5) is also column 1: column 1 is masked, not a negative.
+	const int k = 3;
+	std::vector<float> u = random_values(k, 51), v = random_values(3 * k, 52);
+	std::vector<float> log_q(3, 0.0f), scratch(3), du(k), dv(3 * k);
+	std::vector<int32_t> items = {5, 5, 7};
+	double masked = pgrec::sampled_softmax(u.data(), v.data(), 1, 3, k, log_q.data(), items.data(),
+	                                       scratch.data(), du.data(), dv.data(), 1);
+	for (int c = 0; c < k; c++)
+		EXPECT_EQ(dv[k + c], 0.0f);
+	// The loss is that of the positive against column 2 alone.
+	double s0 = 0.0, s2 = 0.0;
+	for (int c = 0; c < k; c++)
+	{
+		s0 += static_cast<double>(u[c]) * v[c];
+		s2 += static_cast<double>(u[c]) * v[2 * k + c];
+	}
+	EXPECT_NEAR(masked, std::log(std::exp(s0) + std::exp(s2)) - s0, 1e-5);
+}
+
+TEST(Losses, ScaledRowsBackwardMatchesFiniteDifferences)
+{
+	const size_t n = 3;
+	const int k = 4;
+	std::vector<float> x = random_values(n * k, 61), weights = random_values(n * k, 62);
+	std::vector<float> norms(n), y(n * k), dx(n * k);
+	auto loss = [&]
+	{
+		std::vector<float> m(n), out(n * k);
+		pgrec::scale_rows(x.data(), n, k, 10.0f, m.data(), out.data(), 1);
+		double sum = 0.0;
+		for (size_t j = 0; j < out.size(); j++)
+			sum += static_cast<double>(weights[j]) * out[j];
+		return sum;
+	};
+	pgrec::scale_rows(x.data(), n, k, 10.0f, norms.data(), y.data(), 1);
+	for (size_t r = 0; r < n; r++)
+	{
+		double length = 0.0;
+		for (int c = 0; c < k; c++)
+			length += static_cast<double>(y[r * k + c]) * y[r * k + c];
+		EXPECT_NEAR(std::sqrt(length), 10.0, 1e-4);
+	}
+	pgrec::scale_rows_backward(y.data(), weights.data(), norms.data(), n, k, 10.0f, dx.data(), 2);
+	expect_gradient(x, dx, loss);
 }
 
 TEST(Losses, BprGradientMatchesFiniteDifferences)
@@ -491,6 +541,80 @@ TEST(TwoTower, OneThreadIsDeterministicForASeed)
 	EXPECT_EQ(a.uf, b.uf);
 	EXPECT_EQ(a.itf, b.itf);
 	EXPECT_NE(a.itf, c.itf);
+}
+
+// A visitor folded in from items gets a trained user's length (1 / temperature), an entity
+// folded in from users (refresh's new items) a trained item's (1): both score on the scale of the
+// trained ones.
+TEST(TwoTower, FoldInKeepsTheTrainedScale)
+{
+	pgrec::Interactions d = planted(false, false, 5);
+	TwoTower m(d, 3);
+	const pgrec::AlgorithmEntry &two_tower = *pgrec::find_algorithm("two_tower");
+	auto folded_length =
+	    [&](const std::vector<float> &side, size_t count, std::vector<int32_t> rows)
+	{
+		pgrec::ItemMatrix matrix = {side.data(), nullptr, nullptr, count, m.h.factors};
+		pgrec::FoldInInput in = {matrix, 0.0, m.h, nullptr, rows.data(), nullptr, rows.size()};
+		std::vector<float> p(static_cast<size_t>(m.h.factors));
+		pgrec::fold_in_user(two_tower, in, pgrec::no_cancel(), p.data(), nullptr);
+		double length = 0.0;
+		for (float value : p)
+			length += static_cast<double>(value) * value;
+		return std::sqrt(length);
+	};
+	EXPECT_NEAR(folded_length(m.itf, d.items(), {0, 3, 6}), 10.0, 1e-3);
+	EXPECT_NEAR(folded_length(m.uf, d.users(), {0, 3, 6}), 1.0, 1e-4);
+}
+
+TEST(TwoTower, SquaredLossFoldsInTheRatings)
+{
+	// A visitor who rates genre 0 high and genre 1 low scores unrated genre 0 items above
+	// genre 1 ones, and its predictions fit its ratings in sign.
+	pgrec::Random rng(4);
+	std::vector<int64_t> users, items;
+	std::vector<float> ratings;
+	for (int u = 0; u < 40; u++)
+		for (int i = 0; i < 30; i++)
+			if (rng.uniform() < 0.5)
+			{
+				users.push_back(u);
+				items.push_back(i);
+				ratings.push_back(genre(i) == genre(u) ? 5.0f : 1.0f);
+			}
+	pgrec::Interactions d = pgrec::build_interactions(users.data(), items.data(), ratings.data(),
+	                                                  users.size(), pgrec::DuplicatePolicy::Mean);
+	TwoTower m(d, 3, pgrec::kSquaredLoss);
+	std::vector<int32_t> rated = {0, 3, 1, 4};
+	std::vector<float> values = {5.0f, 5.0f, 1.0f, 1.0f};
+	pgrec::ItemMatrix matrix = {m.itf.data(), nullptr, nullptr, d.items(), m.h.factors};
+	pgrec::FoldInInput in = {matrix, d.mean_value, m.h, nullptr, rated.data(), values.data(), 4};
+	std::vector<float> p(static_cast<size_t>(m.h.factors));
+	pgrec::fold_in_user(*pgrec::find_algorithm("two_tower"), in, pgrec::no_cancel(), p.data(),
+	                    nullptr);
+	auto score = [&](int i)
+	{
+		double s = 0.0;
+		for (int c = 0; c < m.h.factors; c++)
+			s += static_cast<double>(p[c]) * m.itf[i * m.h.factors + c];
+		return s;
+	};
+	double own = 0.0, other = 0.0;
+	int own_n = 0, other_n = 0;
+	for (int i = 6; i < 30; i++)
+		if (genre(i) == 0)
+		{
+			own += score(i);
+			own_n++;
+		}
+		else if (genre(i) == 1)
+		{
+			other += score(i);
+			other_n++;
+		}
+	EXPECT_GT(own / own_n, other / other_n);
+	EXPECT_GT(score(0), 0.0); // above the mean
+	EXPECT_LT(score(1), 0.0); // below it
 }
 
 TEST(TwoTower, RejectsBadHyperparameters)

@@ -1,5 +1,6 @@
-// The parts of the two-tower trainer (two_tower.cpp) its tests check: the scaling of the towers'
-// outputs to a fixed length and the three losses over a batch of them, each with its gradient.
+// The parts of the two-tower trainer its tests check (two_tower_losses.cpp): the scaling of the
+// towers' outputs to a fixed length and the three losses over a batch of them, each with its
+// gradient.
 #pragma once
 
 #include <cstddef>

@@ -11,6 +11,7 @@
 #include "model_store.h"
 #include "owned_object.h"
 #include "settings.h"
+#include "warm_start.h"
 
 extern "C"
 {
@@ -212,62 +213,6 @@ static double seconds_since(instr_time start)
 	return INSTR_TIME_GET_DOUBLE(now);
 }
 
-// Copies one side's rows of the current model into the new buffers, matching external ids.
-static size_t copy_side(const int64 *old_ids, size_t old_count, const float *old_factors,
-                        const float *old_bias, const std::vector<int64_t> &ids, float *factors,
-                        float *bias, int k)
-{
-	size_t copied = 0;
-	for (size_t r = 0; r < ids.size(); r++)
-	{
-		int64 old = pgrec::dense_index(old_ids, old_count, ids[r]);
-		if (old < 0)
-			continue;
-		memcpy(factors + r * k, old_factors + old * k, sizeof(float) * k);
-		if (bias && old_bias)
-			bias[r] = old_bias[old];
-		copied++;
-	}
-	return copied;
-}
-
-// Starts from the factors of the current version (read under the model's lock), for the users
-// and items it knows, when it has the same algorithm and factors; says what it did in a NOTICE.
-static void warm_start(const ModelCatalog *current, const TrainingRequest &r,
-                       const pgrec::Interactions &data, const pgrec::FactorBuffers &b,
-                       MemoryContext context)
-{
-	bool closed_form = r.algorithm->scorer != pgrec::Scorer::DotProduct ||
-	                   (r.algorithm->parameters & pgrec::kEpochs) == 0;
-	if (closed_form || r.algorithm->feature_sides != 0)
-	{
-		ereport(NOTICE,
-		        (errmsg("algorithm %s %s: warm start does not apply", r.algorithm->name,
-		                closed_form ? "is computed in closed form"
-		                            : "composes its factors from id and feature embeddings")));
-		return;
-	}
-	if (current == NULL || current->algorithm != r.algorithm || current->factors != r.h.factors)
-	{
-		ereport(NOTICE, (errmsg("no current model \"%s\" with algorithm %s and %d factors: "
-		                        "starting from random factors",
-		                        r.name, r.algorithm->name, r.h.factors)));
-		return;
-	}
-	LoadedModel old;
-	SPI_connect();
-	load_model(current, context, &old);
-	SPI_finish();
-	int k = r.h.factors;
-	size_t users = copy_side(old.user_ids, old.users, old.user_factors, old.user_bias,
-	                         data.user_ids, b.user_factors, b.user_bias, k);
-	size_t items = copy_side(old.item_ids, old.items, old.item_factors, old.item_bias,
-	                         data.item_ids, b.item_factors, b.item_bias, k);
-	ereport(NOTICE, (errmsg("warm start from version %d: %zu of %zu users and %zu of %zu items "
-	                        "start from their current factors",
-	                        current->version, users, data.users(), items, data.items())));
-}
-
 // Reads the request's source into rows and its feature sources into the run's builders: as the
 // caller, or as the model's owner inside a security-restricted operation with the stored
 // search_path.
@@ -417,7 +362,7 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	                                biases ? zeroed_floats(run_context, data.items()) : NULL};
 	CORE_CALL(run->trainer = pgrec::make_trainer(*r.algorithm, data, h, buffers));
 	if (r.warm_start)
-		warm_start(current, r, data, buffers, run_context);
+		warm_start(current, r.name, r.algorithm, k, data, buffers, run_context);
 	double peak_bytes = Max(reading_peak, (double)MemoryContextMemAllocated(run_context, true) +
 	                                          (double)data.bytes() + (double)scratch);
 

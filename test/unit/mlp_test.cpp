@@ -106,19 +106,25 @@ TEST(Adam, WeightDecayPullsTowardZeroUnlessDisabled)
 	EXPECT_FLOAT_EQ(value[1], 1.0f);
 }
 
+// The builds of the products this CPU can run.
+static std::vector<const pgrec::MatrixProducts *> available_builds()
+{
+	std::vector<const pgrec::MatrixProducts *> builds = {&pgrec::generic_matrix_products()};
+	for (const pgrec::MatrixProducts *mp :
+	     {pgrec::avx2_matrix_products(), pgrec::avx512_matrix_products()})
+		if (mp != nullptr)
+			builds.push_back(mp);
+	return builds;
+}
+
 // Every build of the products against a plain triple loop.
 TEST(MatrixProducts, EveryBuildMatchesPlainLoops)
 {
 	const ptrdiff_t m = 7, k = 5, n = 9;
 	std::vector<float> a = random_values(m * k, 1), b = random_values(k * n, 2);
 	std::vector<float> at = random_values(m * n, 3), bt = random_values(n * k, 4);
-	const pgrec::MatrixProducts *builds[] = {&pgrec::generic_matrix_products(),
-	                                         pgrec::avx2_matrix_products(),
-	                                         pgrec::avx512_matrix_products()};
-	for (const pgrec::MatrixProducts *mp : builds)
+	for (const pgrec::MatrixProducts *mp : available_builds())
 	{
-		if (mp == nullptr)
-			continue;
 		std::vector<float> c(m * n, 1.0f), left(k * n, 1.0f), right(m * n, 0.0f);
 		mp->product(c.data(), a.data(), b.data(), m, k, n, true);
 		mp->transposed_left(left.data(), a.data(), at.data(), m, k, n, true);
@@ -153,13 +159,8 @@ TEST(MatrixProducts, EveryBuildsElementKernelsMatchPlainLoops)
 	const ptrdiff_t n = 37; // not a multiple of any vector width
 	std::vector<float> x = random_values(n, 5, 3.0), offset = random_values(n, 6);
 	x[3] = -std::numeric_limits<float>::infinity();
-	const pgrec::MatrixProducts *builds[] = {&pgrec::generic_matrix_products(),
-	                                         pgrec::avx2_matrix_products(),
-	                                         pgrec::avx512_matrix_products()};
-	for (const pgrec::MatrixProducts *mp : builds)
+	for (const pgrec::MatrixProducts *mp : available_builds())
 	{
-		if (mp == nullptr)
-			continue;
 		double top = -1e30, sum = 0.0;
 		for (ptrdiff_t j = 0; j < n; j++)
 			top = std::max(top, static_cast<double>(x[j]) - offset[j]);

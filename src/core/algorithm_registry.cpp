@@ -5,6 +5,7 @@
 
 #include "core_errors.h"
 #include "hybrid.h"
+#include "neumf.h"
 #include "neighbors.h"
 #include "normal_equations.h"
 #include "top_k.h"
@@ -69,6 +70,10 @@ std::unique_ptr<Trainer> make_two_tower_trainer(const Interactions &, const Hype
 size_t two_tower_scratch_bytes(const Hyperparameters &, const Interactions &);
 void fold_in_two_tower(const FoldInInput &, const CancelToken &, float *, float *);
 void explain_two_tower(const FoldInInput &, int32_t, const CancelToken &, float *);
+std::unique_ptr<Trainer> make_neumf_trainer(const Interactions &, const Hyperparameters &,
+                                            const FactorBuffers &);
+size_t neumf_scratch_bytes(const Hyperparameters &, const Interactions &);
+void fold_in_neumf(const FoldInInput &, const CancelToken &, float *, float *);
 
 namespace
 {
@@ -249,6 +254,27 @@ constexpr Hyperparameters two_tower_defaults()
 	return h;
 }
 
+// neumf: NCF's shape for 32 predictive factors (32-dimensional GMF and MLP embeddings, MLP
+// layers of 64 and 32 units), 4 negatives per positive, its initial scale and Adam's step
+// (bench/README.md).
+constexpr Hyperparameters neumf_defaults()
+{
+	Hyperparameters h;
+	h.factors = 64;
+	h.epochs = 20;
+	h.learning_rate = 0.001;
+	h.regularization = 0.0;
+	h.init_scale = 0.01;
+	h.hidden_layers.count = 2;
+	h.hidden_layers.size[0] = 64;
+	h.hidden_layers.size[1] = 32;
+	h.batch_size = 256;
+	h.negatives = 4;
+	return h;
+}
+
+constexpr NetworkScoring kNeuMFScoring = {fits_neumf, neumf_scores};
+
 // The bits of the losses in kLossNames an algorithm takes.
 constexpr unsigned loss_bit(int loss)
 {
@@ -269,40 +295,40 @@ constexpr AlgorithmEntry kAlgorithms[] = {
          kInitScale | kCgSteps,
      als_defaults(), make_als_trainer, Scorer::DotProduct, fold_in_als, false, "RMSE",
      factor_scratch_bytes, kLowerFactors, explain_als, true, nullptr, false, nullptr,
-     0, 0, nullptr, 0},
+     0, 0, nullptr, 0, nullptr},
     {"ials", "implicit feedback", false, false,
      kFactors | kEpochs | kRegularization | kAlpha | kRegularizationExponent | kInitScale |
          kCgSteps,
      ials_defaults(), make_ials_trainer, Scorer::DotProduct, fold_in_ials, true,
      "objective per interaction", factor_scratch_bytes, kLowerFactors, explain_ials, true,
-     ials_data_defaults, false, nullptr, 0, 0, nullptr, 0},
+     ials_data_defaults, false, nullptr, 0, 0, nullptr, 0, nullptr},
     {"bpr", "implicit feedback, pairwise ranking", false, true,
      kFactors | kEpochs | kRegularization | kLearningRate | kInitScale, bpr_defaults(),
      make_bpr_trainer, Scorer::DotProduct, fold_in_bpr, false, "-log sigmoid", factor_scratch_bytes,
-     kLowerFactors, explain_bpr, true, nullptr, false, nullptr, 0, 0, nullptr, 0},
+     kLowerFactors, explain_bpr, true, nullptr, false, nullptr, 0, 0, nullptr, 0, nullptr},
     {"svd", "truncated SVD of the degree-normalised interaction matrix", false, false,
      kFactors | kNormalization, svd_defaults(), make_svd_trainer, Scorer::DotProduct, fold_in_svd,
      true, "relative Frobenius error", svd_scratch_bytes, kLowerFactors, explain_svd, true, nullptr,
-     false, svd_fold_in_weight, 0, 0, nullptr, 0},
+     false, svd_fold_in_weight, 0, 0, nullptr, 0, nullptr},
     {"item_knn", "item-based neighbourhood, cosine or other similarities", false, false,
      kNeighbors | kShrinkage | kSimilarity, neighbor_defaults(20, 0.0), make_item_knn_trainer,
      Scorer::ItemNeighbors, nullptr, false, "none", item_knn_scratch_bytes, "Lower neighbors.",
-     explain_neighbors, true, nullptr, true, nullptr, 0, 0, nullptr, 0},
+     explain_neighbors, true, nullptr, true, nullptr, 0, 0, nullptr, 0, nullptr},
     {"user_knn", "user-based neighbourhood, cosine or other similarities", false, false,
      kNeighbors | kShrinkage | kSimilarity, neighbor_defaults(100, 0.0), make_user_knn_trainer,
      Scorer::UserNeighbors, nullptr, false, "none", user_knn_scratch_bytes, "Lower neighbors.",
-     explain_user_neighbors, true, nullptr, false, nullptr, 0, 0, nullptr, 0},
+     explain_user_neighbors, true, nullptr, false, nullptr, 0, 0, nullptr, 0, nullptr},
     {"ease", "EASE: closed-form item-item autoencoder", false, false, kRegularization | kNeighbors,
      neighbor_defaults(500, 500.0), make_ease_trainer, Scorer::ItemNeighbors, nullptr, false,
      "none", ease_scratch_bytes,
      "EASE holds two dense items x items matrices: train it on fewer items (for example the "
      "most popular ones).",
-     explain_neighbors, true, nullptr, false, nullptr, 0, 0, nullptr, 0},
+     explain_neighbors, true, nullptr, false, nullptr, 0, 0, nullptr, 0, nullptr},
     {"content", "content-based: the item features' TF-IDF reduced by a truncated SVD", false,
      false, kFactors, content_defaults(), make_content_trainer, Scorer::DotProduct,
      fold_in_content, false, "relative Frobenius error", content_scratch_bytes, kLowerFactors,
      explain_content, true, nullptr, false, nullptr, kItemFeatures, kItemFeatures,
-     project_content, 0},
+     project_content, 0, nullptr},
     {"hybrid", "LightFM-style: interactions with item and user features", false, true,
      kFactors | kEpochs | kRegularization | kLearningRate | kInitScale | kLoss | kAlpha |
          kRegularizationExponent | kBiasRegularization | kCgSteps,
@@ -311,7 +337,7 @@ constexpr AlgorithmEntry kAlgorithms[] = {
      "or RMSE",
      hybrid_scratch_bytes, "Lower factors, or use fewer features.", explain_hybrid, true,
      hybrid_data_defaults, false, hybrid_fold_in_weight, kItemFeatures | kUserFeatures, 0,
-     project_hybrid, loss_bit(0) | loss_bit(1) | loss_bit(2) | loss_bit(kSquaredLoss)},
+     project_hybrid, loss_bit(0) | loss_bit(1) | loss_bit(2) | loss_bit(kSquaredLoss), nullptr},
     {"two_tower", "two-tower network: id and feature embeddings through an MLP per side", false,
      false, kFactors | kEpochs | kRegularization | kLearningRate | kInitScale | kLoss |
          kHiddenLayers | kBatchSize | kDropout,
@@ -319,11 +345,18 @@ constexpr AlgorithmEntry kAlgorithms[] = {
      "per loss: sampled softmax or BPR per positive, or RMSE", two_tower_scratch_bytes,
      "Lower factors, batch_size or the hidden layers' sizes.", explain_two_tower, true, nullptr,
      false, nullptr, kItemFeatures | kUserFeatures, 0, nullptr,
-     loss_bit(1) | loss_bit(kSquaredLoss) | loss_bit(kSoftmaxLoss)},
+     loss_bit(1) | loss_bit(kSquaredLoss) | loss_bit(kSoftmaxLoss), nullptr},
+    {"neumf", "NeuMF: GMF and MLP branches fused, scored by the network", false,
+     false, kFactors | kEpochs | kRegularization | kLearningRate | kInitScale | kHiddenLayers |
+         kBatchSize | kDropout | kNegatives,
+     neumf_defaults(), make_neumf_trainer, Scorer::Network, fold_in_neumf, false,
+     "binary cross-entropy per sample", neumf_scratch_bytes,
+     "Lower factors, batch_size, negatives or the hidden layers' sizes.", nullptr, false, nullptr,
+     false, nullptr, 0, 0, nullptr, 0, &kNeuMFScoring},
     {"imported", "factors trained elsewhere", false, false,
      kFactors | kRegularization | kAlpha | kRegularizationExponent, imported_defaults(), nullptr,
      Scorer::DotProduct, fold_in_ials, true, "none", factor_scratch_bytes, kLowerFactors,
-     explain_ials, true, nullptr, false, nullptr, 0, 0, nullptr, 0},
+     explain_ials, true, nullptr, false, nullptr, 0, 0, nullptr, 0, nullptr},
 };
 // clang-format on
 const size_t kAlgorithmCount = sizeof kAlgorithms / sizeof kAlgorithms[0];
@@ -359,6 +392,8 @@ const ParameterSpec kParameterSpecs[] = {
     {"batch_size", kBatchSize, nullptr, &Hyperparameters::batch_size, 1, 65536, false, nullptr,
      nullptr},
     {"dropout", kDropout, &Hyperparameters::dropout, nullptr, 0, 1, false, nullptr, nullptr},
+    {"negatives", kNegatives, nullptr, &Hyperparameters::negatives, 1, 1000, false, nullptr,
+     nullptr},
 };
 const size_t kParameterSpecCount = sizeof kParameterSpecs / sizeof kParameterSpecs[0];
 static_assert(sizeof kParameterSpecs / sizeof kParameterSpecs[0] <= kParameterSpecCountMax,

@@ -34,7 +34,8 @@ enum ParameterBit : unsigned
 	kLoss = 1u << 13,
 	kHiddenLayers = 1u << 14,
 	kBatchSize = 1u << 15,
-	kDropout = 1u << 16
+	kDropout = 1u << 16,
+	kNegatives = 1u << 17
 };
 
 // The feature sources an algorithm learns from, as bits of AlgorithmEntry::feature_sides.
@@ -93,7 +94,19 @@ enum class Scorer
 {
 	DotProduct,    // p_u . q_i + b_i over the item factors: the SIMD scan
 	ItemNeighbors, // the sum of the stored item-item weights over the user's items (neighbors.h)
-	UserNeighbors  // the neighbours' interactions weighted by their similarity (user_knn.h)
+	UserNeighbors, // the neighbours' interactions weighted by their similarity (user_knn.h)
+	Network        // a stored network over the user's and the item's factors (neumf)
+};
+
+// How a model scored by a network reads its stored layers (AlgorithmEntry::network).
+struct NetworkScoring
+{
+	// Whether the layers are a network of the algorithm for rows of factors floats.
+	bool (*fits)(const Network &, int factors);
+	// Writes the scores of n items (candidates, dense indices; every item in order when null)
+	// for a user's row.
+	void (*scores)(const Network &, const float *user, const ItemMatrix &items,
+	               const int32_t *candidates, size_t n, float *scores, const CancelToken &);
 };
 
 struct UserNeighbors;
@@ -114,6 +127,8 @@ struct FoldInInput
 	const NeighborView *neighbors = nullptr; // the item-item weights of ItemNeighbors
 	const float *degrees = nullptr;
 	const UserNeighbors *user_neighbors = nullptr; // the user's neighbours, UserNeighbors
+	const Network *network = nullptr;              // the stored network of a Network scorer
+	bool folds_item = false; // the row folded in is an item's (refresh), items holds the users
 };
 
 using TrainerFactory = std::unique_ptr<Trainer> (*)(const Interactions &, const Hyperparameters &,
@@ -174,7 +189,8 @@ struct AlgorithmEntry
 	// two_tower, whose stored model keeps the towers' outputs but not the towers); a trained
 	// one's factors are those of its features plus what it learnt from its interactions.
 	FeatureProjector project_features;
-	unsigned losses; // the indices in kLossNames it takes, as bits (0 without kLoss)
+	unsigned losses;               // the indices in kLossNames it takes, as bits (0 without kLoss)
+	const NetworkScoring *network; // a Network scorer's, else null
 };
 
 // Every algorithm, in the order pgrec.algorithms() lists them.

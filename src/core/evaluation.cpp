@@ -102,6 +102,17 @@ static void neighbor_block(const ModelView &m, SparseView train, const RankingCa
 	}
 }
 
+// The scores of a block of cases by the model's network.
+static void network_block(const ModelView &m, const RankingCase *cases, size_t count,
+                          const CancelToken &cancel, RowMatrix &scores)
+{
+	scores.resize(static_cast<Eigen::Index>(count), static_cast<Eigen::Index>(m.items));
+	const ItemMatrix items = {m.item_factors, nullptr, nullptr, m.items, m.factors};
+	for (size_t j = 0; j < count; j++)
+		m.scoring->scores(*m.network, m.user_factors + cases[j].user * m.factors, items, nullptr,
+		                  m.items, scores.data() + j * m.items, cancel);
+}
+
 RankingMetrics ranking_metrics(const ModelView &m, SparseView train, const RankingCase *cases,
                                size_t case_count, int k, int threads, const CancelToken &cancel,
                                RecallDenominator recall)
@@ -126,6 +137,8 @@ RankingMetrics ranking_metrics(const ModelView &m, SparseView train, const Ranki
 			    size_t first = b * kUserBlock, count = std::min(kUserBlock, case_count - first);
 			    if (m.neighbors)
 				    neighbor_block(m, train, cases + first, count, scores);
+			    else if (m.network)
+				    network_block(m, cases + first, count, cancel, scores);
 			    else
 			    {
 				    for (size_t j = 0; j < count; j++)

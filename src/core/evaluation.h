@@ -2,6 +2,7 @@
 // full-ranking top-k metrics (precision, recall, NDCG, hit rate, MAP, coverage).
 #pragma once
 
+#include "algorithm_registry.h"
 #include "cancel_token.h"
 #include "interactions.h"
 #include "neighbors.h"
@@ -25,6 +26,10 @@ struct ModelView
 	const NeighborView *neighbors; // non-null: a neighbour scorer's rows, not factors
 	// Per user, the rows of neighbors its scores add up (null: its training items, weight 1).
 	const WeightedRows *user_rows;
+	// Non-null: the stored network that scores a user's factors against the items' (a Network
+	// scorer), with its algorithm's scoring.
+	const Network *network = nullptr;
+	const NetworkScoring *scoring = nullptr;
 };
 
 // One held-out rating: dense indices, -1 for a user or item the model does not know.

@@ -44,13 +44,40 @@ Tower::Tower(int input, const LayerSizes &hidden, int output, Random &rng)
 		offset = layer.bias + static_cast<size_t>(out);
 		in = out;
 	}
-	parameters_.assign(offset, 0.0f);
+	allocate();
 	for (const Layer &layer : layers_)
 		init_normal(parameters_.data() + layer.weights, static_cast<size_t>(layer.in) * layer.out,
 		            std::sqrt(2.0 / layer.in), rng);
-	gradients_.assign(offset, 0.0f);
-	m_.assign(offset, 0.0f);
-	v_.assign(offset, 0.0f);
+}
+
+Tower::Tower(const NetworkLayer *layers, size_t count)
+{
+	size_t offset = 0;
+	for (size_t l = 0; l < count; l++)
+	{
+		const NetworkLayer &stored = layers[l];
+		Layer layer{stored.inputs, stored.outputs, offset,
+		            offset + static_cast<size_t>(stored.inputs) * stored.outputs};
+		layers_.push_back(layer);
+		offset = layer.bias + static_cast<size_t>(stored.outputs);
+	}
+	allocate();
+	for (size_t l = 0; l < count; l++)
+	{
+		const Layer &layer = layers_[l];
+		std::copy(layers[l].weights, layers[l].weights + (layer.bias - layer.weights),
+		          parameters_.data() + layer.weights);
+		std::copy(layers[l].bias, layers[l].bias + layer.out, parameters_.data() + layer.bias);
+	}
+}
+
+void Tower::allocate()
+{
+	const size_t size = layers_.back().bias + static_cast<size_t>(layers_.back().out);
+	parameters_.assign(size, 0.0f);
+	gradients_.assign(size, 0.0f);
+	m_.assign(size, 0.0f);
+	v_.assign(size, 0.0f);
 	activations_.resize(layers_.size());
 }
 
@@ -149,7 +176,8 @@ void Tower::backward_rows(size_t begin, size_t end, const float *d_output, float
 		previous->resize(static_cast<size_t>(rows) * layer.in);
 		mp.transposed_right(previous->data(), delta, parameters_.data() + layer.weights, rows,
 		                    layer.out, layer.in, false);
-		mp.relu_backward(previous->data(), a, static_cast<ptrdiff_t>(previous->size()), keep_scale_);
+		mp.relu_backward(previous->data(), a, static_cast<ptrdiff_t>(previous->size()),
+		                 keep_scale_);
 		delta_buffer->swap(*previous);
 		delta = delta_buffer->data();
 	}
@@ -182,6 +210,32 @@ size_t Tower::bytes(int input, const LayerSizes &hidden, int output, size_t rows
 	}
 	const size_t slices = static_cast<size_t>(std::max(threads, 1));
 	return sizeof(float) * ((3 + slices) * parameters + rows * (activations + 2 * widest));
+}
+
+RowAdam::RowAdam(size_t rows, int k) : k_(k), touched_(rows, 0)
+{
+	const size_t size = rows * static_cast<size_t>(k);
+	gradient_.assign(size, 0.0f);
+	m_.assign(size, 0.0f);
+	v_.assign(size, 0.0f);
+}
+
+void RowAdam::step(const AdamStep &s, float *values, int threads)
+{
+	const size_t k = static_cast<size_t>(k_);
+	parallel_for(list_.size(), threads,
+	             [&](size_t begin, size_t end, int)
+	             {
+		             for (size_t j = begin; j < end; j++)
+		             {
+			             size_t at = static_cast<size_t>(list_[j]) * k;
+			             adam_update(s, values + at, gradient_.data() + at, m_.data() + at,
+			                         v_.data() + at, k, true);
+		             }
+	             });
+	for (int32_t r : list_)
+		touched_[static_cast<size_t>(r)] = 0;
+	list_.clear();
 }
 
 } // namespace pgrec

@@ -42,6 +42,9 @@ class Tower
 {
   public:
 	Tower(int input, const LayerSizes &hidden, int output, Random &rng);
+	// A tower with the weights of count stored layers (their shapes chained: checked by the
+	// caller), for serving.
+	Tower(const NetworkLayer *layers, size_t count);
 
 	int input() const
 	{
@@ -76,6 +79,18 @@ class Tower
 		return gradients_;
 	}
 
+	// Layer l's shape and parameters, for storing them.
+	size_t layer_count() const
+	{
+		return layers_.size();
+	}
+	NetworkLayer layer(size_t l) const
+	{
+		const Layer &layer = layers_[l];
+		return {layer.in, layer.out, parameters_.data() + layer.weights,
+		        parameters_.data() + layer.bias};
+	}
+
 	// Bytes of a tower with these shapes serving batches of up to rows rows on threads threads.
 	static size_t bytes(int input, const LayerSizes &hidden, int output, size_t rows, int threads);
 
@@ -91,6 +106,9 @@ class Tower
 	void backward_rows(size_t begin, size_t end, const float *d_output, float *d_input,
 	                   float *gradients, AlignedFloats *delta, AlignedFloats *previous);
 
+	// Sets up the buffers of the layers' shapes (parameters zero).
+	void allocate();
+
 	std::vector<Layer> layers_;
 	AlignedFloats parameters_, gradients_, m_, v_;
 	// activations_[l] holds a_{l+1}, the input of layer l + 1; the last one is the output.
@@ -101,6 +119,41 @@ class Tower
 	size_t rows_ = 0;
 	int threads_ = 1;
 	float keep_scale_ = 1.0f; // 1 / (1 - dropout) of the last forward()
+};
+
+// Lazy Adam (as TensorFlow's LazyAdam) for an embedding table of rows x k floats: gradients are
+// added to the rows a batch touches, and step() moves only those rows.
+class RowAdam
+{
+  public:
+	RowAdam(size_t rows, int k);
+
+	// Row r's gradient, to add to; marks the row touched.
+	float *gradient(size_t r)
+	{
+		if (!touched_[r])
+		{
+			touched_[r] = 1;
+			list_.push_back(static_cast<int32_t>(r));
+		}
+		return gradient_.data() + r * static_cast<size_t>(k_);
+	}
+
+	// One Adam step of the touched rows of values (rows x k), their rows split between threads;
+	// zeroes their gradients and forgets them.
+	void step(const AdamStep &step, float *values, int threads);
+
+	// Bytes of the state of a table of rows x k floats.
+	static size_t bytes(size_t rows, int k)
+	{
+		return rows * (3 * sizeof(float) * static_cast<size_t>(k) + 1 + sizeof(int32_t));
+	}
+
+  private:
+	int k_;
+	AlignedFloats gradient_, m_, v_;
+	std::vector<uint8_t> touched_;
+	std::vector<int32_t> list_;
 };
 
 } // namespace pgrec

@@ -50,8 +50,24 @@ struct Hyperparameters
 	double normalization = 0.0; // svd: exponent b of the degree normalisation D^-b R D^-b
 	int loss = 0;               // hybrid, two_tower: index in kLossNames (algorithm_registry.cpp)
 	LayerSizes hidden_layers = default_hidden_layers(); // two_tower: each tower's hidden layers
-	int batch_size = 1024;                              // two_tower: samples per step
-	double dropout = 0.0; // two_tower: probability of zeroing a hidden unit in training
+	int batch_size = 1024; // two_tower: samples per step; neumf: positives per step
+	double dropout = 0.0;  // two_tower, neumf: probability of zeroing a hidden unit in training
+	int negatives = 4;     // neumf: sampled negatives per positive
+};
+
+// One dense layer of a stored scoring network: z = a W + b, W inputs x outputs row-major.
+struct NetworkLayer
+{
+	int inputs, outputs;
+	const float *weights;
+	const float *bias;
+};
+
+// The layers of a model scored by a network rather than a dot product (neumf), in order.
+struct Network
+{
+	const NetworkLayer *layers;
+	size_t count;
 };
 
 // Row-major buffers of the model, allocated by the caller: users x factors, items x factors,
@@ -92,6 +108,12 @@ class Trainer
 	virtual const SparseRows *neighbors() const
 	{
 		return nullptr;
+	}
+	// The scoring network of a model that has one (no layers for the others), valid while the
+	// trainer lives.
+	virtual Network network() const
+	{
+		return {nullptr, 0};
 	}
 	// The embeddings of the features of a content or hybrid model (null for the others).
 	virtual const FeatureModel *feature_model() const

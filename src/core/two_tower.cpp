@@ -22,6 +22,7 @@
 #include "feature_matrix.h"
 #include "hybrid.h"
 #include "mlp.h"
+#include "negative_sampling.h"
 #include "parallel.h"
 
 #include <algorithm>
@@ -58,26 +59,19 @@ struct Side
 	Side(size_t entities, const FeatureMatrix &features, const SparseRows *interactions,
 	     const Hyperparameters &h, float length, Random &rng)
 	    : k(h.factors), threads(h.threads), length(length), has_features(features.rows.rows() > 0),
-	      tower(has_features ? 2 * h.factors : h.factors, h.hidden_layers, h.factors, rng)
+	      tower(has_features ? 2 * h.factors : h.factors, h.hidden_layers, h.factors, rng),
+	      id_adam(entities, h.factors), feature_adam(has_features ? features.features() : 0, k)
 	{
 		const size_t kk = static_cast<size_t>(k);
 		id.assign(entities * kk, 0.0f);
 		for (size_t e = 0; e < entities; e++)
 			if (interactions->ptr[e + 1] > interactions->ptr[e])
 				init_normal(id.data() + e * kk, kk, h.init_scale, rng);
-		id_gradient.assign(id.size(), 0.0f);
-		id_m.assign(id.size(), 0.0f);
-		id_v.assign(id.size(), 0.0f);
-		id_touched.assign(entities, 0);
 		if (has_features)
 		{
 			rows = weighted_rows(features, RowNorm::Sum);
 			feature.resize(features.features() * kk);
 			init_normal(feature.data(), feature.size(), h.init_scale, rng);
-			feature_gradient.assign(feature.size(), 0.0f);
-			feature_m.assign(feature.size(), 0.0f);
-			feature_v.assign(feature.size(), 0.0f);
-			feature_touched.assign(features.features(), 0);
 		}
 	}
 
@@ -119,28 +113,18 @@ struct Side
 		{
 			const float *d = d_input.data() + r * dim;
 			const size_t e = static_cast<size_t>(entities[r]);
-			float *g = id_gradient.data() + e * kk;
+			float *g = id_adam.gradient(e);
 			for (size_t c = 0; c < kk; c++)
 				g[c] += d[c];
-			if (!id_touched[e])
-			{
-				id_touched[e] = 1;
-				touched_ids.push_back(static_cast<int32_t>(e));
-			}
 			if (!has_features)
 				continue;
 			for (int64_t j = rows.ptr[e]; j < rows.ptr[e + 1]; j++)
 			{
 				const size_t f = static_cast<size_t>(rows.index[static_cast<size_t>(j)]);
 				const float w = rows.value[static_cast<size_t>(j)];
-				float *fg = feature_gradient.data() + f * kk;
+				float *fg = feature_adam.gradient(f);
 				for (size_t c = 0; c < kk; c++)
 					fg[c] += w * d[kk + c];
-				if (!feature_touched[f])
-				{
-					feature_touched[f] = 1;
-					touched_features.push_back(static_cast<int32_t>(f));
-				}
 			}
 		}
 	}
@@ -181,10 +165,9 @@ struct Side
 	void step(const AdamStep &s)
 	{
 		tower.step(s);
-		step_rows(s, &id, &id_gradient, &id_m, &id_v, &id_touched, &touched_ids);
+		id_adam.step(s, id.data(), threads);
 		if (has_features)
-			step_rows(s, &feature, &feature_gradient, &feature_m, &feature_v, &feature_touched,
-			          &touched_features);
+			feature_adam.step(s, feature.data(), threads);
 	}
 
 	// Writes the outputs of every entity to out (entities x k), kServingRows at a time.
@@ -208,36 +191,12 @@ struct Side
 	float length; // 0: raw outputs; else outputs scaled to this length (cosine scores)
 	bool has_features;
 	Tower tower;
-	AlignedFloats id, id_gradient, id_m, id_v;
-	std::vector<uint8_t> id_touched;
-	std::vector<int32_t> touched_ids;
+	RowAdam id_adam, feature_adam;
+	AlignedFloats id;
 	SparseRows rows;
-	AlignedFloats feature, feature_gradient, feature_m, feature_v;
-	std::vector<uint8_t> feature_touched;
-	std::vector<int32_t> touched_features;
+	AlignedFloats feature;
 	AlignedFloats input, d_input, scaled, d_raw;
 	std::vector<float> norms;
-
-  private:
-	void step_rows(const AdamStep &s, AlignedFloats *value, AlignedFloats *gradient,
-	               AlignedFloats *m, AlignedFloats *v, std::vector<uint8_t> *touched,
-	               std::vector<int32_t> *list)
-	{
-		const size_t kk = static_cast<size_t>(k);
-		parallel_for(list->size(), threads,
-		             [&](size_t begin, size_t end, int)
-		             {
-			             for (size_t j = begin; j < end; j++)
-			             {
-				             size_t at = static_cast<size_t>((*list)[j]) * kk;
-				             adam_update(s, value->data() + at, gradient->data() + at,
-				                         m->data() + at, v->data() + at, kk, true);
-			             }
-		             });
-		for (int32_t r : *list)
-			(*touched)[static_cast<size_t>(r)] = 0;
-		list->clear();
-	}
 };
 
 class TwoTowerTrainer : public Trainer
@@ -248,17 +207,15 @@ class TwoTowerTrainer : public Trainer
 	      users_(data.users(), data.user_features, &data.by_user, h,
 	             h.loss == kSquaredLoss ? 0.0f : 1.0f / kTemperature, rng_),
 	      items_(data.items(), data.item_features, &data.by_item, h,
-	             h.loss == kSquaredLoss ? 0.0f : 1.0f, rng_)
+	             h.loss == kSquaredLoss ? 0.0f : 1.0f, rng_),
+	      negatives_(data)
 	{
 		const SparseRows &by_user = data.by_user;
 		positives_.reserve(data.nnz());
 		for (size_t u = 0; u < data.users(); u++)
 			for (int64_t j = by_user.ptr[u]; j < by_user.ptr[u + 1]; j++)
 				positives_.push_back({static_cast<int32_t>(u), static_cast<int32_t>(j)});
-		for (size_t i = 0; i < data.items(); i++)
-			if (data.by_item.ptr[i + 1] > data.by_item.ptr[i])
-				warm_items_.push_back(static_cast<int32_t>(i));
-		if (positives_.empty() || warm_items_.empty())
+		if (positives_.empty() || negatives_.size() == 0)
 			throw DataError("two_tower needs at least one interaction");
 		ratings_ = h.loss == kSquaredLoss;
 		mean_ = ratings_ ? data.mean_value : 0.0;
@@ -271,7 +228,7 @@ class TwoTowerTrainer : public Trainer
 			double degree = static_cast<double>(data.by_item.ptr[i + 1] - data.by_item.ptr[i]);
 			log_q_[i] = static_cast<float>(
 			    std::log(batch * degree / static_cast<double>(positives_.size()) +
-			             static_cast<double>(sampled_) / static_cast<double>(warm_items_.size())));
+			             static_cast<double>(sampled_) / static_cast<double>(negatives_.size())));
 		}
 	}
 
@@ -322,12 +279,6 @@ class TwoTowerTrainer : public Trainer
 		int32_t at; // index of the item in by_user
 	};
 
-	// A uniform draw among the items with interactions.
-	int32_t draw_item()
-	{
-		return warm_items_[rng_.below(warm_items_.size())];
-	}
-
 	// One optimiser step on positives [first, first + n); returns the batch's summed loss. The
 	// token is checked between the passes (a cancel abandons the half-updated run).
 	double run_batch(size_t first, size_t n, const CancelToken &cancel)
@@ -348,10 +299,10 @@ class TwoTowerTrainer : public Trainer
 		const int loss = h_.loss;
 		if (loss == kSoftmaxLoss)
 			for (size_t s = 0; s < sampled_; s++)
-				batch_items_.push_back(draw_item());
+				batch_items_.push_back(negatives_.any(rng_));
 		else if (loss != kSquaredLoss)
 			for (size_t b = 0; b < n; b++)
-				batch_items_.push_back(negative_for(batch_users_[b]));
+				batch_items_.push_back(negatives_.unseen(batch_users_[b], rng_));
 		const size_t columns = batch_items_.size();
 
 		users_.gather(batch_users_.data(), n);
@@ -390,23 +341,10 @@ class TwoTowerTrainer : public Trainer
 		return total;
 	}
 
-	// An item drawn uniformly among those with interactions that user has not seen (the last
-	// draw after a few tries, for a user who has seen almost all).
-	int32_t negative_for(int32_t user)
-	{
-		const SparseRows &r = data_.by_user;
-		const int32_t *seen = r.index.data() + r.ptr[user];
-		const int32_t *seen_end = r.index.data() + r.ptr[user + 1];
-		int32_t j = draw_item();
-		for (int tries = 0; tries < 10 && std::binary_search(seen, seen_end, j); tries++)
-			j = draw_item();
-		return j;
-	}
-
 	Random rng_;
 	Side users_, items_;
 	std::vector<Positive> positives_;
-	std::vector<int32_t> warm_items_;
+	NegativeSampler negatives_;
 	std::vector<float> log_q_;
 	size_t sampled_ = 0;
 	bool ratings_ = false;

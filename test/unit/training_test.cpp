@@ -414,8 +414,9 @@ TEST(Registry, EveryAlgorithmValidatesItsOwnParametersOnly)
 	    "(user-based neighbourhood, cosine or other similarities), 'ease' (EASE: "
 	    "closed-form item-item autoencoder), 'content' (content-based: the item features' TF-IDF "
 	    "reduced by a truncated SVD), 'hybrid' (LightFM-style: interactions with item "
-	    "and user features) or 'two_tower' (two-tower network: id and feature embeddings through "
-	    "an MLP per side)");
+	    "and user features), 'two_tower' (two-tower network: id and feature embeddings through "
+	    "an MLP per side) or 'neumf' (NeuMF: GMF and MLP branches fused, scored by the "
+	    "network)");
 }
 
 TEST(Interactions, MergeRepeatedFollowsTheTrainingPolicy)

@@ -1,0 +1,54 @@
+// Negative sampling for the trainers that learn from sampled pairs (two_tower, neumf): uniform
+// draws among the items with interactions, optionally ones the user has not seen.
+#pragma once
+
+#include "factor_init.h"
+#include "interactions.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+namespace pgrec
+{
+
+class NegativeSampler
+{
+  public:
+	explicit NegativeSampler(const Interactions &data) : by_user_(&data.by_user)
+	{
+		for (size_t i = 0; i < data.items(); i++)
+			if (data.by_item.ptr[i + 1] > data.by_item.ptr[i])
+				warm_.push_back(static_cast<int32_t>(i));
+	}
+
+	// How many items have interactions.
+	size_t size() const
+	{
+		return warm_.size();
+	}
+
+	// A uniform draw among them.
+	int32_t any(Random &rng) const
+	{
+		return warm_[rng.below(warm_.size())];
+	}
+
+	// A draw that user has not seen (the last of a few tries, for a user who has seen almost
+	// all).
+	int32_t unseen(int32_t user, Random &rng) const
+	{
+		const int32_t *seen = by_user_->index.data() + by_user_->ptr[user];
+		const int32_t *seen_end = by_user_->index.data() + by_user_->ptr[user + 1];
+		int32_t j = any(rng);
+		for (int tries = 0; tries < 10 && std::binary_search(seen, seen_end, j); tries++)
+			j = any(rng);
+		return j;
+	}
+
+  private:
+	const SparseRows *by_user_;
+	std::vector<int32_t> warm_;
+};
+
+} // namespace pgrec

@@ -203,6 +203,12 @@ constexpr size_t kParameterSpecCountMax = 32;
 // The entry called name, or null.
 const AlgorithmEntry *find_algorithm(const char *name) noexcept;
 
+// Whether the algorithm's models have user and item factors (rather than neighbour weights).
+inline bool has_factors(const AlgorithmEntry &algorithm)
+{
+	return algorithm.scorer == Scorer::DotProduct || algorithm.scorer == Scorer::Network;
+}
+
 // Whether the model stores its users' training values with their items (user_knn scores with
 // its neighbours' values).
 inline bool keeps_seen_values(const AlgorithmEntry &algorithm)

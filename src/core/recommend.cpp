@@ -3,6 +3,8 @@
 // are scored with one matrix product each.
 #include "recommend.h"
 
+#include "algorithm_registry.h"
+
 #include "factor_init.h"
 #include "kernels.h"
 #include "parallel.h"
@@ -185,6 +187,26 @@ void recommend_batch(const ItemMatrix &m, const float *queries, size_t users,
 						             best.offer(row[i], static_cast<int32_t>(i));
 				             counts[first + u] = emit(best, out + (first + u) * k);
 			             }
+		             }
+	             });
+}
+
+void recommend_network_batch(const NetworkScoring &scoring, const Network &network,
+                             const ItemMatrix &items, const float *queries, size_t users,
+                             const SortedList *seen, size_t k, int threads,
+                             const CancelToken &cancel, Recommendation *out, size_t *counts)
+{
+	parallel_for(users, threads,
+	             [&](size_t begin, size_t end, int)
+	             {
+		             std::vector<float> scores(items.count);
+		             for (size_t u = begin; u < end; u++)
+		             {
+			             scoring.scores(network, queries + u * static_cast<size_t>(items.dim),
+			                            items, nullptr, items.count, scores.data(), cancel);
+			             counts[u] = recommend_from_scores(scores.data(), items.count,
+			                                               seen ? seen + u : nullptr, seen ? 1 : 0,
+			                                               nullptr, k, out + u * k);
 		             }
 	             });
 }

@@ -60,4 +60,14 @@ void recommend_batch(const ItemMatrix &items, const float *queries, size_t users
                      const SortedList *seen, size_t k, int threads, const CancelToken &cancel,
                      Recommendation *out, size_t *counts);
 
+struct Network;
+struct NetworkScoring;
+
+// The same for a model scored by a network (Scorer::Network): users rows of user factors
+// (users x items.dim) scored by scoring over the stored network, users split between threads.
+void recommend_network_batch(const NetworkScoring &scoring, const Network &network,
+                             const ItemMatrix &items, const float *queries, size_t users,
+                             const SortedList *seen, size_t k, int threads,
+                             const CancelToken &cancel, Recommendation *out, size_t *counts);
+
 } // namespace pgrec

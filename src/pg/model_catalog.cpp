@@ -254,7 +254,7 @@ static void fill_catalog(const char *name, ModelCatalog *out)
 		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
 		                errmsg("model \"%s\" has %d factors but hyper-parameters for %d", name,
 		                       out->factors, out->hyperparameters.factors)));
-	if ((out->factors > 0) != (out->algorithm->scorer == pgrec::Scorer::DotProduct))
+	if ((out->factors > 0) != pgrec::has_factors(*out->algorithm))
 		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
 		                errmsg("model \"%s\" has %d factors, which algorithm %s cannot have", name,
 		                       out->factors, out->algorithm->name)));

@@ -32,7 +32,9 @@ pgrec::ModelView model_view(const LoadedModel *m)
 	        m->items,
 	        m->catalog.factors,
 	        scorer_rows(m),
-	        NULL};
+	        NULL,
+	        m->network.count ? &m->network : NULL,
+	        m->catalog.algorithm->network};
 }
 
 const pgrec::NeighborView *scorer_rows(const LoadedModel *m)
@@ -44,6 +46,7 @@ const pgrec::NeighborView *scorer_rows(const LoadedModel *m)
 	case pgrec::Scorer::UserNeighbors:
 		return &m->seen;
 	case pgrec::Scorer::DotProduct:
+	case pgrec::Scorer::Network:
 		break;
 	}
 	return NULL;
@@ -353,6 +356,57 @@ static void load_neighbors(LoadedModel *m, MemoryContext context)
 	m->neighbors = {ptr, index, weight, rows};
 }
 
+// Reads the layers of a network scorer into m->network: layers 0, 1, ... in order, their
+// weights and biases one-dimensional, of the shapes they say, finite, and a network of the
+// model's algorithm for its factors.
+static void load_network(LoadedModel *m, MemoryContext context)
+{
+	Portal portal = open_side("SELECT layer, inputs, outputs, weights, bias FROM "
+	                          "pgrec.network_layers WHERE model_id OPERATOR(pg_catalog.=) $1 "
+	                          "ORDER BY layer",
+	                          m->catalog);
+	SPI_cursor_fetch(portal, true, pgrec::kMaxHiddenLayers + 3);
+	size_t count = SPI_processed;
+	if (count > (size_t)pgrec::kMaxHiddenLayers + 2)
+		corrupted(m, "model", m->catalog.model_id, "has more network layers than a network has");
+	pgrec::NetworkLayer *layers = (pgrec::NetworkLayer *)MemoryContextAllocZero(
+	    context, sizeof(pgrec::NetworkLayer) * Max(count, (size_t)1));
+	for (size_t l = 0; l < count; l++)
+	{
+		HeapTuple row = SPI_tuptable->vals[l];
+		TupleDesc desc = SPI_tuptable->tupdesc;
+		bool isnull;
+		int32 layer = DatumGetInt32(SPI_getbinval(row, desc, 1, &isnull));
+		int32 inputs = DatumGetInt32(SPI_getbinval(row, desc, 2, &isnull));
+		int32 outputs = DatumGetInt32(SPI_getbinval(row, desc, 3, &isnull));
+		if (layer != (int32)l || inputs < 1 || outputs < 1 || inputs > 1 << 16 || outputs > 1 << 16)
+			corrupted(m, "network layer", layer, "is out of order or has no valid shape");
+		MemoryContext previous = MemoryContextSwitchTo(context);
+		ArrayType *weights = DatumGetArrayTypePCopy(SPI_getbinval(row, desc, 4, &isnull));
+		ArrayType *bias = DatumGetArrayTypePCopy(SPI_getbinval(row, desc, 5, &isnull));
+		MemoryContextSwitchTo(previous);
+		int n_weights = 0, n_bias = 0;
+		const float *w = (const float *)array_elements(weights, &n_weights);
+		const float *b = (const float *)array_elements(bias, &n_bias);
+		if (w == NULL || b == NULL || n_weights != inputs * outputs || n_bias != outputs)
+			corrupted(m, "network layer", layer, "has NULL, nested or missized weights or biases");
+		for (int j = 0; j < n_weights; j++)
+			if (!std::isfinite(w[j]))
+				corrupted(m, "network layer", layer, "has a weight that is not finite");
+		for (int j = 0; j < n_bias; j++)
+			if (!std::isfinite(b[j]))
+				corrupted(m, "network layer", layer, "has a bias that is not finite");
+		layers[l] = {inputs, outputs, w, b};
+		count_bytes(m, sizeof(float) * ((size_t)n_weights + (size_t)n_bias));
+	}
+	SPI_freetuptable(SPI_tuptable);
+	SPI_cursor_close(portal);
+	m->network = {layers, count};
+	if (!m->catalog.algorithm->network->fits(m->network, m->catalog.factors))
+		corrupted(m, "model", m->catalog.model_id,
+		          "has a network that does not fit its algorithm and factors");
+}
+
 void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel *out)
 {
 	*out = LoadedModel();
@@ -397,7 +451,13 @@ void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel 
 	out->user_bias = users.bias;
 	if (catalog->algorithm->biases && (out->item_bias == NULL))
 		corrupted(out, "model", catalog->model_id, "has no item biases but its algorithm has");
-	if (catalog->algorithm->scorer != pgrec::Scorer::DotProduct)
+	if (catalog->algorithm->scorer == pgrec::Scorer::Network)
+	{
+		enter_catalog_rights(&rights);
+		load_network(out, context);
+		leave_rights(&rights);
+	}
+	else if (catalog->algorithm->scorer != pgrec::Scorer::DotProduct)
 	{
 		enter_catalog_rights(&rights);
 		load_neighbors(out, context);

@@ -26,6 +26,8 @@ struct LoadedModel
 	// [neighbors.ptr[j], neighbors.ptr[j+1]): item j to an item (item_knn, ease), or user j's
 	// neighbour's interactions to user j (user_knn); ptr is NULL for a factor model.
 	pgrec::NeighborView neighbors;
+	// A network scorer's layers (count 0 for other models), checked by its algorithm.
+	pgrec::Network network;
 	size_t bytes; // what the arrays take
 };
 

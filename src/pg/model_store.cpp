@@ -118,7 +118,12 @@ ModelRows model_rows(const pgrec::AlgorithmEntry &algorithm, const pgrec::Intera
 	        data.by_user.ptr.data(),
 	        data.by_user.index.data(),
 	        keeps_values ? data.by_user.value.data() : NULL,
-	        neighbors ? pgrec::neighbor_view(*neighbors) : pgrec::NeighborView{}};
+	        neighbors ? pgrec::neighbor_view(*neighbors) : pgrec::NeighborView{},
+	        {},
+	        {},
+	        0,
+	        {nullptr, 0},
+	        0};
 }
 
 bool begin_model_write(const char *name, const char *action, MemoryContext context,
@@ -232,6 +237,38 @@ static void insert_neighbors(int64 model_id, const ModelRows &rows, bool of_user
 	}
 	MemoryContextSwitchTo(previous);
 	MemoryContextDelete(batch_context);
+}
+
+// Inserts the layers of a network scorer into pgrec.network_layers, in order.
+static void insert_network(int64 model_id, const pgrec::Network &network)
+{
+	Oid types[6] = {INT8OID, INT4OID, INT4OID, INT4OID, FLOAT4ARRAYOID, FLOAT4ARRAYOID};
+	SPIPlanPtr plan = prepare("INSERT INTO pgrec.network_layers (model_id, layer, inputs, "
+	                          "outputs, weights, bias) VALUES ($1, $2, $3, $4, $5, $6)",
+	                          6, types);
+	for (size_t l = 0; l < network.count; l++)
+	{
+		const pgrec::NetworkLayer &layer = network.layers[l];
+		Datum values[6] = {Int64GetDatum(model_id),
+		                   Int32GetDatum((int32)l),
+		                   Int32GetDatum(layer.inputs),
+		                   Int32GetDatum(layer.outputs),
+		                   float4_array(layer.weights, layer.inputs * layer.outputs),
+		                   float4_array(layer.bias, layer.outputs)};
+		execute(plan, values, NULL, SPI_OK_INSERT);
+	}
+}
+
+// Copies the network layers of version from_id to version to_id (catalog rights held).
+static void copy_network_rows(int64 from_id, int64 to_id)
+{
+	Oid types[2] = {INT8OID, INT8OID};
+	Datum ids[2] = {Int64GetDatum(from_id), Int64GetDatum(to_id)};
+	if (SPI_execute_with_args("INSERT INTO pgrec.network_layers SELECT $2, layer, inputs, "
+	                          "outputs, weights, bias FROM pgrec.network_layers WHERE model_id "
+	                          "OPERATOR(pg_catalog.=) $1",
+	                          2, types, ids, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not copy the network of model version %lld", (long long)from_id);
 }
 
 // Feature rows: feature numbers from $3, then per feature its column name, kind, value (NULL
@@ -431,6 +468,9 @@ int64 store_model(const ModelRecord *r, const ModelRows &rows, int32 *version_ou
 	insert_features(model_id, 'u', rows.user_features, r->factors);
 	if (rows.features_from)
 		copy_feature_rows(rows.features_from, model_id);
+	insert_network(model_id, rows.network);
+	if (rows.network_from)
+		copy_network_rows(rows.network_from, model_id);
 	prune_versions(r->name);
 	leave_rights(&rights);
 	*version_out = version;
@@ -500,6 +540,7 @@ int64 copy_version(int64 from_id, const char *name, int32 *version_out)
 	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not copy the factors of model version %lld", (long long)from_id);
 	copy_feature_rows(from_id, model_id);
+	copy_network_rows(from_id, model_id);
 	prune_versions(name);
 	leave_rights(&rights);
 	*version_out = nv.version;

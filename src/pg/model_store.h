@@ -61,7 +61,9 @@ struct ModelRows
 	const float *seen_values;
 	pgrec::NeighborView neighbors;
 	FeatureRows item_features, user_features; // builder NULL: none
-	int64 features_from; // a version whose stored features the new one keeps (0: none)
+	int64 features_from;    // a version whose stored features the new one keeps (0: none)
+	pgrec::Network network; // the layers of a network scorer (count 0: none)
+	int64 network_from;     // a version whose stored network the new one keeps (0: none)
 };
 
 // The rows of a model of algorithm trained on data (neighbors may be NULL).

@@ -25,6 +25,7 @@ extern "C"
 #include "utils/tuplestore.h"
 }
 
+#include <algorithm>
 #include <cmath>
 
 PGREC_FUNCTION(pgrec_recommend)
@@ -121,7 +122,7 @@ static pgrec::Recommendation *top_items(const pgrec::ItemMatrix &matrix, const f
 // True for a model scored by neighbour weights rather than factors.
 static bool scored_by_neighbors(const CachedModel *e)
 {
-	return e->model.catalog.algorithm->scorer != pgrec::Scorer::DotProduct;
+	return !pgrec::has_factors(*e->model.catalog.algorithm);
 }
 
 // Ereports 0A000 for a function that needs vectors of a model that has none (`what`: "item" or
@@ -139,6 +140,30 @@ static void require_factors(const CachedModel *e, const char *what)
 	         errhint("Use pgrec.recommend(), pgrec.recommend_for_interactions()%s or "
 	                 "pgrec.similar_items() with it.",
 	                 of_users ? ", pgrec.similar_users()" : "")));
+}
+
+// True for a model scored by a network over its factors.
+static bool scored_by_network(const CachedModel *e)
+{
+	return e->model.catalog.algorithm->scorer == pgrec::Scorer::Network;
+}
+
+// Ereports 0A000 for a function that scores a query vector by dot products when the model's
+// items are scored otherwise.
+static void require_dot_products(const CachedModel *e)
+{
+	if (!scored_by_network(e))
+	{
+		require_factors(e, "item");
+		return;
+	}
+	ereport(ERROR,
+	        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+	         errmsg("model \"%s\" scores items by a network, not by dot products", e->name),
+	         errdetail("Algorithm %s scores a user's factors and an item's through its stored "
+	                   "network; a query vector has no score.",
+	                   e->model.catalog.algorithm->name),
+	         errhint("Use pgrec.recommend() or pgrec.recommend_for_interactions() with it.")));
 }
 
 // A neighbourhood model's scoring of a user's weighted rows through the exclusion and
@@ -165,6 +190,59 @@ static size_t neighbor_items(const void *state, size_t room, pgrec::Recommendati
 	                                               r->candidates, room, out));
 	pfree(scores);
 	return count;
+}
+
+// A network model's scoring of a user's factors through the exclusion and candidate lists.
+struct NetworkRequest
+{
+	const CachedModel *e;
+	const float *user;
+	const pgrec::SortedList *excluded;
+	int lists;
+	const pgrec::SortedList *candidates;
+};
+
+// The network scoring as a CandidateSource: the candidates (every item without a candidate
+// list) scored by the network, then the top `room`. Ereports on core errors.
+static size_t network_items(const void *state, size_t room, pgrec::Recommendation *out)
+{
+	const NetworkRequest *r = (const NetworkRequest *)state;
+	const LoadedModel *m = &r->e->model;
+	const pgrec::NetworkScoring *scoring = m->catalog.algorithm->network;
+	float *scores =
+	    (float *)MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * Max(m->items, 1));
+	size_t n = r->candidates ? r->candidates->count : m->items;
+	float *scored = r->candidates ? (float *)palloc(sizeof(float) * Max(n, 1)) : scores;
+	pgrec::ItemMatrix items = model_items(r->e);
+	pgrec::CancelToken cancel = backend_cancel_token();
+	size_t count;
+	CORE_CALL(scoring->scores(m->network, r->user, items,
+	                          r->candidates ? r->candidates->items : NULL, n, scored, cancel);
+	          if (r->candidates) {
+		          std::fill(scores, scores + m->items, -INFINITY);
+		          for (size_t j = 0; j < n; j++)
+			          scores[r->candidates->items[j]] = scored[j];
+	          } count = pgrec::recommend_from_scores(scores, m->items, r->excluded, r->lists,
+	                                                 r->candidates, room, out));
+	pfree(scores);
+	return count;
+}
+
+// The best items of a factor model for a user's factors: by the network of a network scorer,
+// else by the dot-product scan. palloc'd; may ereport.
+static pgrec::Recommendation *best_for_factors(const RerankArguments *rerank, const CachedModel *e,
+                                               const pgrec::ItemMatrix &matrix, const float *user,
+                                               const pgrec::SortedList *excluded, int lists,
+                                               const pgrec::SortedList *candidates, int64 k,
+                                               size_t *count)
+{
+	if (scored_by_network(e))
+	{
+		NetworkRequest request = {e, user, excluded, lists, candidates};
+		return best_items(rerank, e, network_items, &request, k, count);
+	}
+	ScanRequest request = {matrix, user, excluded, lists, candidates};
+	return best_items(rerank, e, scan_items, &request, k, count);
 }
 
 // Optional bigint[] filters at arguments candidates_arg and exclude_arg (-1: none).
@@ -255,11 +333,9 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 		rows = best_items(&rerank, e, neighbor_items, &request, k, &count);
 	}
 	else
-	{
-		ScanRequest request = {model_items(e), m->user_factors + user * m->catalog.factors,
-		                       excluded, lists, candidates};
-		rows = best_items(&rerank, e, scan_items, &request, k, &count);
-	}
+		rows = best_for_factors(&rerank, e, model_items(e),
+		                        m->user_factors + user * m->catalog.factors, excluded, lists,
+		                        candidates, k, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }
 
@@ -271,7 +347,7 @@ Datum pgrec_recommend_for_vector(PG_FUNCTION_ARGS)
 		return return_nothing(fcinfo);
 	int64 k = read_positive(fcinfo, 2, "k");
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	require_factors(e, "item");
+	require_dot_products(e);
 	Embedding *query = PG_GETARG_EMBEDDING_P(1);
 	if (query->dim != e->model.catalog.factors)
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
@@ -450,7 +526,7 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 	float bias = 0.0f;
 	pgrec::CancelToken cancel = backend_cancel_token();
 	CORE_CALL(pgrec::fold_in_user(*m->catalog.algorithm, input, cancel, user, &bias));
-	ScanRequest request = {matrix, user, excluded, f.has_exclude ? 2 : 1, candidates};
-	pgrec::Recommendation *rows = best_items(&rerank, e, scan_items, &request, k, &count);
+	pgrec::Recommendation *rows = best_for_factors(&rerank, e, matrix, user, excluded,
+	                                               f.has_exclude ? 2 : 1, candidates, k, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }

@@ -72,6 +72,11 @@ Datum pgrec_recommend_all(PG_FUNCTION_ARGS)
 			CORE_CALL(pgrec::recommend_neighbors_batch(*scorer_rows(m), m->items, rows,
 			                                           exclude_seen ? seen : NULL, count, k,
 			                                           threads, cancel, out, counts));
+		else if (m->network.count > 0)
+			CORE_CALL(pgrec::recommend_network_batch(
+			    *m->catalog.algorithm->network, m->network, matrix,
+			    m->user_factors + first * m->catalog.factors, count, exclude_seen ? seen : NULL, k,
+			    threads, cancel, out, counts));
 		else
 			CORE_CALL(pgrec::recommend_batch(matrix, m->user_factors + first * m->catalog.factors,
 			                                 count, exclude_seen ? seen : NULL, k, threads, cancel,

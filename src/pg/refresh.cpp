@@ -75,10 +75,12 @@ static size_t count_new(const int64 *old, size_t count)
 // Solves every new row (old[r] < 0) of one side from its interactions in rows, against the
 // other side `against`, whose index for a neighbour column c is map[c] (or c when map is NULL;
 // neighbours mapped to -1 are skipped) and whose rows have the interaction counts degrees.
-// Returns how many rows were new.
+// A network scorer folds in against its network (the rows are items' when of_items). Returns how
+// many rows were new.
 static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, const int64 *map,
                            const pgrec::ItemMatrix &against, const float *degrees,
-                           const ModelCatalog &model, float *factors, float *bias)
+                           const ModelCatalog &model, const pgrec::Network &network, bool of_items,
+                           float *factors, float *bias)
 {
 	const pgrec::AlgorithmEntry &algorithm = *model.algorithm;
 	pgrec::CancelToken cancel = backend_cancel_token();
@@ -113,6 +115,8 @@ static size_t fold_in_side(const pgrec::SparseRows &rows, const int64 *old, cons
 		pgrec::FoldInInput input = {
 		    against, model.global_mean, model.hyperparameters, gramian, neighbours, values, n, NULL,
 		    degrees};
+		input.network = network.count > 0 ? &network : nullptr;
+		input.folds_item = of_items;
 		CORE_CALL(pgrec::fold_in_user(algorithm, input, cancel, factors + r * against.dim,
 		                              bias ? bias + r : NULL));
 	}
@@ -307,10 +311,10 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 		                             user_old, data.users(), user_factors, user_bias);
 		pgrec::ItemMatrix known_users = {old.user_factors, old.user_bias, NULL, old.users, k};
 		new_items += fold_in_side(data.by_item, item_old, user_old, known_users, user_degrees,
-		                          catalog, item_factors, item_bias);
+		                          catalog, old.network, true, item_factors, item_bias);
 		pgrec::ItemMatrix all_items = {item_factors, item_bias, NULL, data.items(), k};
 		new_users += fold_in_side(data.by_user, user_old, NULL, all_items, item_degrees, catalog,
-		                          user_factors, user_bias);
+		                          old.network, false, user_factors, user_bias);
 	}
 
 	INSTR_TIME_SET_CURRENT(now);
@@ -344,6 +348,7 @@ Datum pgrec_refresh(PG_FUNCTION_ARGS)
 	                             item_bias, neighbors);
 	if (catalog.item_features || catalog.user_features)
 		model.features_from = catalog.model_id; // the vocabulary is the old version's
+	model.network_from = catalog.model_id;      // a network scorer keeps its network
 	int64 model_id = store_model(&record, model, &version);
 	SPI_finish();
 

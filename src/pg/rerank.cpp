@@ -172,6 +172,7 @@ static bool has_item_similarity(const CachedModel *e)
 	switch (e->model.catalog.algorithm->scorer)
 	{
 	case pgrec::Scorer::DotProduct:
+	case pgrec::Scorer::Network: // the cosine of its items' embeddings
 		return true;
 	case pgrec::Scorer::ItemNeighbors: // where its weights are similarities (item_knn)
 		return e->model.catalog.algorithm->weights_are_similarities;

@@ -106,7 +106,9 @@ pgrec::FoldInInput fold_in_input(CachedModel *e, const pgrec::ItemMatrix &matrix
 	pgrec::FoldInInput input = {
 	    matrix,  catalog.global_mean, catalog.hyperparameters, gramian, items, values, count,
 	    nullptr, e->item_degrees};
-	if (catalog.algorithm->scorer == pgrec::Scorer::ItemNeighbors)
+	if (catalog.algorithm->scorer == pgrec::Scorer::Network)
+		input.network = &e->model.network;
+	else if (catalog.algorithm->scorer == pgrec::Scorer::ItemNeighbors)
 		input.neighbors = &e->model.neighbors;
 	else if (catalog.algorithm->scorer == pgrec::Scorer::UserNeighbors)
 	{

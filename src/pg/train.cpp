@@ -62,7 +62,8 @@ enum TrainArg
 	ARG_CG_STEPS,
 	ARG_HIDDEN_LAYERS,
 	ARG_BATCH_SIZE,
-	ARG_DROPOUT
+	ARG_DROPOUT,
+	ARG_NEGATIVES
 };
 
 // The hyper-parameter arguments of pgrec.train by position (seed aside).
@@ -86,7 +87,8 @@ static const struct
                         {ARG_CG_STEPS, "cg_steps"},
                         {ARG_HIDDEN_LAYERS, "hidden_layers"},
                         {ARG_BATCH_SIZE, "batch_size"},
-                        {ARG_DROPOUT, "dropout"}};
+                        {ARG_DROPOUT, "dropout"},
+                        {ARG_NEGATIVES, "negatives"}};
 
 // The C++ objects of one training run, owned by the run's memory context (owned_object.h).
 struct TrainingRun
@@ -416,6 +418,7 @@ static TrainingResult run_training(const TrainingRequest &r, const ModelCatalog 
 	int32 version;
 	ModelRows model = model_rows(*r.algorithm, data, buffers.user_factors, buffers.item_factors,
 	                             buffers.user_bias, buffers.item_bias, run->trainer->neighbors());
+	model.network = run->trainer->network();
 	const pgrec::FeatureModel *learnt = run->trainer->feature_model();
 	if ((r.item_features || r.user_features) && learnt == NULL)
 		elog(ERROR, "algorithm %s learnt nothing from the features", r.algorithm->name);

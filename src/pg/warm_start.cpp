@@ -34,14 +34,18 @@ void warm_start(const ModelCatalog *current, const char *name,
                 const pgrec::AlgorithmEntry *algorithm, int k, const pgrec::Interactions &data,
                 const pgrec::FactorBuffers &b, MemoryContext context)
 {
-	bool closed_form = algorithm->scorer != pgrec::Scorer::DotProduct ||
-	                   (algorithm->parameters & pgrec::kEpochs) == 0;
-	if (closed_form || algorithm->feature_sides != 0)
+	bool closed_form =
+	    !pgrec::has_factors(*algorithm) || (algorithm->parameters & pgrec::kEpochs) == 0;
+	const char *why = closed_form ? "is computed in closed form"
+	                  : algorithm->feature_sides != 0
+	                      ? "composes its factors from id and feature embeddings"
+	                  : algorithm->scorer == pgrec::Scorer::Network
+	                      ? "trains its embeddings together with its network"
+	                      : NULL;
+	if (why)
 	{
 		ereport(NOTICE,
-		        (errmsg("algorithm %s %s: warm start does not apply", algorithm->name,
-		                closed_form ? "is computed in closed form"
-		                            : "composes its factors from id and feature embeddings")));
+		        (errmsg("algorithm %s %s: warm start does not apply", algorithm->name, why)));
 		return;
 	}
 	if (current == NULL || current->algorithm != algorithm || current->factors != k)

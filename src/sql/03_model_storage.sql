@@ -91,6 +91,18 @@ CREATE TABLE pgrec.user_neighbors (
 ALTER TABLE pgrec.user_neighbors ALTER COLUMN neighbor_ids SET STORAGE EXTERNAL,
 	ALTER COLUMN weights SET STORAGE EXTERNAL;
 
+-- Models scored by a network (neumf) keep its dense layers in order: z = a W + b, weights the
+-- inputs x outputs matrix W row-major.
+CREATE TABLE pgrec.network_layers (
+	model_id bigint NOT NULL REFERENCES pgrec.model_versions ON DELETE CASCADE,
+	layer integer NOT NULL,
+	inputs integer NOT NULL,
+	outputs integer NOT NULL,
+	weights real[] NOT NULL,
+	bias real[] NOT NULL,
+	PRIMARY KEY (model_id, layer)
+);
+
 -- Content and hybrid models: the vocabulary of each side's features (a column and a word or
 -- category of it, or a numeric column), the weights that turn a raw value into the model's
 -- (offset, scale) and the vector (and bias) the model learnt for the feature.
@@ -116,11 +128,13 @@ SELECT pg_catalog.pg_extension_config_dump('pgrec.item_factors', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.item_neighbors', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.user_neighbors', '');
 SELECT pg_catalog.pg_extension_config_dump('pgrec.feature_factors', '');
+SELECT pg_catalog.pg_extension_config_dump('pgrec.network_layers', '');
 
 -- Writes go through pgrec's functions, which check the model's owner; the catalog is readable
 -- by everyone, as PostgreSQL's own catalogs are; factors are read through the functions.
 REVOKE ALL ON pgrec.model_versions, pgrec.models, pgrec.user_factors, pgrec.item_factors,
-	pgrec.item_neighbors, pgrec.user_neighbors, pgrec.feature_factors FROM PUBLIC;
+	pgrec.item_neighbors, pgrec.user_neighbors, pgrec.feature_factors, pgrec.network_layers
+	FROM PUBLIC;
 GRANT SELECT ON pgrec.model_versions, pgrec.models TO PUBLIC;
 
 COMMENT ON SEQUENCE pgrec.model_versions_model_id_seq IS 'model_id of pgrec.model_versions';
@@ -136,6 +150,7 @@ COMMENT ON TABLE pgrec.item_factors IS 'item factors and bias of each model (fac
 COMMENT ON TABLE pgrec.item_neighbors IS 'item-item weights of neighbourhood models: an item lends weights[n] to item neighbor_ids[n] in the score of every user who has it';
 COMMENT ON TABLE pgrec.user_neighbors IS 'user-user weights of user_knn models: a user''s score for an item is the sum over neighbor_ids[n] of weights[n] times that neighbour''s seen_values for the item';
 COMMENT ON TABLE pgrec.feature_factors IS 'the features of content and hybrid models (side i: items, u: users): a word or category value of a column, or a numeric column; the weight of a raw value x is (x'' - offset) * scale, x'' = 1 + ln x for words; factors and bias are what the model learnt for the feature';
+COMMENT ON TABLE pgrec.network_layers IS 'the scoring network of neumf models: dense layers in order, z = a W + b with weights the inputs x outputs matrix W row-major; the last is the weights of the GMF branch';
 COMMENT ON INDEX pgrec.feature_factors_value IS 'finds the features of a visitor or a new item by column and value';
 COMMENT ON COLUMN pgrec.model_versions.item_features IS 'the source of the item features (a table or a query: the id, then one feature per column), or NULL';
 COMMENT ON COLUMN pgrec.model_versions.user_features IS 'the source of the user features, or NULL';
@@ -191,6 +206,12 @@ CREATE TRIGGER features_truncated AFTER TRUNCATE ON pgrec.feature_factors
 	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
 COMMENT ON TRIGGER features_changed ON pgrec.feature_factors IS 'announces hand-made changes of feature vectors to the model caches';
 COMMENT ON TRIGGER features_truncated ON pgrec.feature_factors IS 'announces a truncation to the model caches';
+CREATE TRIGGER network_changed AFTER INSERT OR UPDATE OR DELETE ON pgrec.network_layers
+	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+CREATE TRIGGER network_truncated AFTER TRUNCATE ON pgrec.network_layers
+	FOR EACH STATEMENT EXECUTE FUNCTION pgrec.invalidate_model_caches();
+COMMENT ON TRIGGER network_changed ON pgrec.network_layers IS 'announces hand-made changes of network weights to the model caches';
+COMMENT ON TRIGGER network_truncated ON pgrec.network_layers IS 'announces a truncation to the model caches';
 
 -- Versions: each training or import publishes a new version; older ones are kept for rollback.
 

@@ -160,7 +160,7 @@ SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', 'user_id', 'item_id', 
 SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', 'user_id', 'item_id', regularization => -1)$$);
 SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', 'user_id', 'item_id', regularization => 'NaN')$$);
 SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', 'user_id', 'item_id', algorithm => 'bpr', learning_rate => 0)$$);
-SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', 'user_id', 'item_id', alpha => 'Infinity')$$);
+SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', 'user_id', 'item_id', algorithm => 'ials', alpha => 'Infinity')$$);
 SELECT error_of($$SELECT pgrec.train(NULL, 'clicks_train', 'user_id', 'item_id')$$);
 SELECT error_of($$SELECT pgrec.train('', 'clicks_train', 'user_id', 'item_id')$$);
 SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', NULL, 'item_id')$$);

@@ -82,8 +82,8 @@ void adam(float *value, float *gradient, float *m, float *v, ptrdiff_t n, float 
 
 const pgrec::MatrixProducts *MATRIX_PRODUCTS_TABLE() noexcept
 {
-	static const pgrec::MatrixProducts table = {
-	    MATRIX_PRODUCTS_NAME, product,         transposed_left, transposed_right,
-	    softmax,              add_column_sums, relu_backward,   adam};
+	static const pgrec::MatrixProducts table = {MATRIX_PRODUCTS_NAME, product, transposed_left,
+	                                            transposed_right,     softmax, add_column_sums,
+	                                            relu_backward,        adam};
 	return &table;
 }

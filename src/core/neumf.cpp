@@ -8,6 +8,7 @@
 #include "neumf.h"
 
 #include "core_errors.h"
+#include "flush_denormals.h"
 #include "negative_sampling.h"
 #include "parallel.h"
 
@@ -219,6 +220,7 @@ class NeuMFTrainer : public Trainer
 
 	void run_epoch(const CancelToken &cancel) override
 	{
+		FlushDenormals flush;
 		for (size_t j = positives_.size(); j > 1; j--)
 		{
 			if ((j & kShuffleCheckEvery) == 0)

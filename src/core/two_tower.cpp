@@ -19,6 +19,7 @@
 
 #include "algorithm_registry.h"
 #include "core_errors.h"
+#include "flush_denormals.h"
 #include "feature_matrix.h"
 #include "hybrid.h"
 #include "mlp.h"
@@ -248,6 +249,7 @@ class TwoTowerTrainer : public Trainer
 
 	void run_epoch(const CancelToken &cancel) override
 	{
+		FlushDenormals flush;
 		// Fisher-Yates with the trainer's generator: the same order for a seed.
 		for (size_t j = positives_.size(); j > 1; j--)
 		{

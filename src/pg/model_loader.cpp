@@ -356,6 +356,17 @@ static void load_neighbors(LoadedModel *m, MemoryContext context)
 	m->neighbors = {ptr, index, weight, rows};
 }
 
+// Ereports XX001 for stored network layers that are not a network of the model's algorithm.
+static void network_misfit(const LoadedModel *m)
+{
+	ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+	                errmsg("the network of model \"%s\" version %d does not fit algorithm %s "
+	                       "with %d factors",
+	                       m->catalog.name, m->catalog.version, m->catalog.algorithm->name,
+	                       m->catalog.factors),
+	                errhint("Retrain or re-import the model.")));
+}
+
 // Reads the layers of a network scorer into m->network: layers 0, 1, ... in order, their
 // weights and biases one-dimensional, of the shapes they say, finite, and a network of the
 // model's algorithm for its factors.
@@ -368,7 +379,7 @@ static void load_network(LoadedModel *m, MemoryContext context)
 	SPI_cursor_fetch(portal, true, pgrec::kMaxHiddenLayers + 3);
 	size_t count = SPI_processed;
 	if (count > (size_t)pgrec::kMaxHiddenLayers + 2)
-		corrupted(m, "model", m->catalog.model_id, "has more network layers than a network has");
+		network_misfit(m);
 	pgrec::NetworkLayer *layers = (pgrec::NetworkLayer *)MemoryContextAllocZero(
 	    context, sizeof(pgrec::NetworkLayer) * Max(count, (size_t)1));
 	for (size_t l = 0; l < count; l++)
@@ -403,8 +414,7 @@ static void load_network(LoadedModel *m, MemoryContext context)
 	SPI_cursor_close(portal);
 	m->network = {layers, count};
 	if (!m->catalog.algorithm->network->fits(m->network, m->catalog.factors))
-		corrupted(m, "model", m->catalog.model_id,
-		          "has a network that does not fit its algorithm and factors");
+		network_misfit(m);
 }
 
 void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel *out)

@@ -171,6 +171,10 @@ static pgrec::Hyperparameters read_hyperparameters(FunctionCallInfo fcinfo,
 		if (PG_ARGISNULL(p.argno))
 			continue;
 		const pgrec::ParameterSpec *spec = pgrec::find_parameter(p.name);
+		if ((algorithm->parameters & spec->bit) == 0)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			                errmsg("%s does not apply to algorithm %s", p.name, algorithm->name),
+			                errhint("Leave it NULL, or choose an algorithm that uses it.")));
 		double value = 0.0;
 		pgrec::LayerSizes sizes;
 		if (spec->sizes)
@@ -190,10 +194,6 @@ static pgrec::Hyperparameters read_hyperparameters(FunctionCallInfo fcinfo,
 				    spec->integer ? (double)PG_GETARG_INT32(p.argno) : PG_GETARG_FLOAT8(p.argno);
 			CORE_CALL(pgrec::validate_parameter(*spec, value));
 		}
-		if ((algorithm->parameters & spec->bit) == 0)
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			                errmsg("%s does not apply to algorithm %s", p.name, algorithm->name),
-			                errhint("Leave it NULL, or choose an algorithm that uses it.")));
 		if (spec->sizes)
 			h.*spec->sizes = sizes;
 		else

@@ -39,8 +39,9 @@ cancel_after_start() {
 	rm -f /tmp/pgrec_cancel.$$
 }
 cancel_after_start als "factors => 128, epochs => 200"
-# The neural trainer checks between mini-batches.
+# The neural trainers check between mini-batches.
 cancel_after_start two_tower "epochs => 200"
+cancel_after_start neumf "epochs => 200"
 
 after=$(sql "SELECT model_id || ':' || factors FROM pgrec.models WHERE name = 'kept'")
 check "the previous model is unchanged" "'$before' = '$after'" "before $before, after $after"

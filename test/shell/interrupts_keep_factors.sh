@@ -23,7 +23,7 @@ factors_md5() {
 		UNION ALL SELECT 'i', item_id, factors FROM pgrec.item_factors WHERE model_id = (SELECT model_id FROM pgrec.models WHERE name = '$1')) f"
 }
 
-for run in als:40 ials:20 bpr:12 two_tower:1; do
+for run in als:40 ials:20 bpr:12 two_tower:1 neumf:1; do
 	algorithm=${run%:*} epochs=${run#*:}
 	train "quiet_$algorithm" $algorithm $epochs "" >/dev/null
 	train "busy_$algorithm" $algorithm $epochs "SET client_connection_check_interval = '100ms';

@@ -1,7 +1,8 @@
 // Unit tests of the neural layers (mlp.h, matrix_products.h): the tower's backward pass with and
 // without dropout against central finite differences, dropout's share and scale, Adam's first
 // step and weight decay, every build's kernels against plain loops, and row slices between
-// threads against one thread.
+// threads against one thread, and the flushing of denormals.
+#include "flush_denormals.h"
 #include "gradient_check.h"
 #include "matrix_products.h"
 #include "mlp.h"
@@ -234,3 +235,17 @@ TEST(Tower, ThreadsSplitRowsWithoutChangingTheResult)
 }
 
 } // namespace
+
+// Inside the scope a product in the denormal range is flushed to zero; after it, the caller's
+// mode is back and the product is denormal again.
+TEST(FlushDenormals, FlushesInsideTheScopeOnly)
+{
+	volatile float tiny = 1e-38f, scale = 1e-3f;
+	const float before = tiny * scale;
+	EXPECT_GT(before, 0.0f);
+	{
+		pgrec::FlushDenormals flush;
+		EXPECT_EQ(tiny * scale, 0.0f);
+	}
+	EXPECT_EQ(tiny * scale, before);
+}

@@ -1,7 +1,9 @@
-// Negative sampling for the trainers that learn from sampled pairs (two_tower, neumf): uniform
-// draws among the items with interactions, optionally ones the user has not seen.
+// The sampling of the trainers that learn from pairs in mini-batches (two_tower, neumf): the
+// shuffle of the positives each epoch, and negatives drawn uniformly among the items with
+// interactions, optionally ones the user has not seen.
 #pragma once
 
+#include "cancel_token.h"
 #include "factor_init.h"
 #include "interactions.h"
 
@@ -11,6 +13,19 @@
 
 namespace pgrec
 {
+
+// Fisher-Yates with the trainer's generator (the same order for a seed), checking the token
+// every 2^20 swaps.
+template <class T> void shuffle_checked(std::vector<T> &v, Random &rng, const CancelToken &cancel)
+{
+	constexpr size_t kCheckEvery = (size_t{1} << 20) - 1;
+	for (size_t j = v.size(); j > 1; j--)
+	{
+		if ((j & kCheckEvery) == 0)
+			cancel.check();
+		std::swap(v[j - 1], v[rng.below(j)]);
+	}
+}
 
 class NegativeSampler
 {

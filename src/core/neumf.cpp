@@ -27,9 +27,6 @@ namespace
 // Pairs a serving pass scores at once.
 constexpr size_t kScoreRows = 1024;
 
-// Swaps between two cancel checks of the shuffle, less one (a power of two).
-constexpr size_t kShuffleCheckEvery = (size_t{1} << 20) - 1;
-
 // The fit of a folded-in row: Adam steps, their step size and the L2 penalty that keeps a row
 // with few items near the origin.
 constexpr int kFoldInSteps = 100;
@@ -221,12 +218,7 @@ class NeuMFTrainer : public Trainer
 	void run_epoch(const CancelToken &cancel) override
 	{
 		FlushDenormals flush;
-		for (size_t j = positives_.size(); j > 1; j--)
-		{
-			if ((j & kShuffleCheckEvery) == 0)
-				cancel.check();
-			std::swap(positives_[j - 1], positives_[rng_.below(j)]);
-		}
+		shuffle_checked(positives_, rng_, cancel);
 		const size_t batch = static_cast<size_t>(h_.batch_size);
 		double loss = 0.0;
 		for (size_t first = 0; first < positives_.size(); first += batch)

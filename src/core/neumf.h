@@ -42,9 +42,10 @@ class NeuMFNetwork
 	// The stored layers (valid until the network changes).
 	Network layers();
 
-	int factors() const
+	// The gradient of h added up by backward() since the last step().
+	const AlignedFloats &gmf_gradient() const
 	{
-		return 2 * half_;
+		return h_gradient_;
 	}
 
 	// Bytes of a network of these shapes serving up to rows pairs on threads threads.

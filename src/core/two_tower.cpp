@@ -47,9 +47,6 @@ constexpr double kSampledShare = 0.25;
 // to length 1 / kTemperature, the items' to 1.
 constexpr float kTemperature = 0.1f;
 
-// Swaps between two cancel checks of the shuffle, less one (a power of two).
-constexpr size_t kShuffleCheckEvery = (size_t{1} << 20) - 1;
-
 // Rows a serving pass computes at once, when the outputs of every entity are written.
 constexpr size_t kServingRows = 4096;
 
@@ -250,13 +247,7 @@ class TwoTowerTrainer : public Trainer
 	void run_epoch(const CancelToken &cancel) override
 	{
 		FlushDenormals flush;
-		// Fisher-Yates with the trainer's generator: the same order for a seed.
-		for (size_t j = positives_.size(); j > 1; j--)
-		{
-			if ((j & kShuffleCheckEvery) == 0)
-				cancel.check();
-			std::swap(positives_[j - 1], positives_[rng_.below(j)]);
-		}
+		shuffle_checked(positives_, rng_, cancel);
 		const size_t batch = static_cast<size_t>(h_.batch_size);
 		double loss = 0.0;
 		for (size_t first = 0; first < positives_.size(); first += batch)

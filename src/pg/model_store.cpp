@@ -259,17 +259,19 @@ static void insert_network(int64 model_id, const pgrec::Network &network)
 	}
 }
 
-// Copies the network layers of version from_id to version to_id (catalog rights held).
-static void copy_network_rows(int64 from_id, int64 to_id)
+// Runs sql, an INSERT ... SELECT $2, ... WHERE model_id = $1 that copies the rows of version
+// from_id to version to_id (catalog rights held); `what` names them in the error.
+static void copy_rows(const char *sql, int64 from_id, int64 to_id, const char *what)
 {
 	Oid types[2] = {INT8OID, INT8OID};
 	Datum ids[2] = {Int64GetDatum(from_id), Int64GetDatum(to_id)};
-	if (SPI_execute_with_args("INSERT INTO pgrec.network_layers SELECT $2, layer, inputs, "
-	                          "outputs, weights, bias FROM pgrec.network_layers WHERE model_id "
-	                          "OPERATOR(pg_catalog.=) $1",
-	                          2, types, ids, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not copy the network of model version %lld", (long long)from_id);
+	if (SPI_execute_with_args(sql, 2, types, ids, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not copy the %s of model version %lld", what, (long long)from_id);
 }
+
+static const char *const copy_network_sql =
+    "INSERT INTO pgrec.network_layers SELECT $2, layer, inputs, outputs, weights, bias FROM "
+    "pgrec.network_layers WHERE model_id OPERATOR(pg_catalog.=) $1";
 
 // Feature rows: feature numbers from $3, then per feature its column name, kind, value (NULL
 // for a number), offset, scale and bias (NULL array: none), and the factors flattened ($9 per
@@ -470,7 +472,7 @@ int64 store_model(const ModelRecord *r, const ModelRows &rows, int32 *version_ou
 		copy_feature_rows(rows.features_from, model_id);
 	insert_network(model_id, rows.network);
 	if (rows.network_from)
-		copy_network_rows(rows.network_from, model_id);
+		copy_rows(copy_network_sql, rows.network_from, model_id, "network");
 	prune_versions(r->name);
 	leave_rights(&rights);
 	*version_out = version;
@@ -494,13 +496,10 @@ void copy_feature_rows(int64 from_id, int64 to_id)
 {
 	SavedRights rights;
 	enter_catalog_rights(&rights);
-	Oid types[2] = {INT8OID, INT8OID};
-	Datum ids[2] = {Int64GetDatum(from_id), Int64GetDatum(to_id)};
-	if (SPI_execute_with_args("INSERT INTO pgrec.feature_factors SELECT $2, side, feature, "
-	                          "column_name, kind, value, \"offset\", scale, bias, factors FROM "
-	                          "pgrec.feature_factors WHERE model_id OPERATOR(pg_catalog.=) $1",
-	                          2, types, ids, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not copy the features of model version %lld", (long long)from_id);
+	copy_rows("INSERT INTO pgrec.feature_factors SELECT $2, side, feature, column_name, kind, "
+	          "value, \"offset\", scale, bias, factors FROM pgrec.feature_factors WHERE model_id "
+	          "OPERATOR(pg_catalog.=) $1",
+	          from_id, to_id, "features");
 	leave_rights(&rights);
 }
 
@@ -521,26 +520,20 @@ int64 copy_version(int64 from_id, const char *name, int32 *version_out)
 	bool isnull;
 	int64 model_id =
 	    DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	Oid id_types[2] = {INT8OID, INT8OID};
-	Datum ids[2] = {Int64GetDatum(from_id), Int64GetDatum(model_id)};
-	if (SPI_execute_with_args("INSERT INTO pgrec.item_factors SELECT $2, item_id, bias, factors "
-	                          "FROM pgrec.item_factors WHERE model_id OPERATOR(pg_catalog.=) $1",
-	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT ||
-	    SPI_execute_with_args("INSERT INTO pgrec.user_factors SELECT $2, user_id, bias, factors, "
-	                          "seen_items, seen_values FROM pgrec.user_factors WHERE model_id "
-	                          "OPERATOR(pg_catalog.=) $1",
-	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT ||
-	    SPI_execute_with_args("INSERT INTO pgrec.item_neighbors SELECT $2, item_id, neighbor_ids, "
-	                          "weights FROM pgrec.item_neighbors WHERE model_id "
-	                          "OPERATOR(pg_catalog.=) $1",
-	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT ||
-	    SPI_execute_with_args("INSERT INTO pgrec.user_neighbors SELECT $2, user_id, neighbor_ids, "
-	                          "weights FROM pgrec.user_neighbors WHERE model_id "
-	                          "OPERATOR(pg_catalog.=) $1",
-	                          2, id_types, ids, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not copy the factors of model version %lld", (long long)from_id);
+	copy_rows("INSERT INTO pgrec.item_factors SELECT $2, item_id, bias, factors FROM "
+	          "pgrec.item_factors WHERE model_id OPERATOR(pg_catalog.=) $1",
+	          from_id, model_id, "item factors");
+	copy_rows("INSERT INTO pgrec.user_factors SELECT $2, user_id, bias, factors, seen_items, "
+	          "seen_values FROM pgrec.user_factors WHERE model_id OPERATOR(pg_catalog.=) $1",
+	          from_id, model_id, "user factors");
+	copy_rows("INSERT INTO pgrec.item_neighbors SELECT $2, item_id, neighbor_ids, weights FROM "
+	          "pgrec.item_neighbors WHERE model_id OPERATOR(pg_catalog.=) $1",
+	          from_id, model_id, "item neighbours");
+	copy_rows("INSERT INTO pgrec.user_neighbors SELECT $2, user_id, neighbor_ids, weights FROM "
+	          "pgrec.user_neighbors WHERE model_id OPERATOR(pg_catalog.=) $1",
+	          from_id, model_id, "user neighbours");
 	copy_feature_rows(from_id, model_id);
-	copy_network_rows(from_id, model_id);
+	copy_rows(copy_network_sql, from_id, model_id, "network");
 	prune_versions(name);
 	leave_rights(&rights);
 	*version_out = nv.version;

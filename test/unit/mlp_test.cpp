@@ -1,6 +1,6 @@
 // Unit tests of the neural layers (mlp.h, matrix_products.h): the tower's backward pass with and
 // without dropout against central finite differences, dropout's share and scale, Adam's first
-// step and weight decay, every build's kernels against plain loops, and row slices between
+// step and weight decay, every build's kernels against plain loops, row slices between
 // threads against one thread, and the flushing of denormals.
 #include "flush_denormals.h"
 #include "gradient_check.h"

@@ -35,6 +35,17 @@ struct Batch
 	}
 };
 
+// sum_r w_r s_r over the network's scores of the batch's pairs.
+double weighted_scores(pgrec::NeuMFNetwork &network, const Batch &b, const std::vector<float> &w)
+{
+	const float *s =
+	    network.forward(b.user_rows.data(), b.item_rows.data(), w.size(), 0.0f, nullptr, 1);
+	double total = 0.0;
+	for (size_t r = 0; r < w.size(); r++)
+		total += static_cast<double>(w[r]) * s[r];
+	return total;
+}
+
 } // namespace
 
 TEST(NeuMF, BinaryCrossEntropyGradientIsThatOfTheMean)
@@ -62,15 +73,7 @@ TEST(NeuMF, NetworkGradientsMatchFiniteDifferences)
 	const size_t rows = 7;
 	Batch b(rows);
 	std::vector<float> w = random_values(rows, 13);
-	auto objective = [&]
-	{
-		const float *s =
-		    network.forward(b.user_rows.data(), b.item_rows.data(), rows, 0.0f, nullptr, 1);
-		double total = 0.0;
-		for (size_t r = 0; r < rows; r++)
-			total += static_cast<double>(w[r]) * s[r];
-		return total;
-	};
+	auto objective = [&] { return weighted_scores(network, b, w); };
 	objective();
 	std::vector<float> d_users(rows * kRowFactors), d_items(rows * kRowFactors);
 	network.backward(w.data(), d_users.data(), d_items.data());
@@ -89,21 +92,14 @@ TEST(NeuMF, NetworkGradientsMatchFiniteDifferences)
 	ASSERT_EQ(stored.count, 4u);
 	EXPECT_TRUE(pgrec::fits_neumf(stored, kRowFactors));
 	const pgrec::NetworkLayer &gmf = stored.layers[3];
-	std::vector<float> h(gmf.weights, gmf.weights + gmf.inputs), h_gradient(h.size(), 0.0f);
-	for (size_t r = 0; r < rows; r++)
-		for (int c = 0; c < kRowFactors / 2; c++)
-			h_gradient[c] += w[r] * b.user_rows[r][c] * b.item_rows[r][c];
+	std::vector<float> h(gmf.weights, gmf.weights + gmf.inputs);
+	std::vector<float> h_gradient(network.gmf_gradient().begin(), network.gmf_gradient().end());
 	std::vector<pgrec::NetworkLayer> layers(stored.layers, stored.layers + stored.count);
 	auto rebuilt = [&]
 	{
 		layers[3].weights = h.data();
 		pgrec::NeuMFNetwork copy({layers.data(), layers.size()}, kRowFactors);
-		const float *s =
-		    copy.forward(b.user_rows.data(), b.item_rows.data(), rows, 0.0f, nullptr, 1);
-		double total = 0.0;
-		for (size_t r = 0; r < rows; r++)
-			total += static_cast<double>(w[r]) * s[r];
-		return total;
+		return weighted_scores(copy, b, w);
 	};
 	EXPECT_NEAR(rebuilt(), objective(), 1e-5); // the stored layers are the network
 	expect_gradient(h, h_gradient, rebuilt);

@@ -78,6 +78,15 @@ SELECT version, items FROM pgrec.models WHERE name = 'nm';
 SELECT count(*) AS recommended FROM pgrec.recommend('nm', 1, 5);
 DELETE FROM nm_clicks WHERE item_id = 70;
 
+-- tune searches negatives like any other hyper-parameter, and keeps the best trial's network.
+SELECT trial, trial_parameters, recall_at_k > 0 AS found_some
+FROM pgrec.tune('nm_tuned', 'SELECT * FROM nm_clicks WHERE (user_id + item_id) % 5 <> 0',
+	'SELECT * FROM nm_clicks WHERE (user_id + item_id) % 5 = 0', 'user_id', 'item_id', algorithm => 'neumf',
+	factors => '{16}', epochs => '{10}', grid => '{"negatives": [1, 4], "hidden_layers": [[8]], "batch_size": [32], "learning_rate": [0.01]}')
+ORDER BY trial;
+SELECT count(*) AS tuned_layers FROM pgrec.network_layers JOIN pgrec.models USING (model_id) WHERE name = 'nm_tuned';
+SELECT pgrec.drop_model('nm_tuned');
+
 -- 4. What a network model cannot do.
 SELECT * FROM pgrec.recommend_for_vector('nm',
 	(SELECT f.factors FROM pgrec.item_factors f JOIN pgrec.models m USING (model_id) WHERE m.name = 'nm' LIMIT 1), 3);

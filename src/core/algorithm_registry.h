@@ -66,6 +66,12 @@ struct ParameterSpec
 // 2019). Each algorithm with a loss takes some of them (AlgorithmEntry::losses).
 extern const char *const kLossNames[];
 
+// The bit of loss (an index in kLossNames) in AlgorithmEntry::losses.
+constexpr unsigned loss_bit(int loss)
+{
+	return 1u << loss;
+}
+
 // The indices in kLossNames of the losses that train on explicit ratings and of the sampled
 // softmax.
 constexpr int kSquaredLoss = 3;

@@ -6,12 +6,14 @@
 #include "algorithm_registry.h"
 #include "core_errors.h"
 #include "interactions.h"
+#include "neumf.h"
 #include "normal_equations.h"
 
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 namespace
@@ -78,6 +80,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		h.factors = dim;
 		pgrec::FoldInInput input = {
 		    matrix, 0.0, h, gramian.data(), merged.data(), merged_values.data(), distinct};
+		// A network scorer folds in against a small network of the model's shape (neumf: even
+		// dims).
+		std::unique_ptr<pgrec::NeuMFNetwork> network;
+		pgrec::Network layers = {nullptr, 0};
+		if (algorithm.scorer == pgrec::Scorer::Network)
+		{
+			if (dim % 2 != 0)
+				continue;
+			pgrec::Random rng(static_cast<uint64_t>(dim));
+			pgrec::LayerSizes small;
+			small.size[small.count++] = 4;
+			network = std::make_unique<pgrec::NeuMFNetwork>(dim, small, rng);
+			layers = network->layers();
+			input.network = &layers;
+		}
 		std::vector<float> user(dim);
 		float user_bias = 0.0f;
 		try

@@ -80,7 +80,7 @@ step "ML-100K leave-one-out, 99 sampled negatives"
 source "$PGREC_ROOT/bench/leave_one_out.sh"
 make_leave_one_out
 loo_rows=""
-for algorithm in ials bpr; do
+for algorithm in ials bpr two_tower neumf; do
 	"${PSQL[@]}" -c "$SETTINGS" -c "SELECT 1 FROM pgrec.train('q_loo', 'loo_train', 'user_id', 'item_id', algorithm => '$algorithm')" >/dev/null
 	IFS='|' read -r hr ndcg < <(loo_metrics q_loo)
 	echo "$algorithm: HR@10 $hr NDCG@10 $ndcg"

@@ -38,6 +38,10 @@ CREATE TABLE nm_test AS SELECT u AS user_id, i AS item_id FROM generate_series(1
 	generate_series(1, 60) i WHERE i % 3 = u % 3 AND NOT EXISTS (
 	SELECT 1 FROM nm_clicks c WHERE c.user_id = u AND c.item_id = i);
 SELECT precision_at_k > 0.8 AS precise, users FROM pgrec.evaluate('nm', 'nm_test', 'user_id', 'item_id', k => 5);
+-- evaluate_fold_in fits users 1 to 30 from their clicks against the network, as visitors.
+SELECT precision_at_k > 0.8 AS precise, users
+FROM pgrec.evaluate_fold_in('nm', 'SELECT * FROM nm_clicks WHERE user_id <= 30', 'nm_test',
+	'user_id', 'item_id', k => 5);
 -- Items are similar by the cosine of their embeddings.
 SELECT round(avg((s.similar_item_id % 3 = 1)::int), 2) >= 0.6 AS similar_same_genre
 FROM pgrec.similar_items('nm', 1, 5) s;

@@ -30,6 +30,10 @@ constexpr size_t kScoreRows = 1024;
 // The fit of a folded-in row: Adam steps, their step size and the L2 penalty that keeps a row
 // with few items near the origin.
 constexpr int kFoldInSteps = 100;
+// The most of a visitor's items it is fitted to (the rest are left out, evenly spaced), and the
+// negatives drawn for each: the fit's buffers stay small whatever the history.
+constexpr size_t kFoldInItems = 2048;
+constexpr size_t kFoldInNegatives = 4;
 constexpr float kFoldInRate = 0.02f;
 constexpr float kFoldInDecay = 0.01f;
 
@@ -151,7 +155,8 @@ bool fits_neumf(const Network &stored, int factors)
 		const NetworkLayer &layer = stored.layers[l];
 		const bool gmf = l + 1 == stored.count;
 		if (!layer.weights || !layer.bias || layer.inputs != (gmf ? factors / 2 : in) ||
-		    layer.outputs < 1 || (l + 2 >= stored.count && layer.outputs != 1))
+		    layer.outputs < 1 || (l + 2 >= stored.count && layer.outputs != 1) ||
+		    (gmf && layer.bias[0] != 0.0f))
 			return false;
 		in = layer.outputs;
 	}
@@ -327,8 +332,9 @@ size_t neumf_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 	       data.items() * sizeof(int32_t);
 }
 
-// The row that fits the input's items (label 1) and `negatives` items each drawn among the
-// others (label 0) by Adam against the fixed network, from zero. in.items is the other side:
+// The row that fits the input's items (label 1, at most kFoldInItems of them, evenly spaced)
+// and kFoldInNegatives others for each (label 0, drawn uniformly among the other side's rows, the
+// last of a few tries) by Adam against the fixed network, from zero. in.items is the other side:
 // the items for a visitor, the users for a new item (in.folds_item).
 void fold_in_neumf(const FoldInInput &in, const CancelToken &cancel, float *factors, float *)
 {
@@ -337,24 +343,30 @@ void fold_in_neumf(const FoldInInput &in, const CancelToken &cancel, float *fact
 		throw InvalidArgument("neumf folds in against its stored network, and none was given");
 	NeuMFNetwork network(*in.network, k);
 	Random rng(in.h.seed ^ static_cast<uint64_t>(in.n));
-	const size_t per = 1 + static_cast<size_t>(in.h.negatives), rows = in.n * per;
-	std::vector<const float *> own(rows, factors), other(rows);
+	const size_t positives = std::min(in.n, kFoldInItems), per = 1 + kFoldInNegatives;
+	const size_t rows = positives * per;
+	AlignedFloats row(static_cast<size_t>(k), 0.0f), gradient(row.size(), 0.0f),
+	    m(row.size(), 0.0f), v(row.size(), 0.0f);
+	std::vector<const float *> own(rows, row.data()), other(rows);
 	std::vector<float> labels(rows), d_scores(rows), d_rows(rows * static_cast<size_t>(k));
-	for (size_t j = 0; j < in.n; j++)
+	for (size_t p = 0; p < positives; p++)
+	{
+		cancel.check();
+		const int32_t *seen = in.item_indices, *seen_end = in.item_indices + in.n;
 		for (size_t c = 0; c < per; c++)
 		{
-			int32_t row = in.item_indices[j];
+			int32_t index = in.item_indices[p * in.n / positives];
 			if (c > 0)
-				do
-					row = static_cast<int32_t>(rng.below(in.items.count));
-				while (in.items.count > in.n &&
-				       std::binary_search(in.item_indices, in.item_indices + in.n, row));
-			other[j * per + c] = in.items.factors + static_cast<size_t>(row) * k;
-			labels[j * per + c] = c == 0 ? 1.0f : 0.0f;
+			{
+				index = static_cast<int32_t>(rng.below(in.items.count));
+				for (int tries = 0; tries < 10 && std::binary_search(seen, seen_end, index);
+				     tries++)
+					index = static_cast<int32_t>(rng.below(in.items.count));
+			}
+			other[p * per + c] = in.items.factors + static_cast<size_t>(index) * k;
+			labels[p * per + c] = c == 0 ? 1.0f : 0.0f;
 		}
-	std::fill(factors, factors + k, 0.0f);
-	AlignedFloats gradient(static_cast<size_t>(k), 0.0f), m(gradient.size(), 0.0f),
-	    v(gradient.size(), 0.0f);
+	}
 	const float *const *users = in.folds_item ? other.data() : own.data();
 	const float *const *items = in.folds_item ? own.data() : other.data();
 	for (int t = 1; t <= kFoldInSteps; t++)
@@ -367,9 +379,10 @@ void fold_in_neumf(const FoldInInput &in, const CancelToken &cancel, float *fact
 		for (size_t r = 0; r < rows; r++)
 			for (int c = 0; c < k; c++)
 				gradient[static_cast<size_t>(c)] += d_rows[r * static_cast<size_t>(k) + c];
-		adam_update(AdamStep::at(kFoldInRate, kFoldInDecay, t), factors, gradient.data(), m.data(),
-		            v.data(), gradient.size(), true);
+		adam_update(AdamStep::at(kFoldInRate, kFoldInDecay, t), row.data(), gradient.data(),
+		            m.data(), v.data(), row.size(), true);
 	}
+	std::copy(row.begin(), row.end(), factors);
 }
 
 } // namespace pgrec

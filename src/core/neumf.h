@@ -64,7 +64,7 @@ class NeuMFNetwork
 };
 
 // Whether stored is a NeuMF network for rows of factors floats: the tower's layers chained from
-// factors inputs to one output, then h (factors / 2 inputs, one output).
+// factors inputs to one output, then h (factors / 2 inputs, one output, a zero bias).
 bool fits_neumf(const Network &stored, int factors);
 
 // The scores of n items of the model (candidates, dense indices; all the items in order when

@@ -2,6 +2,8 @@
 // rethrows the first worker exception in the calling thread.
 #include "parallel.h"
 
+#include "flush_denormals.h"
+
 #include <csignal>
 #include <algorithm>
 #include <exception>
@@ -9,7 +11,6 @@
 #include <pthread.h>
 #include <thread>
 #include <vector>
-#include <xmmintrin.h>
 
 #include "core_only.h"
 
@@ -27,10 +28,10 @@ void parallel_for(size_t n, int threads,
 	size_t workers = std::min(static_cast<size_t>(threads), n);
 	std::exception_ptr failure;
 	std::mutex failure_mutex;
-	const unsigned float_mode = _mm_getcsr(); // rounding and denormal handling (flush_denormals.h)
+	const unsigned mode = float_mode(); // rounding and denormal handling (flush_denormals.h)
 	auto run = [&](size_t w)
 	{
-		_mm_setcsr(float_mode);
+		set_float_mode(mode);
 		size_t begin = n * w / workers, end = n * (w + 1) / workers;
 		try
 		{

@@ -107,7 +107,6 @@ static void fold_in_users(CachedModel *e, const Histories &h, float *factors, fl
 {
 	const LoadedModel *m = &e->model;
 	const pgrec::AlgorithmEntry &algorithm = *m->catalog.algorithm;
-	const float *gramian = algorithm.needs_gramian ? cached_item_gramian(e) : NULL;
 	pgrec::ItemMatrix items = {m->item_factors, m->item_bias, NULL, m->items, m->catalog.factors};
 	pgrec::CancelToken cancel = backend_cancel_token();
 	size_t users = h.data.users();
@@ -117,15 +116,8 @@ static void fold_in_users(CachedModel *e, const Histories &h, float *factors, fl
 		if (u % 64 == 0)
 			CHECK_FOR_INTERRUPTS();
 		size_t begin = (size_t)h.ptr[u], n = (size_t)(h.ptr[u + 1] - h.ptr[u]);
-		pgrec::FoldInInput input = {items,
-		                            m->catalog.global_mean,
-		                            m->catalog.hyperparameters,
-		                            gramian,
-		                            h.index.data() + begin,
-		                            h.value.data() + begin,
-		                            n,
-		                            NULL,
-		                            e->item_degrees};
+		pgrec::FoldInInput input =
+		    fold_in_input(e, items, h.index.data() + begin, h.value.data() + begin, n, -1);
 		CORE_CALL(pgrec::fold_in_user(algorithm, input, cancel, factors + u * k, bias + u));
 	}
 }

@@ -399,7 +399,8 @@ static void load_network(LoadedModel *m, MemoryContext context)
 		int n_weights = 0, n_bias = 0;
 		const float *w = (const float *)array_elements(weights, &n_weights);
 		const float *b = (const float *)array_elements(bias, &n_bias);
-		if (w == NULL || b == NULL || n_weights != inputs * outputs || n_bias != outputs)
+		if (w == NULL || b == NULL || (int64)n_weights != (int64)inputs * outputs ||
+		    n_bias != outputs)
 			corrupted(m, "network layer", layer, "has NULL, nested or missized weights or biases");
 		for (int j = 0; j < n_weights; j++)
 			if (!std::isfinite(w[j]))

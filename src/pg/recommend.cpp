@@ -25,7 +25,6 @@ extern "C"
 #include "utils/tuplestore.h"
 }
 
-#include <algorithm>
 #include <cmath>
 
 PGREC_FUNCTION(pgrec_recommend)
@@ -203,7 +202,8 @@ struct NetworkRequest
 };
 
 // The network scoring as a CandidateSource: the candidates (every item without a candidate
-// list) scored by the network, then the top `room`. Ereports on core errors.
+// list) scored by the network, then the top `room` (only the candidates' scores are read).
+// Ereports on core errors.
 static size_t network_items(const void *state, size_t room, pgrec::Recommendation *out)
 {
 	const NetworkRequest *r = (const NetworkRequest *)state;
@@ -218,12 +218,12 @@ static size_t network_items(const void *state, size_t room, pgrec::Recommendatio
 	size_t count;
 	CORE_CALL(scoring->scores(m->network, r->user, items,
 	                          r->candidates ? r->candidates->items : NULL, n, scored, cancel);
-	          if (r->candidates) {
-		          std::fill(scores, scores + m->items, -INFINITY);
-		          for (size_t j = 0; j < n; j++)
-			          scores[r->candidates->items[j]] = scored[j];
-	          } count = pgrec::recommend_from_scores(scores, m->items, r->excluded, r->lists,
-	                                                 r->candidates, room, out));
+	          if (r->candidates) for (size_t j = 0; j < n; j++) scores[r->candidates->items[j]] =
+	              scored[j];
+	          count = pgrec::recommend_from_scores(scores, m->items, r->excluded, r->lists,
+	                                               r->candidates, room, out));
+	if (scored != scores)
+		pfree(scored);
 	pfree(scores);
 	return count;
 }

@@ -1,5 +1,7 @@
 // Kernel benchmark: the memory bandwidth one core reaches streaming a buffer, and the speed of
-// the batched dot product over an item matrix of the same size (GB/s of embeddings scanned).
+// the batched dot product over an item matrix of the same size (GB/s of embeddings scanned), and
+// the top-10 scans over it: float and compact.
+#include "compact_scan.h"
 #include "kernels.h"
 
 #include <algorithm>
@@ -7,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <vector>
 
 namespace
@@ -41,8 +44,11 @@ int main(int argc, char **argv)
 	double bytes = static_cast<double>(n) * sizeof(float);
 
 	std::vector<float> matrix(n), query(dim), scores(rows);
+	// Uniform in [-0.5, 0.5), as the synthetic model of recommend_bench.sh.
+	std::mt19937 rng(7);
+	std::uniform_real_distribution<float> uniform(-0.5f, 0.5f);
 	for (size_t i = 0; i < n; i++)
-		matrix[i] = static_cast<float>((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
+		matrix[i] = uniform(rng);
 	for (size_t i = 0; i < dim; i++)
 		query[i] = static_cast<float>(i % 7) / 7.0f;
 
@@ -86,5 +92,45 @@ int main(int argc, char **argv)
 	            scan_s * 1e3, bytes / scan_s / 1e9, 100.0 * read_s / scan_s);
 	std::printf("dot_product per row:          %8.3f ms  %6.1f GB/s  %5.1f%% of floor\n",
 	            single_s * 1e3, bytes / single_s / 1e9, 100.0 * read_s / single_s);
+
+	// The top-10 scans: float, and compact (int8 codes, compact_scan.h) with its re-scoring.
+	std::vector<int8_t> codes(rows * pgrec::compact_stride(static_cast<int>(dim)));
+	std::vector<float> step(rows), radius(rows);
+	pgrec::CompactRows compact = {codes.data(), step.data(), radius.data(), rows,
+	                              static_cast<int>(dim), pgrec::compact_stride(static_cast<int>(dim))};
+	double quantize_s =
+	    best_time(1, [&] { pgrec::compact_rows(matrix.data(), compact, 2, pgrec::no_cancel()); });
+	std::vector<float> padded(compact.stride, 0.0f);
+	std::copy(query.begin(), query.end(), padded.begin());
+	double codes_s = best_time(runs,
+	                           [&]
+	                           {
+		                           pgrec::code_dot_product_batch(codes.data(), rows, compact.stride,
+		                                                         padded.data(), scores.data());
+	                           });
+	std::printf("code_dot_product_batch:       %8.3f ms  %6.1f GB/s of codes\n", codes_s * 1e3,
+	            static_cast<double>(codes.size()) / codes_s / 1e9);
+	pgrec::ItemMatrix items = {matrix.data(), nullptr, nullptr, rows, static_cast<int>(dim)};
+	pgrec::Recommendation top[10];
+	pgrec::CompactScanStats stats = {0, false};
+	std::printf("compact copy: %.1f MB, made in %.1f ms with 2 threads\n",
+	            pgrec::compact_rows_bytes(rows, static_cast<int>(dim)) / 1e6, quantize_s * 1e3);
+	for (int threads : {1, 2})
+	{
+		double float_s = best_time(
+		    runs, [&]
+		    { pgrec::recommend_items(items, query.data(), nullptr, 0, nullptr, 10, threads, top); });
+		double compact_s = best_time(runs,
+		                             [&]
+		                             {
+			                             pgrec::recommend_items_compact(items, compact, query.data(),
+			                                                            nullptr, 0, 10, threads, top,
+			                                                            &stats);
+		                             });
+		std::printf("top-10, %d thread(s): float scan %8.3f ms, compact scan %8.3f ms "
+		            "(%.2fx the floor, %zu re-scored%s)\n",
+		            threads, float_s * 1e3, compact_s * 1e3, compact_s / read_s, stats.rescored,
+		            stats.float_scan ? ", fell back to the float scan" : "");
+	}
 	return 0;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace pgrec
 {
@@ -26,6 +27,8 @@ struct KernelTable
 	CosineParts (*cosine_parts)(const float *a, const float *b, size_t n);
 	void (*dot_product_batch)(const float *rows, size_t count, size_t dim, const float *query,
 	                          float *scores);
+	void (*code_dot_product_batch)(const int8_t *codes, size_t count, size_t stride,
+	                               const float *query, float *scores);
 	// out += w * x.
 	void (*add_scaled)(float *out, const float *x, float w, size_t n);
 	// One Adagrad step on n parameters: g = scale * direction + reg * param, sq += g * g,
@@ -68,10 +71,22 @@ double l2_squared_distance_double(const float *a, const float *b, size_t n) noex
 double l1_distance_double(const float *a, const float *b, size_t n) noexcept;
 
 // scores[i] = dot(rows + i * dim, query) for i < count; rows is a dense row-major matrix.
+// Rows are taken four at a time from the first, each with its own accumulator: a row's score
+// depends on whether it is in a group of four (index < count - count % 4) or in the tail, and on
+// nothing else (the compact scan re-scores rows exactly so).
 inline void dot_product_batch(const float *rows, size_t count, size_t dim, const float *query,
                               float *scores) noexcept
 {
 	kernels().dot_product_batch(rows, count, dim, query, scores);
+}
+
+// scores[i] = dot(codes + i * stride, query) for i < count over int8 codes (compact_rows.h),
+// stride a multiple of 64 and query zero-padded to stride floats. The lanes are summed as a
+// tree, so the result differs from the float kernels' in the last bits.
+inline void code_dot_product_batch(const int8_t *codes, size_t count, size_t stride,
+                                   const float *query, float *scores) noexcept
+{
+	kernels().code_dot_product_batch(codes, count, stride, query, scores);
 }
 
 } // namespace pgrec

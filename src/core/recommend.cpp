@@ -8,7 +8,7 @@
 #include "factor_init.h"
 #include "kernels.h"
 #include "parallel.h"
-#include "top_k.h"
+#include "scan_blocks.h"
 
 #include <algorithm>
 #include <cmath>
@@ -22,44 +22,6 @@ namespace pgrec
 namespace
 {
 
-constexpr size_t kItemBlock = 1024;
-
-// Applies scale and bias to scores of items [first, first + count).
-void adjust(const ItemMatrix &m, size_t first, size_t count, float *scores)
-{
-	if (m.scale)
-		for (size_t j = 0; j < count; j++)
-			scores[j] *= m.scale[first + j];
-	if (m.bias)
-		for (size_t j = 0; j < count; j++)
-			scores[j] += m.bias[first + j];
-}
-
-// Sets to -inf the scores of listed items inside [first, first + count); cursor[l] walks list l.
-void mask(const SortedList *lists, int n, size_t *cursor, size_t first, size_t count, float *scores)
-{
-	for (int l = 0; l < n; l++)
-	{
-		const SortedList &list = lists[l];
-		size_t &c = cursor[l];
-		while (c < list.count && static_cast<size_t>(list.items[c]) < first + count)
-		{
-			if (static_cast<size_t>(list.items[c]) >= first)
-				scores[list.items[c] - first] = -INFINITY;
-			c++;
-		}
-	}
-}
-
-// Moves the heap's entries to out, best first; returns their number.
-size_t emit(TopK &best, Recommendation *out)
-{
-	size_t n = 0;
-	for (const auto &e : best.take_sorted())
-		out[n++] = {e.second, e.first};
-	return n;
-}
-
 // True when item is in the sorted list.
 bool listed(const SortedList &list, int32_t item)
 {
@@ -71,12 +33,7 @@ void scan_range(const ItemMatrix &m, const float *query, const SortedList *exclu
                 size_t begin, size_t end, TopK &best)
 {
 	float scores[kItemBlock];
-	std::vector<size_t> cursor(static_cast<size_t>(std::max(lists, 0)));
-	for (int l = 0; l < lists; l++)
-		cursor[l] = static_cast<size_t>(std::lower_bound(excluded[l].items,
-		                                                 excluded[l].items + excluded[l].count,
-		                                                 static_cast<int32_t>(begin)) -
-		                                excluded[l].items);
+	std::vector<size_t> cursor = mask_cursors(excluded, lists, begin);
 	for (size_t first = begin; first < end; first += kItemBlock)
 	{
 		size_t count = std::min(kItemBlock, end - first);
@@ -90,6 +47,25 @@ void scan_range(const ItemMatrix &m, const float *query, const SortedList *exclu
 }
 
 } // namespace
+
+std::vector<size_t> mask_cursors(const SortedList *lists, int n, size_t begin)
+{
+	std::vector<size_t> cursor(static_cast<size_t>(std::max(n, 0)));
+	for (int l = 0; l < n; l++)
+		cursor[l] = static_cast<size_t>(std::lower_bound(lists[l].items,
+		                                                 lists[l].items + lists[l].count,
+		                                                 static_cast<int32_t>(begin)) -
+		                                lists[l].items);
+	return cursor;
+}
+
+size_t emit(TopK &best, Recommendation *out)
+{
+	size_t n = 0;
+	for (const auto &e : best.take_sorted())
+		out[n++] = {e.second, e.first};
+	return n;
+}
 
 size_t recommend_items(const ItemMatrix &m, const float *query, const SortedList *excluded,
                        int excluded_lists, const SortedList *candidates, size_t k, int threads,
@@ -138,7 +114,7 @@ size_t recommend_from_scores(float *scores, size_t count, const SortedList *excl
                              int excluded_lists, const SortedList *candidates, size_t k,
                              Recommendation *out)
 {
-	std::vector<size_t> cursor(static_cast<size_t>(std::max(excluded_lists, 0)), 0);
+	std::vector<size_t> cursor = mask_cursors(excluded, excluded_lists, 0);
 	mask(excluded, excluded_lists, cursor.data(), 0, count, scores);
 	TopK best(k);
 	if (candidates)

@@ -12,6 +12,7 @@
 #include "owned_object.h"
 #include "settings.h"
 
+#include "../core/algorithm_registry.h"
 #include "../core/normal_equations.h"
 
 extern "C"
@@ -277,6 +278,40 @@ const float *cached_item_gramian(CachedModel *e)
 		e->item_gramian = g;
 	}
 	return e->item_gramian;
+}
+
+const pgrec::CompactRows *cached_compact_rows(CachedModel *e, bool users)
+{
+	const LoadedModel &m = e->model;
+	size_t count = users ? m.users : m.items;
+	int dim = m.catalog.factors;
+	bool wanted = pgrec_compact_scan == COMPACT_SCAN_ON ||
+	              (pgrec_compact_scan == COMPACT_SCAN_AUTO &&
+	               count * (size_t)dim >= (size_t)COMPACT_SCAN_MIN_FLOATS);
+	if (!wanted || !pgrec::has_factors(*m.catalog.algorithm))
+		return NULL;
+	pgrec::CompactRows *&slot = users ? e->compact_users : e->compact_items;
+	if (slot == NULL)
+	{
+		// Made in a child context that joins the entry only when complete.
+		MemoryContext context =
+		    AllocSetContextCreate(CurrentMemoryContext, "pgrec compact rows", ALLOCSET_DEFAULT_SIZES);
+		size_t stride = pgrec::compact_stride(dim);
+		pgrec::CompactRows *c =
+		    (pgrec::CompactRows *)MemoryContextAlloc(context, sizeof(pgrec::CompactRows));
+		c->count = count;
+		c->dim = dim;
+		c->stride = stride;
+		c->codes = (int8_t *)MemoryContextAllocHuge(context, Max(count, 1) * stride);
+		c->step = (float *)MemoryContextAllocHuge(context, sizeof(float) * Max(count, 1));
+		c->radius = (float *)MemoryContextAllocHuge(context, sizeof(float) * Max(count, 1));
+		pgrec::CancelToken cancel = backend_cancel_token();
+		CORE_CALL(pgrec::compact_rows(users ? m.user_factors : m.item_factors, *c,
+		                              effective_threads(), cancel));
+		MemoryContextSetParent(context, e->context);
+		slot = c;
+	}
+	return slot;
 }
 
 // A user index in a memory context: built inside the core guard after the holder is owned.

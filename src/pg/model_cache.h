@@ -7,6 +7,7 @@
 
 #include "model_loader.h"
 
+#include "../core/compact_rows.h"
 #include "../core/user_knn.h"
 
 // A model ready for scoring; lives in its own memory context under TopMemoryContext.
@@ -19,6 +20,8 @@ struct CachedModel
 	float *item_gramian; // items^T items, made on the first fold-in that needs it
 	// user_knn: the training users that visitors' neighbours are found in, made on first use.
 	const pgrec::UserIndex *user_index;
+	// The int8 copies of the item and user factors for the compact scan, made on first use.
+	pgrec::CompactRows *compact_items, *compact_users;
 	int32 *popular_items; // dense item indices by training interactions, most first
 	float *item_degrees;  // each item's training interactions (its users' seen items)
 	MemoryContext context;
@@ -39,6 +42,11 @@ CachedModel *cached_model(const char *name);
 
 // The Gramian of the model's items for its fold-in (made once, kept in the entry).
 const float *cached_item_gramian(CachedModel *entry);
+
+// The compact copy of the model's item (users false) or user factors for a scan, made once and
+// kept in the entry; NULL when pgrec.compact_scan does not want it for a matrix that size.
+// May ereport.
+const pgrec::CompactRows *cached_compact_rows(CachedModel *entry, bool users);
 
 // The user index of a user_knn model (made once, kept in the entry). May ereport.
 const pgrec::UserIndex *cached_user_index(CachedModel *entry);

@@ -12,6 +12,7 @@
 #include "settings.h"
 
 #include "../core/algorithm_registry.h"
+#include "../core/compact_scan.h"
 #include "../core/neighbors.h"
 #include "../core/recommend.h"
 
@@ -88,10 +89,12 @@ static pgrec::Recommendation *best_items(const RerankArguments *rerank, const Ca
 	return first_items(source, state, e->model.items, k, count);
 }
 
-// A top-k scan against query through the exclusion and candidate lists.
+// A top-k scan against query through the exclusion and candidate lists, read through the compact
+// copy of the matrix when there is one.
 struct ScanRequest
 {
 	pgrec::ItemMatrix matrix;
+	const pgrec::CompactRows *compact;
 	const float *query;
 	const pgrec::SortedList *excluded;
 	int lists;
@@ -104,17 +107,23 @@ static size_t scan_items(const void *state, size_t room, pgrec::Recommendation *
 	const ScanRequest *r = (const ScanRequest *)state;
 	size_t count;
 	int threads = effective_threads();
-	CORE_CALL(count = pgrec::recommend_items(r->matrix, r->query, r->excluded, r->lists,
-	                                         r->candidates, room, threads, out));
+	if (r->compact && r->candidates == NULL)
+		CORE_CALL(count = pgrec::recommend_items_compact(r->matrix, *r->compact, r->query,
+		                                                 r->excluded, r->lists, room, threads, out,
+		                                                 NULL));
+	else
+		CORE_CALL(count = pgrec::recommend_items(r->matrix, r->query, r->excluded, r->lists,
+		                                         r->candidates, room, threads, out));
 	return count;
 }
 
 // Runs the core top-k; the result array (room for k) is palloc'd. Ereports on core errors.
-static pgrec::Recommendation *top_items(const pgrec::ItemMatrix &matrix, const float *query,
+static pgrec::Recommendation *top_items(const pgrec::ItemMatrix &matrix,
+                                        const pgrec::CompactRows *compact, const float *query,
                                         const pgrec::SortedList *excluded, int lists,
                                         const pgrec::SortedList *candidates, int64 k, size_t *count)
 {
-	ScanRequest request = {matrix, query, excluded, lists, candidates};
+	ScanRequest request = {matrix, compact, query, excluded, lists, candidates};
 	return first_items(scan_items, &request, matrix.count, k, count);
 }
 
@@ -230,8 +239,8 @@ static size_t network_items(const void *state, size_t room, pgrec::Recommendatio
 
 // The best items of a factor model for a user's factors: by the network of a network scorer,
 // else by the dot-product scan. palloc'd; may ereport.
-static pgrec::Recommendation *best_for_factors(const RerankArguments *rerank, const CachedModel *e,
-                                               const pgrec::ItemMatrix &matrix, const float *user,
+static pgrec::Recommendation *best_for_factors(const RerankArguments *rerank, CachedModel *e,
+                                               const float *user,
                                                const pgrec::SortedList *excluded, int lists,
                                                const pgrec::SortedList *candidates, int64 k,
                                                size_t *count)
@@ -241,7 +250,8 @@ static pgrec::Recommendation *best_for_factors(const RerankArguments *rerank, co
 		NetworkRequest request = {e, user, excluded, lists, candidates};
 		return best_items(rerank, e, network_items, &request, k, count);
 	}
-	ScanRequest request = {matrix, user, excluded, lists, candidates};
+	ScanRequest request = {model_items(e), cached_compact_rows(e, false), user, excluded, lists,
+	                       candidates};
 	return best_items(rerank, e, scan_items, &request, k, count);
 }
 
@@ -333,9 +343,8 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 		rows = best_items(&rerank, e, neighbor_items, &request, k, &count);
 	}
 	else
-		rows = best_for_factors(&rerank, e, model_items(e),
-		                        m->user_factors + user * m->catalog.factors, excluded, lists,
-		                        candidates, k, &count);
+		rows = best_for_factors(&rerank, e, m->user_factors + user * m->catalog.factors, excluded,
+		                        lists, candidates, k, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }
 
@@ -356,7 +365,7 @@ Datum pgrec_recommend_for_vector(PG_FUNCTION_ARGS)
 	Filters f = read_filters(fcinfo, 3, 4, &e->model);
 	size_t count;
 	pgrec::Recommendation *rows =
-	    top_items(model_items(e), query->x, f.has_exclude ? &f.exclude : NULL,
+	    top_items(model_items(e), cached_compact_rows(e, false), query->x, f.has_exclude ? &f.exclude : NULL,
 	              f.has_exclude ? 1 : 0, f.has_candidates ? &f.candidates : NULL, k, &count);
 	return return_rows(fcinfo, rows, count, e->model.item_ids, false);
 }
@@ -389,17 +398,25 @@ Datum pgrec_recommend_for_features(PG_FUNCTION_ARGS)
 	}
 	size_t count;
 	pgrec::Recommendation *rows =
-	    top_items(model_items(e), query, f.has_exclude ? &f.exclude : NULL, f.has_exclude ? 1 : 0,
+	    top_items(model_items(e), cached_compact_rows(e, false), query,
+	              f.has_exclude ? &f.exclude : NULL, f.has_exclude ? 1 : 0,
 	              f.has_candidates ? &f.candidates : NULL, k, &count);
 	return return_rows(fcinfo, rows, count, e->model.item_ids, false);
 }
 
-// The k rows most similar by cosine to row `index` of a factor matrix, itself excluded.
-static Datum similar_rows(FunctionCallInfo fcinfo, const float *factors, const float *inverse_norms,
-                          size_t count, int dim, const int64 *ids, int64 index, int64 k)
+// The k items (users false) or users most similar by cosine to the one at dense index `index`
+// of the model, itself excluded.
+static Datum similar_rows(FunctionCallInfo fcinfo, CachedModel *e, bool users, int64 index,
+                          int64 k)
 {
 	if (index < 0)
 		return return_nothing(fcinfo);
+	const LoadedModel *m = &e->model;
+	const float *factors = users ? m->user_factors : m->item_factors;
+	const float *inverse_norms = users ? e->user_inverse_norms : e->item_inverse_norms;
+	size_t count = users ? m->users : m->items;
+	int dim = m->catalog.factors;
+	const int64 *ids = users ? m->user_ids : m->item_ids;
 	float *query = (float *)palloc(sizeof(float) * dim);
 	for (int f = 0; f < dim; f++)
 		query[f] = factors[index * dim + f] * inverse_norms[index];
@@ -407,7 +424,8 @@ static Datum similar_rows(FunctionCallInfo fcinfo, const float *factors, const f
 	pgrec::SortedList excluded = {&self, 1};
 	pgrec::ItemMatrix matrix = {factors, NULL, inverse_norms, count, dim};
 	size_t n;
-	pgrec::Recommendation *rows = top_items(matrix, query, &excluded, 1, NULL, k, &n);
+	pgrec::Recommendation *rows =
+	    top_items(matrix, cached_compact_rows(e, users), query, &excluded, 1, NULL, k, &n);
 	return return_rows(fcinfo, rows, n, ids, false);
 }
 
@@ -469,8 +487,7 @@ Datum pgrec_similar_items(PG_FUNCTION_ARGS)
 	if (m->catalog.algorithm->scorer == pgrec::Scorer::UserNeighbors)
 		return similar_by_users(fcinfo, e, item, k);
 	require_factors(e, "item");
-	return similar_rows(fcinfo, m->item_factors, e->item_inverse_norms, m->items,
-	                    m->catalog.factors, m->item_ids, item, k);
+	return similar_rows(fcinfo, e, false, item, k);
 }
 
 // similar_users(model_name, user_id, k): users by cosine similarity of their factors, or the
@@ -486,8 +503,7 @@ Datum pgrec_similar_users(PG_FUNCTION_ARGS)
 		return similar_by_weights(fcinfo, m->neighbors, m->user_ids,
 		                          pgrec::dense_index(m->user_ids, m->users, PG_GETARG_INT64(1)), k);
 	require_factors(e, "user");
-	return similar_rows(fcinfo, m->user_factors, e->user_inverse_norms, m->users,
-	                    m->catalog.factors, m->user_ids,
+	return similar_rows(fcinfo, e, true,
 	                    pgrec::dense_index(m->user_ids, m->users, PG_GETARG_INT64(1)), k);
 }
 
@@ -526,7 +542,7 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 	float bias = 0.0f;
 	pgrec::CancelToken cancel = backend_cancel_token();
 	CORE_CALL(pgrec::fold_in_user(*m->catalog.algorithm, input, cancel, user, &bias));
-	pgrec::Recommendation *rows = best_for_factors(&rerank, e, matrix, user, excluded,
+	pgrec::Recommendation *rows = best_for_factors(&rerank, e, user, excluded,
 	                                               f.has_exclude ? 2 : 1, candidates, k, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }

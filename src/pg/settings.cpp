@@ -17,6 +17,11 @@ bool pgrec_progress = true;
 int pgrec_training_memory_limit = -1;
 int pgrec_model_cache_size = 4;
 int pgrec_keep_versions = 3;
+int pgrec_compact_scan = COMPACT_SCAN_AUTO;
+
+static const struct config_enum_entry compact_scan_options[] = {
+    {"auto", COMPACT_SCAN_AUTO, false}, {"on", COMPACT_SCAN_ON, false},
+    {"off", COMPACT_SCAN_OFF, false},   {NULL, 0, false}};
 
 void define_settings(void)
 {
@@ -41,6 +46,14 @@ void define_settings(void)
 	                        "Models each backend keeps loaded for recommend() and its kin.",
 	                        "The least recently used model is dropped beyond this number.",
 	                        &pgrec_model_cache_size, 4, 1, 64, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable(
+	    "pgrec.compact_scan",
+	    "Whether top-k scans read an int8 copy of the factors and re-score the few items that "
+	    "can reach the top k in float.",
+	    "The results are those of the float scan. auto uses the copy for matrices of at least "
+	    "a million floats; the copy takes a quarter of the factors' memory.",
+	    &pgrec_compact_scan, COMPACT_SCAN_AUTO, compact_scan_options, PGC_USERSET, 0, NULL, NULL,
+	    NULL);
 	DefineCustomIntVariable(
 	    "pgrec.keep_versions",
 	    "Versions of each model kept for pgrec.rollback(), the current one included.",

@@ -15,6 +15,17 @@ extern int pgrec_training_memory_limit;
 // pgrec.model_cache_size: models each backend keeps loaded for recommend().
 extern int pgrec_model_cache_size;
 
+// pgrec.compact_scan: when recommend() and its kin scan the int8 copy of the factors
+// (compact_scan.h) instead of the floats; the results are the same.
+enum CompactScanMode
+{
+	COMPACT_SCAN_AUTO, // for matrices of at least COMPACT_SCAN_MIN_FLOATS floats
+	COMPACT_SCAN_ON,
+	COMPACT_SCAN_OFF
+};
+#define COMPACT_SCAN_MIN_FLOATS (1 << 20)
+extern int pgrec_compact_scan;
+
 // pgrec.keep_versions: versions of each model kept for rollback, the current one included.
 extern int pgrec_keep_versions;
 

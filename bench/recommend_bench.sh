@@ -18,7 +18,8 @@ trap 'rm -rf "$TMP"' EXIT
 # Median of the "Execution Time" of RUNS EXPLAIN ANALYZE runs of a query in one session (warm).
 median_ms() {
 	for _ in $(seq "$RUNS"); do echo "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $1;"; done |
-		"${PSQL[@]}" -c "SET max_parallel_workers_per_gather = 0" -c "SET pgrec.threads = ${THREADS:-2}" -f - |
+		"${PSQL[@]}" -c "SET max_parallel_workers_per_gather = 0" -c "SET pgrec.threads = ${THREADS:-2}" \
+			-c "SET pgrec.compact_scan = ${COMPACT:-auto}" -f - |
 		grep -o '"Execution Time": [0-9.]*' | awk '{print $3}' | sort -n |
 		awk '{a[NR] = $1} END {printf "%.3f", a[int((NR + 1) / 2)]}'
 }
@@ -34,6 +35,8 @@ cache_mb=$("${PSQL[@]}" -c "SELECT count(*) FROM pgrec.recommend('bench_1m', 7, 
 	-c "SELECT round(bytes / 1048576.0) FROM pgrec.cached_models() WHERE name = 'bench_1m'" | tail -1)
 warm=$(median_ms "SELECT * FROM pgrec.recommend('bench_1m', 7, 10)")
 warm_one_thread=$(THREADS=1 median_ms "SELECT * FROM pgrec.recommend('bench_1m', 7, 10)")
+float_warm=$(COMPACT=off median_ms "SELECT * FROM pgrec.recommend('bench_1m', 7, 10)")
+float_warm_one_thread=$(COMPACT=off THREADS=1 median_ms "SELECT * FROM pgrec.recommend('bench_1m', 7, 10)")
 warm_vector=$(median_ms "SELECT * FROM pgrec.recommend_for_vector('bench_1m', '$query', 10)")
 "${PSQL[@]}" -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" -c "SELECT pg_prewarm('pgrec.item_factors')" >/dev/null
 sql_ms=$(RUNS=5 median_ms "SELECT item_id FROM pgrec.item_factors WHERE model_id = $model_id ORDER BY factors <#> '$query' LIMIT 10")
@@ -48,10 +51,12 @@ echo "|---|---:|"
 echo "| memory floor: one core streaming the matrix (kernel_bench, same run) | $floor ms |"
 echo "| recommend(k=10), warm, median of $RUNS, pgrec.threads = 1 | **$warm_one_thread ms** ($(echo "scale=2; $warm_one_thread / $floor" | bc)x the floor) |"
 echo "| recommend(k=10), warm, median of $RUNS, pgrec.threads = 2 | **$warm ms** ($(echo "scale=2; $warm / $floor" | bc)x the one-core floor) |"
+echo "| the same with pgrec.compact_scan = off (the float scan), 1 thread | $float_warm_one_thread ms ($(echo "scale=2; $float_warm_one_thread / $floor" | bc)x the floor) |"
+echo "| the same with pgrec.compact_scan = off, 2 threads | $float_warm ms ($(echo "scale=2; $float_warm / $floor" | bc)x the floor) |"
 echo "| recommend_for_vector(k=10), warm | $warm_vector ms |"
 echo "| SQL ORDER BY factors <#> q LIMIT 10 over pgrec.item_factors, prewarmed, median of 5 | $sql_ms ms ($(echo "scale=0; $sql_ms / $warm_one_thread" | bc)x the one-thread recommend) |"
-echo "| first call in a new connection (loads the model) | $cold ms |"
-echo "| memory of the cached model in the backend | $cache_mb MB |"
+echo "| first call in a new connection (loads the model, makes the compact copy) | $cold ms |"
+echo "| memory of the cached model in the backend (with the compact copy) | $cache_mb MB |"
 
 step "ML-1M: recommend_all and throughput"
 if [ -f "$DATA/ml-1m/ratings_uir.dat" ]; then

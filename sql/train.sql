@@ -171,3 +171,16 @@ SELECT error_of($$SELECT pgrec.evaluate('no_such_model', 'clicks_test', 'user_id
 SELECT error_of($$SELECT pgrec.evaluate('clicks_ials', 'clicks_test', 'user_id', 'item_id', k => 0)$$);
 SELECT error_of($$SELECT pgrec.evaluate('clicks_ials', 'clicks_test', 'user_id', 'item_id', relevance_threshold => 4)$$);
 SELECT count(*) AS models_left_by_errors FROM pgrec.models WHERE name = 'e';
+-- Every function that writes models refuses a read-only transaction before doing any work (on
+-- a standby it names the primary in a hint; test/shell/read_replica.sh).
+CREATE TABLE read_only_items AS SELECT 1 AS item_id, ARRAY[1, 2]::real[] AS f;
+BEGIN READ ONLY;
+SELECT error_of($$SELECT pgrec.train('e', 'clicks_train', 'user_id', 'item_id')$$);
+SELECT error_of($$CALL pgrec.retrain('clicks_ials')$$);
+SELECT error_of($$SELECT pgrec.refresh('clicks_ials')$$);
+SELECT error_of($$SELECT pgrec.rollback('clicks_ials')$$);
+SELECT error_of($$SELECT pgrec.drop_model('clicks_ials')$$);
+SELECT error_of($$SELECT pgrec.publish_version('clicks_ials', 'e')$$);
+SELECT error_of($$SELECT pgrec.import_model('e', 'read_only_items', 'item_id', 'f')$$);
+SELECT count(*) AS served_read_only FROM pgrec.recommend('clicks_ials', 1, 3);
+ROLLBACK;

@@ -105,22 +105,37 @@ void scan_slice(const Scan &s, size_t begin, size_t end, Slice &out)
 	{
 		size_t count = std::min(kItemBlock, end - first);
 		code_dot_product_batch(c.codes + first * c.stride, count, c.stride, s.query, approx);
-		bool bounded = true;
+		// Branch-free loops over the block, which the compiler vectorises.
+		const float *step = c.step + first, *radius = c.radius + first;
+		const float *scale = m.scale ? m.scale + first : nullptr;
+		const float *bias = m.bias ? m.bias + first : nullptr;
+		const float q = 1.25f * s.query_norm;
+		int overflows = 0;
+		for (size_t j = 0; j < count; j++)
+			approx[j] *= step[j];
+		if (scale)
+			for (size_t j = 0; j < count; j++)
+			{
+				approx[j] *= scale[j];
+				upper[j] = q * radius[j] * std::fabs(scale[j]) + kTiny * (1.0f + std::fabs(scale[j]));
+			}
+		else
+			for (size_t j = 0; j < count; j++)
+				upper[j] = q * radius[j] + 2.0f * kTiny;
+		if (bias)
+			for (size_t j = 0; j < count; j++)
+			{
+				approx[j] += bias[j];
+				upper[j] += rounding * std::fabs(bias[j]);
+			}
 		for (size_t j = 0; j < count; j++)
 		{
-			size_t i = first + j;
-			float scale = m.scale ? std::fabs(m.scale[i]) : 1.0f;
-			float bias = m.bias ? m.bias[i] : 0.0f;
-			float a = approx[j] * c.step[i];
-			if (m.scale)
-				a *= m.scale[i];
-			a += bias;
-			float r = 1.25f * s.query_norm * c.radius[i] * scale + rounding * std::fabs(bias) +
-			          kTiny * (1.0f + scale);
-			bounded &= std::fabs(a) + r < kLargest;
+			float a = approx[j], r = upper[j];
+			overflows += !(std::fabs(a) + r < kLargest);
 			lower[j] = a - r;
 			upper[j] = a + r;
 		}
+		bool bounded = overflows == 0;
 		if (!bounded)
 		{
 			out.gave_up = true;

@@ -5,9 +5,11 @@
 extern "C"
 {
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "miscadmin.h"
+#include "tcop/utility.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -96,4 +98,15 @@ void register_catalog_access_callbacks(void)
 {
 	RegisterXactCallback(forget_on_abort, NULL);
 	RegisterSubXactCallback(forget_on_subabort, NULL);
+}
+
+void require_writable(const char *function)
+{
+	if (RecoveryInProgress())
+		ereport(ERROR,
+		        (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+		         errmsg("cannot execute %s during recovery", function),
+		         errhint("Run it on the primary server: a standby serves the models the primary "
+		                 "writes once it has replayed them.")));
+	PreventCommandIfReadOnly(function);
 }

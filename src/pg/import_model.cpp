@@ -3,6 +3,7 @@
 // stores them as a new version of an 'imported' model, for its owner only.
 #include "postgres_headers.h"
 
+#include "catalog_access.h"
 #include "embedding.h"
 #include "model_store.h"
 
@@ -99,6 +100,7 @@ static ImportedSide read_side(FunctionCallInfo fcinfo, int ids_arg, int bias_arg
 // item_factors, user_ids, user_bias, user_factors) -> model_id
 Datum pgrec_store_imported_model(PG_FUNCTION_ARGS)
 {
+	require_writable("pgrec.import_model()");
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
 	    PG_ARGISNULL(4) || PG_ARGISNULL(6))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

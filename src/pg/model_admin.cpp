@@ -2,6 +2,7 @@
 // name that train nothing, each under the model's lock and for its owner only.
 #include "postgres_headers.h"
 
+#include "catalog_access.h"
 #include "model_store.h"
 
 extern "C"
@@ -28,6 +29,7 @@ static char *required_name(FunctionCallInfo fcinfo, int argno)
 // the current version.
 Datum pgrec_rollback(PG_FUNCTION_ARGS)
 {
+	require_writable("pgrec.rollback()");
 	char *name = required_name(fcinfo, 0);
 	SPI_connect();
 	ModelCatalog current;
@@ -80,6 +82,7 @@ Datum pgrec_rollback(PG_FUNCTION_ARGS)
 // drop_model(model_name, if_exists) -> whether a model was dropped.
 Datum pgrec_drop_model(PG_FUNCTION_ARGS)
 {
+	require_writable("pgrec.drop_model()");
 	char *name = required_name(fcinfo, 0);
 	bool if_exists = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
 	SPI_connect();
@@ -102,6 +105,7 @@ Datum pgrec_drop_model(PG_FUNCTION_ARGS)
 // the new current version of to_name (its older versions kept); for tune().
 Datum pgrec_publish_version(PG_FUNCTION_ARGS)
 {
+	require_writable("pgrec.publish_version()");
 	char *from = required_name(fcinfo, 0);
 	char *to = required_name(fcinfo, 1);
 	SPI_connect();

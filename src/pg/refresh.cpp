@@ -167,6 +167,7 @@ static size_t project_new_rows(const ModelCatalog &model, pgrec::FeatureSide sid
 // refresh(model_name) -> (model_id, version, users, items, new_users, new_items, seconds)
 Datum pgrec_refresh(PG_FUNCTION_ARGS)
 {
+	require_writable("pgrec.refresh()");
 	instr_time start, now;
 	INSTR_TIME_SET_CURRENT(start);
 	if (PG_ARGISNULL(0))

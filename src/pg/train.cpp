@@ -476,6 +476,7 @@ static ModelCatalog *lock_and_read(const char *name, const char *action)
 
 Datum pgrec_train(PG_FUNCTION_ARGS)
 {
+	require_writable("pgrec.train()");
 	TrainingRequest r = {};
 	r.name = required_string(fcinfo, ARG_MODEL_NAME, "model name", false);
 	r.user_column = required_string(fcinfo, ARG_USER_COLUMN, "user column", true);
@@ -526,6 +527,7 @@ Datum pgrec_train(PG_FUNCTION_ARGS)
 // source and hyper-parameters, reading the source with its owner's rights.
 Datum pgrec_retrain_model(PG_FUNCTION_ARGS)
 {
+	require_writable("pgrec.retrain()");
 	char *name = required_string(fcinfo, 0, "model name", false);
 	ModelCatalog *current = lock_and_read(name, "retrain");
 	if (current == NULL)

@@ -183,4 +183,6 @@ SELECT error_of($$SELECT pgrec.drop_model('clicks_ials')$$);
 SELECT error_of($$SELECT pgrec.publish_version('clicks_ials', 'e')$$);
 SELECT error_of($$SELECT pgrec.import_model('e', 'read_only_items', 'item_id', 'f')$$);
 SELECT count(*) AS served_read_only FROM pgrec.recommend('clicks_ials', 1, 3);
+-- evaluate() returns its figures without storing them.
+SELECT recall_at_k > 0 AS evaluated_read_only FROM pgrec.evaluate('clicks_ials', 'clicks_test', 'user_id', 'item_id', k => 10);
 ROLLBACK;

@@ -110,3 +110,8 @@ void require_writable(const char *function)
 		                 "writes once it has replayed them.")));
 	PreventCommandIfReadOnly(function);
 }
+
+bool transaction_is_writable(void)
+{
+	return !RecoveryInProgress() && !XactReadOnly;
+}

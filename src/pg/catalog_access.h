@@ -30,6 +30,9 @@ void leave_rights(const SavedRights *saved);
 // True while pgrec writes its tables itself (between enter_catalog_rights and leave_rights).
 bool pgrec_writing_catalog(void);
 
+// False on a standby and in a read-only transaction.
+bool transaction_is_writable(void);
+
 // Ereports 25006 when the server or the transaction is read-only (a standby, BEGIN READ ONLY),
 // before a function that writes models (named by function, e.g. "pgrec.train()") does any work.
 void require_writable(const char *function);

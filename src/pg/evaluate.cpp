@@ -143,8 +143,9 @@ Datum pgrec_evaluate(PG_FUNCTION_ARGS)
 	ereport(DEBUG1, (errmsg("ranking every item for %zu held-out users", n_cases)));
 	CORE_CALL(metrics = pgrec::ranking_metrics(view, train, cases, n_cases, k, threads, cancel));
 
-	// The owner's evaluations are kept with the version; other roles only get the figures.
-	if (has_privs_of_role(GetUserId(), catalog.owner))
+	// The owner's evaluations are kept with the version; other roles, a standby and a read-only
+	// transaction only get the figures.
+	if (has_privs_of_role(GetUserId(), catalog.owner) && transaction_is_writable())
 	{
 		JsonbParseState *state = NULL;
 		(void)pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);

@@ -29,6 +29,7 @@ SET pgrec.progress = off;
 CREATE EXTENSION pgrec;
 CREATE TABLE ratings AS SELECT user_id, item_id, rating FROM pgrec.synthetic_ratings(200, 150, 20);
 SELECT users FROM pgrec.train('rep', 'ratings', 'user_id', 'item_id', 'rating', factors => 8, epochs => 4);
+SELECT users FROM pgrec.train('rep_ials', 'SELECT user_id, item_id FROM ratings WHERE rating >= 4', 'user_id', 'item_id', algorithm => 'ials', factors => 8);
 SQL
 
 # The standby: a base backup of the primary that streams its WAL.
@@ -66,6 +67,11 @@ RESULTS="SELECT md5(string_agg(x::text, ',')) FROM (
 wait_replayed
 v1=$("${P[@]}" -c "$RESULTS")
 check "the standby serves the primary's results" "'$("${S[@]}" -c "$RESULTS")' = '$v1' AND length('$v1') = 32" "$v1"
+BATCH="SELECT (SELECT count(*) FROM pgrec.recommend_all('rep', 3)) || ' ' ||
+	(SELECT round(rmse::numeric, 6) FROM pgrec.evaluate('rep', 'ratings', 'user_id', 'item_id', 'rating')) || ' ' ||
+	(SELECT string_agg(explaining_item_id || ':' || contribution, ',') FROM pgrec.explain('rep_ials', 1, 2, 3))"
+batch=$("${P[@]}" -c "$BATCH")
+check "recommend_all, evaluate and explain on the standby as on the primary" "'$("${S[@]}" -c "$BATCH")' = '$batch'" "$batch"
 
 # One standby connection across a retraining and a hand edit on the primary: the scripts it
 # runs write the primary's WAL position after each step and its results then to files.

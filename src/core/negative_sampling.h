@@ -27,6 +27,22 @@ template <class T> void shuffle_checked(std::vector<T> &v, Random &rng, const Ca
 	}
 }
 
+// One epoch of mini-batches: shuffles v, then calls batch(first, count) on its consecutive
+// slices of batch_size, checking the token before each; returns the sum of batch's results.
+template <class T, class Batch>
+double shuffled_batches(std::vector<T> &v, Random &rng, size_t batch_size,
+                        const CancelToken &cancel, Batch batch)
+{
+	shuffle_checked(v, rng, cancel);
+	double sum = 0.0;
+	for (size_t first = 0; first < v.size(); first += batch_size)
+	{
+		cancel.check();
+		sum += batch(first, std::min(batch_size, v.size() - first));
+	}
+	return sum;
+}
+
 class NegativeSampler
 {
   public:

@@ -223,14 +223,9 @@ class NeuMFTrainer : public Trainer
 	void run_epoch(const CancelToken &cancel) override
 	{
 		FlushDenormals flush;
-		shuffle_checked(positives_, rng_, cancel);
-		const size_t batch = static_cast<size_t>(h_.batch_size);
-		double loss = 0.0;
-		for (size_t first = 0; first < positives_.size(); first += batch)
-		{
-			cancel.check();
-			loss += run_batch(first, std::min(batch, positives_.size() - first), cancel);
-		}
+		double loss = shuffled_batches(positives_, rng_, static_cast<size_t>(h_.batch_size), cancel,
+		                               [&](size_t first, size_t n)
+		                               { return run_batch(first, n, cancel); });
 		const double samples =
 		    static_cast<double>(positives_.size()) * (1.0 + static_cast<double>(h_.negatives));
 		set_loss(loss / samples, "neumf loss");

@@ -247,15 +247,9 @@ class TwoTowerTrainer : public Trainer
 	void run_epoch(const CancelToken &cancel) override
 	{
 		FlushDenormals flush;
-		shuffle_checked(positives_, rng_, cancel);
-		const size_t batch = static_cast<size_t>(h_.batch_size);
-		double loss = 0.0;
-		for (size_t first = 0; first < positives_.size(); first += batch)
-		{
-			cancel.check();
-			size_t n = std::min(batch, positives_.size() - first);
-			loss += run_batch(first, n, cancel);
-		}
+		double loss = shuffled_batches(positives_, rng_, static_cast<size_t>(h_.batch_size), cancel,
+		                               [&](size_t first, size_t n)
+		                               { return run_batch(first, n, cancel); });
 		double mean = loss / static_cast<double>(positives_.size());
 		set_loss(ratings_ ? std::sqrt(mean) : mean, "two_tower loss");
 		if (++epoch_ == h_.epochs)

@@ -28,24 +28,33 @@ void compact_range(const float *rows, CompactRows &out, size_t begin, size_t end
 		const float *x = rows + r * dim;
 		int8_t *codes = out.codes + r * out.stride;
 		std::memset(codes, 0, out.stride);
-		float largest = 0.0f;
+		float largest = 0.0f; // the factors are finite (checked when loaded)
 		for (size_t f = 0; f < dim; f++)
-			largest = std::fmax(largest, std::fabs(x[f]));
-		float step = largest / 127.0f, inverse = largest > 0.0f ? 127.0f / largest : 0.0f;
-		double error = 0.0, norm = 0.0;
+			largest = std::max(largest, std::fabs(x[f]));
+		// The inverse in double: finite even for a subnormal largest.
+		float step = largest / 127.0f;
+		double inverse = largest > 0.0f ? 127.0 / largest : 0.0;
+		// Rounded half away from zero, at most 127 in magnitude; any code is sound, as the
+		// radius is measured from the code chosen.
 		for (size_t f = 0; f < dim; f++)
 		{
-			// Rounded half away from zero, at most 127 in magnitude; any code is sound, as the
-			// radius is measured from the code chosen.
-			float t = x[f] * inverse;
-			int code = std::max(-127, std::min(127, static_cast<int>(t + (t < 0 ? -0.5f : 0.5f))));
-			codes[f] = static_cast<int8_t>(code);
-			double residual = static_cast<double>(x[f]) - code * static_cast<double>(step);
-			error += residual * residual;
-			norm += static_cast<double>(x[f]) * x[f];
+			double t = x[f] * inverse;
+			int code = static_cast<int>(t + std::copysign(0.5, t));
+			codes[f] = static_cast<int8_t>(std::max(-127, std::min(127, code)));
 		}
+		// In double, four partial sums so the loop does not wait on one addition chain.
+		double error[4] = {0, 0, 0, 0}, squares[4] = {0, 0, 0, 0};
+		for (size_t f = 0; f < dim; f++)
+		{
+			double value = x[f];
+			double residual = value - codes[f] * static_cast<double>(step);
+			error[f % 4] += residual * residual;
+			squares[f % 4] += value * value;
+		}
+		double error_sum = (error[0] + error[1]) + (error[2] + error[3]);
+		double norm_sum = (squares[0] + squares[1]) + (squares[2] + squares[3]);
 		// |step P - fl(q . x)| <= |q| (E (1 + g) + g |x|), E = |x - step c|, g kernel_rounding.
-		double e = std::sqrt(error) * (1.0 + 1e-12), n = std::sqrt(norm) * (1.0 + 1e-12);
+		double e = std::sqrt(error_sum) * (1.0 + 1e-12), n = std::sqrt(norm_sum) * (1.0 + 1e-12);
 		out.step[r] = step;
 		out.radius[r] = float_above(e * (1.0 + rounding) + rounding * n);
 	}

@@ -216,6 +216,12 @@ TEST(CompactScan, ExtremeMagnitudesMatchTheFloatScan)
 	pgrec::ItemMatrix mt = {tiny.data(), nullptr, nullptr, count, dim};
 	expect_same_scan(mt, ct, gaussian(dim, 1e-21f, rng), {}, 10, 1);
 	expect_same_scan(mt, ct, gaussian(dim, 1.0f, rng), {}, 10, 1);
+	// Subnormal factors: the codes' scale stays finite.
+	std::vector<float> subnormal = gaussian(count * dim, 1e-41f, rng);
+	OwnedCompact cs(subnormal, count, dim);
+	pgrec::ItemMatrix ms = {subnormal.data(), nullptr, nullptr, count, dim};
+	expect_same_scan(ms, cs, gaussian(dim, 1e30f, rng), {}, 10, 1);
+	expect_same_scan(ms, cs, gaussian(dim, 1.0f, rng), {}, 10, 1);
 	// Scores beyond the float range: the float scan takes over.
 	std::vector<float> huge = gaussian(count * dim, 1e20f, rng);
 	OwnedCompact ch(huge, count, dim);

@@ -21,7 +21,8 @@ namespace pgrec
 namespace
 {
 
-// Beyond this an interval's arithmetic could overflow: the float scan takes over.
+// Beyond this a dot product's partial sums or an interval's arithmetic could overflow: the
+// float scan takes over.
 constexpr float kLargest = 1e36f;
 // Absolute slack for the rounding of subnormal numbers.
 constexpr float kTiny = 1e-36f;
@@ -110,7 +111,12 @@ void scan_slice(const Scan &s, size_t begin, size_t end, Slice &out)
 		const float *scale = m.scale ? m.scale + first : nullptr;
 		const float *bias = m.bias ? m.bias + first : nullptr;
 		const float q = 1.25f * s.query_norm;
+		// The rounding bound needs every partial sum of the float dot product finite:
+		// |q| |x| <= |q| radius / rounding stays below kLargest.
+		const float largest_radius = 1.25f * rounding * kLargest;
 		int overflows = 0;
+		for (size_t j = 0; j < count; j++)
+			overflows += !(q * radius[j] < largest_radius);
 		for (size_t j = 0; j < count; j++)
 			approx[j] *= step[j];
 		if (scale)

@@ -250,8 +250,8 @@ static pgrec::Recommendation *best_for_factors(const RerankArguments *rerank, Ca
 		NetworkRequest request = {e, user, excluded, lists, candidates};
 		return best_items(rerank, e, network_items, &request, k, count);
 	}
-	ScanRequest request = {model_items(e), cached_compact_rows(e, false), user, excluded, lists,
-	                       candidates};
+	ScanRequest request = {model_items(e), candidates ? NULL : cached_compact_rows(e, false), user,
+	                       excluded, lists, candidates};
 	return best_items(rerank, e, scan_items, &request, k, count);
 }
 
@@ -365,7 +365,8 @@ Datum pgrec_recommend_for_vector(PG_FUNCTION_ARGS)
 	Filters f = read_filters(fcinfo, 3, 4, &e->model);
 	size_t count;
 	pgrec::Recommendation *rows =
-	    top_items(model_items(e), cached_compact_rows(e, false), query->x, f.has_exclude ? &f.exclude : NULL,
+	    top_items(model_items(e), f.has_candidates ? NULL : cached_compact_rows(e, false), query->x,
+	              f.has_exclude ? &f.exclude : NULL,
 	              f.has_exclude ? 1 : 0, f.has_candidates ? &f.candidates : NULL, k, &count);
 	return return_rows(fcinfo, rows, count, e->model.item_ids, false);
 }
@@ -398,7 +399,7 @@ Datum pgrec_recommend_for_features(PG_FUNCTION_ARGS)
 	}
 	size_t count;
 	pgrec::Recommendation *rows =
-	    top_items(model_items(e), cached_compact_rows(e, false), query,
+	    top_items(model_items(e), f.has_candidates ? NULL : cached_compact_rows(e, false), query,
 	              f.has_exclude ? &f.exclude : NULL, f.has_exclude ? 1 : 0,
 	              f.has_candidates ? &f.candidates : NULL, k, &count);
 	return return_rows(fcinfo, rows, count, e->model.item_ids, false);

@@ -9,6 +9,7 @@ extern "C"
 {
 #include "access/transam.h"
 #include "commands/trigger.h"
+#include "executor/spi.h"
 #include "utils/inval.h"
 }
 
@@ -43,13 +44,23 @@ void register_cache_invalidation_callback(void)
 	CacheRegisterRelcacheCallback(relcache_changed, (Datum)0);
 }
 
-// Statement trigger of pgrec.model_versions (served columns) and the factor tables.
+// Statement trigger of pgrec.model_versions (served columns) and the factor tables: announces
+// the change to every backend and counts it in pgrec.cache_edits, in the same transaction.
 Datum pgrec_invalidate_model_caches(PG_FUNCTION_ARGS)
 {
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 		                errmsg("pgrec.invalidate_model_caches() must be called as a trigger")));
-	if (!pgrec_writing_catalog())
-		CacheInvalidateRelcacheByRelid(pgrec_relation("cache_invalidation"));
+	if (pgrec_writing_catalog())
+		return PointerGetDatum(NULL);
+	CacheInvalidateRelcacheByRelid(pgrec_relation("cache_invalidation"));
+	SPI_connect();
+	SavedRights rights;
+	enter_catalog_rights(&rights);
+	if (SPI_execute("UPDATE pgrec.cache_edits SET edits = edits OPERATOR(pg_catalog.+) 1", false,
+	                0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not count a change of the model tables");
+	leave_rights(&rights);
+	SPI_finish();
 	return PointerGetDatum(NULL);
 }

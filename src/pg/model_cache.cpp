@@ -9,6 +9,7 @@
 #include "cache_invalidation.h"
 #include "catalog_access.h"
 #include "core_guard.h"
+#include "model_file.h"
 #include "owned_object.h"
 #include "settings.h"
 
@@ -18,7 +19,9 @@
 extern "C"
 {
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/tableam.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_collation.h"
@@ -83,6 +86,24 @@ static void mark_checked(CachedModel *e)
 	e->checked_xmax = s->xmax;
 }
 
+// The count of hand edits of the model tables in this statement's snapshot (pgrec.cache_edits).
+static int64 edits_in_snapshot(void)
+{
+	Relation rel = table_open(pgrec_relation("cache_edits"), AccessShareLock);
+	TableScanDesc scan = table_beginscan(rel, statement_snapshot(), 0, NULL);
+	HeapTuple tuple = heap_getnext(scan, ForwardScanDirection);
+	int64 edits = 0;
+	if (HeapTupleIsValid(tuple))
+	{
+		bool isnull;
+		Datum d = heap_getattr(tuple, 1, RelationGetDescr(rel), &isnull);
+		edits = isnull ? 0 : DatumGetInt64(d);
+	}
+	table_endscan(scan);
+	table_close(rel, NoLock);
+	return edits;
+}
+
 // The version_uuid of the current version of name in this statement's snapshot, read with one
 // probe of the index of current versions; false if there is none.
 static bool current_version_uuid(const char *name, pg_uuid_t *out)
@@ -139,30 +160,50 @@ static int compare_popularity(const void *a, const void *b)
 	return x < y ? -1 : (x > y);
 }
 
-// Loads the current version of name into a new entry; its context joins TopMemoryContext only
-// once everything is loaded, so an error frees a half-made entry with the statement. The entry
-// counts as up to date with the announcements only if its snapshot sees all of them.
-static CachedModel *load_entry(const char *name)
+// A new compact copy of the item (users false) or user factors of e, in a child context of the
+// entry that joins it only when complete. May ereport.
+static pgrec::CompactRows *new_compact_rows(CachedModel *e, bool users)
+{
+	const LoadedModel &m = e->model;
+	size_t count = users ? m.users : m.items;
+	int dim = m.catalog.factors;
+	MemoryContext context =
+	    AllocSetContextCreate(CurrentMemoryContext, "pgrec compact rows", ALLOCSET_DEFAULT_SIZES);
+	size_t stride = pgrec::compact_stride(dim);
+	pgrec::CompactRows *c =
+	    (pgrec::CompactRows *)MemoryContextAlloc(context, sizeof(pgrec::CompactRows));
+	c->count = count;
+	c->dim = dim;
+	c->stride = stride;
+	c->codes = (int8_t *)MemoryContextAllocHuge(context, Max(count, 1) * stride);
+	c->step = (float *)MemoryContextAllocHuge(context, sizeof(float) * Max(count, 1));
+	c->radius = (float *)MemoryContextAllocHuge(context, sizeof(float) * Max(count, 1));
+	pgrec::CancelToken cancel = backend_cancel_token();
+	CORE_CALL(pgrec::compact_rows(users ? m.user_factors : m.item_factors, *c,
+	                              effective_threads(), cancel));
+	MemoryContextSetParent(context, e->context);
+	return c;
+}
+
+// A new entry for name in its own context under parent.
+static CachedModel *new_entry(const char *name, uint64 generation, MemoryContext parent)
 {
 	MemoryContext context =
-	    AllocSetContextCreate(CurrentMemoryContext, "pgrec cached model", ALLOCSET_DEFAULT_SIZES);
+	    AllocSetContextCreate(parent, "pgrec cached model", ALLOCSET_DEFAULT_SIZES);
 	CachedModel *e = (CachedModel *)MemoryContextAllocZero(context, sizeof(CachedModel));
 	e->context = context;
 	e->name = MemoryContextStrdup(context, name);
-	TransactionId horizon;
-	uint64 generation = model_change_generation(&horizon);
-	bool sees_all = !TransactionIdIsValid(horizon) ||
-	                TransactionIdFollowsOrEquals(statement_snapshot()->xmin, horizon);
-	e->generation = sees_all ? generation : generation - 1;
+	e->generation = generation;
+	return e;
+}
 
-	SPI_connect();
-	ModelCatalog catalog;
-	require_model_catalog(name, context, &catalog);
-	load_model(&catalog, context, &e->model);
-	SPI_finish();
+// Fills the arrays derived from the model: norms, item degrees, items by popularity.
+static void derive_arrays(CachedModel *e)
+{
 	const LoadedModel &m = e->model;
-	e->item_inverse_norms = inverse_norms(context, m.item_factors, m.items, catalog.factors);
-	e->user_inverse_norms = inverse_norms(context, m.user_factors, m.users, catalog.factors);
+	MemoryContext context = e->context;
+	e->item_inverse_norms = inverse_norms(context, m.item_factors, m.items, m.catalog.factors);
+	e->user_inverse_norms = inverse_norms(context, m.user_factors, m.users, m.catalog.factors);
 
 	int64 *counts = (int64 *)palloc0(sizeof(int64) * Max(m.items, 1));
 	for (int64 s = 0; s < m.seen_ptr[m.users]; s++)
@@ -176,8 +217,70 @@ static CachedModel *load_entry(const char *name)
 	sort_counts = counts;
 	qsort(e->popular_items, m.items, sizeof(int32), compare_popularity);
 	pfree(counts);
+}
 
-	MemoryContextSetParent(context, TopMemoryContext);
+// Maps the shared file of key into a new entry for catalog; NULL when there is none usable.
+static CachedModel *mapped_entry(const char *name, uint64 generation, const ModelCatalog *catalog,
+                                 const ModelFileKey *key, MemoryContext parent)
+{
+	CachedModel *e = new_entry(name, generation, parent);
+	e->model.catalog = *catalog;
+	if (map_model_file(key, e))
+		return e;
+	MemoryContextDelete(e->context);
+	return NULL;
+}
+
+// Loads the current version of name into a new entry: from the shared cache file of the version
+// and of the hand edits this snapshot sees when there is one, else from the tables (then written
+// to such a file and mapped from it, so that the server keeps one copy). Its context joins
+// TopMemoryContext only once everything is loaded, so an error frees a half-made entry with the
+// statement. The entry counts as up to date with the announcements only if its snapshot sees
+// all of them.
+static CachedModel *load_entry(const char *name)
+{
+	TransactionId horizon;
+	uint64 generation = model_change_generation(&horizon);
+	bool sees_all = !TransactionIdIsValid(horizon) ||
+	                TransactionIdFollowsOrEquals(statement_snapshot()->xmin, horizon);
+	if (!sees_all)
+		generation--;
+
+	// Created before SPI_connect, whose context SPI_finish deletes.
+	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext catalog_context =
+	    AllocSetContextCreate(caller, "pgrec catalog", ALLOCSET_SMALL_SIZES);
+	SPI_connect();
+	ModelCatalog catalog;
+	require_model_catalog(name, catalog_context, &catalog);
+	ModelFileKey key = {catalog.model_id, {}, edits_in_snapshot()};
+	memcpy(&key.version_uuid, DatumGetUUIDP(catalog.version_uuid), sizeof(pg_uuid_t));
+	CachedModel *e =
+	    pgrec_shared_cache ? mapped_entry(name, generation, &catalog, &key, caller) : NULL;
+	if (e == NULL)
+	{
+		e = new_entry(name, generation, caller);
+		load_model(&catalog, e->context, &e->model);
+		derive_arrays(e);
+	}
+	SPI_finish();
+	if (pgrec_shared_cache && e->mapping == NULL)
+	{
+		const LoadedModel &m = e->model;
+		if (pgrec::has_factors(*catalog.algorithm) &&
+		    m.items * (size_t)catalog.factors >= (size_t)COMPACT_SCAN_MIN_FLOATS)
+			e->compact_items = new_compact_rows(e, false);
+		write_model_file(&key, e);
+		CachedModel *shared = mapped_entry(name, generation, &catalog, &key, caller);
+		if (shared != NULL)
+		{
+			MemoryContextDelete(e->context);
+			e = shared;
+		}
+	}
+	// The catalog's strings are copied into the entry, which outlives the statement.
+	MemoryContextSetParent(catalog_context, e->context);
+	MemoryContextSetParent(e->context, TopMemoryContext);
 	return e;
 }
 
@@ -244,7 +347,8 @@ CachedModel *cached_model(const char *name)
 	return entries[slot];
 }
 
-// cached_models() -> (name, model_id, users, items, bytes): what this backend holds.
+// cached_models() -> (name, model_id, users, items, bytes, shared_bytes): what this backend
+// holds, in its own memory and mapped from the shared cache.
 Datum pgrec_cached_models(PG_FUNCTION_ARGS)
 {
 	InitMaterializedSRF(fcinfo, 0);
@@ -254,11 +358,12 @@ Datum pgrec_cached_models(PG_FUNCTION_ARGS)
 		const CachedModel *e = entries[i];
 		if (e == NULL)
 			continue;
-		Datum values[5] = {CStringGetTextDatum(e->name), Int64GetDatum(e->model.catalog.model_id),
+		Datum values[6] = {CStringGetTextDatum(e->name), Int64GetDatum(e->model.catalog.model_id),
 		                   Int64GetDatum((int64)e->model.users),
 		                   Int64GetDatum((int64)e->model.items),
-		                   Int64GetDatum((int64)MemoryContextMemAllocated(e->context, true))};
-		bool nulls[5] = {false, false, false, false, false};
+		                   Int64GetDatum((int64)MemoryContextMemAllocated(e->context, true)),
+		                   Int64GetDatum((int64)e->shared_bytes)};
+		bool nulls[6] = {false, false, false, false, false, false};
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum)0;
@@ -284,33 +389,14 @@ const pgrec::CompactRows *cached_compact_rows(CachedModel *e, bool users)
 {
 	const LoadedModel &m = e->model;
 	size_t count = users ? m.users : m.items;
-	int dim = m.catalog.factors;
 	bool wanted = pgrec_compact_scan == COMPACT_SCAN_ON ||
 	              (pgrec_compact_scan == COMPACT_SCAN_AUTO &&
-	               count * (size_t)dim >= (size_t)COMPACT_SCAN_MIN_FLOATS);
+	               count * (size_t)m.catalog.factors >= (size_t)COMPACT_SCAN_MIN_FLOATS);
 	if (!wanted || !pgrec::has_factors(*m.catalog.algorithm))
 		return NULL;
 	pgrec::CompactRows *&slot = users ? e->compact_users : e->compact_items;
 	if (slot == NULL)
-	{
-		// Made in a child context that joins the entry only when complete.
-		MemoryContext context =
-		    AllocSetContextCreate(CurrentMemoryContext, "pgrec compact rows", ALLOCSET_DEFAULT_SIZES);
-		size_t stride = pgrec::compact_stride(dim);
-		pgrec::CompactRows *c =
-		    (pgrec::CompactRows *)MemoryContextAlloc(context, sizeof(pgrec::CompactRows));
-		c->count = count;
-		c->dim = dim;
-		c->stride = stride;
-		c->codes = (int8_t *)MemoryContextAllocHuge(context, Max(count, 1) * stride);
-		c->step = (float *)MemoryContextAllocHuge(context, sizeof(float) * Max(count, 1));
-		c->radius = (float *)MemoryContextAllocHuge(context, sizeof(float) * Max(count, 1));
-		pgrec::CancelToken cancel = backend_cancel_token();
-		CORE_CALL(pgrec::compact_rows(users ? m.user_factors : m.item_factors, *c,
-		                              effective_threads(), cancel));
-		MemoryContextSetParent(context, e->context);
-		slot = c;
-	}
+		slot = new_compact_rows(e, users);
 	return slot;
 }
 

@@ -25,6 +25,9 @@ struct CachedModel
 	int32 *popular_items; // dense item indices by training interactions, most first
 	float *item_degrees;  // each item's training interactions (its users' seen items)
 	MemoryContext context;
+	// The shared cache file the arrays point into (model_file.h), or NULL for a private copy.
+	void *mapping;
+	size_t shared_bytes;
 	uint64 last_used;
 	uint64 generation; // announcements counted when it was loaded (or one less: reload)
 	// The statement snapshot the entry was last checked against (xip copied).

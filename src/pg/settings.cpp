@@ -18,6 +18,8 @@ int pgrec_training_memory_limit = -1;
 int pgrec_model_cache_size = 4;
 int pgrec_keep_versions = 3;
 int pgrec_compact_scan = COMPACT_SCAN_AUTO;
+bool pgrec_shared_cache = true;
+int pgrec_shared_cache_limit = 16384;
 
 static const struct config_enum_entry compact_scan_options[] = {
     {"auto", COMPACT_SCAN_AUTO, false}, {"on", COMPACT_SCAN_ON, false},
@@ -54,6 +56,20 @@ void define_settings(void)
 	    "a million floats; the copy takes a quarter of the factors' memory.",
 	    &pgrec_compact_scan, COMPACT_SCAN_AUTO, compact_scan_options, PGC_USERSET, 0, NULL, NULL,
 	    NULL);
+	DefineCustomBoolVariable(
+	    "pgrec.shared_cache",
+	    "Shares each loaded model between the server's connections through a file under the "
+	    "data directory.",
+	    "The first connection that loads a model version writes it to pgrec_cache; the others "
+	    "map it read-only instead of reading the tables again. Off: each connection loads its own "
+	    "copy.",
+	    &pgrec_shared_cache, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pgrec.shared_cache_limit",
+	                        "Size of the shared model cache files kept; -1 for no limit.",
+	                        "Beyond it, writing a new file removes the least recently used ones "
+	                        "(connections that map them keep them until they let go).",
+	                        &pgrec_shared_cache_limit, 16384, -1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MB,
+	                        NULL, NULL, NULL);
 	DefineCustomIntVariable(
 	    "pgrec.keep_versions",
 	    "Versions of each model kept for pgrec.rollback(), the current one included.",

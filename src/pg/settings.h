@@ -26,6 +26,13 @@ enum CompactScanMode
 #define COMPACT_SCAN_MIN_FLOATS (1 << 20)
 extern int pgrec_compact_scan;
 
+// pgrec.shared_cache: whether backends share each loaded model through a file under the data
+// directory (model_file.h) instead of each loading its own copy.
+extern bool pgrec_shared_cache;
+// pgrec.shared_cache_limit in MB: the shared cache files kept, least recently used removed
+// beyond it; -1 for no limit.
+extern int pgrec_shared_cache_limit;
+
 // pgrec.keep_versions: versions of each model kept for rollback, the current one included.
 extern int pgrec_keep_versions;
 

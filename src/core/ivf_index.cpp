@@ -162,7 +162,8 @@ size_t ivf_lists(size_t count)
 
 size_t ivf_default_probes(size_t lists)
 {
-	return std::max<size_t>(1, (lists * 3 + 99) / 100);
+	// 3% of the lists, and at least 10 of the few lists of a small catalogue.
+	return std::min(lists, std::max<size_t>(10, (lists * 3 + 99) / 100));
 }
 
 size_t ivf_bytes(size_t count, int dim, size_t lists)

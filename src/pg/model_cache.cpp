@@ -9,6 +9,7 @@
 #include "cache_invalidation.h"
 #include "catalog_access.h"
 #include "core_guard.h"
+#include "index_file.h"
 #include "model_file.h"
 #include "owned_object.h"
 #include "settings.h"
@@ -157,6 +158,9 @@ static float *inverse_norms(MemoryContext context, const float *rows, size_t cou
 }
 
 // Sort support for popular_items: more training interactions first, then the smaller index.
+// The seed of every index build: one index per version, whichever server builds it.
+static const uint64 kIndexSeed = 42;
+
 static int64 *sort_counts;
 static int compare_popularity(const void *a, const void *b)
 {
@@ -295,6 +299,8 @@ static CachedModel *load_entry(const char *name)
 	}
 	if (locked)
 		unlock_model_file(&key);
+	e->has_file_key = shared;
+	e->file_key = key;
 	// The catalog's strings (in catalog_context) go with the entry, which outlives the statement.
 	MemoryContextSetParent(catalog_context, e->context);
 	MemoryContextSetParent(e->context, TopMemoryContext);
@@ -379,7 +385,7 @@ Datum pgrec_cached_models(PG_FUNCTION_ARGS)
 		                   Int64GetDatum((int64)e->model.users),
 		                   Int64GetDatum((int64)e->model.items),
 		                   Int64GetDatum((int64)MemoryContextMemAllocated(e->context, true)),
-		                   Int64GetDatum((int64)e->shared_bytes)};
+		                   Int64GetDatum((int64)(e->shared_bytes + e->index_shared_bytes))};
 		bool nulls[6] = {false, false, false, false, false, false};
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -415,6 +421,66 @@ const pgrec::CompactRows *cached_compact_rows(CachedModel *e, bool users)
 	if (slot == NULL)
 		slot = new_compact_rows(e, users);
 	return slot;
+}
+
+// A new approximate-search index of e's items, in a child context of the current one. May
+// ereport.
+static pgrec::IvfIndex *new_item_index(const CachedModel *e, MemoryContext *context)
+{
+	const LoadedModel &m = e->model;
+	size_t n = m.items, lists = pgrec::ivf_lists(n);
+	int dim = m.catalog.factors;
+	size_t stride = pgrec::compact_stride(dim);
+	*context = AllocSetContextCreate(CurrentMemoryContext, "pgrec item index", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext c = *context;
+	pgrec::IvfIndex *index = (pgrec::IvfIndex *)MemoryContextAllocZero(c, sizeof(pgrec::IvfIndex));
+	index->lists = lists;
+	index->dim = dim;
+	index->centroids = (float *)MemoryContextAllocHuge(c, sizeof(float) * lists * (dim + 1));
+	index->offsets = (int64_t *)MemoryContextAllocHuge(c, sizeof(int64_t) * (lists + 1));
+	index->items = (int32_t *)MemoryContextAllocHuge(c, sizeof(int32_t) * n);
+	index->rows = {(int8_t *)MemoryContextAllocHuge(c, n * stride),
+	               (float *)MemoryContextAllocHuge(c, sizeof(float) * n),
+	               (float *)MemoryContextAllocHuge(c, sizeof(float) * n), n, dim, stride};
+	pgrec::ItemMatrix items = {m.item_factors, m.item_bias, NULL, n, dim};
+	pgrec::CancelToken cancel = backend_cancel_token();
+	CORE_CALL(pgrec::build_ivf(items, kIndexSeed, effective_threads(), cancel, *index));
+	return index;
+}
+
+const pgrec::IvfIndex *cached_item_index(CachedModel *e)
+{
+	if (e->item_index != NULL || e->model.items == 0 || !pgrec::has_factors(*e->model.catalog.algorithm))
+		return e->item_index;
+	const ModelFileKey *key = &e->file_key;
+	if (e->has_file_key && map_index_file(key, e))
+		return e->item_index;
+	// One connection at a time builds a version's index; the others wait, then map it.
+	if (e->has_file_key)
+	{
+		lock_index_file(key);
+		if (map_index_file(key, e))
+		{
+			unlock_index_file(key);
+			return e->item_index;
+		}
+	}
+	MemoryContext context;
+	pgrec::IvfIndex *built = new_item_index(e, &context);
+	if (e->has_file_key)
+	{
+		write_index_file(key, e, built);
+		bool mapped = map_index_file(key, e);
+		unlock_index_file(key);
+		if (mapped)
+		{
+			MemoryContextDelete(context);
+			return e->item_index;
+		}
+	}
+	MemoryContextSetParent(context, e->context);
+	e->item_index = built;
+	return built;
 }
 
 // A user index in a memory context: built inside the core guard after the holder is owned.

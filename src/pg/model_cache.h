@@ -5,9 +5,11 @@
 
 #include "postgres_headers.h"
 
+#include "cache_file.h"
 #include "model_loader.h"
 
 #include "../core/compact_rows.h"
+#include "../core/ivf_index.h"
 #include "../core/user_knn.h"
 
 // A model ready for scoring; lives in its own memory context under TopMemoryContext.
@@ -25,9 +27,14 @@ struct CachedModel
 	int32 *popular_items; // dense item indices by training interactions, most first
 	float *item_degrees;  // each item's training interactions (its users' seen items)
 	MemoryContext context;
+	// The approximate-search index of the items, made on first use (cached_item_index()).
+	const pgrec::IvfIndex *item_index;
 	// The shared cache file the arrays point into (model_file.h), or NULL for a private copy.
 	void *mapping;
-	size_t shared_bytes;
+	size_t shared_bytes, index_shared_bytes;
+	// The name of the version's shared cache files, when pgrec.shared_cache was on at its load.
+	bool has_file_key;
+	ModelFileKey file_key;
 	uint64 last_used;
 	uint64 generation; // announcements counted when it was loaded (or one less: reload)
 	// The statement snapshot the entry was last checked against (xip copied).
@@ -50,6 +57,12 @@ const float *cached_item_gramian(CachedModel *entry);
 // kept in the entry; NULL when pgrec.compact_scan does not want it for a matrix that size.
 // May ereport.
 const pgrec::CompactRows *cached_compact_rows(CachedModel *entry, bool users);
+
+// The approximate-search index of the model's items, made once and kept in the entry: mapped
+// from the version's index file in the shared cache (index_file.h) when there is one, else built
+// (by one connection of the server at a time) and written there. NULL for a model without
+// items. May ereport.
+const pgrec::IvfIndex *cached_item_index(CachedModel *e);
 
 // The user index of a user_knn model (made once, kept in the entry). May ereport.
 const pgrec::UserIndex *cached_user_index(CachedModel *entry);

@@ -10,21 +10,8 @@
 
 #include "postgres_headers.h"
 
+#include "cache_file.h"
 #include "model_cache.h"
-
-extern "C"
-{
-#include "utils/uuid.h"
-}
-
-// What names a model's file.
-struct ModelFileKey
-{
-	uint32 name_hash; // of the model's name: its versions' files share a prefix
-	int64 model_id;
-	pg_uuid_t version_uuid;
-	pg_uuid_t edit_token;
-};
 
 // Maps the file of key and points e's arrays (model, norms, popularity, degrees, the item's
 // compact copy) into it; e->model.catalog and e->context must be set, the rest zeroed. The

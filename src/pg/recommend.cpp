@@ -1,6 +1,7 @@
 // The recommendation functions: recommend(), recommend_for_vector(), similar_items(),
-// similar_users() and recommend_for_interactions(), each an exact top-k over a cached model,
-// returned as a materialised set of (id, score) rows.
+// similar_users() and recommend_for_interactions(), each a top-k over a cached model (exact, or
+// approximate through the item index when the call asks), returned as a materialised set of
+// (id, score) rows.
 #include "postgres_headers.h"
 
 #include "core_guard.h"
@@ -13,6 +14,7 @@
 
 #include "../core/algorithm_registry.h"
 #include "../core/compact_scan.h"
+#include "../core/ivf_index.h"
 #include "../core/neighbors.h"
 #include "../core/recommend.h"
 
@@ -89,12 +91,20 @@ static pgrec::Recommendation *best_items(const RerankArguments *rerank, const Ca
 	return first_items(source, state, e->model.items, k, count);
 }
 
-// A top-k scan against query through the exclusion and candidate lists, read through the compact
-// copy of the matrix when there is one.
+// How a call searches: exactly (through the compact copy of the matrix when there is one), or
+// approximately through the index's best `probes` lists.
+struct ScanMethod
+{
+	const pgrec::CompactRows *compact;
+	const pgrec::IvfIndex *index;
+	size_t probes;
+};
+
+// A top-k scan against query through the exclusion and candidate lists.
 struct ScanRequest
 {
 	pgrec::ItemMatrix matrix;
-	const pgrec::CompactRows *compact;
+	ScanMethod method;
 	const float *query;
 	const pgrec::SortedList *excluded;
 	int lists;
@@ -107,8 +117,12 @@ static size_t scan_items(const void *state, size_t room, pgrec::Recommendation *
 	const ScanRequest *r = (const ScanRequest *)state;
 	size_t count;
 	int threads = effective_threads();
-	if (r->compact && r->candidates == NULL)
-		CORE_CALL(count = pgrec::recommend_items_compact(r->matrix, *r->compact, r->query,
+	if (r->method.index && r->candidates == NULL)
+		CORE_CALL(count = pgrec::recommend_items_ivf(r->matrix, *r->method.index, r->query,
+		                                             r->excluded, r->lists, room, r->method.probes,
+		                                             threads, out, NULL));
+	else if (r->method.compact && r->candidates == NULL)
+		CORE_CALL(count = pgrec::recommend_items_compact(r->matrix, *r->method.compact, r->query,
 		                                                 r->excluded, r->lists, room, threads, out,
 		                                                 NULL));
 	else
@@ -118,13 +132,44 @@ static size_t scan_items(const void *state, size_t room, pgrec::Recommendation *
 }
 
 // Runs the core top-k; the result array (room for k) is palloc'd. Ereports on core errors.
-static pgrec::Recommendation *top_items(const pgrec::ItemMatrix &matrix,
-                                        const pgrec::CompactRows *compact, const float *query,
-                                        const pgrec::SortedList *excluded, int lists,
-                                        const pgrec::SortedList *candidates, int64 k, size_t *count)
+static pgrec::Recommendation *top_items(const pgrec::ItemMatrix &matrix, ScanMethod method,
+                                        const float *query, const pgrec::SortedList *excluded,
+                                        int lists, const pgrec::SortedList *candidates, int64 k,
+                                        size_t *count)
 {
-	ScanRequest request = {matrix, compact, query, excluded, lists, candidates};
+	ScanRequest request = {matrix, method, query, excluded, lists, candidates};
 	return first_items(scan_items, &request, matrix.count, k, count);
+}
+
+// The arguments exact (at exact_arg) and probes (the next one) of a call: true when it asks for
+// the approximate search, with the lists to probe in *probes (0: the index's default).
+static bool wants_approximate(FunctionCallInfo fcinfo, int exact_arg, int64 *probes)
+{
+	bool exact = PG_ARGISNULL(exact_arg) || PG_GETARG_BOOL(exact_arg);
+	bool has_probes = !PG_ARGISNULL(exact_arg + 1);
+	if (has_probes && exact)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("probes applies to approximate search only"),
+		                errhint("Pass exact => false to search the approximate index.")));
+	*probes = has_probes ? read_positive(fcinfo, exact_arg + 1, "probes") : 0;
+	return !exact;
+}
+
+// How a call without candidates searches the items of e (users false) or its users: with the
+// item index when it asked for the approximate search, else exactly through the compact copy.
+// A call with candidates scores them in float. May ereport.
+static ScanMethod scan_method(CachedModel *e, bool users, bool has_candidates, bool approximate,
+                              int64 probes)
+{
+	ScanMethod method = {NULL, NULL, 0};
+	if (has_candidates)
+		return method;
+	method.index = approximate && !users ? cached_item_index(e) : NULL;
+	if (method.index != NULL)
+		method.probes = probes > 0 ? (size_t)probes : pgrec::ivf_default_probes(method.index->lists);
+	else
+		method.compact = cached_compact_rows(e, users);
+	return method;
 }
 
 // True for a model scored by neighbour weights rather than factors.
@@ -243,14 +288,15 @@ static pgrec::Recommendation *best_for_factors(const RerankArguments *rerank, Ca
                                                const float *user,
                                                const pgrec::SortedList *excluded, int lists,
                                                const pgrec::SortedList *candidates, int64 k,
-                                               size_t *count)
+                                               bool approximate, int64 probes, size_t *count)
 {
 	if (scored_by_network(e))
 	{
 		NetworkRequest request = {e, user, excluded, lists, candidates};
 		return best_items(rerank, e, network_items, &request, k, count);
 	}
-	ScanRequest request = {model_items(e), candidates ? NULL : cached_compact_rows(e, false), user,
+	ScanRequest request = {model_items(e),
+	                       scan_method(e, false, candidates != NULL, approximate, probes), user,
 	                       excluded, lists, candidates};
 	return best_items(rerank, e, scan_items, &request, k, count);
 }
@@ -312,6 +358,8 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 	int64 k = read_positive(fcinfo, 2, "k");
 	bool exclude_seen = PG_ARGISNULL(3) || PG_GETARG_BOOL(3);
 	RerankArguments rerank = read_rerank_arguments(fcinfo, 6);
+	int64 probes;
+	bool approximate = wants_approximate(fcinfo, 9, &probes);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
 	Filters f = read_filters(fcinfo, 4, 5, m);
@@ -344,7 +392,7 @@ Datum pgrec_recommend(PG_FUNCTION_ARGS)
 	}
 	else
 		rows = best_for_factors(&rerank, e, m->user_factors + user * m->catalog.factors, excluded,
-		                        lists, candidates, k, &count);
+		                        lists, candidates, k, approximate, probes, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }
 
@@ -355,6 +403,8 @@ Datum pgrec_recommend_for_vector(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return return_nothing(fcinfo);
 	int64 k = read_positive(fcinfo, 2, "k");
+	int64 probes;
+	bool approximate = wants_approximate(fcinfo, 5, &probes);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	require_dot_products(e);
 	Embedding *query = PG_GETARG_EMBEDDING_P(1);
@@ -365,9 +415,9 @@ Datum pgrec_recommend_for_vector(PG_FUNCTION_ARGS)
 	Filters f = read_filters(fcinfo, 3, 4, &e->model);
 	size_t count;
 	pgrec::Recommendation *rows =
-	    top_items(model_items(e), f.has_candidates ? NULL : cached_compact_rows(e, false), query->x,
-	              f.has_exclude ? &f.exclude : NULL,
-	              f.has_exclude ? 1 : 0, f.has_candidates ? &f.candidates : NULL, k, &count);
+	    top_items(model_items(e), scan_method(e, false, f.has_candidates, approximate, probes),
+	              query->x, f.has_exclude ? &f.exclude : NULL, f.has_exclude ? 1 : 0,
+	              f.has_candidates ? &f.candidates : NULL, k, &count);
 	return return_rows(fcinfo, rows, count, e->model.item_ids, false);
 }
 
@@ -399,7 +449,7 @@ Datum pgrec_recommend_for_features(PG_FUNCTION_ARGS)
 	}
 	size_t count;
 	pgrec::Recommendation *rows =
-	    top_items(model_items(e), f.has_candidates ? NULL : cached_compact_rows(e, false), query,
+	    top_items(model_items(e), scan_method(e, false, f.has_candidates, false, 0), query,
 	              f.has_exclude ? &f.exclude : NULL, f.has_exclude ? 1 : 0,
 	              f.has_candidates ? &f.candidates : NULL, k, &count);
 	return return_rows(fcinfo, rows, count, e->model.item_ids, false);
@@ -408,7 +458,7 @@ Datum pgrec_recommend_for_features(PG_FUNCTION_ARGS)
 // The k items (users false) or users most similar by cosine to the one at dense index `index`
 // of the model, itself excluded.
 static Datum similar_rows(FunctionCallInfo fcinfo, CachedModel *e, bool users, int64 index,
-                          int64 k)
+                          int64 k, bool approximate, int64 probes)
 {
 	if (index < 0)
 		return return_nothing(fcinfo);
@@ -426,7 +476,8 @@ static Datum similar_rows(FunctionCallInfo fcinfo, CachedModel *e, bool users, i
 	pgrec::ItemMatrix matrix = {factors, NULL, inverse_norms, count, dim};
 	size_t n;
 	pgrec::Recommendation *rows =
-	    top_items(matrix, cached_compact_rows(e, users), query, &excluded, 1, NULL, k, &n);
+	    top_items(matrix, scan_method(e, users, false, approximate, probes), query, &excluded, 1,
+	              NULL, k, &n);
 	return return_rows(fcinfo, rows, n, ids, false);
 }
 
@@ -480,6 +531,8 @@ Datum pgrec_similar_items(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		return return_nothing(fcinfo);
 	int64 k = read_positive(fcinfo, 2, "k");
+	int64 probes;
+	bool approximate = wants_approximate(fcinfo, 3, &probes);
 	CachedModel *e = cached_model(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	const LoadedModel *m = &e->model;
 	int64 item = pgrec::dense_index(m->item_ids, m->items, PG_GETARG_INT64(1));
@@ -488,7 +541,7 @@ Datum pgrec_similar_items(PG_FUNCTION_ARGS)
 	if (m->catalog.algorithm->scorer == pgrec::Scorer::UserNeighbors)
 		return similar_by_users(fcinfo, e, item, k);
 	require_factors(e, "item");
-	return similar_rows(fcinfo, e, false, item, k);
+	return similar_rows(fcinfo, e, false, item, k, approximate, probes);
 }
 
 // similar_users(model_name, user_id, k): users by cosine similarity of their factors, or the
@@ -505,7 +558,7 @@ Datum pgrec_similar_users(PG_FUNCTION_ARGS)
 		                          pgrec::dense_index(m->user_ids, m->users, PG_GETARG_INT64(1)), k);
 	require_factors(e, "user");
 	return similar_rows(fcinfo, e, true,
-	                    pgrec::dense_index(m->user_ids, m->users, PG_GETARG_INT64(1)), k);
+	                    pgrec::dense_index(m->user_ids, m->users, PG_GETARG_INT64(1)), k, false, 0);
 }
 
 // recommend_for_interactions(model_name, item_ids, ratings, k, candidates, exclude, diversity,
@@ -543,7 +596,7 @@ Datum pgrec_recommend_for_interactions(PG_FUNCTION_ARGS)
 	float bias = 0.0f;
 	pgrec::CancelToken cancel = backend_cancel_token();
 	CORE_CALL(pgrec::fold_in_user(*m->catalog.algorithm, input, cancel, user, &bias));
-	pgrec::Recommendation *rows = best_for_factors(&rerank, e, user, excluded,
-	                                               f.has_exclude ? 2 : 1, candidates, k, &count);
+	pgrec::Recommendation *rows = best_for_factors(&rerank, e, user, excluded, f.has_exclude ? 2 : 1,
+	                                               candidates, k, false, 0, &count);
 	return return_rows(fcinfo, rows, count, m->item_ids, false);
 }

@@ -16,24 +16,28 @@ CREATE FUNCTION pgrec.recommend(
 	exclude bigint[] DEFAULT NULL,
 	diversity float8 DEFAULT 0,
 	item_groups text DEFAULT NULL,
-	max_per_group integer DEFAULT NULL)
+	max_per_group integer DEFAULT NULL,
+	exact boolean DEFAULT true,
+	probes integer DEFAULT NULL)
 	RETURNS TABLE (item_id bigint, score real)
 	AS 'MODULE_PATHNAME', 'pgrec_recommend' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10
 	SUPPORT pgrec.rows_support;
-COMMENT ON FUNCTION pgrec.recommend(text, bigint, integer, boolean, bigint[], bigint[], float8, text, integer)
-	IS 'the k best items for a user, best first (ties by item id), or re-ranked for diversity (maximal marginal relevance) and at most max_per_group items per group of item_groups; a user the model does not know gets the most popular items with NULL scores';
+COMMENT ON FUNCTION pgrec.recommend(text, bigint, integer, boolean, bigint[], bigint[], float8, text, integer, boolean, integer)
+	IS 'the k best items for a user, best first (ties by item id), or re-ranked for diversity (maximal marginal relevance) and at most max_per_group items per group of item_groups; a user the model does not know gets the most popular items with NULL scores; exact => false searches only the probes lists of the approximate index that best match the user';
 
 CREATE FUNCTION pgrec.recommend_for_vector(
 	model_name text,
 	query embedding,
 	k integer DEFAULT 10,
 	candidates bigint[] DEFAULT NULL,
-	exclude bigint[] DEFAULT NULL)
+	exclude bigint[] DEFAULT NULL,
+	exact boolean DEFAULT true,
+	probes integer DEFAULT NULL)
 	RETURNS TABLE (item_id bigint, score real)
 	AS 'MODULE_PATHNAME', 'pgrec_recommend_for_vector' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10
 	SUPPORT pgrec.rows_support;
-COMMENT ON FUNCTION pgrec.recommend_for_vector(text, embedding, integer, bigint[], bigint[])
-	IS 'the k items that score best (dot product plus item bias) against any vector of the model''s dimensions';
+COMMENT ON FUNCTION pgrec.recommend_for_vector(text, embedding, integer, bigint[], bigint[], boolean, integer)
+	IS 'the k items that score best (dot product plus item bias) against any vector of the model''s dimensions; exact => false searches only the probes lists of the approximate index that best match it';
 
 CREATE FUNCTION pgrec.recommend_for_features(
 	model_name text,
@@ -47,12 +51,13 @@ CREATE FUNCTION pgrec.recommend_for_features(
 COMMENT ON FUNCTION pgrec.recommend_for_features(text, jsonb, integer, bigint[], bigint[])
 	IS 'the k items that score best for a visitor known only by features, {"column": value, ...}: the user features of a model trained with them, else item features describing the items wanted; the most popular items (NULL scores) when none of the features is known';
 
-CREATE FUNCTION pgrec.similar_items(model_name text, item_id bigint, k integer DEFAULT 10)
+CREATE FUNCTION pgrec.similar_items(model_name text, item_id bigint, k integer DEFAULT 10,
+	exact boolean DEFAULT true, probes integer DEFAULT NULL)
 	RETURNS TABLE (similar_item_id bigint, similarity real)
 	AS 'MODULE_PATHNAME', 'pgrec_similar_items' LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 10
 	SUPPORT pgrec.rows_support;
-COMMENT ON FUNCTION pgrec.similar_items(text, bigint, integer)
-	IS 'the k items whose factors have the highest cosine similarity with the item''s; none for an unknown item';
+COMMENT ON FUNCTION pgrec.similar_items(text, bigint, integer, boolean, integer)
+	IS 'the k items whose factors have the highest cosine similarity with the item''s; none for an unknown item; exact => false searches only the probes lists of the approximate index closest to the item';
 
 CREATE FUNCTION pgrec.similar_users(model_name text, user_id bigint, k integer DEFAULT 10)
 	RETURNS TABLE (similar_user_id bigint, similarity real)

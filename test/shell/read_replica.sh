@@ -72,6 +72,14 @@ BATCH="SELECT (SELECT count(*) FROM pgrec.recommend_all('rep', 3)) || ' ' ||
 	(SELECT string_agg(explaining_item_id || ':' || contribution, ',') FROM pgrec.explain('rep_ials', 1, 2, 3))"
 batch=$("${P[@]}" -c "$BATCH")
 check "recommend_all, evaluate and explain on the standby as on the primary" "'$("${S[@]}" -c "$BATCH")' = '$batch'" "$batch"
+# Approximate search: the standby builds the item index and writes it to its own shared cache.
+APPROXIMATE="SELECT md5(string_agg(x::text, ',')) FROM (
+	SELECT u, r.* FROM generate_series(1, 200) u, pgrec.recommend('rep', u, 5, exact => false) r
+	UNION ALL SELECT i, s.* FROM generate_series(1, 150, 7) i, pgrec.similar_items('rep', i, 5, exact => false) s) x"
+approximate=$("${P[@]}" -c "$APPROXIMATE")
+check "approximate search on the standby as on the primary, its index in the standby's cache" \
+	"'$("${S[@]}" -c "$APPROXIMATE")' = '$approximate' AND $(ls "$DIR/standby/data/pgrec_cache" | grep -c '\.ivf$') = 1" \
+	"$approximate; $(ls "$DIR/standby/data/pgrec_cache" | grep -c '\.ivf$') index file"
 
 # One standby connection across a retraining and a hand edit on the primary: the scripts it
 # runs write the primary's WAL position after each step and its results then to files.

@@ -66,6 +66,16 @@ SELECT (SELECT array_agg(item_id) FROM pgrec.recommend('as_model', 5, 5, candida
 SELECT count(*) AS rows FROM pgrec.recommend('as_model', 9, 10, diversity => 0.5, exact => false);
 SELECT (SELECT array_agg(item_id) FROM pgrec.recommend('as_model', 9, 10, diversity => 0.5, exact => false, probes => 89))
 	= (SELECT array_agg(item_id) FROM pgrec.recommend('as_model', 9, 10, diversity => 0.5)) AS reranked_exact;
+-- Caps per group: 4 groups of at most 2 items leave 8 of the 10 asked, so the pool grows to the
+-- whole catalogue, probing more lists each time (the groups are read again where the pool
+-- changed); never more than 2 of a group, and with every list probed the exact result.
+CREATE TABLE as_groups AS SELECT item_id, 'g' || (item_id % 4) AS grp FROM as_items;
+SELECT sum(n) AS rows, max(n) AS most_of_a_group FROM (
+	SELECT u, g.grp, count(*) AS n FROM generate_series(1, 10) u,
+		LATERAL pgrec.recommend('as_model', u, 10, item_groups => 'as_groups', max_per_group => 2, exact => false) r
+		JOIN as_groups g USING (item_id) GROUP BY u, g.grp) s;
+SELECT (SELECT array_agg(item_id) FROM pgrec.recommend('as_model', 11, 10, item_groups => 'as_groups', max_per_group => 2, exact => false, probes => 89))
+	= (SELECT array_agg(item_id) FROM pgrec.recommend('as_model', 11, 10, item_groups => 'as_groups', max_per_group => 2)) AS capped_exact;
 -- A user the model does not know gets the popular items, as with the exact scan.
 SELECT (SELECT array_agg(item_id) FROM pgrec.recommend('as_model', 99999, 5, exact => false))
 	= (SELECT array_agg(item_id) FROM pgrec.recommend('as_model', 99999, 5)) AS unknown_user_popular;
@@ -104,5 +114,5 @@ SELECT * FROM pgrec.similar_items('as_model', 1, 10, exact => false, probes => 0
 SELECT count(*) FROM pgrec.recommend('as_model', 1, 10, exact => NULL);
 
 SELECT pgrec.drop_model('as_model'), pgrec.drop_model('as_knn');
-DROP TABLE as_tastes, as_items, as_items2, as_users, as_clicks;
+DROP TABLE as_tastes, as_items, as_items2, as_users, as_clicks, as_groups;
 DROP FUNCTION as_recall(int, int);

@@ -252,7 +252,7 @@ size_t recommend_items_ivf(const ItemMatrix &m, const IvfIndex &index, const flo
 	std::vector<float> padded(index.rows.stride, 0.0f);
 	std::copy(query, query + m.dim, padded.begin());
 	Probe probe = {m, index, padded.data(), query_norm, excluded, excluded_lists, k,
-	               std::max<size_t>(4096, total / 16)};
+	               std::max({static_cast<size_t>(4096), total / 16, 4 * k})};
 	bool parallel = threads > 1 && total * static_cast<size_t>(m.dim) >= kParallelScanFloats;
 	std::vector<Slice> slices(parallel ? static_cast<size_t>(threads) : 1);
 	bool gave_up = !(query_norm < kLargestBound);
@@ -268,21 +268,23 @@ size_t recommend_items_ivf(const ItemMatrix &m, const IvfIndex &index, const flo
 		gave_up = gave_up || slice.gave_up;
 		threshold = std::max(threshold, slice.threshold);
 	}
-	if (gave_up)
-	{
-		// Scores out of the bounds' range, or ties everywhere: the probed items in float.
-		std::vector<int32_t> probed;
-		probed.reserve(total);
-		for (const Segment &s : segments)
-			probed.insert(probed.end(), index.items + s.begin, index.items + s.end);
-		std::sort(probed.begin(), probed.end());
-		SortedList candidates = {probed.data(), probed.size()};
-		st.rescored = probed.size();
-		return recommend_items(m, query, excluded, excluded_lists, &candidates, k, threads, out);
-	}
 	TopK best(k);
 	size_t group = m.count;
 	float group_scores[4];
+	if (gave_up)
+	{
+		// Scores out of the bounds' range, or ties everywhere: every probed item in float.
+		for (const Segment &segment : segments)
+			for (int64_t e = segment.begin; e < segment.end; e++)
+			{
+				int32_t item = index.items[e];
+				if (!is_excluded(excluded, excluded_lists, item))
+					best.offer(scanned_score(m, query, static_cast<size_t>(item), group, group_scores),
+					           item);
+			}
+		st.rescored = total;
+		return emit(best, out);
+	}
 	for (const Slice &slice : slices)
 		for (const Candidate &c : slice.candidates)
 			if (c.upper >= threshold)

@@ -70,8 +70,9 @@ bool has_stem(const char *name, const char *stem)
 	return strncmp(name, stem, length) == 0 && name[length] == '.';
 }
 
-// Removes the files of the model's other versions and edits (same prefix, other stem), then the
-// least recently used files of the directory beyond pgrec.shared_cache_limit, other than key's.
+// Removes the files of the model's older versions and of other edits of key's (same prefix, other
+// stem), then the least recently used files of the directory beyond pgrec.shared_cache_limit,
+// other than key's.
 void remove_old_files(const char *directory, const ModelFileKey *key)
 {
 	struct Entry
@@ -93,7 +94,10 @@ void remove_old_files(const char *directory, const ModelFileKey *key)
 			continue;
 		char *path = psprintf("%s/%s", directory, d->d_name);
 		bool own = has_stem(d->d_name, stem);
-		if (!own && strncmp(d->d_name, prefix, strlen(prefix)) == 0)
+		// The model's files of older versions (smaller model_id) or of other edits of this one;
+		// a connection still on an older snapshot never removes a newer version's.
+		if (!own && strncmp(d->d_name, prefix, strlen(prefix)) == 0 &&
+		    strtoll(d->d_name + strlen(prefix), NULL, 10) <= key->model_id)
 		{
 			unlink(path);
 			continue;

@@ -74,7 +74,7 @@ bool sections_laid_out(const CacheFileKind *kind, const uint64 *offset, const ui
 
 // Writes key's file of this kind: header (its identity's checksum set here) then the parts at
 // their offsets, then fill(base, arg) when fill is set. A failure is logged, never raised. Then
-// removes the files of the model's other versions and the least recently used files beyond
+// removes the files of the model's older versions and the least recently used files beyond
 // pgrec.shared_cache_limit.
 void write_cache_file(const CacheFileKind *kind, const ModelFileKey *key, CacheFileIdentity *header,
                       const uint64 *offset, const FilePart *parts,

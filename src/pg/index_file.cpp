@@ -99,22 +99,28 @@ bool valid_file(const char *base, size_t size, const ModelFileKey *key, const Ca
 
 bool map_index_file(const ModelFileKey *key, CachedModel *e)
 {
-	// Allocated before the mapping exists, so that no allocation failure can leak it.
-	MemoryContextCallback *callback = release_callback(e->context);
-	pgrec::IvfIndex *index =
-	    (pgrec::IvfIndex *)MemoryContextAllocZero(e->context, sizeof(pgrec::IvfIndex));
-	bool *seen = (bool *)MemoryContextAllocHuge(CurrentMemoryContext, Max(e->model.items, 1));
+	// The mapping's callback and index in a context of their own, which joins the entry only
+	// when the file passes its checks; allocated before the mapping exists, so that no
+	// allocation failure can leak it.
+	MemoryContext context =
+	    AllocSetContextCreate(CurrentMemoryContext, "pgrec index mapping", ALLOCSET_SMALL_SIZES);
+	MemoryContextCallback *callback = release_callback(context);
+	pgrec::IvfIndex *index = (pgrec::IvfIndex *)MemoryContextAllocZero(context, sizeof(pgrec::IvfIndex));
+	bool *seen = (bool *)MemoryContextAllocHuge(context, Max(e->model.items, 1));
 	size_t size;
 	char *base = map_cache_file(&kIndexFile, key, &size);
-	if (base == NULL)
-		return false;
-	const char *problem;
-	if (!valid_file(base, size, key, e, seen, &problem))
+	const char *problem = "";
+	if (base != NULL && !valid_file(base, size, key, e, seen, &problem))
 	{
 		reject_cache_file(&kIndexFile, key, base, size, problem);
+		base = NULL;
+	}
+	if (base == NULL)
+	{
+		MemoryContextDelete(context);
 		return false;
 	}
-	keep_mapping(&kIndexFile, key, e->context, callback, base, size);
+	keep_mapping(&kIndexFile, key, context, callback, base, size);
 	pfree(seen);
 	const IndexHeader *h = (const IndexHeader *)base;
 	*index = {h->lists,
@@ -124,6 +130,7 @@ bool map_index_file(const ModelFileKey *key, CachedModel *e)
 	          (int32_t *)(base + h->offset[ITEMS]),
 	          {(int8_t *)(base + h->offset[CODES]), (float *)(base + h->offset[STEP]),
 	           (float *)(base + h->offset[RADIUS]), h->items, e->model.catalog.factors, h->stride}};
+	MemoryContextSetParent(context, e->context);
 	e->item_index = index;
 	e->index_shared_bytes = size;
 	return true;

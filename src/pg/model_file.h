@@ -25,6 +25,6 @@ void lock_model_file(const ModelFileKey *key);
 void unlock_model_file(const ModelFileKey *key);
 
 // Writes e's arrays to the file of key (a failure is logged, never raised: the backend then
-// keeps its private copy), then removes the files of the model's other versions and the least
+// keeps its private copy), then removes the files of the model's older versions and the least
 // recently used files beyond pgrec.shared_cache_limit.
 void write_model_file(const ModelFileKey *key, const CachedModel *e);

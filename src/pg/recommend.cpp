@@ -145,6 +145,9 @@ static pgrec::Recommendation *top_items(const pgrec::ItemMatrix &matrix, ScanMet
 // the approximate search, with the lists to probe in *probes (0: the index's default).
 static bool wants_approximate(FunctionCallInfo fcinfo, int exact_arg, int64 *probes)
 {
+	*probes = 0;
+	if (PG_NARGS() < exact_arg + 2)
+		return false; // an older SQL definition
 	bool exact = PG_ARGISNULL(exact_arg) || PG_GETARG_BOOL(exact_arg);
 	bool has_probes = !PG_ARGISNULL(exact_arg + 1);
 	if (has_probes && exact)

@@ -62,8 +62,9 @@ RerankArguments read_rerank_arguments(FunctionCallInfo fcinfo, int argno)
 struct GroupReader
 {
 	char *select;          // the SELECT of (item id, group text) rows WHERE item id = ANY($1)
-	MemoryContext context; // where keys and the group strings live
+	MemoryContext context; // where keys, items and the group strings live
 	const char **keys;     // keys[p]: the group of pool position p, NULL for none
+	int32 *items;          // items[p]: the item whose group keys[p] is
 	size_t read;           // positions whose groups have been read
 };
 
@@ -105,21 +106,33 @@ static void open_group_source(const char *source, MemoryContext context, GroupRe
 	                          from);
 	reader->context = context;
 	reader->keys = NULL;
+	reader->items = NULL;
 	reader->read = 0;
 }
 
-// Reads the groups of pool positions [reader->read, count) (SPI connected), as the calling user
-// and read-only; keys is grown to count. Rows with a NULL group are skipped (the item stays
-// ungrouped); an item with two different groups is an error (21000).
+// Reads the groups of pool positions [first, count) (SPI connected), first being the first
+// position whose item differs from the one read before (a larger pool of the exact scan starts
+// with the smaller one; the approximate search's may not), as the calling user and read-only;
+// keys is grown to count. Rows with a NULL group are skipped (the item stays ungrouped); an
+// item with two different groups is an error (21000).
 static void read_groups(GroupReader *reader, const int64 *item_ids,
                         const pgrec::Recommendation *pool, size_t count)
 {
-	size_t first = reader->read, n = count - first;
+	size_t first = 0;
+	while (first < reader->read && first < count && reader->items[first] == pool[first].item)
+		first++;
+	size_t n = count - first;
 	Size bytes = sizeof(const char *) * Max(count, 1);
+	Size item_bytes = sizeof(int32) * Max(count, 1);
 	reader->keys = reader->keys ? (const char **)repalloc_huge(reader->keys, bytes)
 	                            : (const char **)MemoryContextAllocHuge(reader->context, bytes);
+	reader->items = reader->items ? (int32 *)repalloc_huge(reader->items, item_bytes)
+	                              : (int32 *)MemoryContextAllocHuge(reader->context, item_bytes);
 	for (size_t p = first; p < count; p++)
+	{
 		reader->keys[p] = NULL;
+		reader->items[p] = pool[p].item;
+	}
 	reader->read = count;
 	if (n == 0)
 		return;
@@ -226,7 +239,6 @@ pgrec::Recommendation *rerank_items(const RerankArguments *arguments, const Cach
 	pgrec::CancelToken cancel = backend_cancel_token();
 	for (;;)
 	{
-		// A larger pool starts with the smaller one, so the groups read so far stay valid.
 		size_t pool_count = source(state, pool_room, pool);
 		if (capped)
 			read_groups(&groups, e->model.item_ids, pool, pool_count);

@@ -269,6 +269,39 @@ TEST(IvfIndex, ProbingEveryListIsTheExactScan)
 	}
 }
 
+TEST(IvfIndex, FloatFallbackKeepsTheExactScores)
+{
+	// Near-duplicate rows (ties almost everywhere) and a k of 2,000 make the code bounds give
+	// up; every probed item is then scored in float, as the exact scan scores it (64 dimensions:
+	// beyond the SIMD width, where a lone dot product rounds unlike the scan's groups of four).
+	std::mt19937 rng(12);
+	const int dim = 64;
+	const size_t count = 20000;
+	std::vector<float> base = gaussian(dim, 1.0f, rng), noise = gaussian(count * dim, 1e-5f, rng);
+	std::vector<float> near(count * dim), spread = gaussian(count * dim, 0.3f, rng);
+	for (size_t r = 0; r < count; r++)
+		for (int f = 0; f < dim; f++)
+			near[r * dim + f] = base[f] + noise[r * dim + f];
+	std::vector<float> queries = gaussian(3 * dim, 1.0f, rng);
+	for (const std::vector<float> *factors : {&near, &spread})
+	{
+		pgrec::ItemMatrix m = {factors->data(), nullptr, nullptr, count, dim};
+		OwnedIvf ivf(m, pgrec::ivf_lists(count), 2);
+		for (size_t q = 0; q < 3; q++)
+			for (size_t k : {10, 2000, 3000})
+			{
+				SCOPED_TRACE(testing::Message() << (factors == &near ? "near" : "spread") << " k " << k);
+				pgrec::IvfStats stats;
+				expect_same(exact(m, queries.data() + q * dim, {}, k),
+				            approximate(m, ivf.index, queries.data() + q * dim, {}, k, ivf.index.lists, 2, &stats));
+				if (factors == &near)
+				{
+					EXPECT_EQ(stats.rescored, count); // the fallback
+				}
+			}
+	}
+}
+
 TEST(IvfIndex, DefaultProbesFindTheTopOfClusteredData)
 {
 	std::mt19937 rng(7);

@@ -35,6 +35,7 @@ make_model() {
 	local kind=$1 name=bench_ivf_$1
 	"${PSQL[@]}" >/dev/null <<SQL
 SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgrec;
 SET pgrec.progress = off;
 SELECT setseed(0.17);
 DROP TABLE IF EXISTS ${name}_tastes, ${name}_items, ${name}_users;

@@ -16,7 +16,6 @@ namespace pgrec
 namespace
 {
 
-constexpr size_t kChunk = size_t{1} << 20;
 constexpr uint64_t kOdd1 = 0x9e3779b97f4a7c15ull, kOdd2 = 0xc2b2ae3d27d4eb4full;
 
 uint64_t rotate(uint64_t x, int r)
@@ -58,19 +57,29 @@ uint64_t chunk_checksum(const unsigned char *p, size_t size)
 
 } // namespace
 
+uint64_t chunk_checksum64(const void *chunk, size_t size)
+{
+	return chunk_checksum(static_cast<const unsigned char *>(chunk), size);
+}
+
+uint64_t combined_checksum64(const uint64_t *chunk_sums, size_t chunks)
+{
+	return chunk_checksum(reinterpret_cast<const unsigned char *>(chunk_sums), chunks * sizeof(uint64_t));
+}
+
 uint64_t checksum64(const void *data, size_t size, int threads)
 {
 	const unsigned char *p = static_cast<const unsigned char *>(data);
-	size_t chunks = (size + kChunk - 1) / kChunk;
+	size_t chunks = (size + kChecksumChunk - 1) / kChecksumChunk;
 	std::vector<uint64_t> sums(chunks);
 	parallel_for(chunks, threads,
 	             [&](size_t begin, size_t end, int)
 	             {
 		             for (size_t c = begin; c < end; c++)
-			             sums[c] = chunk_checksum(p + c * kChunk, std::min(kChunk, size - c * kChunk));
+			             sums[c] = chunk_checksum(p + c * kChecksumChunk,
+			                                      std::min(kChecksumChunk, size - c * kChecksumChunk));
 	             });
-	return chunk_checksum(reinterpret_cast<const unsigned char *>(sums.data()),
-	                      sums.size() * sizeof(uint64_t));
+	return combined_checksum64(sums.data(), sums.size());
 }
 
 } // namespace pgrec

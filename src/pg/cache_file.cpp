@@ -1,11 +1,13 @@
-// The shared cache's files (cache_file.h): their names, layout, checksum, writing through a
-// mapping of an unnamed file (O_TMPFILE) linked when complete, read-only mappings
-// (MAP_POPULATE) released with a memory context, eviction and the lock of each version's writer.
+// The shared cache's files (cache_file.h): their names, layout, checksum, writing an unnamed file
+// (O_TMPFILE) in chunks on several threads (file_image.h) and linking it when complete,
+// read-only mappings (MAP_POPULATE) released with a memory context, eviction and the lock of
+// each version's writer.
 #include "cache_file.h"
 
 #include "settings.h"
 
 #include "../core/checksum.h"
+#include "../core/file_image.h"
 
 extern "C"
 {
@@ -24,6 +26,7 @@ extern "C"
 #include <unistd.h>
 
 #include <algorithm>
+#include <system_error>
 
 namespace
 {
@@ -215,7 +218,7 @@ bool cache_file_checksum(const CacheFileKind *kind, const char *base, size_t siz
 		free(header);
 		uint64 body = pgrec::checksum64(base + kind->header_bytes, size - kind->header_bytes,
 		                                effective_threads());
-		*out = head * 0x9e3779b97f4a7c15ull ^ body;
+		*out = head * 0x9e3779b97f4a7c15ull ^ body; // as write_cache_file() sums
 		return true;
 	}
 	catch (...)
@@ -225,10 +228,8 @@ bool cache_file_checksum(const CacheFileKind *kind, const char *base, size_t siz
 }
 
 void write_cache_file(const CacheFileKind *kind, const ModelFileKey *key, CacheFileIdentity *header,
-                      const uint64 *offset, const FilePart *parts,
-                      void (*fill)(char *base, const void *arg), const void *arg)
+                      const uint64 *offset, const FilePart *parts)
 {
-	size_t size = header->file_bytes;
 	const char *directory = cache_directory();
 	if (MakePGDirectory(directory) != 0 && errno != EEXIST)
 	{
@@ -236,37 +237,54 @@ void write_cache_file(const CacheFileKind *kind, const ModelFileKey *key, CacheF
 		              errmsg("pgrec: could not create directory \"%s\": %m", directory)));
 		return;
 	}
-	// An unnamed file, its blocks reserved (so that writing through the mapping cannot fault on
-	// a full disk), linked under its name once complete.
-	// Every string before the descriptor is open, so that no allocation failure can leak it.
+	// An unnamed file, written in chunks by several threads (pwrite: a full disk is an error,
+	// never a fault), linked under its name once complete. Everything allocated before the
+	// descriptor is open, so that no allocation failure can leak it.
 	char *path = file_path(kind, key);
 	char *proc = (char *)palloc(64);
+	pgrec::ImageSection *sections =
+	    (pgrec::ImageSection *)palloc(sizeof(pgrec::ImageSection) * kind->sections);
+	size_t count = 0;
+	for (int s = 0; s < kind->sections; s++)
+		if (parts[s].data != NULL && parts[s].bytes > 0)
+			sections[count++] = {offset[s], parts[s].data, parts[s].bytes};
+	int threads = effective_threads();
 	int fd = open(directory, O_TMPFILE | O_RDWR, pg_file_create_mode);
-	if (fd >= 0)
-		snprintf(proc, 64, "/proc/self/fd/%d", fd);
-	void *base = MAP_FAILED;
-	if (fd >= 0 && posix_fallocate(fd, 0, (off_t)size) == 0)
-		base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (base == MAP_FAILED)
+	if (fd < 0)
 	{
 		ereport(LOG, (errcode_for_file_access(),
 		              errmsg("pgrec: could not write the shared cache file \"%s\": %m", path)));
-		if (fd >= 0)
-			close(fd);
 		return;
 	}
-	char *p = (char *)base;
-	for (int s = 0; s < kind->sections; s++)
-		if (parts[s].data != NULL && parts[s].bytes > 0)
-			memcpy(p + offset[s], parts[s].data, parts[s].bytes);
-	if (fill != NULL)
-		fill(p, arg);
-	memcpy(p, header, kind->header_bytes);
-	uint64 sum;
-	bool summed = cache_file_checksum(kind, p, size, &sum);
-	((CacheFileIdentity *)p)->checksum = sum;
-	munmap(base, size);
-	if (summed && linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 && errno != EEXIST)
+	snprintf(proc, 64, "/proc/self/fd/%d", fd);
+	int failure = 0;
+	try
+	{
+		uint64 body = pgrec::write_image(fd, sections, count, kind->header_bytes,
+		                                 header->file_bytes, threads);
+		header->checksum = 0;
+		uint64 head = pgrec::checksum64(header, kind->header_bytes, 1);
+		header->checksum = head * 0x9e3779b97f4a7c15ull ^ body;
+		pgrec::ImageSection whole = {0, header, kind->header_bytes};
+		(void)pgrec::write_image(fd, &whole, 1, 0, kind->header_bytes, 1);
+	}
+	catch (const std::system_error &e)
+	{
+		failure = e.code().value();
+	}
+	catch (...)
+	{
+		failure = ENOMEM;
+	}
+	if (failure != 0)
+	{
+		close(fd);
+		errno = failure;
+		ereport(LOG, (errcode_for_file_access(),
+		              errmsg("pgrec: could not write the shared cache file \"%s\": %m", path)));
+		return;
+	}
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 && errno != EEXIST)
 		ereport(LOG, (errcode_for_file_access(),
 		              errmsg("pgrec: could not link the shared cache file \"%s\": %m", path)));
 	close(fd);

@@ -56,8 +56,7 @@ void set_identity(const CacheFileKind *kind, const ModelFileKey *key, int dim, s
 bool has_identity(const CacheFileKind *kind, const ModelFileKey *key, int dim, size_t size,
                   const CacheFileIdentity *id);
 
-// One section's bytes in a file being written; data NULL for a section the writer's fill
-// callback writes.
+// One section's bytes in a file being written.
 struct FilePart
 {
 	const void *data;
@@ -73,12 +72,11 @@ bool sections_laid_out(const CacheFileKind *kind, const uint64 *offset, const ui
                        size_t size);
 
 // Writes key's file of this kind: header (its identity's checksum set here) then the parts at
-// their offsets, then fill(base, arg) when fill is set. A failure is logged, never raised. Then
+// their offsets (a part with NULL data stays zeros). A failure is logged, never raised. Then
 // removes the files of the model's older versions and the least recently used files beyond
 // pgrec.shared_cache_limit.
 void write_cache_file(const CacheFileKind *kind, const ModelFileKey *key, CacheFileIdentity *header,
-                      const uint64 *offset, const FilePart *parts,
-                      void (*fill)(char *base, const void *arg), const void *arg);
+                      const uint64 *offset, const FilePart *parts);
 
 // Maps key's file of this kind read-only (NULL when there is none), with its size.
 char *map_cache_file(const CacheFileKind *kind, const ModelFileKey *key, size_t *size);

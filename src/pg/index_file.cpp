@@ -147,7 +147,7 @@ void write_index_file(const ModelFileKey *key, const CachedModel *e, const pgrec
 	describe(index, parts);
 	set_identity(&kIndexFile, key, e->model.catalog.factors,
 	             lay_out_sections(&kIndexFile, parts, h.offset, h.bytes), &h.id);
-	write_cache_file(&kIndexFile, key, &h.id, h.offset, parts, NULL, NULL);
+	write_cache_file(&kIndexFile, key, &h.id, h.offset, parts);
 }
 
 void lock_index_file(const ModelFileKey *key)

@@ -16,6 +16,7 @@
 
 #include "../core/algorithm_registry.h"
 #include "../core/normal_equations.h"
+#include "../core/row_norms.h"
 
 extern "C"
 {
@@ -147,20 +148,14 @@ static void free_entry(int slot)
 static float *inverse_norms(MemoryContext context, const float *rows, size_t count, int dim)
 {
 	float *out = (float *)MemoryContextAllocHuge(context, sizeof(float) * Max(count, 1));
-	for (size_t r = 0; r < count; r++)
-	{
-		double norm = 0;
-		for (int f = 0; f < dim; f++)
-			norm += (double)rows[r * dim + f] * rows[r * dim + f];
-		out[r] = norm > 0 ? (float)(1.0 / std::sqrt(norm)) : 0.0f;
-	}
+	CORE_CALL(pgrec::inverse_norms(rows, count, dim, effective_threads(), out));
 	return out;
 }
 
-// Sort support for popular_items: more training interactions first, then the smaller index.
 // The seed of every index build: one index per version, whichever server builds it.
 static const uint64 kIndexSeed = 42;
 
+// Sort support for popular_items: more training interactions first, then the smaller index.
 static int64 *sort_counts;
 static int compare_popularity(const void *a, const void *b)
 {

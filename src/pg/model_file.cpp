@@ -88,7 +88,7 @@ void describe(const CachedModel *e, FileHeader *h, FilePart *parts)
 	parts[COMPACT_RADIUS] = {c ? c->radius : NULL, c ? sizeof(float) * c->count : 0};
 }
 
-// Copies the layers' shapes and parameters of network to their sections at base.
+// Copies the layers' shapes and parameters of network to their sections' bytes.
 void copy_network(const pgrec::Network &network, char *shapes, char *parameters)
 {
 	int32 *shape = (int32 *)shapes;
@@ -297,20 +297,6 @@ bool map_model_file(const ModelFileKey *key, CachedModel *e)
 	return true;
 }
 
-// The layers of the network, written by fill_network() into the sections that h lays out.
-struct NetworkFill
-{
-	const CachedModel *e;
-	const FileHeader *h;
-};
-
-static void fill_network(char *base, const void *arg)
-{
-	const NetworkFill *f = (const NetworkFill *)arg;
-	copy_network(f->e->model.network, base + f->h->offset[LAYER_SHAPES],
-	             base + f->h->offset[LAYER_PARAMETERS]);
-}
-
 void write_model_file(const ModelFileKey *key, const CachedModel *e)
 {
 	FileHeader h;
@@ -319,8 +305,13 @@ void write_model_file(const ModelFileKey *key, const CachedModel *e)
 	describe(e, &h, parts);
 	set_identity(&kModelFile, key, e->model.catalog.factors,
 	             lay_out_sections(&kModelFile, parts, h.offset, h.bytes), &h.id);
-	NetworkFill fill = {e, &h};
-	write_cache_file(&kModelFile, key, &h.id, h.offset, parts, fill_network, &fill);
+	char *shapes = (char *)palloc0(Max(parts[LAYER_SHAPES].bytes, 1));
+	char *parameters = (char *)MemoryContextAllocHuge(CurrentMemoryContext,
+	                                                  Max(parts[LAYER_PARAMETERS].bytes, 1));
+	copy_network(e->model.network, shapes, parameters);
+	parts[LAYER_SHAPES].data = shapes;
+	parts[LAYER_PARAMETERS].data = parameters;
+	write_cache_file(&kModelFile, key, &h.id, h.offset, parts);
 }
 
 void lock_model_file(const ModelFileKey *key)

@@ -172,7 +172,8 @@ static void read_side(LoadedModel *m, Side *side, const char *sql, MemoryContext
 {
 	int k = m->catalog.factors;
 	side->ids = (int64 *)MemoryContextAllocHuge(context, sizeof(int64) * Max(side->count, 1));
-	side->factors = zeroed_floats(context, side->count * k);
+	// Not zeroed: every row is written, or the load fails (count_mismatch).
+	side->factors = (float *)MemoryContextAllocHuge(context, sizeof(float) * Max(side->count * k, (size_t)1));
 	count_bytes(m, side->count * (sizeof(int64) + sizeof(float) * (k + 1)));
 	Portal portal = open_side(sql, m->catalog);
 	size_t read = 0;

@@ -114,6 +114,15 @@ UPDATE bad_factors SET f = '{1,2}', id = 1;
 SELECT error_of($$SELECT pgrec.import_model('bad', 'bad_factors', 'id', 'f')$$);
 SELECT error_of($$SELECT pgrec.import_model('bad', 'bad_factors', 'id', 'no_column')$$);
 SELECT error_of($$SELECT pgrec.import_model('bad', 'rec_items', 'item_id', 'f', 'bad_factors', 'id')$$);
+-- The internal half, called directly: its queries must give (bigint, real, embedding) rows by
+-- ascending id, without NULLs or non-finite values; the bias of a side without one is ignored.
+SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT 1::bigint, NULL::real, ''x''::text', false, NULL, false)$$);
+SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT 1::bigint, NULL::real', false, NULL, false)$$);
+SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT i::bigint, NULL::real, ''[1, 2]''::embedding FROM generate_series(3, 1, -1) i', false, NULL, false)$$);
+SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT 1::bigint, NULL::real, ''[1, 2]''::embedding', true, NULL, false)$$);
+SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT 1::bigint, ''Infinity''::real, ''[1, 2]''::embedding', true, NULL, false)$$);
+SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT 1::bigint, 0::real, ''[1, 2]''::embedding', false, 'SELECT 1::bigint, NULL::real, ''[1, 2, 3]''::embedding', false)$$);
+SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT 1::bigint, NULL::real, ''[1, 2]''::embedding WHERE false', false, NULL, false)$$);
 SELECT count(*) AS bad_models FROM pgrec.models WHERE name = 'bad';
 -- What this backend holds in its model cache.
 SELECT name, users, items, bytes > 0 AS has_memory FROM pgrec.cached_models() ORDER BY name;

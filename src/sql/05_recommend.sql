@@ -104,12 +104,6 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	new_id bigint;
-	item_ids bigint[];
-	item_biases real[];
-	item_vectors @extschema@.embedding[];
-	user_ids bigint[];
-	user_biases real[];
-	user_vectors @extschema@.embedding[];
 	dimensions integer;
 	item_count bigint;
 	user_count bigint := 0;
@@ -161,28 +155,23 @@ BEGIN
 	END IF;
 
 	-- Read as the caller (privileges and row-level security apply), stored by pgrec.
-	EXECUTE format('SELECT array_agg(%1$I ORDER BY %1$I), array_agg(%2$s::real ORDER BY %1$I),
-			array_agg(%3$I::@extschema@.embedding ORDER BY %1$I) FROM %4$s',
-		item_id_column, item_bias, item_factor_column, item_factors)
-		INTO item_ids, item_biases, item_vectors;
-	IF user_factors IS NOT NULL THEN
-		EXECUTE format('SELECT array_agg(%1$I ORDER BY %1$I), array_agg(%2$s::real ORDER BY %1$I),
-				array_agg(%3$I::@extschema@.embedding ORDER BY %1$I) FROM %4$s',
-			user_id_column, user_bias, factor_column, user_factors)
-			INTO user_ids, user_biases, user_vectors;
-	END IF;
 	new_id := pgrec.store_imported_model(model_name, item_factors::text, user_id_column, item_id_column,
-		item_ids, CASE WHEN item_bias_column IS NOT NULL THEN item_biases END, item_vectors,
-		user_ids, CASE WHEN user_bias_column IS NOT NULL THEN user_biases END, user_vectors);
+		format('SELECT %1$I::bigint, %2$s::real, %3$I::@extschema@.embedding FROM %4$s ORDER BY 1',
+			item_id_column, item_bias, item_factor_column, item_factors),
+		item_bias_column IS NOT NULL,
+		CASE WHEN user_factors IS NOT NULL THEN
+			format('SELECT %1$I::bigint, %2$s::real, %3$I::@extschema@.embedding FROM %4$s ORDER BY 1',
+				user_id_column, user_bias, factor_column, user_factors) END,
+		user_bias_column IS NOT NULL);
 	RETURN new_id;
 END
 $$;
 CREATE FUNCTION pgrec.store_imported_model(model_name text, source text, user_id_column name,
-	item_id_column name, item_ids bigint[], item_bias real[], item_factors embedding[],
-	user_ids bigint[], user_bias real[], user_factors embedding[]) RETURNS bigint
+	item_id_column name, item_query text, item_bias boolean, user_query text, user_bias boolean)
+	RETURNS bigint
 	AS 'MODULE_PATHNAME', 'pgrec_store_imported_model' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION pgrec.store_imported_model(text, text, name, name, bigint[], real[], embedding[], bigint[], real[], embedding[])
-	IS 'internal: stores checked factor arrays as a new version of an imported model (owner only); pgrec.import_model() reads the tables and calls it';
+COMMENT ON FUNCTION pgrec.store_imported_model(text, text, name, name, text, boolean, text, boolean)
+	IS 'internal: reads (id, bias, factors) rows ordered by id from the queries as the caller, checks them and stores them as a new version of an imported model (owner only); pgrec.import_model() checks the tables and calls it';
 
 COMMENT ON FUNCTION pgrec.import_model(text, regclass, name, name, regclass, name, name, name, name)
 	IS 'creates a servable model from item (and user) factors trained elsewhere: embedding, real[] or double precision[] columns; returns its model_id';

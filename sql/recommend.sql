@@ -118,6 +118,7 @@ SELECT error_of($$SELECT pgrec.import_model('bad', 'rec_items', 'item_id', 'f', 
 -- ascending id, without NULLs or non-finite values; the bias of a side without one is ignored.
 SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT 1::bigint, NULL::real, ''x''::text', false, NULL, false)$$);
 SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT 1::bigint, NULL::real', false, NULL, false)$$);
+SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT 1::bigint, NULL::real, ''[1, 2]''::embedding', false, 'SELECT 1, 2, 3 WHERE false', false)$$);
 SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT i::bigint, NULL::real, ''[1, 2]''::embedding FROM generate_series(3, 1, -1) i', false, NULL, false)$$);
 SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT 1::bigint, NULL::real, ''[1, 2]''::embedding', true, NULL, false)$$);
 SELECT error_of($$SELECT pgrec.store_imported_model('bad', 'x', 'user_id', 'item_id', 'SELECT 1::bigint, ''Infinity''::real, ''[1, 2]''::embedding', true, NULL, false)$$);

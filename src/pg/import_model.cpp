@@ -64,6 +64,11 @@ static ImportedSide read_side(const char *query, bool has_bias, int *dim, const 
 	ImportedSide side = {0, NULL, NULL, NULL};
 	Oid embedding = embedding_type();
 	Portal portal = SPI_cursor_open_with_args(NULL, query, 0, NULL, NULL, NULL, true, 0);
+	TupleDesc columns = portal->tupDesc;
+	if (columns == NULL || columns->natts != 3 || SPI_gettypeid(columns, 1) != INT8OID ||
+	    SPI_gettypeid(columns, 2) != FLOAT4OID || SPI_gettypeid(columns, 3) != embedding)
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+		                errmsg("the %s query must return (bigint, real, embedding) rows", what)));
 	size_t capacity = 0;
 	for (;;)
 	{
@@ -72,10 +77,6 @@ static ImportedSide read_side(const char *query, bool has_bias, int *dim, const 
 		if (SPI_processed == 0)
 			break;
 		TupleDesc desc = SPI_tuptable->tupdesc;
-		if (desc->natts != 3 || SPI_gettypeid(desc, 1) != INT8OID ||
-		    SPI_gettypeid(desc, 2) != FLOAT4OID || SPI_gettypeid(desc, 3) != embedding)
-			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-			                errmsg("the %s query must return (bigint, real, embedding) rows", what)));
 		if (side.count + SPI_processed > capacity)
 		{
 			capacity = Max(capacity * 2, side.count + SPI_processed);
@@ -115,6 +116,8 @@ static ImportedSide read_side(const char *query, bool has_bias, int *dim, const 
 					                errmsg("factors of %s %lld are not finite", what,
 					                       (long long)side.ids[at])));
 			memcpy(side.factors + at * *dim, e->x, sizeof(float) * *dim);
+			if ((Pointer)e != DatumGetPointer(factors))
+				pfree(e); // a detoasted copy, in SPI's context until SPI_finish
 			if (has_bias)
 			{
 				side.bias[at] = DatumGetFloat4(bias);

@@ -305,9 +305,20 @@ void write_model_file(const ModelFileKey *key, const CachedModel *e)
 	describe(e, &h, parts);
 	set_identity(&kModelFile, key, e->model.catalog.factors,
 	             lay_out_sections(&kModelFile, parts, h.offset, h.bytes), &h.id);
-	char *shapes = (char *)palloc0(Max(parts[LAYER_SHAPES].bytes, 1));
-	char *parameters = (char *)MemoryContextAllocHuge(CurrentMemoryContext,
-	                                                  Max(parts[LAYER_PARAMETERS].bytes, 1));
+	// Without the memory for the network's sections the file is not written, as for any other
+	// failure to write it.
+	char *shapes = (char *)MemoryContextAllocExtended(CurrentMemoryContext,
+	                                                  Max(parts[LAYER_SHAPES].bytes, 1),
+	                                                  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	char *parameters = (char *)MemoryContextAllocExtended(CurrentMemoryContext,
+	                                                      Max(parts[LAYER_PARAMETERS].bytes, 1),
+	                                                      MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (shapes == NULL || parameters == NULL)
+	{
+		ereport(LOG, (errmsg("pgrec: out of memory writing the shared cache file of model %lld",
+		                     (long long)key->model_id)));
+		return;
+	}
 	copy_network(e->model.network, shapes, parameters);
 	parts[LAYER_SHAPES].data = shapes;
 	parts[LAYER_PARAMETERS].data = parameters;

@@ -1,5 +1,5 @@
-// Stores a model as a new version: catalog row, then item and user rows by the multi-insert
-// path (bulk_insert.h), neighbour and feature rows in batches of BATCH_ROWS, each batch one
+// Stores a model as a new version: catalog row, then item, user and neighbour rows by the
+// multi-insert path (bulk_insert.h), feature rows in batches of BATCH_ROWS, each batch one
 // INSERT ... SELECT FROM unnest() over arrays built in a per-batch memory context; all of it
 // with the rights of pgrec's tables (catalog_access.h).
 #include "model_store.h"
@@ -21,8 +21,6 @@ extern "C"
 }
 
 #define BATCH_ROWS 4096
-// Weights per batch of neighbour rows: their arrays stay far below MaxAllocSize.
-#define BATCH_WEIGHTS (4 << 20)
 
 // The next version number, the first creation time and the owner of the current version.
 static const char *const next_version_sql =
@@ -49,20 +47,6 @@ static const char *const prune_sql =
     "v.is_current AND v.version OPERATOR(pg_catalog.<=) ((SELECT pg_catalog.max(c.version) FROM "
     "pgrec.model_versions c WHERE c.name OPERATOR(pg_catalog.=) $1) OPERATOR(pg_catalog.-) $2)";
 
-// The slice of row t.n of the flattened array $N, whose rows end at the offsets in $E.
-#define ROW_SLICE(N, E)                                                                            \
-	"COALESCE($" #N "[COALESCE($" #E "[t.n OPERATOR(pg_catalog.-) 1], 0) "                         \
-	"OPERATOR(pg_catalog.+) 1 : $" #E "[t.n]], '{}')"
-
-// Neighbour rows (of items or users, by the table named): ids, neighbour ids and weights
-// flattened, with each row's end offset.
-#define INSERT_NEIGHBORS_SQL(TABLE, ID)                                                            \
-	"INSERT INTO pgrec." TABLE " (model_id, " ID ", neighbor_ids, weights) "                       \
-	"SELECT $1, t.id, " ROW_SLICE(3, 5) ", " ROW_SLICE(4,                                          \
-	                                                   5) " FROM ROWS FROM "                       \
-	                                                      "(pg_catalog.unnest($2::pg_catalog."     \
-	                                                      "int8[])) WITH ORDINALITY AS t(id, n)"
-
 static Datum int8_array(const int64 *values, int count)
 {
 	Datum *d = (Datum *)palloc(sizeof(Datum) * Max(count, 1));
@@ -77,14 +61,6 @@ static Datum float4_array(const float *values, int count)
 	for (int i = 0; i < count; i++)
 		d[i] = Float4GetDatum(values[i]);
 	return PointerGetDatum(construct_array(d, count, FLOAT4OID, 4, true, TYPALIGN_INT));
-}
-
-static Datum int4_array(const int32 *values, int count)
-{
-	Datum *d = (Datum *)palloc(sizeof(Datum) * Max(count, 1));
-	for (int i = 0; i < count; i++)
-		d[i] = Int32GetDatum(values[i]);
-	return PointerGetDatum(construct_array(d, count, INT4OID, 4, true, TYPALIGN_INT));
 }
 
 static SPIPlanPtr prepare(const char *sql, int nargs, Oid *types)
@@ -194,49 +170,33 @@ static void write_side(int64 model_id, const int64_t *ids, size_t count, const f
 	bulk_insert_end(b);
 }
 
-// Inserts the non-empty neighbour rows in batches of BATCH_ROWS rows: of items (ids: the item
-// ids) into pgrec.item_neighbors, or of users into pgrec.user_neighbors.
+// Writes the non-empty neighbour rows by the multi-insert path: of items (ids: the item ids)
+// into pgrec.item_neighbors, or of users into pgrec.user_neighbors.
 static void insert_neighbors(int64 model_id, const ModelRows &rows, bool of_users)
 {
 	const pgrec::NeighborView &s = rows.neighbors;
 	const int64_t *row_ids = of_users ? rows.user_ids : rows.item_ids;
-	Oid types[5] = {INT8OID, INT8ARRAYOID, INT8ARRAYOID, FLOAT4ARRAYOID, INT4ARRAYOID};
-	SPIPlanPtr plan = prepare(of_users ? INSERT_NEIGHBORS_SQL("user_neighbors", "user_id")
-	                                   : INSERT_NEIGHBORS_SQL("item_neighbors", "item_id"),
-	                          5, types);
-	MemoryContext batch_context =
-	    AllocSetContextCreate(CurrentMemoryContext, "pgrec model rows", ALLOCSET_DEFAULT_SIZES);
-	MemoryContext previous = MemoryContextSwitchTo(batch_context);
-	for (size_t first = 0, last; first < s.rows; first = last)
+	static const char *const item_columns[] = {"model_id", "item_id", "neighbor_ids", "weights"};
+	static const char *const user_columns[] = {"model_id", "user_id", "neighbor_ids", "weights"};
+	BulkInsert *b = bulk_insert_begin(of_users ? "user_neighbors" : "item_neighbors",
+	                                  of_users ? user_columns : item_columns, 4);
+	for (size_t r = 0; r < s.rows; r++)
 	{
-		CHECK_FOR_INTERRUPTS();
-		// At most BATCH_ROWS items and BATCH_WEIGHTS weights (and one item at least).
-		last = first + 1;
-		while (last < s.rows && last - first < BATCH_ROWS &&
-		       s.ptr[last + 1] - s.ptr[first] <= BATCH_WEIGHTS)
-			last++;
-		int64 begin = s.ptr[first], end = s.ptr[last];
-		int64 *ids = (int64 *)palloc(sizeof(int64) * (last - first));
-		int32 *ends = (int32 *)palloc(sizeof(int32) * (last - first));
-		int64 *neighbors = (int64 *)palloc(sizeof(int64) * Max(end - begin, 1));
-		int n = 0;
-		for (size_t r = first; r < last; r++)
-			if (s.ptr[r + 1] > s.ptr[r])
-			{
-				ids[n] = row_ids[r];
-				ends[n++] = (int32)(s.ptr[r + 1] - begin);
-			}
+		int64 begin = s.ptr[r], end = s.ptr[r + 1];
+		if (end == begin)
+			continue;
+		MemoryContext previous = MemoryContextSwitchTo(bulk_insert_memory(b));
+		int64 *neighbors = (int64 *)palloc(sizeof(int64) * (end - begin));
 		for (int64 e = begin; e < end; e++)
 			neighbors[e - begin] = row_ids[s.index[e]];
-		Datum values[5] = {Int64GetDatum(model_id), int8_array(ids, n),
+		Datum values[4] = {Int64GetDatum(model_id), Int64GetDatum(row_ids[r]),
 		                   int8_array(neighbors, (int)(end - begin)),
-		                   float4_array(s.weight + begin, (int)(end - begin)), int4_array(ends, n)};
-		if (n > 0)
-			execute(plan, values, NULL, SPI_OK_INSERT);
-		MemoryContextReset(batch_context);
+		                   float4_array(s.weight + begin, (int)(end - begin))};
+		bool nulls[4] = {false, false, false, false};
+		MemoryContextSwitchTo(previous);
+		bulk_insert_row(b, values, nulls);
 	}
-	MemoryContextSwitchTo(previous);
-	MemoryContextDelete(batch_context);
+	bulk_insert_end(b);
 }
 
 // Inserts the layers of a network scorer into pgrec.network_layers, in order.

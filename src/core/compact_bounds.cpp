@@ -44,11 +44,52 @@ void LowerBounds::offer(float lower)
 	}
 }
 
-void prune(std::vector<Candidate> &candidates, float threshold)
+CandidateCollector::CandidateCollector(size_t k, size_t most, ScanSlice &out)
+    : bounds_(k), most_(most), out_(out)
 {
-	candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
-	                                [threshold](const Candidate &c) { return c.upper < threshold; }),
-	                 candidates.end());
+}
+
+void CandidateCollector::add(int32_t item, float lower, float upper)
+{
+	out_.candidates.push_back({item, upper});
+	if (lower > threshold_)
+	{
+		bounds_.offer(lower);
+		threshold_ = bounds_.threshold();
+	}
+}
+
+bool CandidateCollector::keep_up()
+{
+	std::vector<Candidate> &c = out_.candidates;
+	if (c.size() <= most_)
+		return true;
+	float threshold = threshold_;
+	c.erase(std::remove_if(c.begin(), c.end(),
+	                       [threshold](const Candidate &x) { return x.upper < threshold; }),
+	        c.end());
+	out_.gave_up = c.size() > most_ / 2;
+	return !out_.gave_up;
+}
+
+size_t best_candidates(const ItemMatrix &m, const float *query, const std::vector<ScanSlice> &slices,
+                       size_t k, Recommendation *out, size_t *rescored)
+{
+	float threshold = -INFINITY;
+	for (const ScanSlice &slice : slices)
+		threshold = std::max(threshold, slice.threshold);
+	TopK best(k);
+	size_t group = m.count;
+	float group_scores[4];
+	for (const ScanSlice &slice : slices)
+		for (const Candidate &c : slice.candidates)
+			if (c.upper >= threshold)
+			{
+				best.offer(scanned_score(m, query, static_cast<size_t>(c.item), group, group_scores),
+				           c.item);
+				(*rescored)++;
+			}
+	return emit(best, out);
 }
 
 bool bound_block(float *approx, const float *step, const float *radius, const float *scale,

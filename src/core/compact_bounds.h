@@ -39,8 +39,48 @@ class LowerBounds
 	std::vector<float> heap_; // front is the smallest kept
 };
 
-// Keeps the candidates whose upper bound reaches threshold.
-void prune(std::vector<Candidate> &candidates, float threshold);
+// What one slice of a code scan found: its k-th best lower bound and the items whose upper
+// bound reaches it, or that it gave up (an interval overflowed, or too many items tie).
+struct ScanSlice
+{
+	float threshold = -__builtin_inff();
+	std::vector<Candidate> candidates;
+	bool gave_up = false;
+};
+
+// Fills a slice while it is scanned.
+class CandidateCollector
+{
+  public:
+	// At most `most` candidates are kept between prunings.
+	CandidateCollector(size_t k, size_t most, ScanSlice &out);
+	// True when an item of this upper bound cannot reach the k best.
+	bool below(float upper) const
+	{
+		return upper < threshold_;
+	}
+	void add(int32_t item, float lower, float upper);
+	// After a block: past `most` candidates, drops those below the threshold; false (and the
+	// slice gave up) when more than half of `most` remain.
+	bool keep_up();
+	// Ends the slice.
+	void finish()
+	{
+		out_.threshold = threshold_;
+	}
+
+  private:
+	LowerBounds bounds_;
+	float threshold_ = -__builtin_inff();
+	size_t most_;
+	ScanSlice &out_;
+};
+
+// The k best of the slices' candidates, scored by scanned_score(), best first; *rescored counts
+// the items scored. Each slice's threshold has k items at or above it, so the best threshold
+// bounds the k-th score and only candidates at or above it are scored.
+size_t best_candidates(const ItemMatrix &m, const float *query, const std::vector<ScanSlice> &slices,
+                       size_t k, Recommendation *out, size_t *rescored);
 
 // Turns the code dot products approx[0, count) of rows with these steps and radii (compact_rows.h)
 // into intervals [lower, upper] that hold the rows' float scores against a query of norm at

@@ -22,14 +22,6 @@ namespace pgrec
 namespace
 {
 
-// One slice's scan: its k-th best lower bound and the items that could still beat it.
-struct Slice
-{
-	float threshold = -INFINITY;
-	std::vector<Candidate> candidates;
-	bool gave_up = false; // an interval overflowed or too many candidates
-};
-
 struct Scan
 {
 	const ItemMatrix &items;
@@ -42,14 +34,13 @@ struct Scan
 	size_t most_candidates; // per slice
 };
 
-void scan_slice(const Scan &s, size_t begin, size_t end, Slice &out)
+void scan_slice(const Scan &s, size_t begin, size_t end, ScanSlice &out)
 {
 	const ItemMatrix &m = s.items;
 	const CompactRows &c = s.compact;
 	float approx[kItemBlock], lower[kItemBlock], upper[kItemBlock];
 	std::vector<size_t> cursor = mask_cursors(s.excluded, s.lists, begin);
-	LowerBounds bounds(s.k);
-	float threshold = -INFINITY;
+	CandidateCollector found(s.k, s.most_candidates, out);
 	for (size_t first = begin; first < end; first += kItemBlock)
 	{
 		size_t count = std::min(kItemBlock, end - first);
@@ -63,26 +54,13 @@ void scan_slice(const Scan &s, size_t begin, size_t end, Slice &out)
 		mask(s.excluded, s.lists, cursor.data(), first, count, lower);
 		for (size_t j = 0; j < count; j++)
 		{
-			if (lower[j] == -INFINITY || upper[j] < threshold)
-				continue;
-			out.candidates.push_back({static_cast<int32_t>(first + j), upper[j]});
-			if (lower[j] > threshold)
-			{
-				bounds.offer(lower[j]);
-				threshold = bounds.threshold();
-			}
+			if (lower[j] != -INFINITY && !found.below(upper[j]))
+				found.add(static_cast<int32_t>(first + j), lower[j], upper[j]);
 		}
-		if (out.candidates.size() > s.most_candidates)
-		{
-			prune(out.candidates, threshold);
-			if (out.candidates.size() > s.most_candidates / 2)
-			{
-				out.gave_up = true;
-				return;
-			}
-		}
+		if (!found.keep_up())
+			return;
 	}
-	out.threshold = threshold;
+	found.finish();
 }
 
 } // namespace
@@ -107,7 +85,7 @@ size_t recommend_items_compact(const ItemMatrix &m, const CompactRows &compact,
 	             excluded_lists, k, std::max<size_t>(4096, m.count / 16)};
 
 	bool parallel = threads > 1 && m.count * static_cast<size_t>(m.dim) >= kParallelScanFloats;
-	std::vector<Slice> slices(parallel ? static_cast<size_t>(threads) : 1);
+	std::vector<ScanSlice> slices(parallel ? static_cast<size_t>(threads) : 1);
 	if (parallel)
 	{
 		size_t blocks = (m.count + kItemBlock - 1) / kItemBlock;
@@ -121,29 +99,13 @@ size_t recommend_items_compact(const ItemMatrix &m, const CompactRows &compact,
 	else
 		scan_slice(scan, 0, m.count, slices[0]);
 
-	// Each slice's threshold has k items at or above it: the best of them bounds the k-th score.
-	float threshold = -INFINITY;
-	for (const Slice &slice : slices)
-	{
+	for (const ScanSlice &slice : slices)
 		if (slice.gave_up)
 		{
 			st.float_scan = true;
 			return recommend_items(m, query, excluded, excluded_lists, nullptr, k, threads, out);
 		}
-		threshold = std::max(threshold, slice.threshold);
-	}
-	TopK best(k);
-	size_t group = m.count;
-	float group_scores[4];
-	for (const Slice &slice : slices)
-		for (const Candidate &c : slice.candidates)
-			if (c.upper >= threshold)
-			{
-				best.offer(scanned_score(m, query, static_cast<size_t>(c.item), group, group_scores),
-				           c.item);
-				st.rescored++;
-			}
-	return emit(best, out);
+	return best_candidates(m, query, slices, k, out, &st.rescored);
 }
 
 } // namespace pgrec

@@ -36,13 +36,6 @@ struct Segment
 	int64_t begin, end;
 };
 
-struct Slice
-{
-	float threshold = -INFINITY;
-	std::vector<Candidate> candidates;
-	bool gave_up = false;
-};
-
 struct Probe
 {
 	const ItemMatrix &items;
@@ -65,14 +58,13 @@ bool is_excluded(const SortedList *lists, int n, int32_t item)
 
 // Scans the entries [begin, end) of the concatenated segments (starting at segment s).
 void scan_entries(const Probe &p, const std::vector<Segment> &segments, size_t begin, size_t end,
-                  Slice &out)
+                  ScanSlice &out)
 {
 	const CompactRows &rows = p.index.rows;
 	const ItemMatrix &m = p.items;
 	float approx[kItemBlock], lower[kItemBlock], upper[kItemBlock], scale[kItemBlock],
 	    bias[kItemBlock];
-	LowerBounds bounds(p.k);
-	float threshold = -INFINITY;
+	CandidateCollector found(p.k, p.most_candidates, out);
 	size_t position = 0; // of the current segment's first entry in the concatenation
 	for (const Segment &segment : segments)
 	{
@@ -98,28 +90,13 @@ void scan_entries(const Probe &p, const std::vector<Segment> &segments, size_t b
 				return;
 			}
 			for (size_t j = 0; j < count; j++)
-			{
-				if (upper[j] < threshold || is_excluded(p.excluded, p.lists, ids[j]))
-					continue;
-				out.candidates.push_back({ids[j], upper[j]});
-				if (lower[j] > threshold)
-				{
-					bounds.offer(lower[j]);
-					threshold = bounds.threshold();
-				}
-			}
-			if (out.candidates.size() > p.most_candidates)
-			{
-				prune(out.candidates, threshold);
-				if (out.candidates.size() > p.most_candidates / 2)
-				{
-					out.gave_up = true;
-					return;
-				}
-			}
+				if (!found.below(upper[j]) && !is_excluded(p.excluded, p.lists, ids[j]))
+					found.add(ids[j], lower[j], upper[j]);
+			if (!found.keep_up())
+				return;
 		}
 	}
-	out.threshold = threshold;
+	found.finish();
 }
 
 // The lists in the order they are probed: best score first, ties by index, non-finite last.
@@ -254,7 +231,7 @@ size_t recommend_items_ivf(const ItemMatrix &m, const IvfIndex &index, const flo
 	Probe probe = {m, index, padded.data(), query_norm, excluded, excluded_lists, k,
 	               std::max({static_cast<size_t>(4096), total / 16, 4 * k})};
 	bool parallel = threads > 1 && total * static_cast<size_t>(m.dim) >= kParallelScanFloats;
-	std::vector<Slice> slices(parallel ? static_cast<size_t>(threads) : 1);
+	std::vector<ScanSlice> slices(parallel ? static_cast<size_t>(threads) : 1);
 	bool gave_up = !(query_norm < kLargestBound);
 	if (!gave_up && parallel)
 		parallel_for(total, threads,
@@ -262,37 +239,22 @@ size_t recommend_items_ivf(const ItemMatrix &m, const IvfIndex &index, const flo
 		             { scan_entries(probe, segments, begin, end, slices[static_cast<size_t>(worker)]); });
 	else if (!gave_up)
 		scan_entries(probe, segments, 0, total, slices[0]);
-	float threshold = -INFINITY;
-	for (const Slice &slice : slices)
-	{
+	for (const ScanSlice &slice : slices)
 		gave_up = gave_up || slice.gave_up;
-		threshold = std::max(threshold, slice.threshold);
-	}
+	if (!gave_up)
+		return best_candidates(m, query, slices, k, out, &st.rescored);
+	// Scores out of the bounds' range, or ties everywhere: every probed item in float.
 	TopK best(k);
 	size_t group = m.count;
 	float group_scores[4];
-	if (gave_up)
-	{
-		// Scores out of the bounds' range, or ties everywhere: every probed item in float.
-		for (const Segment &segment : segments)
-			for (int64_t e = segment.begin; e < segment.end; e++)
-			{
-				int32_t item = index.items[e];
-				if (!is_excluded(excluded, excluded_lists, item))
-					best.offer(scanned_score(m, query, static_cast<size_t>(item), group, group_scores),
-					           item);
-			}
-		st.rescored = total;
-		return emit(best, out);
-	}
-	for (const Slice &slice : slices)
-		for (const Candidate &c : slice.candidates)
-			if (c.upper >= threshold)
-			{
-				best.offer(scanned_score(m, query, static_cast<size_t>(c.item), group, group_scores),
-				           c.item);
-				st.rescored++;
-			}
+	for (const Segment &segment : segments)
+		for (int64_t e = segment.begin; e < segment.end; e++)
+		{
+			int32_t item = index.items[e];
+			if (!is_excluded(excluded, excluded_lists, item))
+				best.offer(scanned_score(m, query, static_cast<size_t>(item), group, group_scores), item);
+		}
+	st.rescored = total;
 	return emit(best, out);
 }
 

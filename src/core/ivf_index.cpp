@@ -56,7 +56,7 @@ bool is_excluded(const SortedList *lists, int n, int32_t item)
 	return false;
 }
 
-// Scans the entries [begin, end) of the concatenated segments (starting at segment s).
+// Scans the entries [begin, end) of the probed segments taken end to end, into out.
 void scan_entries(const Probe &p, const std::vector<Segment> &segments, size_t begin, size_t end,
                   ScanSlice &out)
 {

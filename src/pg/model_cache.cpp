@@ -21,7 +21,6 @@
 extern "C"
 {
 #include "access/genam.h"
-#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/tableam.h"
 #include "access/table.h"

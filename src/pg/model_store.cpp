@@ -1,6 +1,5 @@
 // Stores a model as a new version: catalog row, then item, user and neighbour rows by the
-// multi-insert path (bulk_insert.h), feature rows in batches of BATCH_ROWS, each batch one
-// INSERT ... SELECT FROM unnest() over arrays built in a per-batch memory context; all of it
+// multi-insert path (bulk_insert.h), feature rows alike, network layers by INSERT; all of it
 // with the rights of pgrec's tables (catalog_access.h).
 #include "model_store.h"
 
@@ -19,8 +18,6 @@ extern "C"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 }
-
-#define BATCH_ROWS 4096
 
 // The next version number, the first creation time and the owner of the current version.
 static const char *const next_version_sql =
@@ -233,94 +230,46 @@ static const char *const copy_network_sql =
     "INSERT INTO pgrec.network_layers SELECT $2, layer, inputs, outputs, weights, bias FROM "
     "pgrec.network_layers WHERE model_id OPERATOR(pg_catalog.=) $1";
 
-// Feature rows: feature numbers from $3, then per feature its column name, kind, value (NULL
-// for a number), offset, scale and bias (NULL array: none), and the factors flattened ($9 per
-// feature; NULL array: none).
-static const char *const insert_features_sql =
-    "INSERT INTO pgrec.feature_factors (model_id, side, feature, column_name, kind, value, "
-    "\"offset\", scale, bias, factors) "
-    "SELECT $1, $2, $3 OPERATOR(pg_catalog.+) (t.n OPERATOR(pg_catalog.-) 1)::pg_catalog.int4, "
-    "t.c, t.k, t.v, t.o, t.s, t.b, CASE WHEN $10 IS NOT NULL THEN "
-    "$10[(t.n OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $9 OPERATOR(pg_catalog.+) 1 : "
-    "t.n OPERATOR(pg_catalog.*) $9] END "
-    "FROM ROWS FROM (pg_catalog.unnest($4::pg_catalog.name[]), "
-    "pg_catalog.unnest($5::pg_catalog.text[]), pg_catalog.unnest($6::pg_catalog.text[]), "
-    "pg_catalog.unnest($7::pg_catalog.float4[]), pg_catalog.unnest($8::pg_catalog.float4[]), "
-    "pg_catalog.unnest($11::pg_catalog.float4[])) WITH ORDINALITY AS t(c, k, v, o, s, b, n)";
-
-// A text[] of n strings; a NULL string is a NULL element.
-static Datum text_array(const char *const *strings, const int *lengths, int n)
-{
-	Datum *d = (Datum *)palloc(sizeof(Datum) * Max(n, 1));
-	bool *nulls = (bool *)palloc(sizeof(bool) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		nulls[i] = strings[i] == NULL;
-		d[i] =
-		    nulls[i] ? (Datum)0 : PointerGetDatum(cstring_to_text_with_len(strings[i], lengths[i]));
-	}
-	int dims[1] = {n}, lbs[1] = {1};
-	return PointerGetDatum(
-	    construct_md_array(d, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
-// Inserts one side's features in batches of BATCH_ROWS (nothing when f.builder is NULL).
+// Writes one side's feature rows by the multi-insert path (nothing when f.builder is NULL). The
+// table's CHECK constraints (side, kind) hold by construction: side is 'i' or 'u' and kind one
+// of feature_kind_name()'s names.
 static void insert_features(int64 model_id, char side, const FeatureRows &f, int k)
 {
 	if (f.builder == NULL)
 		return;
-	Oid types[11] = {INT8OID,      CHAROID,        INT4OID,        TEXTARRAYOID,
-	                 TEXTARRAYOID, TEXTARRAYOID,   FLOAT4ARRAYOID, FLOAT4ARRAYOID,
-	                 INT4OID,      FLOAT4ARRAYOID, FLOAT4ARRAYOID};
-	SPIPlanPtr plan = prepare(insert_features_sql, 11, types);
-	const std::vector<int32_t> &columns = f.builder->columns();
+	static const char *const columns[] = {"model_id", "side",  "feature", "column_name", "kind",
+	                                      "value",    "offset", "scale",  "bias",        "factors"};
+	const std::vector<int32_t> &feature_columns = f.builder->columns();
 	const std::vector<std::string> &values = f.builder->values();
 	size_t count = f.matrix->features();
 	bool has_factors = !f.embeddings->factors.empty(), has_bias = !f.embeddings->bias.empty();
-	MemoryContext batch_context =
-	    AllocSetContextCreate(CurrentMemoryContext, "pgrec feature rows", ALLOCSET_DEFAULT_SIZES);
-	MemoryContext previous = MemoryContextSwitchTo(batch_context);
-	for (size_t first = 0; first < count; first += BATCH_ROWS)
+	BulkInsert *b = bulk_insert_begin("feature_factors", columns, 10);
+	for (size_t feature = 0; feature < count; feature++)
 	{
-		CHECK_FOR_INTERRUPTS();
-		int n = (int)Min((size_t)BATCH_ROWS, count - first);
-		const char **names = (const char **)palloc(sizeof(char *) * n);
-		const char **kinds = (const char **)palloc(sizeof(char *) * n);
-		const char **texts = (const char **)palloc(sizeof(char *) * n);
-		int *name_lengths = (int *)palloc(sizeof(int) * n);
-		int *kind_lengths = (int *)palloc(sizeof(int) * n);
-		int *text_lengths = (int *)palloc(sizeof(int) * n);
-		for (int j = 0; j < n; j++)
-		{
-			size_t feature = first + j;
-			pgrec::FeatureKind kind = f.matrix->kinds[feature];
-			names[j] = f.columns->names[columns[feature]];
-			name_lengths[j] = (int)strlen(names[j]);
-			kinds[j] = feature_kind_name(kind);
-			kind_lengths[j] = (int)strlen(kinds[j]);
-			texts[j] = kind == pgrec::FeatureKind::Number ? NULL : values[feature].data();
-			text_lengths[j] = (int)values[feature].size();
-		}
-		Datum v[11] = {Int64GetDatum(model_id),
-		               CharGetDatum(side),
-		               Int32GetDatum((int32)first),
-		               text_array(names, name_lengths, n),
-		               text_array(kinds, kind_lengths, n),
-		               text_array(texts, text_lengths, n),
-		               float4_array(f.matrix->offset.data() + first, n),
-		               float4_array(f.matrix->scale.data() + first, n),
-		               Int32GetDatum(k),
-		               has_factors ? float4_array(f.embeddings->factors.data() + first * k, n * k)
-		                           : (Datum)0,
-		               has_bias ? float4_array(f.embeddings->bias.data() + first, n) : (Datum)0};
-		char nulls[12] = "           ";
-		nulls[9] = has_factors ? ' ' : 'n';
-		nulls[10] = has_bias ? ' ' : 'n';
-		execute(plan, v, nulls, SPI_OK_INSERT);
-		MemoryContextReset(batch_context);
+		pgrec::FeatureKind kind = f.matrix->kinds[feature];
+		bool is_number = kind == pgrec::FeatureKind::Number;
+		MemoryContext previous = MemoryContextSwitchTo(bulk_insert_memory(b));
+		NameData *column = (NameData *)palloc0(sizeof(NameData));
+		namestrcpy(column, f.columns->names[feature_columns[feature]]);
+		Datum row[10] = {
+		    Int64GetDatum(model_id),
+		    CharGetDatum(side),
+		    Int32GetDatum((int32)feature),
+		    NameGetDatum(column),
+		    CStringGetTextDatum(feature_kind_name(kind)),
+		    is_number ? (Datum)0
+		              : PointerGetDatum(cstring_to_text_with_len(values[feature].data(),
+		                                                         (int)values[feature].size())),
+		    Float4GetDatum(f.matrix->offset[feature]),
+		    Float4GetDatum(f.matrix->scale[feature]),
+		    has_bias ? Float4GetDatum(f.embeddings->bias[feature]) : (Datum)0,
+		    has_factors ? embedding_of(f.embeddings->factors.data() + feature * k, k) : (Datum)0};
+		bool nulls[10] = {false, false, false, false, false, is_number, false, false, !has_bias,
+		                  !has_factors};
+		MemoryContextSwitchTo(previous);
+		bulk_insert_row(b, row, nulls);
 	}
-	MemoryContextSwitchTo(previous);
-	MemoryContextDelete(batch_context);
+	bulk_insert_end(b);
 }
 
 // The start of a new version of name (catalog rights entered): its version number, the first

@@ -165,6 +165,7 @@ int main(int argc, char **argv)
 	                                          {"--every", "0"},
 	                                          {"--init-scale", "0.1"},
 	                                          {"--cg-steps", ""},
+	                                          {"--block-size", "0"},
 	                                          {"--bias-regularization", "0.05"},
 	                                          {"--regularization-exponent", "1"},
 	                                          {"--normalization", "0"}};
@@ -197,6 +198,7 @@ int main(int argc, char **argv)
 	// --cg-steps unset: the algorithm's default (ials 3, als 0: the exact solve).
 	h.cg_steps =
 	    opt["--cg-steps"].empty() ? entry->defaults.cg_steps : std::atoi(opt["--cg-steps"].c_str());
+	h.block_size = std::atoi(opt["--block-size"].c_str());
 	h.normalization = std::atof(opt["--normalization"].c_str());
 	if (opt.count("--loss"))
 		h.loss = pgrec::parameter_choice(*pgrec::find_parameter("loss"), opt["--loss"].c_str());

@@ -102,6 +102,10 @@ run "Gowalla ials, 128 factors, k=20" bench_gowalla_train bench_gowalla_test "" 
 run "Gowalla ials, 256 factors, regularization 30, k=20" bench_gowalla_train bench_gowalla_test "" 20 \
 	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials ", factors => 256, regularization => 30" \
 	"--regularization 30 --alpha 40 --regularization-exponent 0.5 --epochs 10 --factors 256"
+run "Gowalla ials, 256 factors, regularization 30, iALS++ (block_size 16), k=20" bench_gowalla_train \
+	bench_gowalla_test "" 20 "$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials \
+	", factors => 256, regularization => 30, block_size => 16" \
+	"--regularization 30 --alpha 40 --regularization-exponent 0.5 --epochs 10 --factors 256 --block-size 16"
 run "Gowalla ials, 768 factors, regularization 30, $GOWALLA_WIDE_EPOCHS epochs, k=20" bench_gowalla_train \
 	bench_gowalla_test "" 20 "$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials \
 	", factors => 768, regularization => 30, epochs => $GOWALLA_WIDE_EPOCHS" \

@@ -290,7 +290,7 @@ constexpr AlgorithmEntry kAlgorithms[] = {
      0, 0, nullptr, 0, nullptr},
     {"ials", "implicit feedback", false, false,
      kFactors | kEpochs | kRegularization | kAlpha | kRegularizationExponent | kInitScale |
-         kCgSteps,
+         kCgSteps | kBlockSize,
      ials_defaults(), make_ials_trainer, Scorer::DotProduct, fold_in_ials, true,
      "objective per interaction", factor_scratch_bytes, kLowerFactors, explain_ials, true,
      ials_data_defaults, false, nullptr, 0, 0, nullptr, 0, nullptr},

@@ -35,7 +35,8 @@ enum ParameterBit : unsigned
 	kHiddenLayers = 1u << 14,
 	kBatchSize = 1u << 15,
 	kDropout = 1u << 16,
-	kNegatives = 1u << 17
+	kNegatives = 1u << 17,
+	kBlockSize = 1u << 18
 };
 
 // The feature sources an algorithm learns from, as bits of AlgorithmEntry::feature_sides.

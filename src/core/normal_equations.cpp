@@ -48,14 +48,20 @@ void solve_implicit_side(const float *g, const float *y, const Hyperparameters &
 	             [&](size_t begin, size_t end, int)
 	             {
 		             RowScratch scratch(h.factors);
+		             std::vector<float> predictions;
 		             for (size_t b = begin; b < end; b++)
 		             {
 			             if ((b - begin) % 8 == 0)
 				             cancel.check();
 			             size_t first = b * kRowBlock;
-			             solvers.solve_implicit_rows(g, y, h, rows, first,
-			                                         std::min(kRowBlock, count - first),
-			                                         scratch.floats.data(), x);
+			             size_t n = std::min(kRowBlock, count - first);
+			             if (subspace_sweeps(h))
+				             predictions.resize(std::max(
+				                 predictions.size(),
+				                 static_cast<size_t>(rows.ptr[first + n] - rows.ptr[first])));
+			             solvers.solve_implicit_rows(g, y, h, rows, first, n,
+			                                         scratch.floats.data(), predictions.data(),
+			                                         x);
 		             }
 	             });
 }

@@ -57,6 +57,8 @@ const ParameterSpec kParameterSpecs[] = {
     {"dropout", kDropout, &Hyperparameters::dropout, nullptr, 0, 1, false, nullptr, nullptr},
     {"negatives", kNegatives, nullptr, &Hyperparameters::negatives, 1, 1000, false, nullptr,
      nullptr},
+    {"block_size", kBlockSize, nullptr, &Hyperparameters::block_size, 0, 4096, false, nullptr,
+     nullptr},
 };
 const size_t kParameterSpecCount = sizeof kParameterSpecs / sizeof kParameterSpecs[0];
 static_assert(sizeof kParameterSpecs / sizeof kParameterSpecs[0] <= kParameterSpecCountMax,

@@ -29,6 +29,12 @@ constexpr size_t kDesignChunk = 256;
 // Implicit rows solved together by conjugate gradient (RowSolvers::solve_implicit_rows).
 constexpr size_t kRowBlock = 128;
 
+// Whether implicit rows are solved by iALS++ subspace sweeps (h.block_size in (0, factors)).
+inline bool subspace_sweeps(const Hyperparameters &h)
+{
+	return h.block_size > 0 && h.block_size < h.factors;
+}
+
 // Floats of scratch one thread's row solves need for dim factors: the vectors of the conjugate
 // gradient, the gathered design rows and their targets, a normal matrix and its right side,
 // and the four matrices of a block of implicit rows.
@@ -101,12 +107,15 @@ struct RowSolvers
 	                           const ExplicitRow &row, bool exact, float *scratch, float *factors,
 	                           float *bias);
 	// Rows [first, first + count) of implicit ALS (normal_equations.h), count at most
-	// kRowBlock, against y (rows of dim = h.factors floats) with Gramian g (dim x dim): exactly
-	// (cg_steps 0) or by h.cg_steps steps of conjugate gradient from their current values, the
-	// block's rows side by side. x holds the side's rows (dim floats each).
+	// kRowBlock, against y (rows of dim = h.factors floats) with Gramian g (dim x dim): with
+	// h.block_size in (0, dim), by one iALS++ sweep of subspaces of that many factors, exactly
+	// solved; else exactly (cg_steps 0) or by h.cg_steps steps of conjugate gradient from their
+	// current values, the block's rows side by side. x holds the side's rows (dim floats
+	// each); predictions, one float per entry of the block's rows, is the subspace sweep's
+	// scratch (unused otherwise).
 	void (*solve_implicit_rows)(const float *g, const float *y, const Hyperparameters &h,
 	                            const ImplicitRows &rows, size_t first, size_t count,
-	                            float *scratch, float *x);
+	                            float *scratch, float *predictions, float *x);
 	// Sum over the entries of rows [begin, end) of a CSR side (ptr, index, value) of
 	// (v - mu - b_r - c_i - p_r . q_i)^2 (biases null: 0).
 	double (*squared_errors)(const int64_t *ptr, const int32_t *index, const float *value,

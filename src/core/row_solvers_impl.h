@@ -7,6 +7,7 @@
 
 #include "eigen_dense.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace
@@ -22,6 +23,8 @@ using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
 
 // Rows between two checks of the token in the loss sums.
 constexpr size_t kCheckEvery = 4096;
+// How many rows ahead iALS++ asks the caches for the factors it will read (prefetch_subspace).
+constexpr size_t kPrefetchRows = 4;
 
 // The scratch of row_scratch_floats(dim) floats, cut into its parts (n = dim + 1).
 struct Scratch
@@ -327,15 +330,129 @@ void implicit_block_cg(const Eigen::Map<const RowMajor> &g, const float *y,
 	}
 }
 
+// Asks the caches for factors [from, from + b) of every entry of row r: a subspace step reads a
+// few cache lines of each of a row's entries, at random, which the hardware does not foresee.
+// Always inlined: GCC takes a function that only prefetches for one without effects and drops
+// its calls.
+[[gnu::always_inline]] inline void prefetch_subspace(const float *y, int k, const pgrec::ImplicitRows &rows, size_t r, int from,
+                       int b)
+{
+	constexpr int kLineFloats = 64 / sizeof(float);
+	for (int64_t j = rows.ptr[r]; j < rows.ptr[r + 1]; j++)
+		for (int at = 0; at < b; at += kLineFloats)
+			__builtin_prefetch(y + static_cast<size_t>(rows.index[j]) * k + from + at);
+}
+
+// One subspace [from, from + b) of every row of a block, for iALS++ (implicit_block_subspace):
+// each row's b factors solved exactly (Cholesky) with the rest of the row fixed,
+//   (G_BB + lambda I + sum_j w_j y_jB y_jB^T) x_B = sum_j (c_j - w_j r_j) y_jB + lambda x0_B
+//                                                  - (G x - G_BB x_B)_B,
+// w_j = alpha v_j, c_j = 1 + w_j and r_j = s_j - x_B . y_jB, s_j = x . y_j the row's prediction
+// of entry j (in p). B is b at compile time, so that the b x b system lives in registers and
+// its products unroll, or Eigen::Dynamic. Leaves each row's change of x_B in delta.
+template <int B>
+void subspace_pass(const Eigen::Map<const RowMajor> &g, const float *y, const Hyperparameters &h,
+                   const pgrec::ImplicitRows &rows, size_t first, size_t count,
+                   const bool *active, int from, int b, Eigen::Map<RowMajor> &xs,
+                   const Eigen::Map<RowMajor> &gx, Eigen::Map<RowMajor> &delta, float *p)
+{
+	using Square = Eigen::Matrix<float, B, B>;
+	using Column = Eigen::Matrix<float, B, 1>;
+	const int k = h.factors;
+	const float alpha = static_cast<float>(h.alpha);
+	const int64_t base = rows.ptr[first];
+	const Square g_bb = g.block(from, from, b, b);
+	Square a(b, b);
+	Column x0(b), x1(b);
+	for (size_t i = 0; i < count && i < kPrefetchRows; i++)
+		prefetch_subspace(y, k, rows, first + i, from, b);
+	for (size_t i = 0; i < count; i++)
+	{
+		const Eigen::Index at = static_cast<Eigen::Index>(i);
+		auto d = delta.row(at).head(b);
+		d.setZero();
+		if (i + kPrefetchRows < count)
+			prefetch_subspace(y, k, rows, first + i + kPrefetchRows, from, b);
+		if (!active[i])
+			continue;
+		const size_t r = first + i;
+		const RowEntries e = entries_of(y, k, rows, r);
+		float *pi = p + (rows.ptr[r] - base);
+		x0 = xs.row(at).segment(from, b).transpose();
+		a = g_bb;
+		a.diagonal().array() += rows.lambda[r];
+		x1.noalias() = g_bb * x0 - gx.row(at).segment(from, b).transpose();
+		if (rows.prior)
+			x1 += rows.lambda[r] * ConstVector(rows.prior + r * rows.prior_stride + from, b);
+		for (size_t j = 0; j < e.n; j++)
+		{
+			const Eigen::Map<const Column> yb(y + static_cast<size_t>(e.index[j]) * k + from, b);
+			const float w = alpha * e.values[j];
+			x1 += (1.0f + w - w * (pi[j] - yb.dot(x0))) * yb;
+			a.noalias() += (w * yb) * yb.transpose();
+		}
+		Eigen::LLT<Square, Eigen::Lower> llt(a);
+		x1 = llt.solve(x1);
+		xs.row(at).segment(from, b) = x1.transpose();
+		x1 -= x0;
+		d = x1.transpose();
+		for (size_t j = 0; j < e.n; j++)
+			pi[j] += Eigen::Map<const Column>(y + static_cast<size_t>(e.index[j]) * k + from, b)
+			             .dot(x1);
+	}
+}
+
+// The rows of one block by iALS++ (Rendle et al. 2021): one sweep over the factors in subspaces
+// of h.block_size (subspace_pass). The rows' predictions on their entries (in p, the block's
+// entries in order) and the block's G x (in s.block_ap) are kept current as each subspace
+// moves, so a subspace costs O(n b^2 + b^3 + b k) a row. The subspaces run outermost, so that
+// G's rows of one stay in the cache while the block's rows use them.
+void implicit_block_subspace(const Eigen::Map<const RowMajor> &g, const float *y,
+                             const Hyperparameters &h, const pgrec::ImplicitRows &rows,
+                             size_t first, size_t count, Scratch &s, float *x, float *p)
+{
+	const int k = h.factors;
+	const Eigen::Index m = static_cast<Eigen::Index>(count);
+	const int64_t base = rows.ptr[first];
+	Eigen::Map<RowMajor> xs(x + first * k, m, k), gx(s.block_ap, m, k), delta(s.block_r, m, k);
+	bool active[pgrec::kRowBlock];
+	for (size_t i = 0; i < count; i++)
+	{
+		const RowEntries e = entries_of(y, k, rows, first + i);
+		active[i] = !(rows.skip_empty && e.n == 0);
+		float *pi = p + (rows.ptr[first + i] - base);
+		for (size_t j = 0; j < e.n; j++)
+			pi[j] = e(j).dot(xs.row(static_cast<Eigen::Index>(i)));
+	}
+	gx.noalias() = xs * g; // (G x)^T = x^T G, G symmetric
+	for (int from = 0; from < k; from += h.block_size)
+	{
+		const int b = std::min(k - from, h.block_size);
+		if (b == 16)
+			subspace_pass<16>(g, y, h, rows, first, count, active, from, b, xs, gx, delta, p);
+		else if (b == 32)
+			subspace_pass<32>(g, y, h, rows, first, count, active, from, b, xs, gx, delta, p);
+		else
+			subspace_pass<Eigen::Dynamic>(g, y, h, rows, first, count, active, from, b, xs, gx,
+			                              delta, p);
+		gx.noalias() += delta.leftCols(b) * g.middleRows(from, b);
+	}
+}
+
 void solve_implicit_rows(const float *gramian, const float *y, const Hyperparameters &h,
                          const pgrec::ImplicitRows &rows, size_t first, size_t count,
-                         float *scratch, float *x)
+                         float *scratch, float *predictions, float *x)
 {
 	const int k = h.factors;
 	if (count > pgrec::kRowBlock)
 		throw pgrec::InvalidArgument("a block of implicit rows has more than kRowBlock rows");
 	Scratch s(scratch, k);
 	Eigen::Map<const RowMajor> g(gramian, k, k);
+	if (pgrec::subspace_sweeps(h))
+	{
+		implicit_block_subspace(g, y, h, rows, first, count, s, x, predictions);
+		return;
+	}
 	if (h.cg_steps > 0)
 	{
 		implicit_block_cg(g, y, h, rows, first, count, s, x);

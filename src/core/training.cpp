@@ -14,11 +14,32 @@
 namespace pgrec
 {
 
+namespace
+{
+
+// The most entries any block of kRowBlock rows of a side holds.
+size_t max_block_entries(const SparseRows &rows)
+{
+	size_t most = 0;
+	for (size_t first = 0; first < rows.rows(); first += kRowBlock)
+	{
+		size_t end = std::min(rows.rows(), first + kRowBlock);
+		most = std::max(most, static_cast<size_t>(rows.ptr[end] - rows.ptr[first]));
+	}
+	return most;
+}
+
+} // namespace
+
 size_t factor_scratch_bytes(const Hyperparameters &h, const Interactions &data)
 {
 	size_t k = static_cast<size_t>(h.factors) + 1;
 	// The row solvers' memory per thread; the two Gramians and the rows' regularisations.
 	size_t per_thread = row_solver_thread_bytes(h.factors);
+	// iALS++ keeps a prediction per entry of the block of rows it solves.
+	if (subspace_sweeps(h))
+		per_thread += std::max(max_block_entries(data.by_user), max_block_entries(data.by_item)) *
+		              sizeof(float);
 	size_t shared = 2 * k * k * sizeof(float) + (data.users() + data.items()) * sizeof(double);
 	return shared + per_thread * static_cast<size_t>(h.threads);
 }

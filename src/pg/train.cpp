@@ -63,7 +63,8 @@ enum TrainArg
 	ARG_HIDDEN_LAYERS,
 	ARG_BATCH_SIZE,
 	ARG_DROPOUT,
-	ARG_NEGATIVES
+	ARG_NEGATIVES,
+	ARG_BLOCK_SIZE
 };
 
 // The hyper-parameter arguments of pgrec.train by position (seed aside).
@@ -88,7 +89,8 @@ static const struct
                         {ARG_HIDDEN_LAYERS, "hidden_layers"},
                         {ARG_BATCH_SIZE, "batch_size"},
                         {ARG_DROPOUT, "dropout"},
-                        {ARG_NEGATIVES, "negatives"}};
+                        {ARG_NEGATIVES, "negatives"},
+                        {ARG_BLOCK_SIZE, "block_size"}};
 
 // The C++ objects of one training run, owned by the run's memory context (owned_object.h).
 struct TrainingRun

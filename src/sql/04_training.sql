@@ -43,6 +43,7 @@ CREATE FUNCTION pgrec.train(
 	batch_size integer DEFAULT NULL,
 	dropout double precision DEFAULT NULL,
 	negatives integer DEFAULT NULL,
+	block_size integer DEFAULT NULL,
 	OUT model_id bigint, OUT users bigint, OUT items bigint, OUT interactions bigint,
 	OUT skipped_rows bigint, OUT duplicates bigint, OUT seconds double precision,
 	OUT final_loss double precision, OUT peak_memory_mb double precision)
@@ -78,14 +79,15 @@ CREATE FUNCTION pgrec.train(
 	batch_size integer DEFAULT NULL,
 	dropout double precision DEFAULT NULL,
 	negatives integer DEFAULT NULL,
+	block_size integer DEFAULT NULL,
 	OUT model_id bigint, OUT users bigint, OUT items bigint, OUT interactions bigint,
 	OUT skipped_rows bigint, OUT duplicates bigint, OUT seconds double precision,
 	OUT final_loss double precision, OUT peak_memory_mb double precision)
 	AS 'MODULE_PATHNAME', 'pgrec_train' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION pgrec.train(text, regclass, name, name, name, text, integer, integer, double precision, double precision, double precision, bigint, double precision, double precision, double precision, boolean, integer, double precision, text, double precision, text, text, text, regconfig, integer, integer[], integer, double precision, integer)
+COMMENT ON FUNCTION pgrec.train(text, regclass, name, name, name, text, integer, integer, double precision, double precision, double precision, bigint, double precision, double precision, double precision, boolean, integer, double precision, text, double precision, text, text, text, regconfig, integer, integer[], integer, double precision, integer, integer)
 	IS 'trains a model (see pgrec.algorithms()) on a table of interactions and stores it under model_name, replacing any model of that name at commit';
-COMMENT ON FUNCTION pgrec.train(text, text, name, name, name, text, integer, integer, double precision, double precision, double precision, bigint, double precision, double precision, double precision, boolean, integer, double precision, text, double precision, text, text, text, regconfig, integer, integer[], integer, double precision, integer)
+COMMENT ON FUNCTION pgrec.train(text, text, name, name, name, text, integer, integer, double precision, double precision, double precision, bigint, double precision, double precision, double precision, boolean, integer, double precision, text, double precision, text, text, text, regconfig, integer, integer[], integer, double precision, integer, integer)
 	IS 'trains a model on a table name or on a query (text starting with SELECT, WITH, VALUES or TABLE) that returns the named columns';
 
 CREATE FUNCTION pgrec.evaluate(

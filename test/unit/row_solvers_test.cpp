@@ -143,13 +143,16 @@ struct ImplicitSide
 	{
 		return {ptr.data(), index.data(), values.data(), lambda.data(), prior.data(), stride, true};
 	}
-	// Solves rows [first, first + count) with build from x = 0.1 everywhere; returns all rows.
+	// Solves rows [first, first + count) with build from x = 0.1 everywhere, sweeps times;
+	// returns all rows.
 	std::vector<float> solve(const pgrec::RowSolvers &build, const Problem &p, size_t first,
-	                         size_t count) const
+	                         size_t count, int sweeps = 1) const
 	{
 		std::vector<float> x(kRows * p.dim, 0.1f), scratch(pgrec::row_scratch_floats(p.dim));
-		build.solve_implicit_rows(g.data(), p.factors.data(), p.h, rows(), first, count,
-		                          scratch.data(), x.data());
+		std::vector<float> predictions(index.size());
+		for (int sweep = 0; sweep < sweeps; sweep++)
+			build.solve_implicit_rows(g.data(), p.factors.data(), p.h, rows(), first, count,
+			                          scratch.data(), predictions.data(), x.data());
 		return x;
 	}
 	static constexpr size_t kRows = pgrec::kRowBlock + 13;
@@ -180,6 +183,72 @@ TEST(RowSolvers, ImplicitBlocksReachTheExactSolvesRowByRow)
 	for (int d = 0; d < p.dim; d++)
 		EXPECT_NEAR(block[last * p.dim + d], alone[last * p.dim + d], 1e-5f);
 	EXPECT_EQ(block[(pgrec::kRowBlock - 1) * p.dim], 0.1f); // rows before the block are untouched
+}
+
+// iALS++: repeated sweeps over the subspaces reach the exact solves, for subspaces that divide
+// the factors (2 of 6) and that do not (4 of 6: a last subspace of 2), and for the widths built
+// at compile time (16 and 32 of 40: last subspaces of 8); a block as wide as the row is the
+// exact solve itself. The empty row is left alone.
+TEST(RowSolvers, SubspaceSweepsReachTheExactSolves)
+{
+	const pgrec::RowSolvers &s = pgrec::generic_row_solvers();
+	for (int dim : {6, 40})
+	{
+		Problem p(dim, 200, 1, 5);
+		ImplicitSide side(p);
+		p.h.cg_steps = 0;
+		std::vector<float> exact = side.solve(s, p, 0, pgrec::kRowBlock);
+		for (int block : dim == 6 ? std::vector<int>{2, 4} : std::vector<int>{16, 32})
+		{
+			p.h.block_size = block;
+			std::vector<float> one = side.solve(s, p, 0, pgrec::kRowBlock);
+			std::vector<float> many = side.solve(s, p, 0, pgrec::kRowBlock, 60);
+			EXPECT_GT(max_difference(exact, one), 1e-3f) << "dim " << dim << " block " << block;
+			EXPECT_LT(max_difference(exact, many), 1e-3f) << "dim " << dim << " block " << block;
+			for (int d = 0; d < p.dim; d++)
+				EXPECT_EQ(many[7 * p.dim + d], 0.1f);
+		}
+		p.h.block_size = p.dim;
+		EXPECT_EQ(side.solve(s, p, 0, pgrec::kRowBlock), exact);
+	}
+}
+
+// Each subspace step is exact, so one sweep from the same start lowers every row's objective
+// 1/2 x^T A x - b^T x (A and b of normal_equations.h, in double here) below the start's.
+TEST(RowSolvers, OneSubspaceSweepLowersEveryRowsObjective)
+{
+	Problem p(6, 40, 1, 5);
+	ImplicitSide side(p);
+	const int k = p.dim;
+	p.h.block_size = 4;
+	std::vector<float> x = side.solve(pgrec::generic_row_solvers(), p, 0, pgrec::kRowBlock);
+	Eigen::MatrixXd g(k, k);
+	for (int a = 0; a < k; a++)
+		for (int b = 0; b < k; b++)
+			g(a, b) = side.g[a * k + b];
+	for (size_t r = 0; r < pgrec::kRowBlock; r++)
+	{
+		if (side.ptr[r + 1] == side.ptr[r])
+			continue;
+		Eigen::MatrixXd a = g + side.lambda[r] * Eigen::MatrixXd::Identity(k, k);
+		Eigen::VectorXd rhs(k);
+		for (int d = 0; d < k; d++)
+			rhs(d) = side.lambda[r] * side.prior[r * side.stride + d];
+		for (int64_t e = side.ptr[r]; e < side.ptr[r + 1]; e++)
+		{
+			Eigen::VectorXd y(k);
+			for (int d = 0; d < k; d++)
+				y(d) = p.factors[static_cast<size_t>(side.index[e]) * k + d];
+			double w = p.h.alpha * side.values[e];
+			a += w * y * y.transpose();
+			rhs += (1.0 + w) * y;
+		}
+		auto objective = [&](const Eigen::VectorXd &v) { return 0.5 * v.dot(a * v) - rhs.dot(v); };
+		Eigen::VectorXd start = Eigen::VectorXd::Constant(k, 0.1), after(k);
+		for (int d = 0; d < k; d++)
+			after(d) = x[r * k + d];
+		EXPECT_LT(objective(after), objective(start) - 1e-6) << "row " << r;
+	}
 }
 
 // The exact solves against dense double-precision systems built here from their definitions
@@ -326,6 +395,11 @@ TEST(RowSolvers, EveryBuildAgreesWithTheGenericOne)
 				                         side.solve(*build, p, 0, pgrec::kRowBlock)),
 				          1e-4f);
 			}
+			p.h.block_size = (dim + 1) / 2; // iALS++ subspaces, the last one narrower when dim is odd
+			EXPECT_LT(max_difference(side.solve(generic, p, 0, pgrec::kRowBlock),
+			                         side.solve(*build, p, 0, pgrec::kRowBlock)),
+			          1e-4f);
+			p.h.block_size = 0;
 			double e_ref = generic.squared_errors(ptr.data(), p.index.data(), p.values.data(), 0, 2,
 			                                      3.0, rows.data(), p.prior.data(),
 			                                      p.factors.data(), p.bias.data(), dim);

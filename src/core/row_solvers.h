@@ -37,12 +37,12 @@ inline bool subspace_sweeps(const Hyperparameters &h)
 
 // Floats of scratch one thread's row solves need for dim factors: the vectors of the conjugate
 // gradient, the gathered design rows and their targets, a normal matrix and its right side,
-// and the four matrices of a block of implicit rows.
+// and the three matrices of a block of implicit rows.
 constexpr size_t row_scratch_floats(int dim)
 {
 	const size_t n = static_cast<size_t>(dim) + 1;
 	return 4 * n + kDesignChunk * n + kDesignChunk + n * n + n +
-	       4 * kRowBlock * static_cast<size_t>(dim);
+	       3 * kRowBlock * static_cast<size_t>(dim);
 }
 
 // Bytes of memory one thread's row solves take for dim factors: the scratch and Eigen's

@@ -34,8 +34,8 @@ struct Scratch
 	      design(s + 4 * n, static_cast<Eigen::Index>(pgrec::kDesignChunk), n),
 	      target(s + 4 * n + pgrec::kDesignChunk * n, pgrec::kDesignChunk),
 	      normal(s + 4 * n + pgrec::kDesignChunk * (n + 1), n, n),
-	      rhs(s + 4 * n + pgrec::kDesignChunk * (n + 1) + n * n, n), block_b(rhs.data() + n),
-	      block_r(block_b + pgrec::kRowBlock * dim), block_p(block_r + pgrec::kRowBlock * dim),
+	      rhs(s + 4 * n + pgrec::kDesignChunk * (n + 1) + n * n, n),
+	      block_r(rhs.data() + n), block_p(block_r + pgrec::kRowBlock * dim),
 	      block_ap(block_p + pgrec::kRowBlock * dim)
 	{
 	}
@@ -45,9 +45,9 @@ struct Scratch
 	Vector target;
 	Eigen::Map<Eigen::MatrixXf> normal;
 	Vector rhs;
-	// kRowBlock rows of dim floats each: the right sides, residuals, directions and products of
-	// a block of implicit rows.
-	float *block_b, *block_r, *block_p, *block_ap;
+	// kRowBlock rows of dim floats each: the residuals, directions and products of a block of
+	// implicit rows.
+	float *block_r, *block_p, *block_ap;
 };
 
 void add_gramian_columns(const float *factors, size_t rows, int dim, const float *weights,
@@ -294,24 +294,29 @@ void implicit_block_cg(const Eigen::Map<const RowMajor> &g, const float *y,
 			         { return alpha * e.values[j] * yj.dot(vi); });
 		}
 	};
+	// The residuals r = b - A x of the rows' current values in one pass over their entries:
+	// sum_j (1 + w_j - w_j y_j . x) y_j + lambda (prior - x) - G x, w_j = alpha v_j.
+	block(s.block_ap).noalias() = block(xb) * g;
 	for (size_t i = 0; i < count; i++)
 	{
 		const size_t r = first + i;
 		const RowEntries e = entries_of(y, k, rows, r);
 		active[i] = !(rows.skip_empty && e.n == 0);
-		if (active[i])
-			implicit_rhs(e, alpha, rows.lambda[r],
-			             rows.prior ? rows.prior + r * rows.prior_stride : nullptr,
-			             row(s.block_b, i));
+		if (!active[i])
+			continue;
+		Vector ri = row(s.block_r, i), xi = row(xb, i);
+		ri = -row(s.block_ap, i) - rows.lambda[r] * xi;
+		if (rows.prior)
+			ri += rows.lambda[r] * ConstVector(rows.prior + r * rows.prior_stride, k);
+		add_rows(e, e.n, ri,
+		         [&](size_t j, const ConstVector &yj)
+		         {
+			         const float w = alpha * e.values[j];
+			         return 1.0f + w - w * yj.dot(xi);
+		         });
+		row(s.block_p, i) = ri;
+		rs[i] = ri.squaredNorm();
 	}
-	multiply(xb, s.block_ap);
-	for (size_t i = 0; i < count; i++)
-		if (active[i])
-		{
-			row(s.block_r, i) = row(s.block_b, i) - row(s.block_ap, i);
-			row(s.block_p, i) = row(s.block_r, i);
-			rs[i] = row(s.block_r, i).squaredNorm();
-		}
 	for (int step = 0; step < h.cg_steps; step++)
 	{
 		multiply(s.block_p, s.block_ap);

@@ -41,7 +41,7 @@ inline bool subspace_sweeps(const Hyperparameters &h)
 constexpr size_t row_scratch_floats(int dim)
 {
 	const size_t n = static_cast<size_t>(dim) + 1;
-	return 4 * n + kDesignChunk * n + kDesignChunk + n * n + n +
+	return 3 * n + kDesignChunk * n + kDesignChunk + n * n + n +
 	       3 * kRowBlock * static_cast<size_t>(dim);
 }
 

@@ -30,17 +30,17 @@ constexpr size_t kPrefetchRows = 4;
 struct Scratch
 {
 	Scratch(float *s, int dim)
-	    : n(dim + 1), r(s, n), p(s + n, n), ap(s + 2 * n, n), b(s + 3 * n, n),
-	      design(s + 4 * n, static_cast<Eigen::Index>(pgrec::kDesignChunk), n),
-	      target(s + 4 * n + pgrec::kDesignChunk * n, pgrec::kDesignChunk),
-	      normal(s + 4 * n + pgrec::kDesignChunk * (n + 1), n, n),
-	      rhs(s + 4 * n + pgrec::kDesignChunk * (n + 1) + n * n, n),
+	    : n(dim + 1), r(s, n), p(s + n, n), ap(s + 2 * n, n),
+	      design(s + 3 * n, static_cast<Eigen::Index>(pgrec::kDesignChunk), n),
+	      target(s + 3 * n + pgrec::kDesignChunk * n, pgrec::kDesignChunk),
+	      normal(s + 3 * n + pgrec::kDesignChunk * (n + 1), n, n),
+	      rhs(s + 3 * n + pgrec::kDesignChunk * (n + 1) + n * n, n),
 	      block_r(rhs.data() + n), block_p(block_r + pgrec::kRowBlock * dim),
 	      block_ap(block_p + pgrec::kRowBlock * dim)
 	{
 	}
 	Eigen::Index n;
-	Vector r, p, ap, b;
+	Vector r, p, ap;
 	Eigen::Map<RowMajor> design;
 	Vector target;
 	Eigen::Map<Eigen::MatrixXf> normal;
@@ -64,14 +64,12 @@ void add_gramian_columns(const float *factors, size_t rows, int dim, const float
 		g.noalias() += y.transpose() * tile;
 }
 
-// steps steps of conjugate gradient on A x = s.b from x; multiply(v, out) writes A v, A
-// symmetric positive definite.
+// steps steps of conjugate gradient on A x = b from x, s.r holding the residual b - A x;
+// multiply(v, out) writes A v, A symmetric positive definite.
 template <class Multiply>
 void conjugate_gradient(Vector x, int steps, Multiply &&multiply, Scratch &s)
 {
 	auto r = s.r.head(x.size()), p = s.p.head(x.size()), ap = s.ap.head(x.size());
-	multiply(x, ap);
-	r = s.b.head(x.size()) - ap;
 	p = r;
 	float rs = r.squaredNorm();
 	for (int step = 0; step < steps && rs > 1e-20f; step++)
@@ -175,25 +173,30 @@ void explicit_row_cg(const ItemMatrix &other, double mu, const Hyperparameters &
 		         });
 		out(0) = sum;
 	};
-	float b0 = 0.0f;
-	s.b.tail(k).setZero();
-	add_rows(y_of, row.n, s.b.tail(k),
-	         [&](size_t j, const ConstVector &)
-	         {
-		         float t = pgrec::explicit_target(other, mu, row, j);
-		         b0 += t;
-		         return t;
-	         });
-	s.b(0) = b0;
+	// (bias, factors) as one vector x of k + 1 unknowns, in the rhs slot of the scratch.
+	auto x = s.rhs;
+	x(0) = *bias;
+	x.tail(k) = ConstVector(factors, k);
+	// The residual b - A x in one pass over the ratings: sum_j e_j [1, y_j] with e_j = t_j -
+	// x0 - y_j . x, and the regularisation's pull towards the prior (or 0).
+	auto r = s.r.head(k + 1);
+	r(0) = -lambda_b * x(0);
+	r.tail(k) = -lambda * x.tail(k);
 	if (row.prior)
 	{
-		s.b(0) += lambda_b * row.prior[0];
-		s.b.tail(k) += lambda * ConstVector(row.prior + 1, k);
+		r(0) += lambda_b * row.prior[0];
+		r.tail(k) += lambda * ConstVector(row.prior + 1, k);
 	}
-	// (bias, factors) as one vector of k + 1 unknowns, in the rhs slot of the scratch.
-	s.rhs(0) = *bias;
-	s.rhs.tail(k) = ConstVector(factors, k);
-	conjugate_gradient(s.rhs, h.cg_steps, multiply, s);
+	float e_sum = 0.0f;
+	add_rows(y_of, row.n, r.tail(k),
+	         [&](size_t j, const ConstVector &y)
+	         {
+		         float e = pgrec::explicit_target(other, mu, row, j) - x(0) - y.dot(x.tail(k));
+		         e_sum += e;
+		         return e;
+	         });
+	r(0) += e_sum;
+	conjugate_gradient(x, h.cg_steps, multiply, s);
 	*bias = s.rhs(0);
 	Vector(factors, k) = s.rhs.tail(k);
 }

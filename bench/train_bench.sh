@@ -106,10 +106,10 @@ run "Gowalla ials, 256 factors, regularization 30, iALS++ (block_size 16), k=20"
 	bench_gowalla_test "" 20 "$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials \
 	", factors => 256, regularization => 30, block_size => 16" \
 	"--regularization 30 --alpha 40 --regularization-exponent 0.5 --epochs 10 --factors 256 --block-size 16"
-run "Gowalla ials, 768 factors, regularization 30, $GOWALLA_WIDE_EPOCHS epochs, k=20" bench_gowalla_train \
-	bench_gowalla_test "" 20 "$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials \
-	", factors => 768, regularization => 30, epochs => $GOWALLA_WIDE_EPOCHS" \
-	"--regularization 30 --alpha 40 --regularization-exponent 0.5 --epochs $GOWALLA_WIDE_EPOCHS --factors 768"
+run "Gowalla ials, 768 factors, regularization 30, 2 CG steps, $GOWALLA_WIDE_EPOCHS epochs, k=20" \
+	bench_gowalla_train bench_gowalla_test "" 20 "$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" ials \
+	", factors => 768, regularization => 30, cg_steps => 2, epochs => $GOWALLA_WIDE_EPOCHS" \
+	"--regularization 30 --alpha 40 --regularization-exponent 0.5 --epochs $GOWALLA_WIDE_EPOCHS --factors 768 --cg-steps 2"
 run "Gowalla bpr, defaults (64 factors, 50 epochs), k=20" bench_gowalla_train bench_gowalla_test "" 20 \
 	"$TMP/gowalla_train.txt" "$TMP/gowalla_test.txt" bpr "" \
 	"--regularization 0.005 --learning-rate 0.05 --epochs 50"

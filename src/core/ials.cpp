@@ -1,6 +1,7 @@
 // Implicit-feedback ALS (Hu, Koren & Volinsky 2008): confidence c = 1 + alpha * r on observed
 // pairs, weight 1 and preference 0 elsewhere, solved per row by warm-started conjugate gradient
-// on the shared Gramian, so the cost grows with k^2, not k^3 (Takacs et al. 2011). A new user
+// on the shared Gramian, so the cost grows with k^2, not k^3 (Takacs et al. 2011), or by one
+// iALS++ sweep of subspaces (Rendle et al. 2021) with block_size. A new user
 // is folded in by an exact (LDLT) solve of the same normal equations, and a score explained by
 // that solve's per-item terms.
 #include "algorithm_registry.h"

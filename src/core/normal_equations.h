@@ -63,8 +63,9 @@ inline void solve_explicit_row_by(const Hyperparameters &h, const ItemMatrix &ot
 // The rows of one side of implicit ALS: each row's x minimising
 //   sum_j (1 + alpha v_j) (1 - x.y_j)^2 + sum_(other rows o) (x.y_o)^2 + lambda |x - x0|^2
 // over its entries (rows index[j] of the other side y, dim floats each, values v_j), by
-// h.cg_steps steps of conjugate gradient warm-started at x (0: exactly, by Cholesky) on its
-// normal equations
+// h.cg_steps steps of conjugate gradient warm-started at x (0: exactly, by Cholesky), or one
+// iALS++ sweep of subspaces of h.block_size factors (subspace_sweeps(h)), on its normal
+// equations
 //   (G + sum_j alpha v_j y_j y_j^T + lambda I) x = sum_j (1 + alpha v_j) y_j + lambda x0,
 // g the Gramian of y (dim x dim, row-major), lambda and the prior x0 the row's (ImplicitRows).
 // In parallel, in blocks of kRowBlock rows counted from the side's first row: the same blocks,

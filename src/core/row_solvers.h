@@ -26,7 +26,8 @@ constexpr int kGramianColumns = 64;
 // Design rows of an explicit row gathered at once by the exact solve.
 constexpr size_t kDesignChunk = 256;
 
-// Implicit rows solved together by conjugate gradient (RowSolvers::solve_implicit_rows).
+// Implicit rows solved together by conjugate gradient or iALS++ subspaces
+// (RowSolvers::solve_implicit_rows).
 constexpr size_t kRowBlock = 128;
 
 // Whether implicit rows are solved by iALS++ subspace sweeps (h.block_size in (0, factors)).

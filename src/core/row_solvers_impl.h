@@ -23,8 +23,10 @@ using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
 
 // Rows between two checks of the token in the loss sums.
 constexpr size_t kCheckEvery = 4096;
-// How many rows ahead iALS++ asks the caches for the factors it will read (prefetch_subspace).
+// How many rows ahead iALS++ asks the caches for the factors it will read (prefetch_subspace),
+// and how many entries ahead the CG products do (add_rows).
 constexpr size_t kPrefetchRows = 4;
+constexpr size_t kPrefetchEntries = 8;
 
 // The scratch of row_scratch_floats(dim) floats, cut into its parts (n = dim + 1).
 struct Scratch
@@ -46,7 +48,7 @@ struct Scratch
 	Eigen::Map<Eigen::MatrixXf> normal;
 	Vector rhs;
 	// kRowBlock rows of dim floats each: the residuals, directions and products of a block of
-	// implicit rows.
+	// implicit rows in conjugate gradient; the rows' changes and G x in iALS++.
 	float *block_r, *block_p, *block_ap;
 };
 
@@ -84,14 +86,31 @@ void conjugate_gradient(Vector x, int steps, Multiply &&multiply, Scratch &s)
 	}
 }
 
+// Asks the caches for floats [p, p + count), part of a row read at random, which the hardware
+// does not foresee. Always inlined: GCC takes a function that only prefetches for one without
+// effects and drops its calls.
+[[gnu::always_inline]] inline void prefetch_floats(const float *p, int count)
+{
+	constexpr int kLineFloats = 64 / sizeof(float);
+	for (int at = 0; at < count; at += kLineFloats)
+		__builtin_prefetch(p + at);
+}
+
 // out += sum_j w_j y_j over a row's n entries, w_j = weight(j, y_j), y_j = y_of(j): four rows to
-// a pass over out, their weights (dot products, mostly) computed side by side.
+// a pass over out, their weights (dot products, mostly) computed side by side, the rows
+// kPrefetchEntries ahead asked for meanwhile.
 template <class Rows, class Out, class Weight>
 void add_rows(const Rows &y_of, size_t n, Out &&out, Weight &&weight)
 {
 	size_t j = 0;
 	for (; j + 4 <= n; j += 4)
 	{
+		for (size_t ahead = j + kPrefetchEntries; ahead < j + kPrefetchEntries + 4 && ahead < n;
+		     ahead++)
+		{
+			auto y = y_of(ahead);
+			prefetch_floats(y.data(), static_cast<int>(y.size()));
+		}
 		auto y0 = y_of(j), y1 = y_of(j + 1), y2 = y_of(j + 2), y3 = y_of(j + 3);
 		float w0 = weight(j, y0), w1 = weight(j + 1, y1), w2 = weight(j + 2, y2),
 		      w3 = weight(j + 3, y3);
@@ -339,25 +358,23 @@ void implicit_block_cg(const Eigen::Map<const RowMajor> &g, const float *y,
 }
 
 // Asks the caches for factors [from, from + b) of every entry of row r: a subspace step reads a
-// few cache lines of each of a row's entries, at random, which the hardware does not foresee.
-// Always inlined: GCC takes a function that only prefetches for one without effects and drops
-// its calls.
-[[gnu::always_inline]] inline void prefetch_subspace(const float *y, int k, const pgrec::ImplicitRows &rows, size_t r, int from,
-                       int b)
+// few cache lines of each of a row's entries, at random.
+[[gnu::always_inline]] inline void prefetch_subspace(const float *y, int k,
+                                                     const pgrec::ImplicitRows &rows, size_t r,
+                                                     int from, int b)
 {
-	constexpr int kLineFloats = 64 / sizeof(float);
 	for (int64_t j = rows.ptr[r]; j < rows.ptr[r + 1]; j++)
-		for (int at = 0; at < b; at += kLineFloats)
-			__builtin_prefetch(y + static_cast<size_t>(rows.index[j]) * k + from + at);
+		prefetch_floats(y + static_cast<size_t>(rows.index[j]) * k + from, b);
 }
 
 // One subspace [from, from + b) of every row of a block, for iALS++ (implicit_block_subspace):
 // each row's b factors solved exactly (Cholesky) with the rest of the row fixed,
-//   (G_BB + lambda I + sum_j w_j y_jB y_jB^T) x_B = sum_j (c_j - w_j r_j) y_jB + lambda x0_B
+//   (G_BB + lambda I + sum_j w_j y_jB y_jB^T) x_B = sum_j (c_j - w_j r_j) y_jB + lambda prior_B
 //                                                  - (G x - G_BB x_B)_B,
 // w_j = alpha v_j, c_j = 1 + w_j and r_j = s_j - x_B . y_jB, s_j = x . y_j the row's prediction
-// of entry j (in p). B is b at compile time, so that the b x b system lives in registers and
-// its products unroll, or Eigen::Dynamic. Leaves each row's change of x_B in delta.
+// of entry j (in p). B is b at compile time, so that the b x b system is a fixed-size matrix
+// on the stack and its products unroll, or Eigen::Dynamic. Leaves each row's change of x_B in
+// delta.
 template <int B>
 void subspace_pass(const Eigen::Map<const RowMajor> &g, const float *y, const Hyperparameters &h,
                    const pgrec::ImplicitRows &rows, size_t first, size_t count,

@@ -43,7 +43,7 @@ struct Hyperparameters
 	uint64_t seed = 42;
 	int threads = 1;
 	int cg_steps = 3;           // ials, als: conjugate-gradient steps per row (0: exact solve)
-	int block_size = 0;         // ials: iALS++ subspaces of this many factors (0: whole rows)
+	int block_size = 0;         // ials: iALS++ subspaces of this many factors (0, >= factors: CG)
 	double init_scale = 0.1;    // standard deviation of the initial factors
 	int neighbors = 100;        // item_knn, ease: weights kept per item; user_knn: per user
 	double shrinkage = 0.0;     // item_knn, user_knn: added to the similarity's denominator

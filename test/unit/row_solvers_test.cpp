@@ -312,21 +312,26 @@ TEST(RowSolvers, ExactSolvesMatchDenseReferences)
 		EXPECT_NEAR(factors[d], expected(d + 1), 1e-3 * (1.0 + std::fabs(expected(d + 1))));
 }
 
-// solve_implicit_side gives the same factors, bit for bit, with one thread or two.
+// solve_implicit_side gives the same factors, bit for bit, with one thread or two, by conjugate
+// gradient and by iALS++ subspaces (141 rows: two blocks).
 TEST(RowSolvers, ImplicitSidesDoNotDependOnTheThreadCount)
 {
 	Problem p(16, 40, 1, 9);
 	ImplicitSide side(p);
 	p.h.cg_steps = 3;
-	std::vector<float> one(ImplicitSide::kRows * p.dim, 0.1f), two = one;
-	p.h.threads = 1;
-	pgrec::solve_implicit_side(side.g.data(), p.factors.data(), p.h, side.rows(),
-	                           ImplicitSide::kRows, one.data(), pgrec::no_cancel());
-	p.h.threads = 2;
-	pgrec::solve_implicit_side(side.g.data(), p.factors.data(), p.h, side.rows(),
-	                           ImplicitSide::kRows, two.data(), pgrec::no_cancel());
-	EXPECT_EQ(one, two);
-	EXPECT_NE(one[0], 0.1f);
+	for (int block : {0, 5}) // conjugate gradient, iALS++ subspaces
+	{
+		p.h.block_size = block;
+		std::vector<float> one(ImplicitSide::kRows * p.dim, 0.1f), two = one;
+		p.h.threads = 1;
+		pgrec::solve_implicit_side(side.g.data(), p.factors.data(), p.h, side.rows(),
+		                           ImplicitSide::kRows, one.data(), pgrec::no_cancel());
+		p.h.threads = 2;
+		pgrec::solve_implicit_side(side.g.data(), p.factors.data(), p.h, side.rows(),
+		                           ImplicitSide::kRows, two.data(), pgrec::no_cancel());
+		EXPECT_EQ(one, two) << "block " << block;
+		EXPECT_NE(one[0], 0.1f);
+	}
 }
 
 // The Gramian by column tiles on one thread or three: the same bits, and W-weighted sums of

@@ -8,6 +8,8 @@
 #include "embedding.h"
 #include "model_store.h"
 
+#include "../core/finite_floats.h"
+
 extern "C"
 {
 #include "catalog/pg_type.h"
@@ -110,12 +112,10 @@ static ImportedSide read_side(const char *query, bool has_bias, int *dim, const 
 			if (e->dim != *dim)
 				ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
 				                errmsg("%s factors have %d dimensions, not %d", what, e->dim, *dim)));
-			for (int f = 0; f < *dim; f++)
-				if (!std::isfinite(e->x[f]))
-					ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-					                errmsg("factors of %s %lld are not finite", what,
-					                       (long long)side.ids[at])));
-			memcpy(side.factors + at * *dim, e->x, sizeof(float) * *dim);
+			if (!pgrec::copy_finite(side.factors + at * *dim, e->x, (size_t)*dim))
+				ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+				                errmsg("factors of %s %lld are not finite", what,
+				                       (long long)side.ids[at])));
 			if ((Pointer)e != DatumGetPointer(factors))
 				pfree(e); // a detoasted copy, in SPI's context until SPI_finish
 			if (has_bias)

@@ -1,12 +1,15 @@
-// Reads a model version's items and users ordered by id through SPI cursors, a batch at a
-// time, copying each embedding's floats into one matrix; nothing read is trusted: dimensions,
+// Reads a model version's items and users ordered by id through SPI, each row handed over as the
+// executor produces it (row_stream.h), copying each embedding's floats into one matrix; nothing read is trusted: dimensions,
 // finiteness, seen items and counts are checked, and the arrays count against the memory limit.
 #include "model_loader.h"
 
 #include "catalog_access.h"
 #include "embedding.h"
 #include "interaction_source.h"
+#include "row_stream.h"
 #include "settings.h"
+
+#include "../core/finite_floats.h"
 
 extern "C"
 {
@@ -19,7 +22,8 @@ extern "C"
 
 #include <cmath>
 
-#define FETCH_ROWS 4096
+// Rows read between checks for interrupts (the executor's scans check too).
+#define CHECK_ROWS 4096
 
 pgrec::ModelView model_view(const LoadedModel *m)
 {
@@ -110,7 +114,17 @@ struct Side
 	float *bias;
 };
 
-// Opens a cursor over one side's rows of the model, ordered by id, with the snapshot the
+// Runs sql, a query of the model's rows with the model id as $1, calling row(slot) for each, with
+// the snapshot the catalog row was read with.
+template <class Row>
+static void stream_model_rows(const char *sql, const ModelCatalog &catalog, Row &row)
+{
+	Oid types[1] = {INT8OID};
+	Datum values[1] = {Int64GetDatum(catalog.model_id)};
+	stream_rows(sql, 1, types, values, !catalog.latest, row);
+}
+
+// Opens a cursor over the model's rows of sql (the model id as $1), with the snapshot the
 // catalog row was read with.
 static Portal open_side(const char *sql, const ModelCatalog &catalog)
 {
@@ -124,20 +138,18 @@ static Portal open_side(const char *sql, const ModelCatalog &catalog)
 	return portal;
 }
 
-// Reads (id, bias, factors) of row r of SPI_tuptable into position at of the side.
-static void read_side_row(LoadedModel *m, Side *side, uint64 r, size_t at, MemoryContext context)
+// Reads (id, bias, factors) of a row into position at of the side.
+static void read_side_row(LoadedModel *m, Side *side, TupleTableSlot *slot, size_t at,
+                          MemoryContext context)
 {
-	HeapTuple row = SPI_tuptable->vals[r];
-	TupleDesc desc = SPI_tuptable->tupdesc;
 	int k = m->catalog.factors;
-	bool isnull;
-
-	int64 id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+	slot_getsomeattrs(slot, 3);
+	int64 id = DatumGetInt64(slot->tts_values[0]);
 	if (at > 0 && id <= side->ids[at - 1])
 		corrupted(m, side->what, id, "is out of order");
 	side->ids[at] = id;
-	Datum bias = SPI_getbinval(row, desc, 2, &isnull);
-	if (!isnull)
+	Datum bias = slot->tts_values[1];
+	if (!slot->tts_isnull[1])
 	{
 		if (side->bias == NULL)
 			side->bias = zeroed_floats(context, side->count);
@@ -145,8 +157,8 @@ static void read_side_row(LoadedModel *m, Side *side, uint64 r, size_t at, Memor
 		if (!std::isfinite(side->bias[at]))
 			corrupted(m, side->what, id, "has a bias that is not finite");
 	}
-	Datum d = SPI_getbinval(row, desc, 3, &isnull);
-	if (isnull != (k == 0))
+	Datum d = slot->tts_values[2];
+	if (slot->tts_isnull[2] != (k == 0))
 		corrupted(m, side->what, id,
 		          k == 0 ? "has factors but its model has none" : "has NULL factors");
 	if (k == 0)
@@ -154,18 +166,13 @@ static void read_side_row(LoadedModel *m, Side *side, uint64 r, size_t at, Memor
 	Embedding *e = DatumGetEmbeddingP(d);
 	if (e->dim != k)
 		corrupted(m, side->what, id, "has factors of other dimensions than the model");
-	float *out = side->factors + at * (size_t)k;
-	for (int f = 0; f < k; f++)
-	{
-		if (!std::isfinite(e->x[f]))
-			corrupted(m, side->what, id, "has factors that are not finite");
-		out[f] = e->x[f];
-	}
+	if (!pgrec::copy_finite(side->factors + at * (size_t)k, e->x, (size_t)k))
+		corrupted(m, side->what, id, "has factors that are not finite");
 	if ((Pointer)e != DatumGetPointer(d))
 		pfree(e);
 }
 
-// Reads one side with its cursor; seen (users only) is called for each row with its index.
+// Reads one side with sql; per_row(slot, index) is called after each row is read.
 template <class PerRow>
 static void read_side(LoadedModel *m, Side *side, const char *sql, MemoryContext context,
                       PerRow per_row)
@@ -175,25 +182,18 @@ static void read_side(LoadedModel *m, Side *side, const char *sql, MemoryContext
 	// Not zeroed: every row is written, or the load fails (count_mismatch).
 	side->factors = (float *)MemoryContextAllocHuge(context, sizeof(float) * Max(side->count * k, (size_t)1));
 	count_bytes(m, side->count * (sizeof(int64) + sizeof(float) * (k + 1)));
-	Portal portal = open_side(sql, m->catalog);
 	size_t read = 0;
-	for (;;)
+	auto row = [&](TupleTableSlot *slot)
 	{
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		if (read + SPI_processed > side->count)
-			count_mismatch(m, side->what, read + SPI_processed, side->count);
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			read_side_row(m, side, r, read, context);
-			per_row(r, read);
-			read++;
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
+		if (read % CHECK_ROWS == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (read == side->count)
+			count_mismatch(m, side->what, read + 1, side->count);
+		read_side_row(m, side, slot, read, context);
+		per_row(slot, read);
+		read++;
+	};
+	stream_model_rows(sql, m->catalog, row);
 	if (read != side->count)
 		count_mismatch(m, side->what, read, side->count);
 }
@@ -214,17 +214,19 @@ static const char *array_elements(ArrayType *a, int *count)
 	return ARR_DATA_PTR(a);
 }
 
-// Reads the seen items of user u (row r of SPI_tuptable, id id) into the model's CSR, growing it
+// Reads the seen items of user u (the row in slot, id id) into the model's CSR, growing it
 // (*capacity entries). Without values unknown items are dropped and unsorted or repeated ones
 // repaired; with values (user_knn, which trains them) the items must be known, ascending and
 // distinct, and the values one per item and finite.
-static void read_seen_row(LoadedModel *out, uint64 r, size_t u, int64 id, bool values,
+static void read_seen_row(LoadedModel *out, TupleTableSlot *slot, size_t u, int64 id, bool values,
                           size_t *capacity)
 {
-	bool isnull, values_null;
-	HeapTuple tuple = SPI_tuptable->vals[r];
-	Datum d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 4, &isnull);
-	Datum v = SPI_getbinval(tuple, SPI_tuptable->tupdesc, 5, &values_null);
+	slot_getsomeattrs(slot, 5);
+	Datum d = slot->tts_values[3];
+	Datum v = slot->tts_values[4];
+	bool values_null = slot->tts_isnull[4];
+	if (slot->tts_isnull[3])
+		corrupted(out, "user", id, "has NULL or nested seen items");
 	ArrayType *seen = DatumGetArrayTypeP(d);
 	int count = 0, n_values = 0;
 	const int64 *ids = (const int64 *)array_elements(seen, &count);
@@ -290,67 +292,59 @@ static void load_neighbors(LoadedModel *m, MemoryContext context)
 	int32 *index = (int32 *)MemoryContextAllocHuge(context, sizeof(int32) * capacity);
 	float *weight = (float *)MemoryContextAllocHuge(context, sizeof(float) * capacity);
 	ptr[0] = 0;
-	Portal portal = open_side(of_users ? "SELECT user_id, neighbor_ids, weights FROM "
-	                                     "pgrec.user_neighbors WHERE model_id "
-	                                     "OPERATOR(pg_catalog.=) $1 ORDER BY user_id"
-	                                   : "SELECT item_id, neighbor_ids, weights FROM "
-	                                     "pgrec.item_neighbors WHERE model_id "
-	                                     "OPERATOR(pg_catalog.=) $1 ORDER BY item_id",
-	                          m->catalog);
-	for (;;)
+	size_t read = 0;
+	auto row = [&](TupleTableSlot *slot)
 	{
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 r = 0; r < SPI_processed; r++)
+		if (read++ % CHECK_ROWS == 0)
+			CHECK_FOR_INTERRUPTS();
+		slot_getsomeattrs(slot, 3);
+		int64 id = DatumGetInt64(slot->tts_values[0]);
+		int64 item = pgrec::dense_index(row_ids, rows, id);
+		if (item < 0 || (size_t)item < next_item)
+			corrupted(m, "neighbour row", id,
+			          of_users ? "is not a user of the model" : "is not an item of the model");
+		for (; next_item <= (size_t)item; next_item++)
+			ptr[next_item + 1] = (int64)used;
+		if (slot->tts_isnull[1] || slot->tts_isnull[2])
+			corrupted(m, side, id, "has NULL, nested or unmatched neighbours and weights");
+		Datum ids_datum = slot->tts_values[1];
+		Datum weights_datum = slot->tts_values[2];
+		ArrayType *ids = DatumGetArrayTypeP(ids_datum);
+		ArrayType *weights = DatumGetArrayTypeP(weights_datum);
+		int n = 0, n_weights = 0;
+		const int64 *neighbor_ids = (const int64 *)array_elements(ids, &n);
+		const float *values = (const float *)array_elements(weights, &n_weights);
+		if (neighbor_ids == NULL || values == NULL || n != n_weights)
+			corrupted(m, side, id, "has NULL, nested or unmatched neighbours and weights");
+		if (used + n > capacity)
 		{
-			HeapTuple row = SPI_tuptable->vals[r];
-			TupleDesc desc = SPI_tuptable->tupdesc;
-			bool isnull;
-			int64 id = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
-			int64 item = pgrec::dense_index(row_ids, rows, id);
-			if (item < 0 || (size_t)item < next_item)
-				corrupted(m, "neighbour row", id,
-				          of_users ? "is not a user of the model" : "is not an item of the model");
-			for (; next_item <= (size_t)item; next_item++)
-				ptr[next_item + 1] = (int64)used;
-			Datum ids_datum = SPI_getbinval(row, desc, 2, &isnull);
-			Datum weights_datum = SPI_getbinval(row, desc, 3, &isnull);
-			ArrayType *ids = DatumGetArrayTypeP(ids_datum);
-			ArrayType *weights = DatumGetArrayTypeP(weights_datum);
-			int n = 0, n_weights = 0;
-			const int64 *neighbor_ids = (const int64 *)array_elements(ids, &n);
-			const float *values = (const float *)array_elements(weights, &n_weights);
-			if (neighbor_ids == NULL || values == NULL || n != n_weights)
-				corrupted(m, side, id, "has NULL, nested or unmatched neighbours and weights");
-			if (used + n > capacity)
-			{
-				capacity = Max(capacity * 2, used + n);
-				index = (int32 *)repalloc_huge(index, sizeof(int32) * capacity);
-				weight = (float *)repalloc_huge(weight, sizeof(float) * capacity);
-			}
-			for (int j = 0; j < n; j++)
-			{
-				int64 neighbor = pgrec::dense_index(row_ids, rows, neighbor_ids[j]);
-				if (neighbor < 0 || !std::isfinite(values[j]))
-					corrupted(m, side, id,
-					          "has an unknown neighbour or a weight that is not finite");
-				if (used > (size_t)ptr[item] && neighbor <= index[used - 1])
-					corrupted(m, side, id, "has neighbours out of order or repeated");
-				index[used] = (int32)neighbor;
-				weight[used++] = values[j];
-			}
-			ptr[item + 1] = (int64)used;
-			// Rows stored out of line are copies: freed as they are read.
-			if ((Pointer)ids != DatumGetPointer(ids_datum))
-				pfree(ids);
-			if ((Pointer)weights != DatumGetPointer(weights_datum))
-				pfree(weights);
+			capacity = Max(capacity * 2, used + n);
+			index = (int32 *)repalloc_huge(index, sizeof(int32) * capacity);
+			weight = (float *)repalloc_huge(weight, sizeof(float) * capacity);
 		}
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
+		for (int j = 0; j < n; j++)
+		{
+			int64 neighbor = pgrec::dense_index(row_ids, rows, neighbor_ids[j]);
+			if (neighbor < 0 || !std::isfinite(values[j]))
+				corrupted(m, side, id,
+				          "has an unknown neighbour or a weight that is not finite");
+			if (used > (size_t)ptr[item] && neighbor <= index[used - 1])
+				corrupted(m, side, id, "has neighbours out of order or repeated");
+			index[used] = (int32)neighbor;
+			weight[used++] = values[j];
+		}
+		ptr[item + 1] = (int64)used;
+		// Rows stored out of line are copies: freed as they are read.
+		if ((Pointer)ids != DatumGetPointer(ids_datum))
+			pfree(ids);
+		if ((Pointer)weights != DatumGetPointer(weights_datum))
+			pfree(weights);
+	};
+	stream_model_rows(of_users ? "SELECT user_id, neighbor_ids, weights FROM pgrec.user_neighbors "
+	                             "WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY user_id"
+	                           : "SELECT item_id, neighbor_ids, weights FROM pgrec.item_neighbors "
+	                             "WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY item_id",
+	                  m->catalog, row);
 	for (; next_item < rows; next_item++)
 		ptr[next_item + 1] = (int64)used;
 	count_bytes(m, (rows + 1) * sizeof(int64) + capacity * (sizeof(int32) + sizeof(float)));
@@ -432,7 +426,7 @@ void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel 
 	read_side(out, &items,
 	          "SELECT item_id, bias, factors FROM pgrec.item_factors "
 	          "WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY item_id",
-	          context, [](uint64, size_t) {});
+	          context, [](TupleTableSlot *, size_t) {});
 	out->items = items.count;
 	out->item_ids = items.ids;
 	out->item_factors = items.factors;
@@ -450,8 +444,8 @@ void load_model(const ModelCatalog *catalog, MemoryContext context, LoadedModel 
 	          "SELECT user_id, bias, factors, seen_items, seen_values FROM pgrec.user_factors "
 	          "WHERE model_id OPERATOR(pg_catalog.=) $1 ORDER BY user_id",
 	          context,
-	          [&](uint64 r, size_t u)
-	          { read_seen_row(out, r, u, users.ids[u], values, &seen_capacity); });
+	          [&](TupleTableSlot *slot, size_t u)
+	          { read_seen_row(out, slot, u, users.ids[u], values, &seen_capacity); });
 	count_bytes(out, (users.count + 1) * sizeof(int64) +
 	                     seen_capacity * (sizeof(int32) + (values ? sizeof(float) : 0)));
 	if (values)

@@ -2,6 +2,8 @@
 // into arrays, checking column types, NULLs, finiteness and the memory limit as rows arrive.
 #include "interaction_source.h"
 
+#include "row_stream.h"
+
 extern "C"
 {
 #include "catalog/pg_type.h"
@@ -198,12 +200,10 @@ static void reserve_rows(InteractionArrays *out, size_t needed, size_t memory_li
 	out->capacity = capacity;
 }
 
-// The receiver of the source's rows: the executor hands it each row as it is produced, so rows
-// are neither copied into a tuple table nor fetched in batches (the source still runs as a
-// query of the calling user: privileges and row-level security apply).
+// What the source's rows are read into, as the executor hands over each row (row_stream.h; the
+// source still runs as a query of the calling user: privileges and row-level security apply).
 struct InteractionReceiver
 {
-	DestReceiver pub; // first: the executor sees a DestReceiver
 	bool has_rating;
 	size_t memory_limit, bytes_per_row;
 	MemoryContext context;
@@ -213,9 +213,9 @@ struct InteractionReceiver
 };
 
 // Checks the result's column types (ereports 42804) and keeps their base types.
-static void receiver_startup(DestReceiver *self, int, TupleDesc desc)
+static void receiver_startup(TupleDesc desc, void *state)
 {
-	InteractionReceiver *r = (InteractionReceiver *)self;
+	InteractionReceiver *r = (InteractionReceiver *)state;
 	check_id_column(desc, 1);
 	check_id_column(desc, 2);
 	if (r->has_rating)
@@ -226,9 +226,9 @@ static void receiver_startup(DestReceiver *self, int, TupleDesc desc)
 
 // Appends one row (or counts it as skipped when it has a NULL); ereports on a rating that is
 // not finite and at the memory limit.
-static bool receive_row(TupleTableSlot *slot, DestReceiver *self)
+static void receive_row(TupleTableSlot *slot, void *state)
 {
-	InteractionReceiver *r = (InteractionReceiver *)self;
+	InteractionReceiver *r = (InteractionReceiver *)state;
 	InteractionArrays *out = r->out;
 	int columns = r->has_rating ? 3 : 2;
 
@@ -241,7 +241,7 @@ static bool receive_row(TupleTableSlot *slot, DestReceiver *self)
 	if (slot->tts_isnull[0] || slot->tts_isnull[1] || (r->has_rating && slot->tts_isnull[2]))
 	{
 		out->skipped++;
-		return true;
+		return;
 	}
 	int64 user = datum_to_id(slot->tts_values[0], r->types[0]);
 	int64 item = datum_to_id(slot->tts_values[1], r->types[1]);
@@ -262,27 +262,12 @@ static bool receive_row(TupleTableSlot *slot, DestReceiver *self)
 	out->items[out->count] = item;
 	out->values[out->count] = narrowed;
 	out->count++;
-	return true;
-}
-
-// Nothing to release: the arrays belong to the caller's context.
-static void receiver_shutdown(DestReceiver *)
-{
 }
 
 void read_interactions(const char *query, bool has_rating, size_t memory_limit,
                        size_t bytes_per_row, MemoryContext context, InteractionArrays *out)
 {
-	SPIPlanPtr plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", query, SPI_result_code_string(SPI_result));
-
 	InteractionReceiver receiver = {};
-	receiver.pub.receiveSlot = receive_row;
-	receiver.pub.rStartup = receiver_startup;
-	receiver.pub.rShutdown = receiver_shutdown;
-	receiver.pub.rDestroy = receiver_shutdown;
-	receiver.pub.mydest = DestNone;
 	receiver.has_rating = has_rating;
 	receiver.memory_limit = memory_limit;
 	receiver.bytes_per_row = bytes_per_row;
@@ -290,14 +275,6 @@ void read_interactions(const char *query, bool has_rating, size_t memory_limit,
 	receiver.conversion = AllocSetContextCreate(CurrentMemoryContext, "pgrec rating conversion",
 	                                            ALLOCSET_SMALL_SIZES);
 	receiver.out = out;
-
-	SPIExecuteOptions options = {};
-	options.read_only = true;
-	options.dest = &receiver.pub;
-	int rc = SPI_execute_plan_extended(plan, &options);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan_extended failed for \"%s\": %s", query,
-		     SPI_result_code_string(rc));
-	SPI_freeplan(plan);
+	stream_rows(query, 0, NULL, NULL, true, receiver_startup, receive_row, &receiver);
 	MemoryContextDelete(receiver.conversion);
 }

@@ -1,6 +1,7 @@
 // Kernel benchmark: the memory bandwidth one core reaches streaming a buffer, and the speed of
 // the batched dot product over an item matrix of the same size (GB/s of embeddings scanned), and
 // the top-10 scans over it: float and compact.
+#include "checksum.h"
 #include "compact_scan.h"
 #include "kernels.h"
 
@@ -92,6 +93,13 @@ int main(int argc, char **argv)
 	            scan_s * 1e3, bytes / scan_s / 1e9, 100.0 * read_s / scan_s);
 	std::printf("dot_product per row:          %8.3f ms  %6.1f GB/s  %5.1f%% of floor\n",
 	            single_s * 1e3, bytes / single_s / 1e9, 100.0 * read_s / single_s);
+	for (int threads : {1, 2})
+	{
+		double sum_s = best_time(
+		    runs, [&] { sink = sink + pgrec::checksum64(bytes_ptr, bytes, threads); });
+		std::printf("checksum64, %d thread(s):       %8.3f ms  %6.1f GB/s\n", threads, sum_s * 1e3,
+		            bytes / sum_s / 1e9);
+	}
 
 	// The top-10 scans: float, and compact (int8 codes, compact_scan.h) with its re-scoring.
 	std::vector<int8_t> codes(rows * pgrec::compact_stride(static_cast<int>(dim)));

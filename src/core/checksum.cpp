@@ -1,11 +1,14 @@
-// A multiply-rotate checksum in four lanes of 64-bit words (independent chains, about one word
-// a cycle per core), a final avalanche, and the chunk values checksummed again in order.
+// The cache files' checksum: each 1 MiB chunk's 64-byte stripes folded into eight 64-bit lanes
+// by the SIMD kernel (kernels.h: each word mixed with a key that moves every stripe, so the
+// order of the words counts, then multiplied half by half), the lanes and the tail bytes
+// combined by a multiply-rotate and a final avalanche, and the chunk values checksummed again in
+// order.
 #include "checksum.h"
 
+#include "kernels.h"
 #include "parallel.h"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "core_only.h"
@@ -37,20 +40,18 @@ uint64_t avalanche(uint64_t h)
 	return h ^ (h >> 32);
 }
 
-// One chunk: 32-byte blocks into four lanes, the tail byte by byte, the length last.
+// One chunk: its stripes by the kernel, then the lanes, the tail byte by byte, the length last.
 uint64_t chunk_checksum(const unsigned char *p, size_t size)
 {
-	uint64_t lane[4] = {kOdd1, kOdd2, ~kOdd1, ~kOdd2};
-	size_t i = 0;
-	for (; i + 32 <= size; i += 32)
-		for (int l = 0; l < 4; l++)
-		{
-			uint64_t word;
-			std::memcpy(&word, p + i + 8 * l, sizeof word);
-			lane[l] = mix(lane[l], word);
-		}
-	uint64_t h = rotate(lane[0], 1) + rotate(lane[1], 7) + rotate(lane[2], 12) + rotate(lane[3], 18);
-	for (; i < size; i++)
+	uint64_t lane[kChecksumLanes];
+	for (size_t l = 0; l < kChecksumLanes; l++)
+		lane[l] = kChecksumKeys[kChecksumLanes - 1 - l];
+	const size_t stripe = kChecksumLanes * sizeof(uint64_t), stripes = size / stripe;
+	kernels().checksum_stripes(p, stripes, lane);
+	uint64_t h = kOdd1;
+	for (uint64_t l : lane)
+		h = mix(h, l);
+	for (size_t i = stripes * stripe; i < size; i++)
 		h = mix(h, p[i]);
 	return avalanche(h ^ size);
 }

@@ -35,7 +35,20 @@ struct KernelTable
 	// param -= lr * g / sqrt(sq) (element-wise; the three arrays must not overlap).
 	void (*adagrad_step)(float *param, float *sq, const float *direction, float scale, float reg,
 	                     float lr, size_t n);
+	// The hot loop of the cache files' checksum (checksum.cpp): stripes of kChecksumLanes 64-bit
+	// words (unaligned) folded into the lanes, the same on every instruction set.
+	void (*checksum_stripes)(const unsigned char *data, size_t stripes, uint64_t *lanes);
 };
+
+// The checksum's lanes, and the key each lane's words are mixed with and its step per stripe
+// (odd constants: each key takes 2^64 values before it repeats).
+constexpr size_t kChecksumLanes = 8;
+constexpr uint64_t kChecksumKeys[kChecksumLanes] = {
+    0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull, 0x85ebca77c2b2ae63ull,
+    0x27d4eb2f165667c5ull, 0xff51afd7ed558ccdull, 0xc4ceb9fe1a85ec53ull, 0xd6e8feb86659fd93ull};
+constexpr uint64_t kChecksumSteps[kChecksumLanes] = {
+    0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull, 0x9fb21c651e98df25ull, 0xa0761d6478bd642full,
+    0xe7037ed1a0b428dbull, 0x8ebc6af09c88c6e3ull, 0x589965cc75374cc3ull, 0x1d8e4e27c47d124full};
 
 // The tables of each instruction set; the SIMD ones are null when not compiled in.
 const KernelTable *generic_kernels() noexcept;

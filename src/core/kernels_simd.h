@@ -281,6 +281,54 @@ void simd_adagrad_step(float *param, float *sq, const float *direction, float sc
 	}
 }
 
+// The checksum's 64-bit lanes, W / 2 to a register; a stripe of kChecksumLanes words takes
+// kChecksumLanes / (W / 2) registers.
+typedef uint64_t vu64 __attribute__((vector_size(W * sizeof(float))));
+constexpr size_t kLanesPerRegister = W / 2;
+constexpr size_t kStripeRegisters = kChecksumLanes / kLanesPerRegister;
+
+// The products of the low 32 bits of a's and b's lanes, as 64 bits.
+inline vu64 multiply_low_halves(vu64 a, vu64 b)
+{
+#if KERNEL_WIDTH == 16 && defined(__AVX512F__)
+	// The masked form: GCC 12 warns of the unmasked one's undefined source.
+	return (vu64)_mm512_maskz_mul_epu32(static_cast<__mmask8>(0xff), (__m512i)a, (__m512i)b);
+#elif KERNEL_WIDTH == 8 && defined(__AVX2__)
+	return (vu64)_mm256_mul_epu32((__m256i)a, (__m256i)b);
+#elif KERNEL_WIDTH == 4 && defined(__SSE2__)
+	return (vu64)_mm_mul_epu32((__m128i)a, (__m128i)b);
+#else
+	return (a & 0xffffffffull) * (b & 0xffffffffull);
+#endif
+}
+
+// Word j of stripe s is x = w ^ (key_j + s step_j), and lane j gains lo(x) hi(x) + w: integer
+// arithmetic only, so every instruction set gives the same lanes.
+void simd_checksum_stripes(const unsigned char *data, size_t stripes, uint64_t *lanes)
+{
+	vu64 acc[kStripeRegisters], key[kStripeRegisters], step[kStripeRegisters];
+	for (size_t r = 0; r < kStripeRegisters; r++)
+	{
+		std::memcpy(&acc[r], lanes + r * kLanesPerRegister, sizeof(vu64));
+		std::memcpy(&key[r], kChecksumKeys + r * kLanesPerRegister, sizeof(vu64));
+		std::memcpy(&step[r], kChecksumSteps + r * kLanesPerRegister, sizeof(vu64));
+	}
+	for (size_t s = 0; s < stripes; s++)
+	{
+		const unsigned char *stripe = data + s * kChecksumLanes * sizeof(uint64_t);
+		for (size_t r = 0; r < kStripeRegisters; r++)
+		{
+			vu64 w;
+			std::memcpy(&w, stripe + r * sizeof(vu64), sizeof w);
+			vu64 x = w ^ key[r];
+			acc[r] += multiply_low_halves(x, x >> 32) + w;
+			key[r] += step[r];
+		}
+	}
+	for (size_t r = 0; r < kStripeRegisters; r++)
+		std::memcpy(lanes + r * kLanesPerRegister, &acc[r], sizeof(vu64));
+}
+
 } // namespace
 } // namespace pgrec
 
@@ -296,6 +344,7 @@ void simd_adagrad_step(float *param, float *sq, const float *direction, float sc
 		                                  simd_dot_product_batch,                                  \
 		                                  simd_code_dot_product_batch,                             \
 		                                  simd_add_scaled,                                         \
-		                                  simd_adagrad_step};                                      \
+		                                  simd_adagrad_step,                                       \
+		                                  simd_checksum_stripes};                                  \
 		return &table;                                                                             \
 	}

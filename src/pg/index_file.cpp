@@ -33,7 +33,7 @@ struct IndexHeader
 	uint64 offset[SECTIONS], bytes[SECTIONS];
 };
 
-const CacheFileKind kIndexFile = {".ivf", {'P', 'G', 'R', 'E', 'C', 'I', 'V', '1'}, 1,
+const CacheFileKind kIndexFile = {".ivf", {'P', 'G', 'R', 'E', 'C', 'I', 'V', '1'}, 2,
                                   sizeof(IndexHeader), SECTIONS, 0x5053};
 
 // The sections of index, sized by its counts.

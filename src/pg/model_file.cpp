@@ -107,7 +107,7 @@ void copy_network(const pgrec::Network &network, char *shapes, char *parameters)
 
 // Format 2 (bumped with any change of the layout or of what a section holds, the compact
 // encoding too).
-const CacheFileKind kModelFile = {".model", {'P', 'G', 'R', 'E', 'C', 'M', 'F', '1'}, 2,
+const CacheFileKind kModelFile = {".model", {'P', 'G', 'R', 'E', 'C', 'M', 'F', '1'}, 3,
                                   sizeof(FileHeader), SECTIONS, 0x5052};
 
 // The sections' expected sizes from the header's counts (layers' parameters from the shapes at

@@ -200,6 +200,15 @@ int main(int argc, char **argv)
 	    opt["--cg-steps"].empty() ? entry->defaults.cg_steps : std::atoi(opt["--cg-steps"].c_str());
 	h.block_size = std::atoi(opt["--block-size"].c_str());
 	h.normalization = std::atof(opt["--normalization"].c_str());
+	if (opt.count("--hidden-layers")) // comma-separated sizes, e.g. 256,128
+	{
+		h.hidden_layers = pgrec::LayerSizes();
+		const char *p = opt["--hidden-layers"].c_str();
+		for (char *end; *p && h.hidden_layers.count < pgrec::kMaxHiddenLayers; p = *end ? end + 1 : end)
+			h.hidden_layers.size[h.hidden_layers.count++] = static_cast<int>(std::strtol(p, &end, 10));
+	}
+	if (opt.count("--batch-size"))
+		h.batch_size = std::atoi(opt["--batch-size"].c_str());
 	if (opt.count("--loss"))
 		h.loss = pgrec::parameter_choice(*pgrec::find_parameter("loss"), opt["--loss"].c_str());
 	int k = std::atoi(opt["--k"].c_str()), every = std::atoi(opt["--every"].c_str());

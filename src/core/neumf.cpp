@@ -223,6 +223,7 @@ class NeuMFTrainer : public Trainer
 	void run_epoch(const CancelToken &cancel) override
 	{
 		FlushDenormals flush;
+		WorkerPool pool(h_.threads); // for the epoch's thousands of parallel passes
 		double loss = shuffled_batches(positives_, rng_, static_cast<size_t>(h_.batch_size), cancel,
 		                               [&](size_t first, size_t n)
 		                               { return run_batch(first, n, cancel); });

@@ -1,11 +1,14 @@
-// parallel_for: slices [0, n) over std::threads with signals blocked, joins them all, and
-// rethrows the first worker exception in the calling thread.
+// parallel_for: slices [0, n) over std::threads with signals blocked (the calling thread's
+// WorkerPool's, or threads started for the call), waits for them all, and rethrows the first
+// worker exception in the calling thread.
 #include "parallel.h"
 
 #include "flush_denormals.h"
 
 #include <csignal>
 #include <algorithm>
+#include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 #include <pthread.h>
@@ -16,6 +19,104 @@
 
 namespace pgrec
 {
+
+struct WorkerPool::State
+{
+	std::mutex mutex;
+	std::condition_variable wake, done;
+	std::vector<std::thread> threads;
+	const std::function<void(size_t)> *job = nullptr; // run by workers 1 .. job_workers - 1
+	size_t job_workers = 0;
+	size_t pending = 0; // workers still running the job
+	uint64_t generation = 0;
+	bool busy = false, stop = false;
+};
+
+namespace
+{
+
+// The pool of the thread that created it, while it lives.
+thread_local WorkerPool::State *current_pool = nullptr;
+
+// Worker `index` (1-based: the calling thread is worker 0) of a pool: runs each job it takes
+// part in, until the pool stops.
+void pool_worker(WorkerPool::State &s, size_t index)
+{
+	uint64_t seen = 0;
+	std::unique_lock<std::mutex> lock(s.mutex);
+	for (;;)
+	{
+		s.wake.wait(lock, [&] { return s.stop || s.generation != seen; });
+		if (s.stop)
+			return;
+		seen = s.generation;
+		if (index >= s.job_workers)
+			continue;
+		const std::function<void(size_t)> *job = s.job;
+		lock.unlock();
+		(*job)(index); // catches what the body throws
+		lock.lock();
+		if (--s.pending == 0)
+			s.done.notify_one();
+	}
+}
+
+// Starts count threads running worker(i) for i = 1 .. count with every signal blocked (threads
+// inherit the creator's mask), into threads; on a failure joins those started and rethrows.
+template <class Worker>
+void start_threads(size_t count, std::vector<std::thread> &threads, const Worker &worker,
+                   const std::function<void()> &stop_started)
+{
+	sigset_t all, previous;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &previous);
+	try
+	{
+		for (size_t w = 1; w <= count; w++)
+			threads.emplace_back(worker, w);
+	}
+	catch (...)
+	{
+		pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+		stop_started();
+		for (std::thread &t : threads)
+			t.join();
+		threads.clear();
+		throw;
+	}
+	pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+} // namespace
+
+WorkerPool::WorkerPool(int threads) : state_(new State), previous_(nullptr)
+{
+	State &s = *state_;
+	size_t workers = threads > 1 ? static_cast<size_t>(threads) - 1 : 0;
+	start_threads(
+	    workers, s.threads, [&s](size_t index) { pool_worker(s, index); },
+	    [&s]
+	    {
+		    std::lock_guard<std::mutex> lock(s.mutex);
+		    s.stop = true;
+		    s.wake.notify_all();
+	    });
+	previous_ = current_pool;
+	current_pool = &s;
+}
+
+WorkerPool::~WorkerPool()
+{
+	State &s = *state_;
+	current_pool = previous_;
+	{
+		std::lock_guard<std::mutex> lock(s.mutex);
+		s.stop = true;
+	}
+	s.wake.notify_all();
+	for (std::thread &t : s.threads)
+		t.join();
+}
 
 void parallel_for(size_t n, int threads,
                   const std::function<void(size_t begin, size_t end, int worker)> &body)
@@ -45,27 +146,33 @@ void parallel_for(size_t n, int threads,
 		}
 	};
 
-	// Threads inherit the creator's signal mask: block everything while creating them.
-	sigset_t all, previous;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &previous);
-	std::vector<std::thread> pool;
-	try
+	WorkerPool::State *pool = current_pool;
+	if (pool != nullptr && !pool->busy && pool->threads.size() + 1 >= workers)
 	{
-		for (size_t w = 1; w < workers; w++)
-			pool.emplace_back(run, w);
+		const std::function<void(size_t)> job = run;
+		{
+			std::lock_guard<std::mutex> lock(pool->mutex);
+			pool->busy = true;
+			pool->job = &job;
+			pool->job_workers = workers;
+			pool->pending = workers - 1;
+			pool->generation++;
+		}
+		pool->wake.notify_all();
+		run(0);
+		std::unique_lock<std::mutex> lock(pool->mutex);
+		pool->done.wait(lock, [&] { return pool->pending == 0; });
+		pool->busy = false;
+		pool->job = nullptr;
 	}
-	catch (...)
+	else
 	{
-		pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-		for (std::thread &t : pool)
+		std::vector<std::thread> threads;
+		start_threads(workers - 1, threads, run, [] {});
+		run(0);
+		for (std::thread &t : threads)
 			t.join();
-		throw;
 	}
-	pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-	run(0);
-	for (std::thread &t : pool)
-		t.join();
 	if (failure)
 		std::rethrow_exception(failure);
 }

@@ -49,8 +49,10 @@ $(patsubst %.cpp,%.o,$(wildcard src/core/*_avx2.cpp)): override CXXFLAGS += $(KE
 $(patsubst %.cpp,%.o,$(wildcard src/core/*_avx512.cpp)): override CXXFLAGS += $(KERNEL_FLAGS) -mavx512f -mfma
 endif
 
-# The core is optimised beyond PostgreSQL's -O2; Eigen's asserts are off in the server.
-$(CORE_OBJS) $(SIMD_OBJS): override CXXFLAGS += $(CORE_OPT)
+# The core is optimised beyond PostgreSQL's -O2; Eigen's asserts are off in the server. It is
+# pure C++ compiled as its unit tests compile it: PostgreSQL's -fno-strict-aliasing and -fwrapv,
+# which its C needs, are undone (they cost Eigen's products and the trainers' loops).
+$(CORE_OBJS) $(SIMD_OBJS): override CXXFLAGS += $(CORE_OPT) -fstrict-aliasing -fno-wrapv
 
 # Objects depend on the headers they include.
 $(OBJS): $(wildcard src/core/*.h src/pg/*.h)

@@ -25,9 +25,10 @@ SELECT string_agg(item_id::text, ',') AS top_without_seen_2_and_4 FROM pgrec.rec
 -- Rows missing or in excess of the catalog's counts.
 DELETE FROM pgrec.item_factors WHERE model_id = checked_id() AND item_id = 8;
 SELECT error_of($$SELECT * FROM pgrec.recommend('checked', 1, 4)$$);
-INSERT INTO pgrec.item_factors VALUES (checked_id(), 8, NULL, '[3, 1]'), (checked_id(), 9, NULL, '[3, 1]');
+INSERT INTO pgrec.item_factors VALUES (checked_id(), 8, NULL, '[3, 1]'), (checked_id(), 9, NULL, '[3, 1]'),
+	(checked_id(), 10, NULL, '[3, 1]');
 SELECT error_of($$SELECT * FROM pgrec.recommend('checked', 1, 4)$$);
-DELETE FROM pgrec.item_factors WHERE model_id = checked_id() AND item_id = 9;
+DELETE FROM pgrec.item_factors WHERE model_id = checked_id() AND item_id IN (9, 10);
 -- Catalog rows: an unknown algorithm, hyper-parameters that are not numbers or out of range.
 UPDATE pgrec.model_versions SET algorithm = 'lightgcn' WHERE model_id = checked_id();
 SELECT error_of($$SELECT * FROM pgrec.recommend('checked', 1, 4)$$);

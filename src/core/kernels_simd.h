@@ -303,7 +303,10 @@ inline vu64 multiply_low_halves(vu64 a, vu64 b)
 }
 
 // Word j of stripe s is x = w ^ (key_j + s step_j), and lane j gains lo(x) hi(x) + w: integer
-// arithmetic only, so every instruction set gives the same lanes.
+// arithmetic only, so every instruction set gives the same lanes. Not one-to-one in w (two
+// words can add the same), but a change of a word escapes only if it changes lo hi by exactly
+// minus its own change: for a check of corrupted files, as likely as any other 64-bit
+// collision.
 void simd_checksum_stripes(const unsigned char *data, size_t stripes, uint64_t *lanes)
 {
 	vu64 acc[kStripeRegisters], key[kStripeRegisters], step[kStripeRegisters];

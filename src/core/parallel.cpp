@@ -105,6 +105,7 @@ WorkerPool::WorkerPool(int threads) : state_(new State), previous_(nullptr)
 	current_pool = &s;
 }
 
+// Pools are scoped objects: the newest on a thread is destroyed first, restoring the one it hid.
 WorkerPool::~WorkerPool()
 {
 	State &s = *state_;
@@ -146,6 +147,8 @@ void parallel_for(size_t n, int threads,
 		}
 	};
 
+	// Only the pool's creating thread sees it (current_pool is thread-local) and it alone sets
+	// busy, so busy is read without the lock.
 	WorkerPool::State *pool = current_pool;
 	if (pool != nullptr && !pool->busy && pool->threads.size() + 1 >= workers)
 	{

@@ -83,10 +83,9 @@ static void corrupted(const LoadedModel *m, const char *side, int64 id, const ch
 static void count_mismatch(const LoadedModel *m, const char *side, size_t rows, size_t expected)
 {
 	ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
-	                errmsg("model \"%s\" version %d has %s%zu %s rows, not the %zu its catalog "
+	                errmsg("model \"%s\" version %d has %zu %s rows, not the %zu its catalog "
 	                       "row counts",
-	                       m->catalog.name, m->catalog.version, rows > expected ? "at least " : "",
-	                       rows, side, expected),
+	                       m->catalog.name, m->catalog.version, rows, side, expected),
 	                errhint("Retrain or re-import the model.")));
 }
 
@@ -125,7 +124,7 @@ static void stream_model_rows(const char *sql, const ModelCatalog &catalog, Row 
 }
 
 // Opens a cursor over the model's rows of sql (the model id as $1), with the snapshot the
-// catalog row was read with.
+// catalog row was read with: for the few rows of a network, fetched at once.
 static Portal open_side(const char *sql, const ModelCatalog &catalog)
 {
 	Oid types[1] = {INT8OID};
@@ -187,8 +186,11 @@ static void read_side(LoadedModel *m, Side *side, const char *sql, MemoryContext
 	{
 		if (read % CHECK_ROWS == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (read == side->count)
-			count_mismatch(m, side->what, read + 1, side->count);
+		if (read >= side->count)
+		{
+			read++; // counted for the error below, neither read nor checked
+			return;
+		}
 		read_side_row(m, side, slot, read, context);
 		per_row(slot, read);
 		read++;

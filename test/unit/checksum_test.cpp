@@ -1,7 +1,9 @@
-// Unit tests of the shared cache files' checksum: the same for every thread count, and changed
-// by any flipped bit, a swapped pair of words or another length.
+// Unit tests of the shared cache files' checksum: the same for every thread count and every
+// instruction set, and changed by any flipped bit, a swapped pair of words or stripes or another
+// length.
 #include "checksum.h"
 #include "kernels.h"
+#include "runnable_kernels.h"
 
 #include <gtest/gtest.h>
 
@@ -52,14 +54,7 @@ TEST(Checksum, EveryInstructionSetFoldsTheSameLanes)
 	std::vector<unsigned char> bytes(64 * 70 + 1);
 	for (unsigned char &b : bytes)
 		b = static_cast<unsigned char>(rng());
-	std::vector<const pgrec::KernelTable *> tables = {pgrec::generic_kernels()};
-#if defined(__x86_64__)
-	__builtin_cpu_init();
-	if (pgrec::avx2_kernels() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-		tables.push_back(pgrec::avx2_kernels());
-	if (pgrec::avx512_kernels() && __builtin_cpu_supports("avx512f"))
-		tables.push_back(pgrec::avx512_kernels());
-#endif
+	const std::vector<const pgrec::KernelTable *> tables = runnable_tables();
 	for (size_t stripes : {size_t{0}, size_t{1}, size_t{2}, size_t{3}, size_t{69}})
 	{
 		uint64_t expected[pgrec::kChecksumLanes];

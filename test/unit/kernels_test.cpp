@@ -1,6 +1,7 @@
 // Unit tests of the numeric kernels: every instruction set this CPU runs, against a naive
 // double-precision reference, on vector lengths around every SIMD width.
 #include "kernels.h"
+#include "runnable_kernels.h"
 
 #include <gtest/gtest.h>
 
@@ -13,20 +14,6 @@ namespace
 {
 
 const size_t kSizes[] = {1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000};
-
-// The tables this CPU can run; the dispatcher's choice must be one of them.
-std::vector<const pgrec::KernelTable *> runnable_tables()
-{
-	std::vector<const pgrec::KernelTable *> tables = {pgrec::generic_kernels()};
-#if defined(__x86_64__)
-	__builtin_cpu_init();
-	if (pgrec::avx2_kernels() && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-		tables.push_back(pgrec::avx2_kernels());
-	if (pgrec::avx512_kernels() && __builtin_cpu_supports("avx512f"))
-		tables.push_back(pgrec::avx512_kernels());
-#endif
-	return tables;
-}
 
 std::vector<float> random_vector(size_t n, std::mt19937 &rng)
 {

@@ -1,6 +1,6 @@
 // Numeric kernels over float vectors: dot product, distances, norms, the batched dot product
-// used by scans and the SGD updates of hybrid. Dispatches once, at first use, to the widest SIMD
-// set the CPU supports.
+// used by scans and the SGD updates of hybrid; and the hot loop of the cache files' checksum.
+// Dispatches once, at first use, to the widest SIMD set the CPU supports.
 #pragma once
 
 #include <cstddef>

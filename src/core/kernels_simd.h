@@ -304,9 +304,8 @@ inline vu64 multiply_low_halves(vu64 a, vu64 b)
 
 // Word j of stripe s is x = w ^ (key_j + s step_j), and lane j gains lo(x) hi(x) + w: integer
 // arithmetic only, so every instruction set gives the same lanes. Not one-to-one in w (two
-// words can add the same), but a change of a word escapes only if it changes lo hi by exactly
-// minus its own change: for a check of corrupted files, as likely as any other 64-bit
-// collision.
+// words can add the same): a changed word goes unseen only if its product changes by exactly
+// minus its own change, which corruption that is not crafted hardly ever does.
 void simd_checksum_stripes(const unsigned char *data, size_t stripes, uint64_t *lanes)
 {
 	vu64 acc[kStripeRegisters], key[kStripeRegisters], step[kStripeRegisters];

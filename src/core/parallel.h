@@ -1,5 +1,7 @@
 // A minimal parallel-for over index ranges with std::thread: signals are blocked in the
-// workers (the backend's main thread handles them) and every worker is joined before return.
+// workers (the backend's main thread handles them), and every call waits for its workers:
+// threads it started, joined before it returns, or those of a WorkerPool, joined when the pool
+// goes.
 #pragma once
 
 #include <cstddef>

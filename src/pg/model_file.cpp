@@ -105,8 +105,8 @@ void copy_network(const pgrec::Network &network, char *shapes, char *parameters)
 	}
 }
 
-// Format 2 (bumped with any change of the layout or of what a section holds, the compact
-// encoding too).
+// Format 3 (bumped with any change of the layout or of what a section holds, the compact
+// encoding and the checksum too).
 const CacheFileKind kModelFile = {".model", {'P', 'G', 'R', 'E', 'C', 'M', 'F', '1'}, 3,
                                   sizeof(FileHeader), SECTIONS, 0x5052};
 

@@ -1,6 +1,7 @@
-// Reads a model version's items and users ordered by id through SPI, each row handed over as the
-// executor produces it (row_stream.h), copying each embedding's floats into one matrix; nothing read is trusted: dimensions,
-// finiteness, seen items and counts are checked, and the arrays count against the memory limit.
+// Reads a model version's items and users ordered by id through SPI, each row handed over as
+// the executor produces it (row_stream.h), copying each embedding's floats into one matrix;
+// nothing read is trusted: dimensions, finiteness, seen items and counts are checked, and the
+// arrays count against the memory limit.
 #include "model_loader.h"
 
 #include "catalog_access.h"
